@@ -1,0 +1,36 @@
+import type { SettingReader } from './read';
+import { oneOf } from './read';
+import { readDockerSettings, type DockerSettings } from './docker';
+import { readVmSettings, type VmSettings } from './vm';
+import { readManifestSettings, type ManifestSettings } from './manifests';
+import { readSandboxSettings, type SandboxSettings } from './sandbox';
+
+export type { SettingReader } from './read';
+export type { DockerSettings, VmSettings, ManifestSettings, SandboxSettings };
+
+/**
+ * An immutable, validated snapshot of every `podvisor.*` setting. Read once, re-read on change;
+ * consumers compare sections with `sameSection` to skip work when nothing they use changed.
+ */
+export interface Settings {
+  readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  readonly docker: DockerSettings;
+  readonly vm: VmSettings;
+  readonly manifests: ManifestSettings;
+  readonly sandbox: SandboxSettings;
+}
+
+export function readSettings(get: SettingReader): Settings {
+  return Object.freeze({
+    logLevel: oneOf(get, 'podvisor.log.level', ['trace', 'debug', 'info', 'warn', 'error'] as const, 'info'),
+    docker: Object.freeze(readDockerSettings(get)),
+    vm: Object.freeze(readVmSettings(get)),
+    manifests: Object.freeze(readManifestSettings(get)),
+    sandbox: Object.freeze(readSandboxSettings(get)),
+  });
+}
+
+/** Structural equality of two snapshot sections (plain data only). */
+export function sameSection<T>(a: T, b: T): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

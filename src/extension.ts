@@ -1,0 +1,30 @@
+import * as vscode from 'vscode';
+import { commandTable } from './commands/table';
+import { registerCommands } from './commands/register';
+import { createLog } from './host/logChannel';
+import { SettingsStore } from './host/settingsStore';
+import type { Services } from './host/services';
+import { WorkloadsTree } from './tree/workloadsTree';
+
+/** What activate() returns: used by the in-host tests and by other extensions. */
+export interface PodvisorApi {
+  readonly services: Services;
+}
+
+export function activate(context: vscode.ExtensionContext): PodvisorApi {
+  const t0 = performance.now();
+  const log = createLog();
+  const settings = new SettingsStore();
+  const tree = new WorkloadsTree();
+  context.subscriptions.push(log, settings, tree);
+
+  const services: Services = { context, log, settings, tree };
+  context.subscriptions.push(...registerCommands(services, commandTable));
+
+  log.info(`Podvisor ${context.extension.packageJSON.version as string} activated in ${(performance.now() - t0).toFixed(1)} ms`);
+  return { services };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions.
+}

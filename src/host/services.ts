@@ -1,0 +1,15 @@
+import type * as vscode from 'vscode';
+import type { Logger } from '../common/log';
+import type { SettingsStore } from './settingsStore';
+import type { WorkloadsTree } from '../tree/workloadsTree';
+
+/**
+ * What commands and adapters receive. Built once in extension.ts and passed explicitly; each
+ * feature adds its own typed field when it is wired.
+ */
+export interface Services {
+  readonly context: vscode.ExtensionContext;
+  readonly log: vscode.LogOutputChannel & Logger;
+  readonly settings: SettingsStore;
+  readonly tree: WorkloadsTree;
+}
