@@ -1,0 +1,107 @@
+/**
+ * Starts the real engines the integration, host and UI layers share, and describes them to the
+ * test processes through environment variables (read by test/harness/env.ts). Everything it
+ * starts it stops by pid. A part that can't be had is reported with the reason, so its suites
+ * are skipped loudly rather than failed or silently passed.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { execFileSync } from 'child_process';
+import { startPrivateDockerd, stopPrivateDockerd, type PrivateDockerd } from './dockerd';
+
+export interface Engines {
+  readonly env: Record<string, string>;
+  /** One line per part: what is available and what is missing (and why). */
+  readonly report: string[];
+  stop(): Promise<void>;
+}
+
+function exists(p: string): boolean {
+  return fs.existsSync(p);
+}
+
+/** 'kvm' when /dev/kvm is usable and is not kvm_pvm (nested without hardware support), else 'tcg'. */
+export function probeAccel(): { accel: 'kvm' | 'tcg'; why: string } {
+  if (!exists('/dev/kvm')) return { accel: 'tcg', why: '/dev/kvm absent' };
+  if (exists('/sys/module/kvm_pvm')) return { accel: 'tcg', why: '/dev/kvm is kvm_pvm (no hardware virtualization): stock kernels fail under it' };
+  try {
+    fs.accessSync('/dev/kvm', fs.constants.R_OK | fs.constants.W_OK);
+  } catch {
+    return { accel: 'tcg', why: '/dev/kvm not writable' };
+  }
+  try {
+    execFileSync('qemu-system-x86_64', ['-accel', 'kvm', '-machine', 'none', '-nodefaults', '-display', 'none', '-S', '-daemonize', '-pidfile', '/dev/null'], { stdio: 'ignore', timeout: 10_000 });
+  } catch {
+    return { accel: 'tcg', why: 'qemu could not open KVM' };
+  }
+  return { accel: 'kvm', why: 'KVM works' };
+}
+
+export async function startEngines(cacheDir: string, log: (s: string) => void): Promise<Engines> {
+  const env: Record<string, string> = { PODVISOR_TEST_CACHE: cacheDir };
+  const report: string[] = [];
+  const stops: Array<() => Promise<void>> = [];
+  fs.mkdirSync(cacheDir, { recursive: true });
+
+  // Docker Engine + gVisor
+  let dockerd: PrivateDockerd | undefined;
+  if (!exists('/usr/sbin/dockerd') && !exists('/usr/bin/dockerd')) {
+    env.PODVISOR_TEST_WHY_NO_DOCKER = 'dockerd is not installed (Debian package docker.io)';
+  } else if (process.env.PODVISOR_TEST_DOCKER_HOST) {
+    // A developer's already running private engine (scripts/dev-engine.mjs): reuse it, never stop it.
+    env.PODVISOR_TEST_DOCKER_HOST = process.env.PODVISOR_TEST_DOCKER_HOST;
+    env.PODVISOR_TEST_RUNTIMES = process.env.PODVISOR_TEST_RUNTIMES ?? 'runc,runsc';
+    log(`[engines] reusing the engine at ${env.PODVISOR_TEST_DOCKER_HOST}`);
+  } else {
+    try {
+      const t0 = Date.now();
+      dockerd = await startPrivateDockerd(path.join('/tmp', `podvisor-engine-${process.pid}`));
+      env.PODVISOR_TEST_DOCKER_HOST = dockerd.host;
+      env.PODVISOR_TEST_RUNTIMES = dockerd.runtimes.join(',');
+      env.PODVISOR_TEST_DOCKERD_PID = String(dockerd.pid);
+      env.PODVISOR_TEST_DOCKERD_DIR = dockerd.dir;
+      if (!dockerd.runtimes.includes('runsc')) env.PODVISOR_TEST_WHY_NO_GVISOR = 'runsc is not installed (Debian package runsc)';
+      const d = dockerd;
+      stops.push(async () => {
+        await stopPrivateDockerd(d);
+        fs.rmSync(d.dir, { recursive: true, force: true });
+      });
+      log(`[engines] private dockerd pid ${dockerd.pid} on ${dockerd.host} (${dockerd.runtimes.join(', ')}) in ${Date.now() - t0} ms`);
+    } catch (e) {
+      env.PODVISOR_TEST_WHY_NO_DOCKER = `private dockerd failed to start: ${(e as Error).message.split('\n')[0]}`;
+    }
+  }
+  report.push(env.PODVISOR_TEST_DOCKER_HOST ? `docker: ${env.PODVISOR_TEST_RUNTIMES}` : `docker: MISSING — ${env.PODVISOR_TEST_WHY_NO_DOCKER}`);
+  if (env.PODVISOR_TEST_WHY_NO_GVISOR) report.push(`gvisor: MISSING — ${env.PODVISOR_TEST_WHY_NO_GVISOR}`);
+
+  // QEMU
+  if (!exists('/usr/bin/qemu-system-x86_64')) {
+    env.PODVISOR_TEST_WHY_NO_QEMU = 'qemu-system-x86_64 is not installed (Debian package qemu-system-x86)';
+    report.push(`qemu: MISSING — ${env.PODVISOR_TEST_WHY_NO_QEMU}`);
+  } else {
+    const { accel, why } = probeAccel();
+    env.PODVISOR_TEST_ACCEL = accel;
+    report.push(`qemu: ${accel} (${why})`);
+  }
+
+  // libvirt: the VM suites start their own daemon (own sockets); here we only say if they can.
+  if (exists('/usr/sbin/libvirtd') && exists('/usr/bin/virsh')) env.PODVISOR_TEST_LIBVIRT = '1';
+  else env.PODVISOR_TEST_WHY_NO_LIBVIRT = 'libvirtd/virsh not installed (Debian packages libvirt-daemon-system, libvirt-clients)';
+  report.push(env.PODVISOR_TEST_LIBVIRT ? 'libvirt: available' : `libvirt: MISSING — ${env.PODVISOR_TEST_WHY_NO_LIBVIRT}`);
+
+  if (!exists(process.env.CHROMIUM ?? '/usr/bin/chromium')) env.PODVISOR_TEST_WHY_NO_CHROMIUM = 'Chromium is not installed (Debian package chromium)';
+
+  return {
+    env,
+    report,
+    async stop() {
+      for (const s of stops.reverse()) {
+        try {
+          await s();
+        } catch (e) {
+          log(`[engines] stop failed: ${(e as Error).message}`);
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * What the test run has available, as set up by scripts/test-all.mjs (environment variables).
+ * Suites that need a part call `need*()` in a `before` hook: when the part is missing the whole
+ * suite is skipped, counted as skipped, and the reason is printed loudly.
+ */
+import * as path from 'path';
+
+export const repoRoot = path.resolve(__dirname, '..', '..', '..');
+
+/** Where test fixtures (guest kernel, images, rootfs tarballs) are cached between runs. */
+export const testCache = process.env.PODVISOR_TEST_CACHE ?? path.join(repoRoot, '.cache', 'test');
+
+function skipLoudly(ctx: Mocha.Context, what: string): never {
+  const reason = process.env[`PODVISOR_TEST_WHY_NO_${what.toUpperCase()}`] ?? 'not provided by the test harness';
+  console.log(`\n  !!! SKIPPED: ${ctx.test?.parent?.fullTitle() ?? 'suite'} needs ${what}: ${reason}\n`);
+  ctx.skip();
+}
+
+/** The private test engine's DOCKER_HOST (unix://…) with runc and, where present, runsc. */
+export function needDocker(ctx: Mocha.Context): string {
+  const host = process.env.PODVISOR_TEST_DOCKER_HOST;
+  if (!host) skipLoudly(ctx, 'docker');
+  return host;
+}
+
+export function dockerRuntimes(): string[] {
+  return (process.env.PODVISOR_TEST_RUNTIMES ?? 'runc').split(',').filter(Boolean);
+}
+
+export function needGvisor(ctx: Mocha.Context): void {
+  needDocker(ctx);
+  if (!dockerRuntimes().includes('runsc')) skipLoudly(ctx, 'gvisor');
+}
+
+/** QEMU's accelerator for tests: 'kvm' only when KVM really works, else 'tcg'. */
+export function needQemu(ctx: Mocha.Context): 'kvm' | 'tcg' {
+  const accel = process.env.PODVISOR_TEST_ACCEL;
+  if (accel !== 'kvm' && accel !== 'tcg') skipLoudly(ctx, 'qemu');
+  return accel;
+}
+
+export function needLibvirt(ctx: Mocha.Context): void {
+  if (process.env.PODVISOR_TEST_LIBVIRT !== '1') skipLoudly(ctx, 'libvirt');
+}
+
+/** Path to ../shared/corpus when present (tests fall back to test/fixtures). */
+export function corpusDir(): string | undefined {
+  const p = process.env.PODVISOR_CORPUS ?? path.resolve(repoRoot, '..', 'shared', 'corpus');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('fs').existsSync(path.join(p, 'INDEX.tsv')) ? p : undefined;
+}
