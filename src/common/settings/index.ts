@@ -4,6 +4,7 @@ import { readDockerSettings, type DockerSettings } from './docker';
 import { readVmSettings, type VmSettings } from './vm';
 import { readManifestSettings, type ManifestSettings } from './manifests';
 import { readSandboxSettings, type SandboxSettings } from './sandbox';
+import { readLibvirtSettings, type LibvirtSettings } from './libvirt';
 
 export type { SettingReader } from './read';
 export type { DockerSettings, VmSettings, ManifestSettings, SandboxSettings };
@@ -18,6 +19,7 @@ export interface Settings {
   readonly vm: VmSettings;
   readonly manifests: ManifestSettings;
   readonly sandbox: SandboxSettings;
+  readonly libvirt: LibvirtSettings;
 }
 
 export function readSettings(get: SettingReader): Settings {
@@ -27,6 +29,7 @@ export function readSettings(get: SettingReader): Settings {
     vm: Object.freeze(readVmSettings(get)),
     manifests: Object.freeze(readManifestSettings(get)),
     sandbox: Object.freeze(readSandboxSettings(get)),
+    libvirt: Object.freeze(readLibvirtSettings(get)),
   });
 }
 

@@ -1,0 +1,12 @@
+import type { VirshFailure } from './virsh';
+
+/** What to do when a connection can't be reached, for the group node's tooltip and message. */
+export function unreachableHint(uri: string, failure: VirshFailure | undefined): string {
+  if (failure === 'not-installed') return 'Install libvirt (Debian/Ubuntu: sudo apt install libvirt-clients libvirt-daemon-system) or set podvisor.libvirt.virshPath.';
+  const session = /^[a-z]+:\/\/\/session/.test(uri);
+  if (failure === 'unreachable') {
+    if (session) return 'The session daemon is not running: start it with "libvirtd --daemon" (or virtqemud) as your user, or remove this URI from podvisor.libvirt.uris.';
+    return 'The libvirt daemon is not running: start it with "sudo systemctl start libvirtd" (or virtqemud.socket), or remove this URI from podvisor.libvirt.uris.';
+  }
+  return 'See the Podvisor log for virsh\'s full output.';
+}

@@ -1,0 +1,82 @@
+import execa from 'execa';
+import { CancelledError, UserError } from '../../common/errors';
+import type { Logger } from '../../common/log';
+import { checkUri } from './names';
+
+/** Why a virsh call failed, so callers (across the lazy-bundle boundary) can react without instanceof. */
+export type VirshFailure = 'not-installed' | 'unreachable' | 'no-domain' | 'failed';
+
+export class VirshError extends UserError {
+  constructor(message: string, readonly reason: VirshFailure, detail?: string) {
+    super(message, detail);
+    this.name = 'VirshError';
+  }
+}
+
+export function failureOf(e: unknown): VirshFailure | undefined {
+  const r = (e as { reason?: unknown } | undefined)?.reason;
+  return r === 'not-installed' || r === 'unreachable' || r === 'no-domain' || r === 'failed' ? r : undefined;
+}
+
+export interface VirshOptions {
+  /** The virsh binary (a setting; default from PATH). */
+  readonly virsh: string;
+  readonly log: Logger;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** virsh's own reason: its `error: …` lines, without the generic ones when a specific one follows. */
+export function virshReason(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('error:')).map((l) => l.slice(6).trim());
+  const specific = lines.filter((l) => !/^failed to connect to the hypervisor$/i.test(l));
+  const chosen = specific.length ? specific : lines;
+  return chosen.join(' — ') || stderr.trim().split('\n').pop() || 'virsh failed';
+}
+
+function classify(stderr: string): VirshFailure {
+  if (/failed to connect to the hypervisor|Failed to connect socket|Cannot recv data|no connection driver available|Connection refused|End of file while reading data/i.test(stderr)) return 'unreachable';
+  if (/failed to get domain|Domain not found|no domain with matching/i.test(stderr)) return 'no-domain';
+  return 'failed';
+}
+
+/**
+ * Runs `virsh -c URI ARGS…` (argument array, never a shell) with a C locale so the output we
+ * parse doesn't change with the user's language. Cancelling the signal kills virsh.
+ */
+export async function virsh(o: VirshOptions, uri: string, args: readonly string[], ro: RunOptions = {}): Promise<string> {
+  checkUri(uri);
+  if (ro.signal?.aborted) throw new CancelledError();
+  const argv = ['-c', uri, ...args];
+  const t0 = performance.now();
+  const child = execa(o.virsh, argv, {
+    env: { LC_ALL: 'C', LANG: 'C' },
+    extendEnv: true,
+    stdin: 'ignore',
+    timeout: ro.timeoutMs ?? 60_000,
+    reject: false,
+  });
+  const onAbort = () => child.kill('SIGTERM');
+  ro.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const r = await child;
+    o.log.debug(`virsh ${argv.join(' ')} → ${r.exitCode ?? r.signal} in ${(performance.now() - t0).toFixed(0)} ms`);
+    if (ro.signal?.aborted) throw new CancelledError();
+    // With reject:false a spawn failure comes back as the error object itself.
+    const spawnError = r as unknown as { code?: unknown; message?: unknown };
+    if (spawnError.code === 'ENOENT' || (r.failed && typeof spawnError.message === 'string' && /\bENOENT\b/.test(spawnError.message))) {
+      throw new VirshError(`virsh was not found ("${o.virsh}"): install libvirt-clients or set podvisor.libvirt.virshPath.`, 'not-installed');
+    }
+    if (r.timedOut) throw new VirshError(`virsh ${args[0] ?? ''} timed out on ${uri}`, 'failed');
+    if (r.exitCode !== 0) {
+      const reason = virshReason(r.stderr);
+      throw new VirshError(reason, classify(r.stderr), `virsh ${argv.join(' ')}\n${r.stderr}`);
+    }
+    return r.stdout;
+  } finally {
+    ro.signal?.removeEventListener('abort', onAbort);
+  }
+}
