@@ -119,7 +119,9 @@ async function main() {
     log(`=== layer: ${layer.name} ===`);
     if (layer.name === 'host') {
       const { runHostLayer } = require(join(root, 'out/test/harness/hostLayer.js'));
-      const results = await runHostLayer({ root, env, log, timeoutS: layer.timeoutS, runBounded });
+      // --file/--grep reach the host sessions (and the extension host's mocha) through the env.
+      const hostEnv = { ...env, ...(fileFilter ? { PODVISOR_TEST_FILE: fileFilter } : {}), ...(grep ? { PODVISOR_TEST_GREP: grep } : {}) };
+      const results = await runHostLayer({ root, env: hostEnv, log, timeoutS: layer.timeoutS, runBounded });
       for (const r of results) add('host', r, r.label);
     } else {
       for (const f of testFiles(layer.dir)) await runMochaFile(layer.name, f, layer.timeoutS, env);

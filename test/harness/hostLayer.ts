@@ -1,0 +1,225 @@
+/**
+ * The in-host layer of `npm test`: mocha suites inside code-server's Node extension host.
+ *
+ * runHostLayer() (called in-process by scripts/test-all.mjs) installs code-server when needed,
+ * then runs, each in its own bounded child process (this file with `--session`), one session
+ * per suite file:
+ *  - every out/test/host/*.test.js, with Podvisor in development mode from the repo and a temp
+ *    copy of samples/ as the workspace;
+ *  - out/test/host/vsix/*.test.js against the packaged .vsix installed with
+ *    `--install-extension` into a fresh extensions dir; the development path is then a tiny
+ *    stand-in extension, so the Podvisor that runs is the installed copy, not the source tree.
+ *
+ * A session: code-server with `--vscode-option enable-smoke-test-driver`, Chromium opens the
+ * workbench URL whose payload names extensionDevelopmentPath/extensionTestsPath as
+ * vscode-remote URIs; the host calls test/host/index.ts run(), and the workbench reports the
+ * outcome through window.codeAutomationExit(code). Counts come back through
+ * $EXT_TEST_RESULT_FILE. A hung session is killed by its timeout and counted as failed.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as util from 'util';
+import { ensureCodeServer, installVsix } from './codeServer';
+import { openWorkbench, screenshot, whyNoChromium, type Workbench } from './workbench';
+
+export interface LayerResult {
+  label: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  failedTitles: string[];
+}
+
+type RunBounded = (cmd: string, argv: string[], o: { timeoutS: number; env: Record<string, string> }) => Promise<{ code: number | null; signal: string | null; timedOut: boolean }>;
+
+interface SessionConfig {
+  label: string;
+  testsPath: string;
+  /** Substring filter for the suite files inside the tests dir (one file per session). */
+  files?: string;
+  vsix?: string;
+  resultFile: string;
+  timeoutS: number;
+}
+
+const loud = (log: (s: string) => void, s: string): void => log(`\n  !!! SKIPPED: ${s}\n`);
+
+export async function runHostLayer(o: {
+  root: string;
+  env: Record<string, string>;
+  log: (s: string) => void;
+  timeoutS: number;
+  runBounded: RunBounded;
+}): Promise<LayerResult[]> {
+  const { root, log } = o;
+  const hostDir = path.join(root, 'out', 'test', 'host');
+  const fileFilter = o.env.PODVISOR_TEST_FILE ?? process.env.PODVISOR_TEST_FILE;
+  const pick = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort() : []);
+  const rel = (dir: string, f: string): string => path.relative(path.join(root, 'out', 'test'), path.join(dir, f));
+  const suites = pick(hostDir).filter((f) => !fileFilter || rel(hostDir, f).includes(fileFilter));
+  const vsixDir = path.join(hostDir, 'vsix');
+  const vsixSuites = pick(vsixDir).filter((f) => !fileFilter || rel(vsixDir, f).includes(fileFilter));
+  const total = suites.length + vsixSuites.length;
+  if (!total) {
+    log(`[host] no in-host suites${fileFilter ? ` matching "${fileFilter}"` : ''}`);
+    return [];
+  }
+  const skipAll = (why: string): LayerResult[] => {
+    loud(log, `in-host suites (${total} files) need ${why}`);
+    return [{ label: 'host (all suites)', passed: 0, failed: 0, skipped: total, failedTitles: [] }];
+  };
+  const noChromium = whyNoChromium();
+  if (noChromium) return skipAll(noChromium);
+  let installSeconds = 0;
+  try {
+    const t0 = Date.now();
+    const inst = await ensureCodeServer(root, log);
+    installSeconds = inst.installSeconds;
+    log(`[host] code-server ready (${installSeconds ? `installed in ${installSeconds.toFixed(0)} s` : `already installed, checked in ${Date.now() - t0} ms`})`);
+  } catch (e) {
+    return skipAll(`code-server, which could not be installed: ${(e as Error).message}`);
+  }
+
+  const results: LayerResult[] = [];
+  const session = async (cfg: Omit<SessionConfig, 'resultFile' | 'timeoutS'>): Promise<void> => {
+    const resultFile = path.join(os.tmpdir(), `podvisor-host-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
+    const full: SessionConfig = { ...cfg, resultFile, timeoutS: o.timeoutS };
+    const t0 = Date.now();
+    log(`[host] ${cfg.label}`);
+    const r = await o.runBounded(process.execPath, [__filename, '--session', JSON.stringify(full)], { timeoutS: o.timeoutS, env: o.env });
+    let res: LayerResult | undefined;
+    try {
+      res = { label: cfg.label, ...(JSON.parse(fs.readFileSync(resultFile, 'utf8')) as Omit<LayerResult, 'label'>) };
+    } catch {
+      res = undefined;
+    }
+    fs.rmSync(resultFile, { force: true });
+    if (!res || r.timedOut) {
+      res = { label: cfg.label, passed: res?.passed ?? 0, failed: (res?.failed ?? 0) + 1, skipped: res?.skipped ?? 0,
+        failedTitles: [...(res?.failedTitles ?? []), r.timedOut ? `session timed out after ${o.timeoutS}s` : `session crashed (exit ${r.code ?? r.signal})`] };
+    } else if (r.code !== 0 && res.failed === 0) {
+      res.failed = 1;
+      res.failedTitles.push(`session exited with ${r.code ?? r.signal} although no test failed`);
+    }
+    log(`[host] ${cfg.label}: ${res.passed} passed, ${res.failed} failed, ${res.skipped} skipped in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    results.push(res);
+  };
+
+  for (const f of suites) await session({ label: rel(hostDir, f), testsPath: path.join(hostDir, 'index.js'), files: f });
+
+  if (vsixSuites.length) {
+    const t0 = Date.now();
+    const pkg = spawnSync(process.execPath, [path.join(root, 'scripts', 'package.mjs'), '--quiet'], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+    const vsix = /^VSIX (.+)$/m.exec(pkg.stdout ?? '')?.[1];
+    if (pkg.status !== 0 || !vsix) {
+      log(`[host] npm run package failed:\n${pkg.stdout ?? ''}${pkg.stderr ?? ''}`);
+      results.push({ label: 'host/vsix (package)', passed: 0, failed: 1, skipped: vsixSuites.length, failedTitles: ['npm run package (vsce) failed'] });
+    } else {
+      log(`[host] packaged ${path.relative(root, vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      for (const f of vsixSuites) await session({ label: rel(vsixDir, f), testsPath: path.join(vsixDir, 'index.js'), files: f, vsix });
+    }
+  }
+  return results;
+}
+
+/** One session in this (bounded) child process; writes the counts to cfg.resultFile. */
+async function session(cfg: SessionConfig): Promise<number> {
+  const t0 = Date.now();
+  const log = (s: string): void => console.log(`[host ${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
+  const hostResult = path.join(os.tmpdir(), `podvisor-ext-result-${process.pid}.json`);
+  fs.rmSync(hostResult, { force: true });
+  let wb: Workbench | undefined;
+  let code = 1;
+  let note: string | undefined;
+  const stop = async (): Promise<void> => {
+    const w = wb;
+    wb = undefined;
+    await w?.close();
+  };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void stop().finally(() => process.exit(130)));
+  try {
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'podvisor-host-'));
+    // For the .vsix: a stand-in extension under development (the payload needs one for
+    // extensionTestsPath to run) that is not Podvisor's source tree, so the Podvisor that runs
+    // is the installed copy.
+    const devPath = cfg.vsix ? path.join(stateDir, 'vsix-probe') : undefined;
+    const extensionsDir = path.join(stateDir, 'cs', 'ext');
+    let resolveExit: (n: number) => void = () => undefined;
+    const exited = new Promise<number>((r) => (resolveExit = r));
+    wb = await openWorkbench({
+      log,
+      waitForRender: false,
+      testsPath: cfg.testsPath,
+      stateDir,
+      devPath,
+      prepare: (dir, install) => {
+        if (!cfg.vsix || !devPath) return;
+        fs.mkdirSync(devPath, { recursive: true });
+        fs.writeFileSync(path.join(devPath, 'package.json'), JSON.stringify({
+          name: 'vsix-probe', publisher: 'podvisor-test', version: '0.0.0', engines: { vscode: '^1.90.0' },
+          description: 'Stand-in development extension so that tests run against the installed Podvisor package',
+        }));
+        const ti = Date.now();
+        installVsix(install, path.join(dir, 'cs'), cfg.vsix);
+        log(`installed ${path.basename(cfg.vsix)} into ${extensionsDir} in ${Date.now() - ti} ms`);
+      },
+      env: {
+        EXT_TEST_RESULT_FILE: hostResult,
+        PODVISOR_HOST_FILES: cfg.files ?? '',
+        ...(cfg.vsix ? { PODVISOR_VSIX_FILE: cfg.vsix, PODVISOR_VSIX_EXTENSIONS_DIR: extensionsDir } : {}),
+      },
+      beforeNavigate: async (page, server) => {
+        log(`code-server pid ${server.pid} on ${server.origin}`);
+        await page.exposeFunction('codeAutomationExit', (n: unknown) => resolveExit(Number(n)));
+        // With the smoke-test driver on, the workbench forwards its log (the extension host's
+        // console, mocha's reporter included) to window.codeAutomationLog(type, args).
+        await page.exposeFunction('codeAutomationLog', (type: string, a: unknown) => {
+          const text = util.format(...(Array.isArray(a) ? a : [a]));
+          if (process.env.VERBOSE || (!/^(info|trace|debug)$/.test(type) || !/^(Resolv|Creating a socket|\[|Updating additional|Ignoring fetching|Started local extension host|Extension host)/.test(text))) console.log(text);
+        });
+      },
+    });
+    const deadline = Math.max(30, cfg.timeoutS - 20);
+    const r = await Promise.race([exited, new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), deadline * 1000))]);
+    if (r === 'timeout') {
+      note = `no result from the extension host after ${deadline}s`;
+      log(`TIMEOUT: ${note}`);
+      await screenshot(wb.page, `host-${cfg.label}-timeout`).catch(() => undefined);
+    } else {
+      code = r;
+      if (code !== 0) await screenshot(wb.page, `host-${cfg.label}-failure`).catch(() => undefined);
+    }
+    if (code !== 0) log(`code-server log tail:\n${wb.server.logTail(40)}`);
+  } catch (e) {
+    note = `harness error: ${(e as Error).message.split('\n')[0]}`;
+    log(`ERROR ${(e as Error).stack ?? String(e)}`);
+  } finally {
+    await stop();
+  }
+  let res: Omit<LayerResult, 'label'>;
+  try {
+    res = JSON.parse(fs.readFileSync(hostResult, 'utf8')) as Omit<LayerResult, 'label'>;
+  } catch {
+    res = { passed: 0, failed: 1, skipped: 0, failedTitles: [note ?? `the extension host reported exit code ${code} without results (extension failed to load?)`] };
+  }
+  if (note && res.failed === 0) {
+    res.failed = 1;
+    res.failedTitles.push(note);
+  }
+  fs.rmSync(hostResult, { force: true });
+  fs.writeFileSync(cfg.resultFile, JSON.stringify(res));
+  log(`took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return res.failed > 0 ? 1 : 0;
+}
+
+if (require.main === module && process.argv[2] === '--session') {
+  session(JSON.parse(process.argv[3]!) as SessionConfig).then(
+    (c) => process.exit(c),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,180 @@
+/**
+ * The VS Code workbench in Debian's Chromium, driven by playwright-core: code-server with
+ * Podvisor on a copy of samples/, plus helpers for UI tours (`runCommand`, `screenshot`,
+ * `openPodvisorView`). A colleague's tour: `test/ui/<feature>.tour.test.ts` calls
+ * `openWorkbench()` in `before`, `close()` in `after`.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { ensureCodeServer, startCodeServer, stateEnv, type CodeServer, type CodeServerInstall } from './codeServer';
+import { repoRoot } from './env';
+
+export const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--disable-features=Translate,MediaRouter', '--lang=en-US'];
+
+export function chromiumPath(): string {
+  return process.env.CHROMIUM ?? '/usr/bin/chromium';
+}
+
+/** Why a browser-driven test can't run here, or undefined when it can. */
+export function whyNoChromium(): string | undefined {
+  if (!fs.existsSync(chromiumPath())) return process.env.PODVISOR_TEST_WHY_NO_CHROMIUM ?? `Chromium is not installed (${chromiumPath()}; Debian package chromium)`;
+  try {
+    require.resolve('playwright-core');
+  } catch {
+    return 'the npm package playwright-core is not installed (npm install)';
+  }
+  return undefined;
+}
+
+export const resultsDir = path.join(repoRoot, 'test-results');
+
+/** A temp copy of samples/ (tests may write to it) with workspace settings pointing Podvisor at the test engine. */
+export function copySamples(dest: string, settings: Record<string, unknown> = testSettings()): string {
+  fs.cpSync(path.join(repoRoot, 'samples'), dest, { recursive: true });
+  fs.mkdirSync(path.join(dest, '.vscode'), { recursive: true });
+  fs.writeFileSync(path.join(dest, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
+  return dest;
+}
+
+/** Settings that make Podvisor talk to the private test engine (when the harness gave one). */
+export function testSettings(): Record<string, unknown> {
+  const s: Record<string, unknown> = { 'podvisor.log.level': 'debug' };
+  if (process.env.PODVISOR_TEST_DOCKER_HOST) s['podvisor.docker.host'] = process.env.PODVISOR_TEST_DOCKER_HOST;
+  return s;
+}
+
+export async function launchChromium(userDataDir: string, viewport = { width: 1400, height: 900 }): Promise<BrowserContext> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { chromium } = require('playwright-core') as typeof import('playwright-core');
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath(),
+    headless: true,
+    viewport,
+    // XDG_* keep Chromium's crash reports and config out of $HOME.
+    env: { ...process.env, ...stateEnv(userDataDir) } as Record<string, string>,
+    args: CHROMIUM_FLAGS,
+  });
+}
+
+export interface Workbench {
+  readonly server: CodeServer;
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly workspace: string;
+  readonly stateDir: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  log?: (s: string) => void;
+  /** Folder to open; default a fresh copy of samples/ with the test settings. */
+  folder?: string;
+  /** Extension under development; default the repo (Podvisor from dist/). */
+  devPath?: string;
+  testsPath?: string;
+  env?: Record<string, string>;
+  userSettings?: Record<string, unknown>;
+  install?: CodeServerInstall;
+  /** Called after the page exists and before it navigates (exposeFunction etc.). */
+  beforeNavigate?: (page: Page, server: CodeServer) => Promise<void>;
+  /** Wait for the workbench to render (default true). */
+  waitForRender?: boolean;
+  /** Where all state goes (removed on close); default a fresh temp dir. code-server's own is `<stateDir>/cs`. */
+  stateDir?: string;
+  /** Run before code-server starts: e.g. install a .vsix into `${stateDir}/cs/ext`. */
+  prepare?: (stateDir: string, install: CodeServerInstall) => void | Promise<void>;
+}
+
+/** Starts code-server (with Podvisor in development mode) and opens its workbench in Chromium. */
+export async function openWorkbench(o: OpenOptions = {}): Promise<Workbench> {
+  const log = o.log ?? ((s: string) => console.log(s));
+  const install = o.install ?? (await ensureCodeServer(repoRoot, log));
+  const stateDir = o.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'podvisor-wb-'));
+  fs.mkdirSync(stateDir, { recursive: true });
+  const workspace = o.folder ?? copySamples(path.join(stateDir, 'samples'));
+  await o.prepare?.(stateDir, install);
+  const server = await startCodeServer({
+    install, stateDir: path.join(stateDir, 'cs'), smokeTestDriver: true, log,
+    env: o.env, userSettings: { ...testSettings(), ...o.userSettings },
+  });
+  let context: BrowserContext | undefined;
+  const close = async (): Promise<void> => {
+    try {
+      await context?.close();
+    } catch {
+      /* browser already gone */
+    }
+    await server.stop();
+    if (!process.env.PODVISOR_KEEP_STATE) fs.rmSync(stateDir, { recursive: true, force: true });
+  };
+  try {
+    context = await launchChromium(path.join(stateDir, 'chromium'));
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => log(`[pageerror] ${e.message}`));
+    await o.beforeNavigate?.(page, server);
+    const url = server.url({ folder: workspace, devPath: o.devPath ?? repoRoot, testsPath: o.testsPath });
+    log(`[workbench] ${url}`);
+    await page.goto(url, { timeout: 120_000 });
+    if (o.waitForRender !== false) await waitForWorkbench(page);
+    return { server, context, page, workspace, stateDir, close };
+  } catch (e) {
+    log(`[workbench] failed to open; code-server log tail:\n${server.logTail()}`);
+    await close();
+    throw e;
+  }
+}
+
+/** Waits until the workbench (activity bar included) is rendered. */
+export async function waitForWorkbench(page: Page, timeoutMs = 120_000): Promise<void> {
+  await page.waitForSelector('.monaco-workbench .activitybar', { timeout: timeoutMs });
+}
+
+/** Clicks the Podvisor activity-bar icon (retrying while the workbench settles) until the Workloads view shows. */
+export async function openPodvisorView(page: Page, timeoutMs = 90_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  const icon = page.locator('.activitybar .action-item a[aria-label^="Podvisor"], .activitybar .action-label[aria-label^="Podvisor"]').first();
+  const view = page.locator('.pane-header', { hasText: /Workloads/i }).first();
+  for (;;) {
+    try {
+      await icon.waitFor({ timeout: 15_000 });
+      const checked = await icon.evaluate((el) => el.closest('.action-item')?.classList.contains('checked') ?? false);
+      if (!checked) await icon.click();
+      await view.waitFor({ timeout: 10_000 });
+      return;
+    } catch (e) {
+      if (Date.now() > end) throw e;
+    }
+  }
+}
+
+/** Runs a command from the command palette by its title as shown there (e.g. "Podvisor: Refresh"). */
+export async function runCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('F1');
+      await input.waitFor({ timeout: 5_000 });
+      await input.fill(`>${title}`);
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+      await row.waitFor({ timeout: 5_000 });
+      await page.keyboard.press('Enter');
+      await input.waitFor({ state: 'hidden', timeout: 5_000 });
+      return;
+    } catch (e) {
+      if (Date.now() > end) throw new Error(`could not run "${title}" from the command palette: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+}
+
+/** Saves a full-window screenshot as test-results/<name>.png and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, `${name.replace(/[^\w.-]+/g, '-')}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}

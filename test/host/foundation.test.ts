@@ -1,0 +1,154 @@
+/**
+ * The foundation in a real extension host: activation, the command table against package.json
+ * (both ways), the Podvisor view container and its Workloads view, Refresh, the log channel,
+ * the command wrapper's error path, and the harness's own promises (test env and settings
+ * reach the host).
+ */
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import type { PodvisorApi } from '../../src/extension';
+import type { TreeNode, WorkloadSection } from '../../src/tree/node';
+import { UserError } from '../../src/common/errors';
+
+const EXT_ID = 'podvisor.podvisor';
+
+async function api(): Promise<PodvisorApi> {
+  const ext = vscode.extensions.getExtension<PodvisorApi>(EXT_ID);
+  assert.ok(ext, `${EXT_ID} is not loaded in this host`);
+  return ext.activate();
+}
+
+async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface Contributes {
+  commands?: Array<{ command: string; title?: string; category?: string }>;
+  views?: Record<string, Array<{ id: string }>>;
+  viewsContainers?: { activitybar?: Array<{ id: string }> };
+}
+
+describe('foundation (in a real extension host)', function () {
+  this.timeout(120_000);
+  let pv: PodvisorApi;
+  let contributes: Contributes;
+
+  before(async function () {
+    pv = await api();
+    contributes = (vscode.extensions.getExtension(EXT_ID)!.packageJSON as { contributes: Contributes }).contributes;
+    console.log(`    host: node ${process.version}, uiKind=${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'}, remote=${vscode.env.remoteName ?? '-'}, vscode ${vscode.version}`);
+  });
+
+  it('runs in a Node extension host with the extension active', () => {
+    assert.strictEqual(typeof process.versions.node, 'string');
+    assert.strictEqual(vscode.extensions.getExtension(EXT_ID)!.isActive, true);
+    assert.ok(pv.services.tree && pv.services.log && pv.services.settings);
+  });
+
+  it('every podvisor.* command in package.json is registered, and every registered one is declared', async () => {
+    const declared = (contributes.commands ?? []).map((c) => c.command).filter((c) => c.startsWith('podvisor.'));
+    assert.ok(declared.length >= 2, `package.json declares only ${declared.length} podvisor commands`);
+    // The workbench itself registers <viewId>.focus etc. for each contributed view: not ours.
+    const viewIds = Object.values(contributes.views ?? {}).flat().map((v) => v.id);
+    const generated = (c: string): boolean => viewIds.some((v) => c.startsWith(`${v}.`) && /\.(focus|resetViewLocation|removeView|toggleVisibility|open)$/.test(c.slice(v.length)));
+    const registered = (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('podvisor.') && !generated(c));
+    const notRegistered = declared.filter((c) => !registered.includes(c));
+    const notDeclared = registered.filter((c) => !declared.includes(c));
+    assert.deepStrictEqual({ notRegistered, notDeclared }, { notRegistered: [], notDeclared: [] });
+  });
+
+  it('every declared command has a title and the Podvisor category', () => {
+    const bad = (contributes.commands ?? []).filter((c) => c.command.startsWith('podvisor.') && (!c.title || c.category !== 'Podvisor')).map((c) => c.command);
+    assert.deepStrictEqual(bad, []);
+  });
+
+  it('the Podvisor view container opens and the Workloads view becomes visible', async () => {
+    const container = contributes.viewsContainers?.activitybar?.[0]?.id;
+    assert.strictEqual(container, 'podvisor');
+    const view = pv.services.tree.view;
+    // The container can take a moment to restore on a busy machine: re-issue the open until the view shows.
+    await until('Workloads view visible', async () => {
+      if (!view.visible) await vscode.commands.executeCommand(`workbench.view.extension.${container}`);
+      return view.visible;
+    }, 60_000);
+    assert.strictEqual(view.visible, true);
+  });
+
+  it('Refresh runs through the command and refreshes the tree', async () => {
+    let fired = 0;
+    const sub = pv.services.tree.onDidChangeTreeData(() => fired++);
+    try {
+      await vscode.commands.executeCommand('podvisor.workloads.refresh');
+      assert.ok(fired >= 1, 'Refresh did not signal a tree change');
+      // The tree answers after a refresh (empty until the features add sections).
+      assert.ok(Array.isArray(await pv.services.tree.getChildren()));
+    } finally {
+      sub.dispose();
+    }
+  });
+
+  it('the Podvisor log output channel exists and Show Log opens it', async () => {
+    const log = pv.services.log;
+    assert.strictEqual(log.name, 'Podvisor');
+    assert.strictEqual(typeof log.logLevel, 'number', 'not a LogOutputChannel');
+    log.info('host test: hello from the foundation suite');
+    await vscode.commands.executeCommand('podvisor.showLog');
+    // The output view shows the channel as a document of the `output` scheme.
+    await until('Podvisor output document', () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'output' && /Podvisor/i.test(d.uri.toString())), 30_000);
+  });
+
+  it('a failing command shows one error with "Open Log", settles, and is logged (real wrapper)', async () => {
+    // FAKE (named so): a Workloads section whose refresh fails with the kind of UserError a
+    // backend throws. The foundation has no engine yet that can be made to fail on demand; the
+    // command (podvisor.workloads.refresh) and its wrapper are the real ones.
+    const changed = new vscode.EventEmitter<TreeNode | undefined>();
+    const failingSection: WorkloadSection = {
+      id: 'test.failing-section', order: 999,
+      roots: () => [],
+      onDidChange: changed.event,
+      setVisible: () => undefined,
+      refresh: () => Promise.reject(new UserError('Cannot reach the engine at unix:///nonexistent.sock: connect ENOENT')),
+      dispose: () => changed.dispose(),
+    };
+    const shown: Array<{ message: string; items: unknown[] }> = [];
+    const win = vscode.window as { showErrorMessage: (...a: unknown[]) => Thenable<unknown> };
+    const original = win.showErrorMessage;
+    // Spy, not fake: records the call and still shows the real notification.
+    win.showErrorMessage = (...a: unknown[]) => {
+      shown.push({ message: String(a[0]), items: a.slice(1) });
+      return original.apply(vscode.window, a);
+    };
+    const remove = pv.services.tree.addSection(failingSection);
+    try {
+      const result = await vscode.commands.executeCommand('podvisor.workloads.refresh');
+      assert.strictEqual(result, undefined, 'the wrapper should settle with undefined, not reject');
+      assert.strictEqual(shown.length, 1, `expected exactly one error message, got ${JSON.stringify(shown)}`);
+      assert.match(shown[0]!.message, /Cannot reach the engine at unix:\/\/\/nonexistent\.sock/);
+      assert.ok(shown[0]!.items.includes('Open Log'), `no "Open Log" action: ${JSON.stringify(shown[0]!.items)}`);
+    } finally {
+      win.showErrorMessage = original;
+      remove.dispose();
+    }
+  });
+
+  it('the harness passes the test environment and settings to the host', function () {
+    const host = process.env.PODVISOR_TEST_DOCKER_HOST;
+    if (!host) {
+      console.log('\n  !!! SKIPPED: no PODVISOR_TEST_DOCKER_HOST in the extension host (no private engine)\n');
+      this.skip();
+    }
+    assert.strictEqual(pv.services.settings.current.docker.host, host, 'podvisor.docker.host is not the private engine');
+    assert.ok(vscode.workspace.workspaceFolders?.length, 'no workspace folder open');
+  });
+});
