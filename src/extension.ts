@@ -5,6 +5,7 @@ import { createLog } from './host/logChannel';
 import { SettingsStore } from './host/settingsStore';
 import type { Services } from './host/services';
 import { WorkloadsTree } from './tree/workloadsTree';
+import { createContainersSection, registerContainers } from './tree/containers';
 
 /** What activate() returns: used by the in-host tests and by other extensions. */
 export interface PodvisorApi {
@@ -18,8 +19,9 @@ export function activate(context: vscode.ExtensionContext): PodvisorApi {
   const tree = new WorkloadsTree();
   context.subscriptions.push(log, settings, tree);
 
-  const services: Services = { context, log, settings, tree };
+  const services: Services = { context, log, settings, tree, containers: createContainersSection(log, settings) };
   context.subscriptions.push(...registerCommands(services, commandTable));
+  context.subscriptions.push(...registerContainers(services));
 
   log.info(`Podvisor ${context.extension.packageJSON.version as string} activated in ${(performance.now() - t0).toFixed(1)} ms`);
   return { services };

@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { Logger } from '../common/log';
 import type { SettingsStore } from './settingsStore';
 import type { WorkloadsTree } from '../tree/workloadsTree';
+import type { ContainersSection } from '../tree/containers/section';
 
 /**
  * What commands and adapters receive. Built once in extension.ts and passed explicitly; each
@@ -12,4 +13,6 @@ export interface Services {
   readonly log: vscode.LogOutputChannel & Logger;
   readonly settings: SettingsStore;
   readonly tree: WorkloadsTree;
+  /** Containers and images of the Docker/Podman engine (connects lazily, when first shown). */
+  readonly containers: ContainersSection;
 }

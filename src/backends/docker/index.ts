@@ -1,0 +1,11 @@
+/** The lazily loaded Docker bundle (dist/lazy/docker.js): everything that pulls in dockerode. */
+export * from './discovery';
+export * from './client';
+export * from './errors';
+export * from './names';
+export * from './parse';
+export * from './present';
+export * from './store';
+export * from './sessions';
+export * from './events';
+export type * from './model';

@@ -1,0 +1,312 @@
+import * as os from 'os';
+import * as vscode from 'vscode';
+import type * as DockerBackend from '../../backends/docker';
+import type { ContainerInfo, ImageInfo } from '../../backends/docker/model';
+import type { Endpoint } from '../../backends/docker/discovery';
+import type { ContainerStore, StoreChange } from '../../backends/docker/store';
+import type { DockerClient } from '../../backends/docker/client';
+import { messageOf } from '../../common/errors';
+import type { Logger } from '../../common/log';
+import type { DockerSettings } from '../../common/settings';
+import type { TreeNode, WorkloadSection } from '../node';
+import { ContainerGroupNode, ContainerNode, ContainersRootNode, ImageNode, ImagesRootNode, MessageNode, type SectionModel } from './nodes';
+
+export type DockerModule = typeof DockerBackend;
+
+export interface ContainersSectionDeps {
+  readonly log: Logger;
+  readonly settings: () => DockerSettings;
+  readonly load: () => DockerModule;
+  /** Environment and home used for discovery (the extension host's by default). */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly home?: string;
+}
+
+/**
+ * The Containers and Images part of the Workloads view: a thin adapter over the backend's
+ * ContainerStore. Nodes are kept per container id so a change fires only for the node that
+ * changed; a change that moves a container between groups refreshes its root.
+ */
+export class ContainersSection implements WorkloadSection, SectionModel {
+  readonly id = 'containers';
+  readonly order = 10;
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChange = this.changed.event;
+  private readonly statusChanged = new vscode.EventEmitter<void>();
+  /** Fires after every store change was applied to the nodes (tests and the benchmark listen). */
+  readonly onDidUpdate = this.statusChanged.event;
+  private mod?: DockerModule;
+  private _store?: ContainerStore;
+  private _endpoint?: Endpoint;
+  private discoveryError?: string;
+  private unsubscribe?: () => void;
+  private visible = false;
+  private readonly containersRoot = new ContainersRootNode(this);
+  private readonly imagesRoot = new ImagesRootNode(this);
+  private readonly containerNodes = new Map<string, ContainerNode>();
+  private readonly groupNodes = new Map<string, ContainerGroupNode>();
+  private imageNodes = new Map<string, ImageNode>();
+  private starting?: Promise<void>;
+
+  constructor(private readonly deps: ContainersSectionDeps) {}
+
+  presentContainer: SectionModel['presentContainer'] = (c, now) => this.module().presentContainer(c, now);
+  presentImage: SectionModel['presentImage'] = (i, now) => this.module().presentImage(i, now);
+
+  module(): DockerModule {
+    return (this.mod ??= this.deps.load());
+  }
+
+  get store(): ContainerStore | undefined {
+    return this._store;
+  }
+
+  get endpoint(): Endpoint | undefined {
+    return this._endpoint;
+  }
+
+  /** The client for commands; starts the section if it was not yet. */
+  async client(): Promise<DockerClient> {
+    await this.ensureStarted();
+    if (!this._store) throw new Error(this.discoveryError ?? 'No Docker engine configured');
+    return this._store.client;
+  }
+
+  endpointText(): string {
+    return this._endpoint ? this.module().describeEndpoint(this._endpoint) : '';
+  }
+
+  ensureStarted(): Promise<void> {
+    return (this.starting ??= this.start());
+  }
+
+  private async start(): Promise<void> {
+    const m = this.module();
+    const s = this.deps.settings();
+    try {
+      this._endpoint = m.discoverEndpoint({ settingHost: s.host, settingContext: s.context, env: this.deps.env ?? process.env, home: this.deps.home ?? os.homedir() });
+      this.discoveryError = undefined;
+    } catch (e) {
+      this._endpoint = undefined;
+      this.discoveryError = messageOf(e);
+      this.deps.log.error(`Docker engine discovery: ${this.discoveryError}`);
+      this.fireAll();
+      return;
+    }
+    void vscode.commands.executeCommand('setContext', 'podvisor.docker.noEngine', !this._endpoint.configured);
+    this.deps.log.info(`Docker engine: ${m.describeEndpoint(this._endpoint)}`);
+    let client: DockerClient;
+    try {
+      client = new m.DockerClient(this._endpoint);
+    } catch (e) {
+      this.discoveryError = messageOf(e);
+      this.fireAll();
+      return;
+    }
+    const store = new m.ContainerStore(client, { log: this.deps.log, safetyPollMs: s.safetyPollSeconds * 1000, reconnectMinMs: 250, reconnectMaxMs: 5000 });
+    this._store = store;
+    this.unsubscribe = store.onChange((c) => this.apply(c));
+    store.setVisible(this.visible);
+    this.fireAll();
+    await store.start();
+  }
+
+  /** Re-discovers the engine (settings or context changed) and reconnects. */
+  async restart(): Promise<void> {
+    const old = this.starting;
+    this.starting = undefined;
+    await old?.catch(() => undefined);
+    this.unsubscribe?.();
+    this._store?.dispose();
+    this._store = undefined;
+    this.containerNodes.clear();
+    this.groupNodes.clear();
+    this.imageNodes.clear();
+    await this.ensureStarted();
+  }
+
+  /** Settings that change only the presentation: regroup, resort, refilter. */
+  rerender(): void {
+    this.containerNodes.clear();
+    this.groupNodes.clear();
+    this.fireAll();
+  }
+
+  private fireAll(): void {
+    this.changed.fire(undefined);
+    this.statusChanged.fire();
+  }
+
+  private apply(c: StoreChange): void {
+    const store = this._store;
+    if (!store) return;
+    this.updateRootText();
+    if (c.status || c.containers === 'all') {
+      if (c.status) this.changed.fire(undefined);
+      else {
+        this.changed.fire(this.containersRoot);
+        if (c.images) this.changed.fire(this.imagesRoot);
+      }
+      this.statusChanged.fire();
+      return;
+    }
+    const groupBy = this.deps.settings().groupBy;
+    let structural = false;
+    for (const id of c.containers) {
+      const info = store.containers.get(id);
+      const node = this.containerNodes.get(id);
+      if (!info || !node) {
+        structural = true; // added or removed
+        continue;
+      }
+      const oldGroup = groupBy === 'none' ? '' : this.module().groupOf(node.info, groupBy).key;
+      const newGroup = groupBy === 'none' ? '' : this.module().groupOf(info, groupBy).key;
+      node.info = info;
+      if (oldGroup !== newGroup) structural = true;
+      else this.changed.fire(node);
+    }
+    if (structural) this.changed.fire(this.containersRoot);
+    if (c.images) this.changed.fire(this.imagesRoot);
+    this.statusChanged.fire();
+  }
+
+  private updateRootText(): void {
+    const st = this._store;
+    const running = st ? [...st.containers.values()].filter((x) => x.state === 'running').length : 0;
+    const engine = st?.status.kind === 'ready' ? st.status.engine : undefined;
+    // Only the endpoint in the description: a count here would force a re-render of the whole
+    // subtree on every state change, where only one item changed.
+    this.containersRoot.description = this._endpoint?.host ?? '';
+    this.containersRoot.tooltip = `${this.endpointText()}\n${running}/${st?.containers.size ?? 0} running${engine ? `\n${engine.podman ? 'Podman' : 'Docker'} ${engine.version}, runtimes: ${engine.runtimes.join(', ')} (default ${engine.defaultRuntime})` : ''}`;
+    const imgs = st?.images.filter((i) => this.deps.settings().showDanglingImages || !i.dangling).length ?? 0;
+    this.imagesRoot.description = String(imgs);
+  }
+
+  roots(): TreeNode[] {
+    void this.ensureStarted();
+    if (this.discoveryError) {
+      const n = new MessageNode('docker:error', vscode.l10n.t('Docker engine not configured correctly'), { description: this.discoveryError, tooltip: this.discoveryError, icon: 'error', color: 'errorForeground' });
+      n.children = this.fixActions(n);
+      return [n];
+    }
+    const st = this._store;
+    if (!st || !this._endpoint) return [new MessageNode('docker:connecting', vscode.l10n.t('Connecting to the container engine…'), { icon: 'loading~spin' })];
+    if (st.status.kind === 'connecting') return [new MessageNode('docker:connecting', vscode.l10n.t('Connecting to {0}…', this._endpoint.host), { icon: 'loading~spin' })];
+    if (st.status.kind === 'unreachable') {
+      // First run with nothing configured: the view's welcome content says what to do.
+      if (!this._endpoint.configured) return [];
+      const reason = st.status.reason;
+      const n = new MessageNode('docker:unreachable', vscode.l10n.t('Docker engine not reachable'), {
+        description: this.endpointText(),
+        tooltip: new vscode.MarkdownString(`${vscode.l10n.t('Failed to connect to {0}. Is the engine running?', this.endpointText())}\n\n${reason.replace(/[\\`*_[\]<>]/g, (ch) => `\\${ch}`)}`),
+        icon: 'debug-disconnect',
+        color: 'errorForeground',
+        contextValue: 'docker.unreachable',
+      });
+      n.children = this.fixActions(n);
+      return [n];
+    }
+    this.updateRootText();
+    return [this.containersRoot, this.imagesRoot];
+  }
+
+  private fixActions(parent: TreeNode): TreeNode[] {
+    return [
+      new MessageNode('docker:retry', vscode.l10n.t('Retry'), { icon: 'refresh', command: { command: 'podvisor.docker.retry', title: vscode.l10n.t('Retry') } }, parent),
+      new MessageNode('docker:selectContext', vscode.l10n.t('Select Docker context…'), { icon: 'plug', command: { command: 'podvisor.docker.selectContext', title: vscode.l10n.t('Select Docker context…') } }, parent),
+    ];
+  }
+
+  containerChildren(parent: ContainersRootNode | ContainerGroupNode): TreeNode[] {
+    const st = this._store;
+    if (!st) return [];
+    const s = this.deps.settings();
+    const m = this.module();
+    const groups = m.groupContainers(st.containers.values(), s.groupBy, s.sortBy);
+    const nodeFor = (c: ContainerInfo, p: TreeNode): ContainerNode => {
+      let n = this.containerNodes.get(c.id);
+      if (!n) this.containerNodes.set(c.id, (n = new ContainerNode(c, p, this)));
+      n.info = c;
+      n.parent = p;
+      return n;
+    };
+    if (parent instanceof ContainersRootNode) {
+      if (!st.containers.size) return [new MessageNode('docker:noContainers', vscode.l10n.t('No containers'), { icon: 'info' }, parent)];
+      if (s.groupBy === 'none') return (groups[0]?.containers ?? []).map((c) => nodeFor(c, parent));
+      const live = new Set<string>();
+      const out = groups.map((g) => {
+        live.add(g.key);
+        let n = this.groupNodes.get(g.key);
+        if (!n) this.groupNodes.set(g.key, (n = new ContainerGroupNode(g.key, g.label, parent, this)));
+        n.count = g.containers.length;
+        n.label = g.label;
+        return n;
+      });
+      for (const k of [...this.groupNodes.keys()]) if (!live.has(k)) this.groupNodes.delete(k);
+      this.pruneNodes(st);
+      return out;
+    }
+    const g = groups.find((x) => x.key === parent.key);
+    return (g?.containers ?? []).map((c) => nodeFor(c, parent));
+  }
+
+  private pruneNodes(st: ContainerStore): void {
+    for (const id of [...this.containerNodes.keys()]) if (!st.containers.has(id)) this.containerNodes.delete(id);
+  }
+
+  imageChildren(parent: ImagesRootNode): TreeNode[] {
+    const st = this._store;
+    if (!st) return [];
+    const showDangling = this.deps.settings().showDanglingImages;
+    const next = new Map<string, ImageNode>();
+    const list = st.images.filter((i) => showDangling || !i.dangling).sort((a, b) => labelOf(a).localeCompare(labelOf(b)));
+    const out = list.map((i) => {
+      let n = this.imageNodes.get(i.id);
+      if (!n) n = new ImageNode(i, parent, this);
+      n.info = i;
+      next.set(i.id, n);
+      return n;
+    });
+    this.imageNodes = next;
+    if (!out.length) return [new MessageNode('docker:noImages', vscode.l10n.t('No images'), { icon: 'info' }, parent)];
+    return out;
+  }
+
+  /** The node currently shown for a container id (tests, reveal). */
+  nodeOf(id: string): ContainerNode | undefined {
+    return this.containerNodes.get(id);
+  }
+
+  containers(): ContainerInfo[] {
+    return [...(this._store?.containers.values() ?? [])];
+  }
+
+  images(): ImageInfo[] {
+    return [...(this._store?.images ?? [])];
+  }
+
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    this._store?.setVisible(visible);
+    if (visible) void this.ensureStarted();
+  }
+
+  async refresh(): Promise<void> {
+    if (this.discoveryError || !this._store) {
+      await this.restart();
+      return;
+    }
+    await this._store.refresh();
+  }
+
+  dispose(): void {
+    this.unsubscribe?.();
+    this._store?.dispose();
+    this.changed.dispose();
+    this.statusChanged.dispose();
+  }
+}
+
+function labelOf(i: ImageInfo): string {
+  return i.repoTags[0] ?? `~${i.id}`;
+}
