@@ -5,6 +5,7 @@ import { createLog } from './host/logChannel';
 import { SettingsStore } from './host/settingsStore';
 import type { Services } from './host/services';
 import { WorkloadsTree } from './tree/workloadsTree';
+import { LibvirtSection } from './tree/libvirt/section';
 import { createContainersSection, registerContainers } from './tree/containers';
 
 /** What activate() returns: used by the in-host tests and by other extensions. */
@@ -21,6 +22,7 @@ export function activate(context: vscode.ExtensionContext): PodvisorApi {
 
   const services: Services = { context, log, settings, tree, containers: createContainersSection(log, settings) };
   context.subscriptions.push(...registerCommands(services, commandTable));
+  context.subscriptions.push(tree.addSection(new LibvirtSection(settings, log)));
   context.subscriptions.push(...registerContainers(services));
 
   log.info(`Podvisor ${context.extension.packageJSON.version as string} activated in ${(performance.now() - t0).toFixed(1)} ms`);

@@ -1,0 +1,235 @@
+import * as fs from 'fs';
+import { UserError, isCancelled, messageOf } from '../common/errors';
+import type { ContainerEngine, ContainerSummary, InteractiveSession } from './engine';
+import { createBody } from './hardening';
+import { argvOf } from './lifecycle';
+import { builtImageTag, containerName, LABEL } from './names';
+import { PhaseRunner, type LaunchContext } from './phases';
+import type { IsolationLevel, LaunchReport, LifecycleCommand, SandboxInfo, SandboxSource, SandboxSpec } from './types';
+import { chooseUser, parsePasswd } from './users';
+
+/**
+ * Container-based sandboxes (runc, gVisor, Kata): build or find the image, create hardened
+ * containers labelled with the sandbox, start them, run the lifecycle commands. A failure at any
+ * phase removes what this launch created (containers, images it built).
+ */
+export class ContainerSandboxes {
+  constructor(private readonly engine: ContainerEngine) {}
+
+  async launch(spec: SandboxSpec, level: Exclude<IsolationLevel, 'microvm'>, runtime: string, ctx: LaunchContext): Promise<LaunchReport> {
+    const phases = new PhaseRunner(ctx, spec.name);
+    const created: string[] = [];
+    const builtImages: string[] = [];
+    const notes = [...spec.notes];
+    try {
+      const info = await phases.run('prepare', 'checking the engine', async () => {
+        const existing = await this.engine.list({ [LABEL.sandbox]: spec.name });
+        if (existing.length) throw new UserError(`A sandbox named ${spec.name} already exists (${existing.map((c) => c.name).join(', ')}); open, restart or remove it`);
+        if (spec.workspace && !fs.existsSync(spec.workspace.hostPath)) throw new UserError(`Workspace folder ${spec.workspace.hostPath} does not exist`);
+        for (const m of spec.mounts) if (m.type === 'bind' && !fs.existsSync(m.source)) throw new UserError(`Mount source ${m.source} does not exist`);
+        return this.engine.info(ctx.signal);
+      });
+      if (!(runtime in info.runtimes)) throw new UserError(`The engine has no runtime "${runtime}" (it has: ${Object.keys(info.runtimes).join(', ')})`);
+
+      // Images: build what has a Dockerfile, check (or pull) the rest.
+      const images: string[] = [];
+      for (const c of spec.containers) {
+        if (c.build) {
+          const tag = builtImageTag(spec.name, c.name);
+          const b = c.build;
+          const id = await phases.run('build', `building ${tag}`, () =>
+            this.engine.build({ context: b.context, dockerfile: b.dockerfile, tag, args: b.args, ...(b.target ? { target: b.target } : {}), labels: { [LABEL.built]: spec.name } }, ctx.signal, (l) => ctx.log.info(`[build] ${l}`)),
+          );
+          builtImages.push(id);
+          images.push(tag);
+        } else if (c.image) {
+          const ref = c.image;
+          await phases.run('pull', `image ${ref}`, async () => {
+            if (await this.engine.inspectImage(ref, ctx.signal)) return;
+            try {
+              await this.engine.pull(ref, ctx.signal, (l) => ctx.log.debug(`[pull] ${l}`));
+            } catch (e) {
+              if (isCancelled(e)) throw e;
+              throw new UserError(`Image ${ref} is not on the engine and could not be pulled: ${messageOf(e)}`);
+            }
+          });
+          images.push(ref);
+        } else {
+          throw new UserError(`Container ${c.name} has no image`);
+        }
+      }
+
+      let first: string | undefined;
+      for (const [i, c] of spec.containers.entries()) {
+        const name = containerName(spec.name, spec.containers.length > 1 ? c.name : undefined);
+        const body = createBody({ spec, container: c, level, runtime, hostCpus: info.ncpu, hostMemory: info.memTotal, index: i, ...(first ? { joinNetworkOf: first } : {}) });
+        const id = await phases.run('create', `container ${name}`, () => this.engine.create({ name, image: images[i], body }, ctx.signal));
+        created.push(id);
+        first ??= id;
+        await phases.run('start', `container ${name}`, () => this.engine.start(id, ctx.signal));
+      }
+
+      const main = created[0];
+      const user = await this.resolveUser(main, spec, images[0]);
+      if (user.note) notes.push(user.note);
+      if (spec.postCreateCommand) {
+        const pc = spec.postCreateCommand;
+        await phases.run('post-create', 'postCreateCommand', () => this.runLifecycle(main, spec, user.user, pc, 'postCreateCommand', ctx));
+      }
+      if (spec.postStartCommand) {
+        const ps = spec.postStartCommand;
+        await phases.run('post-start', 'postStartCommand', () => this.runLifecycle(main, spec, user.user, ps, 'postStartCommand', ctx));
+      }
+      for (const n of notes) ctx.log.warn(`sandbox ${spec.name}: ${n}`);
+      const infoNow = await this.find(spec.name);
+      if (!infoNow) throw new UserError(`Sandbox ${spec.name} disappeared right after it started`);
+      return { name: spec.name, level, timings: phases.timings, notes, info: infoNow };
+    } catch (e) {
+      ctx.log.warn(`sandbox ${spec.name}: launch failed (${messageOf(e)}); cleaning up ${created.length} container(s), ${builtImages.length} built image(s)`);
+      for (const id of created.reverse()) await this.engine.remove(id).catch((x: unknown) => ctx.log.error(`cleanup: ${messageOf(x)}`));
+      for (const id of builtImages) await this.engine.removeImage(id).catch((x: unknown) => ctx.log.error(`cleanup: ${messageOf(x)}`));
+      // A build that failed leaves no tagged image, but may leave dangling ones labelled by us.
+      for (const img of await this.engine.listImages({ [LABEL.built]: spec.name }).catch(() => [])) await this.engine.removeImage(img.id).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** User for terminals and lifecycle commands (see users.ts). */
+  async resolveUser(id: string, spec: SandboxSpec, image: string): Promise<{ user: string; note?: string }> {
+    if (spec.remoteUser) return { user: spec.remoteUser };
+    const img = await this.engine.inspectImage(image);
+    const passwd = (await this.engine.readFile(id, '/etc/passwd'))?.toString('utf8') ?? '';
+    let workspace: { uid: number; mode: number } | undefined;
+    if (spec.workspace && !spec.workspace.readonly) {
+      const st = fs.statSync(spec.workspace.hostPath);
+      workspace = { uid: st.uid, mode: st.mode };
+    }
+    return chooseUser({ imageUser: img?.user ?? '', passwd: parsePasswd(passwd), ...(workspace ? { workspace } : {}) });
+  }
+
+  private async runLifecycle(id: string, spec: SandboxSpec, user: string, c: LifecycleCommand, what: string, ctx: LaunchContext): Promise<void> {
+    const r = await this.engine.exec(id, { cmd: argvOf(c), user, ...(spec.workspace ? { workingDir: spec.workspace.target } : {}), env: spec.remoteEnv }, ctx.signal);
+    for (const l of (r.stdout + r.stderr).split('\n')) if (l.trim()) ctx.log.info(`[${what}] ${l}`);
+    if (r.exitCode !== 0) throw new UserError(`${what} failed with exit code ${r.exitCode}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+  }
+
+  /** Every container sandbox on the engine, grouped by sandbox name. */
+  async list(): Promise<SandboxInfo[]> {
+    const all = await this.engine.list({ [LABEL.sandbox]: true });
+    const by = new Map<string, ContainerSummary[]>();
+    for (const c of all) {
+      const n = c.labels[LABEL.sandbox];
+      if (!by.has(n)) by.set(n, []);
+      by.get(n)!.push(c);
+    }
+    return [...by.entries()].map(([name, cs]) => toInfo(name, cs));
+  }
+
+  async find(name: string): Promise<SandboxInfo | undefined> {
+    const cs = await this.engine.list({ [LABEL.sandbox]: name });
+    return cs.length ? toInfo(name, cs) : undefined;
+  }
+
+  /** The spec a sandbox was created from (stored in its labels). */
+  async specOf(name: string): Promise<SandboxSpec | undefined> {
+    const cs = await this.engine.list({ [LABEL.sandbox]: name });
+    const raw = cs[0]?.labels[LABEL.spec];
+    if (!raw) return undefined;
+    try {
+      return JSON.parse(raw) as SandboxSpec;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async stop(name: string): Promise<void> {
+    const cs = await this.engine.list({ [LABEL.sandbox]: name });
+    // Siblings first: they share the first container's network.
+    for (const c of sortMainLast(cs)) await this.engine.stop(c.id, 3);
+  }
+
+  /** Stops and starts the containers and runs postStartCommand (never postCreateCommand again). */
+  async restart(name: string, ctx: LaunchContext): Promise<LaunchReport> {
+    const phases = new PhaseRunner(ctx, name);
+    const cs = await this.engine.list({ [LABEL.sandbox]: name });
+    if (!cs.length) throw new UserError(`No sandbox named ${name}`);
+    const spec = await this.specOf(name);
+    await phases.run('start', 'restarting', async () => {
+      await this.stop(name);
+      for (const c of sortMainLast(cs).reverse()) await this.engine.start(c.id, ctx.signal);
+    });
+    const main = sortMainLast(cs).reverse()[0];
+    if (spec?.postStartCommand) {
+      const user = await this.resolveUser(main.id, spec, main.image);
+      const ps = spec.postStartCommand;
+      await phases.run('post-start', 'postStartCommand', () => this.runLifecycle(main.id, spec, user.user, ps, 'postStartCommand', ctx));
+    }
+    const info = await this.find(name);
+    return { name, level: (info?.level ?? 'container'), timings: phases.timings, notes: [], info: info! };
+  }
+
+  /** Removes the containers and any image Podvisor built for the sandbox. Never touches the workspace. */
+  async remove(name: string): Promise<void> {
+    const cs = await this.engine.list({ [LABEL.sandbox]: name });
+    for (const c of sortMainLast(cs)) await this.engine.remove(c.id);
+    for (const img of await this.engine.listImages({ [LABEL.built]: name })) await this.engine.removeImage(img.id);
+  }
+
+  /** A TTY shell (or `cmd`) in the sandbox's main container, as its user, in the workspace. */
+  async attach(name: string, opts: { cmd?: readonly string[]; cols?: number; rows?: number } = {}): Promise<InteractiveSession> {
+    const cs = await this.engine.list({ [LABEL.sandbox]: name });
+    const main = sortMainLast(cs).reverse()[0];
+    if (!main) throw new UserError(`No sandbox named ${name}`);
+    if (main.state !== 'running') throw new UserError(`Sandbox ${name} is ${main.state}; start it first`);
+    const spec = await this.specOf(name);
+    const user = spec ? await this.resolveUser(main.id, spec, main.image) : { user: '' };
+    const shell = ['/bin/sh', '-c', 'if [ -x /bin/bash ]; then exec /bin/bash -l; else exec /bin/sh -l; fi'];
+    return this.engine.execInteractive(main.id, {
+      cmd: opts.cmd ?? shell,
+      ...(user.user ? { user: user.user } : {}),
+      ...(spec?.workspace ? { workingDir: spec.workspace.target } : {}),
+      env: spec?.remoteEnv ?? {},
+      ...(opts.cols ? { cols: opts.cols } : {}),
+      ...(opts.rows ? { rows: opts.rows } : {}),
+    });
+  }
+
+  /** Runs one command in the main container (tests, the bench, non-interactive use). */
+  async exec(name: string, cmd: readonly string[], signal?: AbortSignal): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const cs = await this.engine.list({ [LABEL.sandbox]: name });
+    const main = sortMainLast(cs).reverse()[0];
+    if (!main) throw new UserError(`No sandbox named ${name}`);
+    const spec = await this.specOf(name);
+    const user = spec ? await this.resolveUser(main.id, spec, main.image) : { user: '' };
+    return this.engine.exec(main.id, { cmd, ...(user.user ? { user: user.user } : {}), ...(spec?.workspace ? { workingDir: spec.workspace.target } : {}), env: spec?.remoteEnv ?? {} }, signal);
+  }
+}
+
+/** The main container (index 0, it owns the network) last, so stop/remove take siblings first. */
+function sortMainLast(cs: readonly ContainerSummary[]): ContainerSummary[] {
+  const idx = (c: ContainerSummary) => Number(c.labels[LABEL.index] ?? 0);
+  return [...cs].sort((a, b) => idx(b) - idx(a));
+}
+
+function toInfo(name: string, cs: readonly ContainerSummary[]): SandboxInfo {
+  const main = sortMainLast(cs).reverse()[0];
+  let source: SandboxSource = { kind: 'image', label: main.image };
+  try {
+    source = JSON.parse(main.labels[LABEL.source] ?? '') as SandboxSource;
+  } catch {
+    /* keep the image as the source */
+  }
+  const states = cs.map((c) => c.state);
+  const state: SandboxInfo['state'] = states.every((s) => s === 'running') ? 'running' : states.includes('created') && !states.includes('exited') ? 'created' : states.some((s) => s === 'running') ? 'failed' : 'stopped';
+  return {
+    name,
+    level: (main.labels[LABEL.level] as IsolationLevel | undefined) ?? 'container',
+    source,
+    state,
+    ports: cs.flatMap((c) => c.ports.filter((p) => p.host > 0)),
+    ids: cs.map((c) => c.id),
+    ...(main.labels[LABEL.workspace] ? { workspace: main.labels[LABEL.workspace] } : {}),
+    ...(main.labels[LABEL.workspaceTarget] ? { workspaceTarget: main.labels[LABEL.workspaceTarget] } : {}),
+    createdAt: new Date(main.created * 1000).toISOString(),
+  };
+}

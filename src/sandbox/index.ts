@@ -1,0 +1,11 @@
+/** The sandbox bundle (dist/lazy/sandbox.js), loaded on first use. No vscode imports here. */
+export * from './types';
+export { LABEL, sandboxName, nameForWorkspace, isSandboxName } from './names';
+export { loadDevcontainer, parseDevcontainer, devcontainerPath } from './devcontainer';
+export { parseRunArgs } from './runArgs';
+export { DockerodeEngine, resolveEndpoint } from './dockerEngine';
+export type { ContainerEngine, EngineInfo, InteractiveSession } from './engine';
+export { containerLevels, kataRuntime, LEVEL_NOTES, type LevelStatus } from './levels';
+export { ContainerSandboxes } from './containerLauncher';
+export { formatTimings, type LaunchContext } from './phases';
+export { createBody, DEV_CAPS } from './hardening';

@@ -1,0 +1,107 @@
+import * as vscode from 'vscode';
+import type * as Backend from '../../backends/libvirt';
+import type { LibvirtSettings } from '../../common/settings/libvirt';
+import { sameSection } from '../../common/settings';
+import type { Logger } from '../../common/log';
+import { loadLazy } from '../../host/lazy';
+import type { SettingsStore } from '../../host/settingsStore';
+import type { TreeNode, WorkloadSection } from '../node';
+import { LibvirtGroup } from './group';
+import type { DomainNode } from './nodes';
+
+export const LIBVIRT_SECTION_ID = 'libvirt';
+
+/**
+ * The libvirt part of the Workloads view: one group per configured URI. Each group follows its
+ * connection's `virsh event` stream while the view is visible, plus a slow safety poll; a
+ * connection that can't be reached is a group with the reason and a hint, and nothing else is
+ * affected. The backend bundle loads on the first listing, not at activation.
+ */
+export class LibvirtSection implements WorkloadSection {
+  readonly id = LIBVIRT_SECTION_ID;
+  readonly order = 30;
+  private groups: LibvirtGroup[] = [];
+  private visible = false;
+  private poll: NodeJS.Timeout | undefined;
+  private cfg: LibvirtSettings;
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChange = this.changed.event;
+  private readonly sub: vscode.Disposable;
+
+  constructor(settings: SettingsStore, private readonly log: Logger, private readonly loadBackend = () => loadLazy<typeof Backend>('libvirt')) {
+    this.cfg = settings.current.libvirt;
+    this.groups = this.makeGroups();
+    this.sub = settings.onDidChange(({ previous, current }) => {
+      if (sameSection(previous.libvirt, current.libvirt)) return;
+      this.cfg = current.libvirt;
+      for (const g of this.groups) g.dispose();
+      this.groups = this.makeGroups();
+      this.applyVisibility();
+      this.changed.fire(undefined);
+    });
+  }
+
+  private makeGroups(): LibvirtGroup[] {
+    const deps = { backend: this.loadBackend, virsh: this.cfg.virshPath, log: this.log, fire: (n: TreeNode | undefined) => this.changed.fire(n) };
+    return this.cfg.uris.map((uri) => new LibvirtGroup(uri, deps));
+  }
+
+  roots(): TreeNode[] {
+    return this.groups;
+  }
+
+  group(uri: string): LibvirtGroup | undefined {
+    return this.groups.find((g) => g.uri === uri);
+  }
+
+  get allGroups(): readonly LibvirtGroup[] {
+    return this.groups;
+  }
+
+  /** Every known domain of every reachable connection. */
+  domains(): DomainNode[] {
+    return this.groups.flatMap((g) => g.domains);
+  }
+
+  /** A client for `uri` with the current settings (the backend bundle loads now if it hasn't). */
+  client(uri: string): Backend.LibvirtClient {
+    const b = this.loadBackend();
+    return new b.LibvirtClient(uri, { virsh: this.cfg.virshPath, log: this.log });
+  }
+
+  get backend(): typeof Backend {
+    return this.loadBackend();
+  }
+
+  setVisible(visible: boolean): void {
+    if (this.visible === visible) return;
+    this.visible = visible;
+    this.applyVisibility();
+  }
+
+  private applyVisibility(): void {
+    for (const g of this.groups) g.setWatching(this.visible);
+    if (this.poll) clearInterval(this.poll);
+    this.poll = undefined;
+    if (this.visible) {
+      for (const g of this.groups) void g.refreshAll();
+      this.poll = setInterval(() => {
+        for (const g of this.groups) void g.refreshAll();
+      }, this.cfg.pollSeconds * 1000);
+    }
+  }
+
+  /** Manual refresh: immediate. */
+  async refresh(): Promise<void> {
+    await Promise.all(this.groups.map((g) => g.refreshAll()));
+  }
+
+  dispose(): void {
+    if (this.poll) clearInterval(this.poll);
+    this.poll = undefined;
+    for (const g of this.groups) g.dispose();
+    this.groups = [];
+    this.sub.dispose();
+    this.changed.dispose();
+  }
+}
