@@ -1,0 +1,35 @@
+/** What the engine reports: file offsets (0-based UTF-16), a stable code, a message in the user's terms. */
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+export interface ManifestDiagnostic {
+  start: number;
+  end: number;
+  severity: Severity;
+  /** Stable identifier (`schema.unknown-key`, `kubevirt.disk-without-volume`, …); quick fixes key on it. */
+  code: string;
+  message: string;
+  /** What a quick fix needs (see each rule). */
+  data?: unknown;
+}
+
+/** Workspace knowledge that does not live in the validated file. */
+export interface WorkspaceFacts {
+  /** Names of RuntimeClass objects found in other files of the workspace. */
+  runtimeClassNames?(): Iterable<string>;
+  /** Local image names (from the container backend), for completion. */
+  localImages?(): Iterable<string>;
+}
+
+export interface ValidationOptions {
+  /** Kubernetes version whose schemas apply (bundled: 1.35; others fall back to the nearest bundled). */
+  kubernetesVersion: string;
+  /** RuntimeClass names/handlers accepted without a RuntimeClass object in the workspace. */
+  knownRuntimeHandlers: readonly string[];
+}
+
+export const DEFAULT_RUNTIME_HANDLERS: readonly string[] = [
+  'runc', 'crun', 'runsc', 'gvisor', 'kata', 'kata-containers', 'kata-qemu', 'kata-clh', 'kata-fc', 'kata-dragonball', 'kata-stratovirt',
+  'kata-qemu-tdx', 'kata-qemu-snp', 'kata-qemu-sev', 'kata-qemu-se', 'kata-qemu-nvidia-gpu', 'kata-qemu-coco-dev', 'kata-remote', 'youki', 'nvidia',
+];
+
+export const DEFAULT_OPTIONS: ValidationOptions = { kubernetesVersion: '1.35', knownRuntimeHandlers: DEFAULT_RUNTIME_HANDLERS };

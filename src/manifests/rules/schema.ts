@@ -1,0 +1,195 @@
+/**
+ * Validates a document's AST against its kind's JSON schema, reporting at precise ranges: an
+ * unknown key at the key, a bad value at the value, a missing required field at the parent key.
+ * Each schema node is compiled once (property map, type mask, closedness) and cached.
+ */
+import { isAlias, isMap, isScalar, isSeq, Scalar, type Node } from 'yaml';
+import type { JSONSchema, SchemaStore } from '../schemas';
+import type { PathSeg } from '../parse';
+import { hasPlaceholder } from '../placeholders';
+import { quantityProblem } from '../quantity';
+import { pathText, report, type CheckContext } from './context';
+
+const OBJ = 1, ARR = 2, STR = 4, INT = 8, NUM = 16, BOOL = 32;
+const TYPE_BITS: Record<string, number> = { object: OBJ, array: ARR, string: STR, integer: INT, number: NUM | INT, boolean: BOOL };
+
+interface Compiled {
+  types: number;
+  props?: Map<string, JSONSchema>;
+  addl?: JSONSchema;
+  closed: boolean;
+  required?: readonly string[];
+  enumSet?: Set<unknown>;
+  enumList?: readonly unknown[];
+  preserve: boolean;
+  quantity: boolean;
+  s: JSONSchema;
+}
+
+const compiledCache = new WeakMap<JSONSchema, Compiled>();
+
+function compile(store: SchemaStore, raw: JSONSchema): Compiled {
+  let c = compiledCache.get(raw);
+  if (c) return c;
+  const s = store.deref(raw);
+  let types = 0;
+  for (const t of s.type === undefined ? [] : Array.isArray(s.type) ? s.type : [s.type]) types |= TYPE_BITS[t] ?? 0;
+  if (!types && s.properties) types = OBJ;
+  const preserve = !!s['x-kubernetes-preserve-unknown-fields'];
+  c = {
+    types,
+    props: s.properties ? new Map(Object.entries(s.properties)) : undefined,
+    addl: typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined,
+    closed: !!s.properties && !preserve && (s.additionalProperties === undefined || s.additionalProperties === false),
+    required: s.required?.length ? s.required : undefined,
+    enumSet: s.enum ? new Set(s.enum) : undefined,
+    enumList: s.enum,
+    preserve,
+    quantity: s.format === 'quantity',
+    s,
+  };
+  compiledCache.set(raw, c);
+  return c;
+}
+
+function typeName(bits: number): string {
+  const names: string[] = [];
+  if (bits & OBJ) names.push('a mapping');
+  if (bits & ARR) names.push('a list');
+  if (bits & STR) names.push('a string');
+  if (bits & NUM) names.push('a number'); else if (bits & INT) names.push('an integer');
+  if (bits & BOOL) names.push('a boolean');
+  return names.length > 1 ? names.slice(0, -1).join(', ') + ' or ' + names.at(-1) : names[0] ?? 'something else';
+}
+
+function actualName(n: Node): string {
+  if (isMap(n)) return 'a mapping';
+  if (isSeq(n)) return 'a list';
+  const v = (n as Scalar).value;
+  if (typeof v === 'string') return `the string "${v.length > 40 ? v.slice(0, 40) + '…' : v}"`;
+  if (typeof v === 'number') return Number.isInteger(v) ? `the integer ${v}` : `the number ${v}`;
+  if (typeof v === 'boolean') return `the boolean ${v}`;
+  return 'a value';
+}
+
+function edit1(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 9;
+  const d: number[] = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0];
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j];
+      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length];
+}
+
+/** The known key a typo most likely meant. */
+export function closestKey(key: string, known: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  const lower = key.toLowerCase();
+  for (const k of known) {
+    if (k.toLowerCase() === lower) return k;
+    const d = edit1(key, k);
+    if (d < bestD || (d === bestD && best === undefined)) { if (d <= Math.min(2, Math.floor(k.length / 3))) { best = k; bestD = d; } }
+  }
+  return best;
+}
+
+export function validateSchema(ctx: CheckContext, root: Node | null, schema: JSONSchema): void {
+  const path: PathSeg[] = [];
+  walk(ctx, root, schema, null, path);
+}
+
+function walk(ctx: CheckContext, node: Node | null, schema: JSONSchema, keyNode: Node | null, path: PathSeg[]): void {
+  if (!node || isAlias(node)) return;
+  const c = compile(ctx.store, schema);
+  if (isMap(node)) {
+    if (c.types && !(c.types & OBJ)) return typeError(ctx, node, c, path);
+    if (c.preserve && !c.props) return;
+    const seen = c.required ? new Set<string>() : undefined;
+    for (const p of node.items) {
+      const k = p.key as Node | null;
+      if (!isScalar(k)) continue;
+      const key = String(k.value);
+      seen?.add(key);
+      let sub = c.props?.get(key) ?? c.addl;
+      if (!sub) {
+        if (c.closed && !(ctx.templated && hasPlaceholder(key))) {
+          const suggestion = closestKey(key, c.props!.keys());
+          report(ctx, k, ctx.unknownKeySeverity ?? 'error', 'schema.unknown-key',
+            `Unknown key \`${key}\`${path.length ? ` in \`${pathText(path)}\`` : ''}${suggestion ? `: did you mean \`${suggestion}\`?` : ''}`,
+            { key, path: [...path], suggestion });
+        }
+        continue;
+      }
+      path.push(key);
+      walk(ctx, p.value as Node | null, sub, k, path);
+      path.pop();
+    }
+    if (c.required) {
+      const missing = c.required.filter((r) => !seen!.has(r));
+      if (missing.length) {
+        const where = keyNode ?? (isMap(node) ? (node.items[0]?.key as Node) : node);
+        const list = missing.map((m) => `\`${m}\``).join(', ');
+        // A warning: partial manifests (kustomize patches, docs excerpts, instancetype-filled VMs) are common.
+        report(ctx, where, 'warning', 'schema.required',
+          path.length ? `\`${pathText(path)}\` is missing required field${missing.length > 1 ? 's' : ''} ${list}` : `Missing required field${missing.length > 1 ? 's' : ''} ${list}`,
+          { path: [...path], missing });
+      }
+    }
+    return;
+  }
+  if (isSeq(node)) {
+    if (c.types && !(c.types & ARR)) return typeError(ctx, node, c, path);
+    const items = c.s.items;
+    if (!items) return;
+    for (let i = 0; i < node.items.length; i++) {
+      path.push(i);
+      walk(ctx, node.items[i] as Node | null, items, null, path);
+      path.pop();
+    }
+    return;
+  }
+  if (!isScalar(node)) return;
+  const v = node.value;
+  if (v === null || v === undefined) return; // null means "unset" to the API server
+  if (typeof v === 'string') {
+    if (ctx.templated && hasPlaceholder(v)) return;
+    if (v === '...' && c.types && !(c.types & STR)) {
+      report(ctx, node, 'error', 'manifest.elided', `\`${pathText(path)}\` is elided (\`...\`): write out ${typeName(c.types)} here`, { path: [...path] });
+      return;
+    }
+  }
+  let bit: number;
+  if (typeof v === 'string' || v instanceof Date) bit = STR;
+  else if (typeof v === 'number' || typeof v === 'bigint') bit = Number.isInteger(Number(v)) ? INT : NUM;
+  else if (typeof v === 'boolean') bit = BOOL;
+  else bit = STR;
+  if (c.types && !(c.types & bit)) return typeError(ctx, node, c, path);
+  if (c.enumSet && !c.enumSet.has(v)) {
+    report(ctx, node, 'error', 'schema.enum', `\`${pathText(path)}\` must be one of ${c.enumList!.join(', ')}`, { path: [...path], allowed: c.enumList, value: v });
+    return;
+  }
+  if (c.quantity) {
+    const problem = quantityProblem(v);
+    if (problem) report(ctx, node, 'error', 'schema.quantity', `\`${pathText(path)}\` is not a valid quantity: ${problem}`, { path: [...path] });
+    return;
+  }
+  const s = c.s;
+  if (typeof v === 'number') {
+    if (s.minimum !== undefined && v < s.minimum) report(ctx, node, 'error', 'schema.range', `\`${pathText(path)}\` must be at least ${s.minimum}`, { path: [...path] });
+    else if (s.maximum !== undefined && v > s.maximum) report(ctx, node, 'error', 'schema.range', `\`${pathText(path)}\` must be at most ${s.maximum}`, { path: [...path] });
+  } else if (typeof v === 'string') {
+    if (s.minLength !== undefined && v.length < s.minLength) report(ctx, node, 'error', 'schema.length', `\`${pathText(path)}\` must be at least ${s.minLength} characters long`, { path: [...path] });
+    else if (s.maxLength !== undefined && v.length > s.maxLength) report(ctx, node, 'error', 'schema.length', `\`${pathText(path)}\` must be at most ${s.maxLength} characters long`, { path: [...path] });
+  }
+}
+
+function typeError(ctx: CheckContext, node: Node, c: Compiled, path: PathSeg[]): void {
+  report(ctx, node, 'error', 'schema.type', `\`${pathText(path)}\` must be ${typeName(c.types)}, not ${actualName(node)}`, { path: [...path], expected: typeName(c.types) });
+}

@@ -1,0 +1,185 @@
+/**
+ * Per-file state of the manifest language service. `update` splits the new text into documents,
+ * reuses every document whose text did not change (only shifting its offsets), and re-parses and
+ * re-validates only the ones that did. Cross-document checks (RuntimeClass names) are re-run per
+ * update; they are cheap. No `vscode` import: the editor adapters and the CLI both use this.
+ */
+import { splitDocuments, type DocSlice } from './documents';
+import { moveParsed, parseSlice, type ParsedDoc } from './parse';
+import { SchemaStore } from './schemas';
+import { validateParsed } from './validate';
+import { checkRuntimeClassNames } from './rules/workspace';
+import { DEFAULT_OPTIONS, type ManifestDiagnostic, type ValidationOptions, type WorkspaceFacts } from './diagnostics';
+import { complete, type CompletionFacts, type ManifestCompletionList } from './complete';
+import { hover, type ManifestHover } from './hover';
+import { symbols, type ManifestSymbol } from './symbols';
+import { codeActions, type ManifestCodeAction } from './fixes';
+
+interface Entry {
+  parsed: ParsedDoc;
+  /** Diagnostics in file offsets as of `base` (= the slice start when they were computed). */
+  diags: ManifestDiagnostic[];
+  base: number;
+}
+
+export interface FileState {
+  readonly uri: string;
+  text: string;
+  entries: Entry[];
+  version: number;
+}
+
+export interface UpdateStats { documents: number; reparsed: number; reused: number }
+
+export interface ManifestServiceOptions {
+  /** Directory with the generated schema bundles (`<extension>/schemas`), or a shared store. */
+  schemaDir?: string;
+  store?: SchemaStore;
+  options?: Partial<ValidationOptions>;
+  facts?: WorkspaceFacts;
+}
+
+export class ManifestService {
+  readonly store: SchemaStore;
+  facts: WorkspaceFacts;
+  private opts: ValidationOptions;
+  protected readonly files = new Map<string, FileState>();
+  /** What the last `open`/`update` did (for tests and the benchmark). */
+  lastStats: UpdateStats = { documents: 0, reparsed: 0, reused: 0 };
+
+  constructor(o: ManifestServiceOptions) {
+    if (!o.store && !o.schemaDir) throw new Error('ManifestService needs a schemaDir or a store');
+    this.store = o.store ?? new SchemaStore(o.schemaDir!);
+    this.opts = { ...DEFAULT_OPTIONS, ...o.options };
+    this.facts = o.facts ?? {};
+  }
+
+  get options(): ValidationOptions { return this.opts; }
+
+  /** New settings: every open file is re-validated from scratch. */
+  setOptions(options: Partial<ValidationOptions>): void {
+    this.opts = { ...this.opts, ...options };
+    for (const f of this.files.values()) { const text = f.text; f.entries = []; f.text = ''; this.update(f.uri, text); }
+  }
+
+  open(uri: string, text: string): ManifestDiagnostic[] {
+    this.files.set(uri, { uri, text: '', entries: [], version: 0 });
+    return this.update(uri, text);
+  }
+
+  close(uri: string): void {
+    this.files.delete(uri);
+  }
+
+  has(uri: string): boolean {
+    return this.files.has(uri);
+  }
+
+  uris(): string[] {
+    return [...this.files.keys()];
+  }
+
+  update(uri: string, text: string): ManifestDiagnostic[] {
+    let f = this.files.get(uri);
+    if (!f) {
+      f = { uri, text: '', entries: [], version: 0 };
+      this.files.set(uri, f);
+    }
+    const old = new Map<string, Entry[]>();
+    for (const e of f.entries) {
+      const l = old.get(e.parsed.slice.text);
+      if (l) l.push(e); else old.set(e.parsed.slice.text, [e]);
+    }
+    const slices = splitDocuments(text);
+    const entries: Entry[] = [];
+    let reparsed = 0;
+    for (const s of slices) {
+      const prev = old.get(s.text)?.shift();
+      if (prev) entries.push({ parsed: moveParsed(prev.parsed, s), diags: prev.diags, base: prev.base });
+      else { entries.push(this.check(s)); reparsed++; }
+    }
+    f.text = text;
+    f.entries = entries;
+    f.version++;
+    this.lastStats = { documents: slices.length, reparsed, reused: slices.length - reparsed };
+    return this.diagnostics(uri);
+  }
+
+  private check(s: DocSlice): Entry {
+    const parsed = parseSlice(s);
+    return { parsed, diags: validateParsed(parsed, { store: this.store, options: this.opts }), base: s.start };
+  }
+
+  /** Current diagnostics of a file, in file offsets, ordered by position. */
+  diagnostics(uri: string): ManifestDiagnostic[] {
+    const f = this.files.get(uri);
+    if (!f) return [];
+    const out: ManifestDiagnostic[] = [];
+    let placeholderSeen = false;
+    for (const e of f.entries) {
+      const delta = e.parsed.slice.start - e.base;
+      for (const d of e.diags) {
+        // A template is reported once per file, not once per document.
+        if (d.code === 'template.placeholders') { if (placeholderSeen) continue; placeholderSeen = true; }
+        out.push(delta ? { ...d, start: d.start + delta, end: d.end + delta } : d);
+      }
+    }
+    out.push(...checkRuntimeClassNames(f.entries.map((e) => e.parsed), this.opts, this.facts));
+    return out;
+  }
+
+  /** The file's text as last given. */
+  text(uri: string): string | undefined {
+    return this.files.get(uri)?.text;
+  }
+
+  /** Parsed documents of a file, in order. */
+  documents(uri: string): ParsedDoc[] {
+    return this.files.get(uri)?.entries.map((e) => e.parsed) ?? [];
+  }
+
+  /** The document holding a file offset (the last one starting at or before it). */
+  documentAt(uri: string, offset: number): ParsedDoc | undefined {
+    const entries = this.files.get(uri)?.entries;
+    if (!entries?.length) return undefined;
+    let lo = 0;
+    let hi = entries.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (entries[mid].parsed.slice.start <= offset) lo = mid; else hi = mid - 1;
+    }
+    return entries[lo].parsed;
+  }
+
+  // ---- Language features (A2): complete, hover, symbols, codeActions are added below. ----
+
+  /** Completion at a file offset of an open file (its last given text). */
+  complete(uri: string, offset: number): Promise<ManifestCompletionList> {
+    const text = this.text(uri);
+    if (text === undefined) return Promise.resolve({ items: [], isIncomplete: false });
+    return complete({
+      text, offset, parsed: this.documentAt(uri, offset), schemas: this.store, k8sVersion: this.opts.kubernetesVersion,
+      facts: this.facts as CompletionFacts, knownRuntimeClasses: this.opts.knownRuntimeHandlers,
+    });
+  }
+
+  /** Hover at a file offset: description, type, allowed values. */
+  hover(uri: string, offset: number): ManifestHover | undefined {
+    const text = this.text(uri);
+    if (text === undefined) return undefined;
+    return hover(text, offset, this.documentAt(uri, offset), this.store, this.opts.kubernetesVersion);
+  }
+
+  /** The outline: one symbol per document, with the spec's main parts as children. */
+  symbols(uri: string): ManifestSymbol[] {
+    return symbols(this.documents(uri));
+  }
+
+  /** Quick fixes for one of this file's current diagnostics. */
+  codeActions(uri: string, diagnostic: ManifestDiagnostic): ManifestCodeAction[] {
+    const text = this.text(uri);
+    const parsed = this.documentAt(uri, diagnostic.start);
+    if (text === undefined || !parsed) return [];
+    return codeActions({ text, parsed, store: this.store, k8sVersion: this.opts.kubernetesVersion }, diagnostic);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Validates one parsed document: YAML syntax, template placeholders, removed API versions, the
+ * kind's schema, then the rules a schema can't express. Returns file-offset diagnostics.
+ * Cross-document checks (RuntimeClass names) live in `rules/workspace.ts` and run per file.
+ */
+import { isMap, isScalar, Scalar, visit, type Node } from 'yaml';
+import type { ParsedDoc } from './parse';
+import type { SchemaStore } from './schemas';
+import { DEFAULT_OPTIONS, type ManifestDiagnostic, type ValidationOptions } from './diagnostics';
+import { describeKind, firstPlaceholder, hasBlockTemplate, hasPlaceholder, type PlaceholderKind } from './placeholders';
+import { get, pair, report, type CheckContext } from './rules/context';
+import { validateSchema } from './rules/schema';
+import { checkKubeVirt } from './rules/kubevirt';
+import { checkPodLike } from './rules/pod';
+
+export type { ManifestDiagnostic, Severity, WorkspaceFacts, ValidationOptions } from './diagnostics';
+
+export interface ValidateContext {
+  readonly store: SchemaStore;
+  readonly options?: ValidationOptions;
+}
+
+export function validateParsed(parsed: ParsedDoc, vctx: ValidateContext): ManifestDiagnostic[] {
+  const out: ManifestDiagnostic[] = [];
+  const text = parsed.slice.text;
+  const blockTemplate = hasBlockTemplate(text);
+  const placeholder = findPlaceholder(parsed, blockTemplate);
+  const ctx: CheckContext = { parsed, store: vctx.store, options: vctx.options ?? DEFAULT_OPTIONS, out, templated: !!placeholder };
+  if (placeholder) {
+    report(ctx, [placeholder.start, placeholder.end], 'info', 'template.placeholders',
+      `Template (${describeKind(placeholder.kind)} placeholders): checks limited until it is rendered`, { kind: placeholder.kind });
+  }
+  // A template with control structures is not YAML until rendered: its syntax errors are noise.
+  if (!blockTemplate) {
+    for (const e of parsed.errors) {
+      const [s, e2] = e.pos;
+      const end = e2 > s ? e2 : Math.min(s + 1, text.length);
+      const msg = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+      report(ctx, [s, end], e.name === 'YAMLWarning' ? 'warning' : 'error', e.code === 'TAB_AS_INDENT' ? 'yaml.tab-indentation' : 'yaml.syntax', msg, { yamlCode: e.code });
+    }
+  }
+  const root = parsed.doc.contents as Node | null;
+  const info = parsed.kindInfo;
+  if (!info) {
+    checkFragment(ctx, root);
+    return out;
+  }
+  if (info.removed) {
+    const av = get(root, 'apiVersion');
+    report(ctx, av, 'error', 'api.removed-version',
+      `\`${parsed.apiVersion}\` is no longer served for ${info.kind}: use \`${info.removed.replacement}\``,
+      { from: parsed.apiVersion, replacement: info.removed.replacement });
+    return out;
+  }
+  if (info.deprecated) report(ctx, get(root, 'kind'), 'warning', 'api.deprecated-kind', info.deprecated.message, { kind: info.kind });
+  if (parsed.errors.some((e) => e.name === 'YAMLParseError') || blockTemplate || !isMap(root)) return out;
+  const schema = vctx.store.forKind(info, ctx.options.kubernetesVersion);
+  // CDI's bundled CRD schema (v1.63) lags CDI's docs and newer releases: unknown keys only warn there.
+  if (schema) validateSchema(info.family === 'cdi' ? { ...ctx, unknownKeySeverity: 'warning' } : ctx, root, schema);
+  if (info.vmiSpecPath || info.family === 'kubevirt' || info.family === 'pool') checkKubeVirt(ctx, root, info);
+  if (info.podTemplatePath) checkPodLike(ctx, root, info);
+  return out;
+}
+
+/** The first placeholder outside block scalars (shell scripts in `userData`/`command` use `${VAR}` legitimately). */
+function findPlaceholder(parsed: ParsedDoc, blockTemplate: boolean): { start: number; end: number; kind: PlaceholderKind } | undefined {
+  const text = parsed.slice.text;
+  const first = firstPlaceholder(text);
+  if (!first) return undefined;
+  if (blockTemplate || parsed.errors.some((e) => e.name === 'YAMLParseError')) return first;
+  let hit: { start: number; end: number; kind: PlaceholderKind } | undefined;
+  visit(parsed.doc, {
+    Scalar(_, node) {
+      if (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED || !node.range || typeof node.value !== 'string' || !hasPlaceholder(node.value)) return undefined;
+      const src = text.slice(node.range[0], node.range[1]);
+      const p = firstPlaceholder(src);
+      hit = p ? { start: node.range[0] + p.start, end: node.range[0] + p.end, kind: p.kind } : { start: node.range[0], end: node.range[1], kind: 'envsubst' };
+      return visit.BREAK;
+    },
+  });
+  return hit;
+}
+
+const EMBEDDED = /^\s+(?:kind|apiVersion):\s*\S/m;
+
+/** Documents that look like part of a manifest but lack `apiVersion` or `kind`. */
+function checkFragment(ctx: CheckContext, root: Node | null): void {
+  if (!isMap(root) || !root.items.length) return;
+  const av = pair(root, 'apiVersion');
+  const kind = pair(root, 'kind');
+  if (av && !kind && isScalar(av.value)) {
+    report(ctx, av.key, 'warning', 'manifest.missing-kind', `This document has \`apiVersion: ${String(av.value.value)}\` but no \`kind\``, { apiVersion: av.value.value });
+  } else if (kind && !av && isScalar(kind.value)) {
+    report(ctx, kind.key, 'warning', 'manifest.missing-apiVersion', `This document has \`kind: ${String(kind.value.value)}\` but no \`apiVersion\``, { kind: kind.value.value });
+  } else if (!av && !kind && EMBEDDED.test(ctx.parsed.slice.text)) {
+    report(ctx, root.items[0].key as Node, 'info', 'manifest.fragment',
+      'No top-level `apiVersion`/`kind`: this is a fragment (e.g. Helm values) and is not checked as a manifest; the manifests it embeds are not validated');
+  }
+}
