@@ -11,6 +11,7 @@ import { kindsFor, RUN_STRATEGIES, servedApiVersions, type KindInfo } from './ki
 import { getIn, type ParsedDoc } from './parse';
 import type { JSONSchema, SchemaStore } from './schemas';
 import { MANIFEST_SNIPPETS, snippetText } from './snippets';
+import type { WorkspaceFacts } from './diagnostics';
 
 export interface ManifestCompletionItem {
   label: string;
@@ -33,12 +34,14 @@ export interface ManifestCompletionList {
   isIncomplete: boolean;
 }
 
-/** What completion knows beyond the document (found in the workspace or asked of a backend). */
-export interface CompletionFacts {
-  runtimeClassNames(): readonly string[];
+/**
+ * What completion knows beyond the document: the engine's WorkspaceFacts, plus an asynchronous
+ * image lister (the container backend answers over a socket; `localImages` is the cached form).
+ */
+export type CompletionFacts = WorkspaceFacts & {
   /** Local container image names (`repo:tag`), when a container backend is present. */
   listImageNames?(): Promise<string[]>;
-}
+};
 
 export interface CompletionInput {
   /** the whole file */
@@ -272,13 +275,13 @@ async function referenceItems(input: CompletionInput, k: KindInfo, path: YamlPat
       const names = namesAt(parsed, [...vmi, ...from]).filter((n) => !taken.has(n));
       names.forEach((n, i) => out.push({ ...value(n, 'reference', start, end, i, detail), preselect: i === 0 }));
     }
-    if (path[path.length - 1] === 'image' && path[path.length - 2] === 'containerDisk' && input.facts?.listImageNames) {
+    if (path[path.length - 1] === 'image' && path[path.length - 2] === 'containerDisk' && input.facts) {
       const images = await imageNames(input.facts);
       images.forEach((n, i) => out.push(value(n, 'image', start, end, 100 + i, 'local image')));
     }
   }
   if (path[path.length - 1] === 'runtimeClassName') {
-    const names = new Set([...(input.facts?.runtimeClassNames() ?? [])]);
+    const names = new Set([...(input.facts?.runtimeClassNames?.() ?? [])]);
     const known = (input.knownRuntimeClasses ?? []).filter((n) => !names.has(n));
     [...names].sort().forEach((n, i) => out.push(value(n, 'reference', start, end, i, 'RuntimeClass in the workspace')));
     known.forEach((n, i) => out.push(value(n, 'reference', start, end, 50 + i, 'known RuntimeClass (setting)')));
@@ -289,7 +292,10 @@ async function referenceItems(input: CompletionInput, k: KindInfo, path: YamlPat
 /** Image names, answered within a short time so a slow engine never stalls typing. */
 async function imageNames(facts: CompletionFacts): Promise<string[]> {
   try {
-    const r = await Promise.race([facts.listImageNames!(), new Promise<string[]>((res) => setTimeout(() => res([]), 1500).unref?.())]);
+    const cached = [...(facts.localImages?.() ?? [])];
+    const r = facts.listImageNames
+      ? await Promise.race([facts.listImageNames(), new Promise<string[]>((res) => setTimeout(() => res(cached), 1500).unref?.())])
+      : cached;
     return [...new Set(r.filter((n) => n && !n.includes('<none>')))].sort();
   } catch {
     return [];
