@@ -1,10 +1,22 @@
-import { type SettingReader, str } from './read';
+import { type SettingReader, str, bool } from './read';
 
 /** `podvisor.manifests.*` — owned by the manifest language service. */
 export interface ManifestSettings {
+  /** Kubernetes version whose schemas apply (`1.35` bundled; others fall back to the nearest bundled). */
   readonly kubernetesVersion: string;
+  /** RuntimeClass names accepted without a RuntimeClass object in the workspace (added to the built-in list). */
+  readonly knownRuntimeHandlers: readonly string[];
+  /** Validate manifests at all (off: no diagnostics, other features stay). */
+  readonly validate: boolean;
 }
 
 export function readManifestSettings(get: SettingReader): ManifestSettings {
-  return { kubernetesVersion: str(get, 'podvisor.manifests.kubernetesVersion', '1.35') };
+  const raw = get('podvisor.manifests.knownRuntimeHandlers');
+  const handlers = Array.isArray(raw) ? raw.filter((x): x is string => typeof x === 'string' && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(x.trim())).map((x) => x.trim()) : [];
+  const version = str(get, 'podvisor.manifests.kubernetesVersion', '1.35');
+  return {
+    kubernetesVersion: /^1\.\d{1,3}$/.test(version) ? version : '1.35',
+    knownRuntimeHandlers: handlers,
+    validate: bool(get, 'podvisor.manifests.validate', true),
+  };
 }
