@@ -9,6 +9,23 @@ import { createSnapshot } from './libvirt/snapshotCreate';
 import { revertSnapshot } from './libvirt/snapshotRevert';
 import { listSnapshots } from './libvirt/snapshots';
 import { openConsole } from './libvirt/console';
+import { startContainer } from './container/start';
+import { stopContainer } from './container/stop';
+import { restartContainer } from './container/restart';
+import { pauseContainer } from './container/pause';
+import { unpauseContainer } from './container/unpause';
+import { removeContainer } from './container/remove';
+import { containerLogs } from './container/logs';
+import { containerShell } from './container/shell';
+import { inspectContainer } from './container/inspect';
+import { copyContainerId } from './container/copyId';
+import { copyContainerName } from './container/copyName';
+import { renameContainer } from './container/rename';
+import { pruneContainers } from './container/prune';
+import { removeImage } from './image/remove';
+import { inspectImage } from './image/inspect';
+import { retryDocker } from './docker/retry';
+import { selectDockerContext } from './docker/selectContext';
 import { showLog } from './common/showLog';
 import { refreshWorkloads } from './workloads/refresh';
 
@@ -27,6 +44,23 @@ export const commandTable: readonly Command[] = [
   revertSnapshot,
   listSnapshots,
   openConsole,
+  startContainer,
+  stopContainer,
+  restartContainer,
+  pauseContainer,
+  unpauseContainer,
+  removeContainer,
+  containerLogs,
+  containerShell,
+  inspectContainer,
+  copyContainerId,
+  copyContainerName,
+  renameContainer,
+  pruneContainers,
+  removeImage,
+  inspectImage,
+  retryDocker,
+  selectDockerContext,
   refreshWorkloads,
   showLog,
 ];

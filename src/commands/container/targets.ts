@@ -1,0 +1,36 @@
+import * as vscode from 'vscode';
+import type { ContainerInfo } from '../../backends/docker/model';
+import { CancelledError, UserError } from '../../common/errors';
+import type { Services } from '../../host/services';
+import { ContainerNode } from '../../tree/containers/nodes';
+
+/**
+ * The containers a command acts on: the clicked node (or every selected node), an id or name
+ * passed by another command or a test, or — from the palette — one picked from a list of the
+ * containers the action applies to.
+ */
+export async function containerTargets(svc: Services, args: unknown[], applies: (c: ContainerInfo) => boolean, placeHolder: string): Promise<ContainerInfo[]> {
+  const [first, all] = args;
+  if (Array.isArray(all) && all.length > 1 && all.every((x) => x instanceof ContainerNode)) return (all as ContainerNode[]).map((n) => n.info);
+  if (first instanceof ContainerNode) return [first.info];
+  const section = svc.containers;
+  await section.client();
+  await section.store?.idle();
+  const list = section.containers();
+  if (typeof first === 'string' && first) {
+    const c = list.find((x) => x.id === first || x.id.startsWith(first) || x.name === first);
+    if (!c) throw new UserError(vscode.l10n.t('No container {0}', first));
+    return [c];
+  }
+  const candidates = list.filter(applies).sort((a, b) => a.name.localeCompare(b.name));
+  if (!candidates.length) throw new UserError(vscode.l10n.t('No container to apply this to.'));
+  const pick = await vscode.window.showQuickPick(
+    candidates.map((c) => ({ label: c.name, description: `${c.image} · ${c.state}`, detail: c.id.slice(0, 12), c })),
+    { placeHolder, matchOnDescription: true, matchOnDetail: true },
+  );
+  if (!pick) throw new CancelledError();
+  return [pick.c];
+}
+
+export const isRunning = (c: ContainerInfo) => c.state === 'running' || c.state === 'restarting';
+export const isStopped = (c: ContainerInfo) => c.state === 'stopped' || c.state === 'created' || c.state === 'dead';
