@@ -63,7 +63,7 @@ export function statusLine(c: ContainerInfo, now: number): string {
   switch (c.state) {
     case 'running':
     case 'paused': {
-      const base = c.startedAt ? `up ${humanDuration(now - c.startedAt)}` : c.statusText.replace(/^Up /, 'up ').replace(/ \(Paused\)$/, '');
+      const base = c.startedAt ? `up ${humanDuration(now - c.startedAt)}` : c.statusText.replace(/^Up /, 'up ').replace(/ \((Paused|healthy|unhealthy|health: starting)\)/g, '');
       const health = c.health ? ` (${c.health})` : '';
       return c.state === 'paused' ? `paused, ${base}${health}` : `${base}${health}`;
     }
