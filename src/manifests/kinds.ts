@@ -16,6 +16,8 @@ export interface KindInfo {
   readonly removed?: { readonly replacement: string };
   /** Set when the kind itself is deprecated (still served). */
   readonly deprecated?: { readonly message: string };
+  /** Set when this apiVersion still works but is deprecated; `replacement` is the apiVersion to use. */
+  readonly deprecatedVersion?: { readonly replacement: string };
   /** Path to the pod template (`metadata` + `spec`) for workloads; `[]` for a Pod itself. */
   readonly podTemplatePath?: readonly (string | number)[];
   /** Path to a VirtualMachineInstanceSpec (`domain`, `volumes`, `networks`…) for KubeVirt kinds that embed one. */
@@ -25,7 +27,7 @@ export interface KindInfo {
 export const RUN_STRATEGIES = ['Always', 'RerunOnFailure', 'Manual', 'Halted', 'Once', 'WaitAsReceiver'] as const;
 export const VIRTLET_ANNOTATION = 'kubernetes.io/target-runtime';
 
-interface KindRow { family: KindFamily; bundle: 'kubevirt' | 'kubernetes'; versions: string[]; removed?: Record<string, string>; podTemplatePath?: string[]; vmiSpecPath?: string[]; deprecated?: string }
+interface KindRow { family: KindFamily; bundle: 'kubevirt' | 'kubernetes'; versions: string[]; removed?: Record<string, string>; deprecatedVersions?: Record<string, string>; podTemplatePath?: string[]; vmiSpecPath?: string[]; deprecated?: string }
 
 const KUBEVIRT_REMOVED = { v1alpha1: 'kubevirt.io/v1', v1alpha2: 'kubevirt.io/v1', v1alpha3: 'kubevirt.io/v1' };
 /** group → kind → row. `versions` are served; `removed` maps a dead version to its replacement apiVersion. */
@@ -39,15 +41,16 @@ const TABLE: Record<string, Record<string, KindRow>> = {
       deprecated: 'VirtualMachineInstancePreset is deprecated: use instancetypes and preferences (instancetype.kubevirt.io/v1beta1) instead' },
   },
   'pool.kubevirt.io': {
-    VirtualMachinePool: { family: 'pool', bundle: 'kubevirt', versions: ['v1beta1', 'v1alpha1'], vmiSpecPath: ['spec', 'virtualMachineTemplate', 'spec', 'template', 'spec'] },
+    VirtualMachinePool: { family: 'pool', bundle: 'kubevirt', versions: ['v1beta1', 'v1alpha1'], deprecatedVersions: { v1alpha1: 'pool.kubevirt.io/v1beta1' }, vmiSpecPath: ['spec', 'virtualMachineTemplate', 'spec', 'template', 'spec'] },
   },
   'cdi.kubevirt.io': Object.fromEntries(['DataVolume', 'DataSource', 'DataImportCron'].map((k) => [k, { family: 'cdi', bundle: 'kubevirt', versions: ['v1beta1'], removed: { v1alpha1: 'cdi.kubevirt.io/v1beta1' } } as KindRow])),
   'instancetype.kubevirt.io': Object.fromEntries(['VirtualMachineInstancetype', 'VirtualMachineClusterInstancetype', 'VirtualMachinePreference', 'VirtualMachineClusterPreference']
-    .map((k) => [k, { family: 'instancetype', bundle: 'kubevirt', versions: ['v1beta1', 'v1alpha2'], removed: { v1alpha1: 'instancetype.kubevirt.io/v1beta1' } } as KindRow])),
-  'snapshot.kubevirt.io': Object.fromEntries(['VirtualMachineSnapshot', 'VirtualMachineRestore'].map((k) => [k, { family: 'snapshot', bundle: 'kubevirt', versions: ['v1beta1', 'v1alpha1'] } as KindRow])),
-  'export.kubevirt.io': { VirtualMachineExport: { family: 'export', bundle: 'kubevirt', versions: ['v1', 'v1beta1', 'v1alpha1'] } },
+    .map((k) => [k, { family: 'instancetype', bundle: 'kubevirt', versions: ['v1beta1', 'v1alpha2'], removed: { v1alpha1: 'instancetype.kubevirt.io/v1beta1' },
+      deprecatedVersions: { v1alpha2: 'instancetype.kubevirt.io/v1beta1' } } as KindRow])),
+  'snapshot.kubevirt.io': Object.fromEntries(['VirtualMachineSnapshot', 'VirtualMachineRestore'].map((k) => [k, { family: 'snapshot', bundle: 'kubevirt', versions: ['v1beta1', 'v1alpha1'], deprecatedVersions: { v1alpha1: 'snapshot.kubevirt.io/v1beta1' } } as KindRow])),
+  'export.kubevirt.io': { VirtualMachineExport: { family: 'export', bundle: 'kubevirt', versions: ['v1', 'v1beta1', 'v1alpha1'], deprecatedVersions: { v1alpha1: 'export.kubevirt.io/v1beta1' } } },
   'backup.kubevirt.io': { VirtualMachineBackup: { family: 'snapshot', bundle: 'kubevirt', versions: ['v1alpha1'] } },
-  'clone.kubevirt.io': { VirtualMachineClone: { family: 'clone', bundle: 'kubevirt', versions: ['v1beta1', 'v1alpha1'] } },
+  'clone.kubevirt.io': { VirtualMachineClone: { family: 'clone', bundle: 'kubevirt', versions: ['v1beta1', 'v1alpha1'], deprecatedVersions: { v1alpha1: 'clone.kubevirt.io/v1beta1' } } },
   'migrations.kubevirt.io': { MigrationPolicy: { family: 'migrations', bundle: 'kubevirt', versions: ['v1alpha1'] } },
   '': { Pod: { family: 'pod', bundle: 'kubernetes', versions: ['v1'], podTemplatePath: [] } },
   apps: Object.fromEntries(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].map((k) => [k, { family: 'workload', bundle: 'kubernetes', versions: ['v1'],
@@ -101,6 +104,7 @@ export function detectKind(apiVersion: unknown, kind: unknown, metadata?: unknow
     schemaId: `${row.bundle}:${apiForSchema}/${kind.trim()}`,
     ...(removed ? { removed } : {}),
     ...(row.deprecated ? { deprecated: { message: row.deprecated } } : {}),
+    ...(!removed && row.deprecatedVersions?.[version] ? { deprecatedVersion: { replacement: row.deprecatedVersions[version] } } : {}),
     ...(row.podTemplatePath ? { podTemplatePath: row.podTemplatePath } : {}),
     ...(row.vmiSpecPath ? { vmiSpecPath: row.vmiSpecPath } : {}),
   };

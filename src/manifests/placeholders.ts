@@ -10,8 +10,26 @@ const ANY_G = new RegExp(ANY.source, 'g');
 /** Control structures (`{{- if }}`, `{% for %}`): the text is not YAML until rendered. */
 const BLOCK = /\{\{-?\s*(?:if|else|end|range|with|define|template|include|block)\b|\{%-?\s*(?:if|for|else|elif|endif|endfor|set|macro|include|block)\b/;
 
+/**
+ * Bare `$VAR` (envsubst accepts it too) only counts in a value without spaces (`$IMAGE`,
+ * `item-$ITEM`): a value with spaces is a shell command, where `$HOME` is the shell's business.
+ */
+const BARE = /\$[A-Z_][A-Z0-9_]+/;
+function bare(s: string): RegExpExecArray | null {
+  return s.includes('$') && !/\s/.test(s) && !s.includes('$$') ? BARE.exec(s) : null;
+}
+
 export function hasPlaceholder(s: string): boolean {
-  return s.length > 3 && (s.includes('${') || s.includes('{{') || s.includes('{%')) && ANY.test(s);
+  if (s.length < 2) return false;
+  return ((s.includes('${') || s.includes('{{') || s.includes('{%')) && ANY.test(s)) || bare(s) !== null;
+}
+
+/** The first placeholder in one scalar value (offsets relative to it), bare `$VAR` included. */
+export function placeholderInValue(s: string): PlaceholderHit | undefined {
+  const hit = firstPlaceholder(s);
+  if (hit) return hit;
+  const m = bare(s);
+  return m ? { start: m.index, end: m.index + m[0].length, kind: 'envsubst', text: m[0] } : undefined;
 }
 
 export interface PlaceholderHit { start: number; end: number; kind: PlaceholderKind; text: string }

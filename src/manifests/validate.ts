@@ -7,7 +7,7 @@ import { isMap, isScalar, Scalar, visit, type Node } from 'yaml';
 import type { ParsedDoc } from './parse';
 import type { SchemaStore } from './schemas';
 import { DEFAULT_OPTIONS, type ManifestDiagnostic, type ValidationOptions } from './diagnostics';
-import { describeKind, firstPlaceholder, hasBlockTemplate, hasPlaceholder, type PlaceholderKind } from './placeholders';
+import { describeKind, firstPlaceholder, hasBlockTemplate, hasPlaceholder, placeholderInValue, type PlaceholderKind } from './placeholders';
 import { get, pair, report, type CheckContext } from './rules/context';
 import { validateSchema } from './rules/schema';
 import { checkKubeVirt } from './rules/kubevirt';
@@ -52,6 +52,11 @@ export function validateParsed(parsed: ParsedDoc, vctx: ValidateContext): Manife
       { from: parsed.apiVersion, replacement: info.removed.replacement });
     return out;
   }
+  if (info.deprecatedVersion) {
+    report(ctx, get(root, 'apiVersion'), 'warning', 'api.deprecated-version',
+      `\`${parsed.apiVersion}\` is deprecated for ${info.kind}: use \`${info.deprecatedVersion.replacement}\``,
+      { from: parsed.apiVersion, replacement: info.deprecatedVersion.replacement });
+  }
   if (info.deprecated) report(ctx, get(root, 'kind'), 'warning', 'api.deprecated-kind', info.deprecated.message, { kind: info.kind });
   if (parsed.errors.some((e) => e.name === 'YAMLParseError') || blockTemplate || !isMap(root)) return out;
   const schema = vctx.store.forKind(info, ctx.options.kubernetesVersion);
@@ -66,14 +71,14 @@ export function validateParsed(parsed: ParsedDoc, vctx: ValidateContext): Manife
 function findPlaceholder(parsed: ParsedDoc, blockTemplate: boolean): { start: number; end: number; kind: PlaceholderKind } | undefined {
   const text = parsed.slice.text;
   const first = firstPlaceholder(text);
-  if (!first) return undefined;
-  if (blockTemplate || parsed.errors.some((e) => e.name === 'YAMLParseError')) return first;
+  if (!first && !text.includes('$')) return undefined;
+  if (first && (blockTemplate || parsed.errors.some((e) => e.name === 'YAMLParseError'))) return first;
   let hit: { start: number; end: number; kind: PlaceholderKind } | undefined;
   visit(parsed.doc, {
     Scalar(_, node) {
       if (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED || !node.range || typeof node.value !== 'string' || !hasPlaceholder(node.value)) return undefined;
       const src = text.slice(node.range[0], node.range[1]);
-      const p = firstPlaceholder(src);
+      const p = placeholderInValue(src);
       hit = p ? { start: node.range[0] + p.start, end: node.range[0] + p.end, kind: p.kind } : { start: node.range[0], end: node.range[1], kind: 'envsubst' };
       return visit.BREAK;
     },
