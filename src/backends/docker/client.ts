@@ -173,9 +173,12 @@ export class DockerClient {
     }
   }
 
-  async pruneContainers(o: Sig = {}): Promise<PruneResult> {
+  /** `labels` narrows what is pruned (`key=value`), as `docker container prune --filter label=…`. */
+  async pruneContainers(o: Sig & { labels?: string[] } = {}): Promise<PruneResult> {
     try {
-      const r = (await (this.api.pruneContainers as (o: unknown) => Promise<unknown>).call(this.api, { abortSignal: o.signal })) as { ContainersDeleted?: unknown; SpaceReclaimed?: unknown };
+      const opts: Record<string, unknown> = { abortSignal: o.signal };
+      if (o.labels?.length) opts.filters = { label: o.labels };
+      const r = (await (this.api.pruneContainers as (o: unknown) => Promise<unknown>).call(this.api, opts)) as { ContainersDeleted?: unknown; SpaceReclaimed?: unknown };
       return {
         removed: Array.isArray(r.ContainersDeleted) ? r.ContainersDeleted.filter((x): x is string => typeof x === 'string') : [],
         spaceReclaimed: typeof r.SpaceReclaimed === 'number' ? r.SpaceReclaimed : 0,

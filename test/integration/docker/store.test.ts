@@ -1,0 +1,94 @@
+import * as assert from 'assert';
+import { needDocker, needGvisor } from '../../harness/env';
+import { docker, ensureBusyboxImage } from '../../harness/images';
+import { presentContainer } from '../../../src/backends/docker/present';
+import type { ContainerStore } from '../../../src/backends/docker/store';
+import { cleanup, newStore, PREFIX, until } from './helpers';
+
+describe('docker store on the real engine', function () {
+  let host: string;
+  let img: string;
+  let store: ContainerStore;
+
+  before(function () {
+    host = needDocker(this);
+    img = ensureBusyboxImage(host);
+  });
+  after(function () {
+    store?.dispose();
+    if (host) cleanup(host);
+  });
+
+  it('lists containers and shows the isolation badge from the runtime (runc, runsc)', async function () {
+    needGvisor(this);
+    const runc = docker(host, ['run', '-d', '--name', `${PREFIX}-runc`, img, 'sleep', '600']);
+    const runsc = docker(host, ['run', '-d', '--runtime=runsc', '--name', `${PREFIX}-runsc`, img, 'sleep', '600']);
+    store = newStore(host);
+    store.setVisible(true);
+    await store.start();
+    assert.strictEqual(store.status.kind, 'ready');
+    await until(() => !!store.containers.get(runc)?.runtime && !!store.containers.get(runsc)?.runtime, 10_000, 'runtimes resolved');
+    const a = presentContainer(store.containers.get(runc)!, Date.now());
+    const b = presentContainer(store.containers.get(runsc)!, Date.now());
+    assert.strictEqual(a.contextValue, 'container.running');
+    assert.match(a.description, /\[container\]/);
+    assert.match(b.description, /\[gVisor sandbox\]/);
+    assert.match(b.tooltip, /runtime runsc/);
+  });
+
+  it('an engine event updates one container by one inspect, not a re-listing', async function () {
+    const id = docker(host, ['create', '--name', `${PREFIX}-ev`, img, 'sleep', '600']);
+    await until(() => store.containers.get(id)?.state === 'created', 5000, 'created container in the model');
+    await store.idle();
+    const lists = store.stats.lists;
+    const inspects = store.stats.inspects;
+    docker(host, ['start', id]);
+    await until(() => store.containers.get(id)?.state === 'running', 5000, 'running in the model');
+    await store.idle();
+    assert.strictEqual(store.stats.lists, lists, 'no full listing');
+    assert.ok(store.stats.inspects - inspects <= 2, `inspects: ${store.stats.inspects - inspects}`);
+    assert.ok(store.containers.get(id)!.startedAt! > Date.now() - 60_000);
+    docker(host, ['rm', '-f', id]);
+    await until(() => !store.containers.has(id), 5000, 'removed from the model');
+  });
+
+  it('coalesces a burst of events into few updates', async function () {
+    const changes: number[] = [];
+    const off = store.onChange((c) => changes.push(c.containers === 'all' ? -1 : c.containers.length));
+    const ids = docker(host, ['create', '--name', `${PREFIX}-b1`, img]) + '\n' + docker(host, ['create', '--name', `${PREFIX}-b2`, img]);
+    // Start both in one CLI call: their create/start events arrive back to back.
+    docker(host, ['start', ...ids.split('\n')]);
+    await until(() => ids.split('\n').every((id) => store.containers.get(id)?.state !== 'created'), 5000, 'both started');
+    await store.idle();
+    off();
+    assert.ok(changes.length <= 6, `updates: ${JSON.stringify(changes)}`);
+  });
+
+  it('runs no timer while hidden; the safety poll runs only while visible', async function () {
+    const s = newStore(host, { safetyPollMs: 200 });
+    try {
+      await s.start(); // hidden
+      await s.idle();
+      assert.strictEqual(s.timerCount, 0);
+      const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+      const before = timers();
+      const lists = s.stats.lists;
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 600));
+      assert.strictEqual(s.stats.lists, lists, 'no poll while hidden');
+      s.setVisible(true);
+      assert.strictEqual(s.timerCount, 1);
+      assert.ok(timers() >= before + 1);
+      await until(() => s.stats.lists >= lists + 2, 3000, 'two safety polls while visible');
+      s.setVisible(false);
+      assert.strictEqual(s.timerCount, 0);
+      const l2 = s.stats.lists;
+      await new Promise((r) => setTimeout(r, 600));
+      await s.idle();
+      assert.ok(s.stats.lists <= l2 + 1, 'at most the poll already in flight');
+      assert.strictEqual(s.timerCount, 0);
+    } finally {
+      s.dispose();
+    }
+  });
+});
