@@ -26,6 +26,14 @@ import { removeImage } from './image/remove';
 import { inspectImage } from './image/inspect';
 import { retryDocker } from './docker/retry';
 import { selectDockerContext } from './docker/selectContext';
+import { launchSandbox } from './sandbox/launch';
+import { launchFromImage } from './sandbox/launchFromImage';
+import { runManifest } from './sandbox/runManifest';
+import { openSandboxTerminal } from './sandbox/openTerminal';
+import { stopSandbox } from './sandbox/stop';
+import { restartSandbox } from './sandbox/restart';
+import { rebuildSandbox } from './sandbox/rebuild';
+import { removeSandbox } from './sandbox/remove';
 import { showLog } from './common/showLog';
 import { refreshWorkloads } from './workloads/refresh';
 
@@ -61,6 +69,14 @@ export const commandTable: readonly Command[] = [
   inspectImage,
   retryDocker,
   selectDockerContext,
+  launchSandbox,
+  launchFromImage,
+  runManifest,
+  openSandboxTerminal,
+  stopSandbox,
+  restartSandbox,
+  rebuildSandbox,
+  removeSandbox,
   refreshWorkloads,
   showLog,
 ];

@@ -3,6 +3,7 @@ import type { Logger } from '../common/log';
 import type { SettingsStore } from './settingsStore';
 import type { WorkloadsTree } from '../tree/workloadsTree';
 import type { ContainersSection } from '../tree/containers/section';
+import type { SandboxesSection } from '../tree/sandboxes/section';
 
 /**
  * What commands and adapters receive. Built once in extension.ts and passed explicitly; each
@@ -15,4 +16,6 @@ export interface Services {
   readonly tree: WorkloadsTree;
   /** Containers and images of the Docker/Podman engine (connects lazily, when first shown). */
   readonly containers: ContainersSection;
+  /** Sandboxed dev environments (the Sandboxes group; found again from engine labels). */
+  readonly sandboxes: SandboxesSection;
 }

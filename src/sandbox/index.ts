@@ -9,3 +9,5 @@ export { containerLevels, kataRuntime, LEVEL_NOTES, type LevelStatus } from './l
 export { ContainerSandboxes } from './containerLauncher';
 export { formatTimings, type LaunchContext } from './phases';
 export { createBody, DEV_CAPS } from './hardening';
+export { imageSpec } from './imageSource';
+export { yamlDocs, podPlan, levelForHandler, type YamlDoc, type PodPlan } from './pod';

@@ -1,0 +1,41 @@
+import * as vscode from 'vscode';
+import { UserError } from '../../common/errors';
+import type { Command } from '../command';
+import { chooseLevel, launchSpec, openTerminal, requireTrust } from './common';
+
+/**
+ * Launch Sandbox…: the workspace's devcontainer.json in the isolation level the user picks.
+ * Arguments (for tests and keybindings; each skips its prompt): `{ folder?, level?, terminal? }`.
+ * A sandbox that already exists for the folder is started (if stopped) and its terminal opened.
+ */
+export const launchSandbox: Command = {
+  id: 'podvisor.sandbox.launch',
+  async execute(svc, arg?: unknown) {
+    requireTrust();
+    const a = (typeof arg === 'object' && arg !== null ? arg : {}) as { folder?: unknown; level?: unknown; terminal?: unknown };
+    const folder = typeof a.folder === 'string' ? a.folder : await pickFolder();
+    if (!folder) return undefined;
+    const m = svc.sandboxes.manager.module();
+    if (!m.devcontainerPath(folder)) throw new UserError(vscode.l10n.t('No .devcontainer/devcontainer.json in {0}', folder));
+    // Parse first: a malformed file is reported before any question is asked.
+    const spec = m.loadDevcontainer({ workspaceFolder: folder });
+    const existing = await svc.sandboxes.manager.containers().sandboxes.find(spec.name);
+    if (existing) {
+      if (existing.state !== 'running') await svc.sandboxes.manager.containers().sandboxes.restart(spec.name, { log: svc.log });
+      await svc.sandboxes.refresh();
+      if (a.terminal !== false) await openTerminal(svc, spec.name);
+      return existing;
+    }
+    const level = await chooseLevel(svc, a.level);
+    if (!level) return undefined;
+    return launchSpec(svc, spec, level, { terminal: a.terminal !== false });
+  },
+};
+
+async function pickFolder(): Promise<string | undefined> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length === 0) throw new UserError(vscode.l10n.t('Open a folder with a .devcontainer/devcontainer.json first'));
+  if (folders.length === 1) return folders[0].uri.fsPath;
+  const f = await vscode.window.showWorkspaceFolderPick({ placeHolder: vscode.l10n.t('Folder to launch in a sandbox') });
+  return f?.uri.fsPath;
+}
