@@ -253,6 +253,8 @@ export const QUIET_USER_SETTINGS: Record<string, unknown> = {
   'chat.disableAIFeatures': true,
   'security.workspace.trust.enabled': false,
   'window.commandCenter': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
 };
 
 export function stateEnv(stateDir: string): Record<string, string> {

@@ -136,7 +136,8 @@ export async function waitForWorkbench(page: Page, timeoutMs = 120_000): Promise
 export async function openPodvisorView(page: Page, timeoutMs = 90_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   const icon = page.locator('.activitybar .action-item a[aria-label^="Podvisor"], .activitybar .action-label[aria-label^="Podvisor"]').first();
-  const view = page.locator('.pane-header', { hasText: /Workloads/i }).first();
+  // One view in the container: the title reads "Podvisor: Workloads"; several: "Podvisor" + pane headers.
+  const view = page.locator('.part.sidebar .composite.title', { hasText: /Podvisor/i }).first();
   for (;;) {
     try {
       await icon.waitFor({ timeout: 15_000 });

@@ -1,0 +1,76 @@
+/**
+ * The UI tour: the real workbench in Debian's Chromium with Podvisor on a copy of samples/.
+ * Clicks the Podvisor activity-bar icon, runs Podvisor commands from the command palette,
+ * and saves screenshots under test-results/ (tour-*.png). Skipped loudly without Chromium.
+ * Your own tour: copy this file to test/ui/<feature>.tour.test.ts and use the helpers of
+ * test/harness/workbench.ts.
+ */
+import * as assert from 'assert';
+import { openPodvisorView, openWorkbench, runCommand, screenshot, whyNoChromium, type Workbench } from '../harness/workbench';
+
+describe('UI tour: Podvisor in the workbench', function () {
+  this.timeout(180_000);
+  let wb: Workbench | undefined;
+
+  before(async function () {
+    // The first run on a fresh machine installs code-server (about two minutes).
+    this.timeout(600_000);
+    const why = whyNoChromium();
+    if (why) {
+      console.log(`\n  !!! SKIPPED: the UI tour needs Chromium: ${why}\n`);
+      this.skip();
+    }
+    wb = await openWorkbench({ log: (s) => console.log(`    ${s}`) });
+  });
+
+  after(async () => {
+    await wb?.close();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && wb) {
+      console.log(`    failure screenshot: ${await screenshot(wb.page, `tour-failure-${this.currentTest.title}`)}`);
+    }
+  });
+
+  it('the Podvisor activity-bar icon opens the Workloads view', async () => {
+    const page = wb!.page;
+    await openPodvisorView(page);
+    const title = await page.locator('.part.sidebar .composite.title').first().innerText();
+    assert.match(title, /Podvisor/i);
+    assert.match(await page.locator('.part.sidebar').first().innerText(), /Workloads/i);
+    console.log(`    ${await screenshot(page, 'tour-1-podvisor-view')}`);
+  });
+
+  it('"Podvisor: Refresh" runs from the command palette', async () => {
+    const page = wb!.page;
+    await runCommand(page, 'Podvisor: Refresh');
+    // A command that failed would leave an error toast; Refresh on a healthy install must not.
+    await page.waitForTimeout(1_000);
+    const errors = await page.locator('.notifications-toasts .notification-toast .codicon-error').count();
+    assert.strictEqual(errors, 0, 'an error notification appeared after Refresh');
+    console.log(`    ${await screenshot(page, 'tour-2-after-refresh')}`);
+  });
+
+  it('"Podvisor: Show Log" shows the Podvisor log with the activation line', async () => {
+    const page = wb!.page;
+    await runCommand(page, 'Podvisor: Show Log');
+    // String hasText: Playwright normalises whitespace (the editor renders spaces as NBSP).
+    await page.locator('.part.panel .view-line', { hasText: 'activated in' }).first().waitFor({ timeout: 60_000 });
+    console.log(`    ${await screenshot(page, 'tour-3-log')}`);
+  });
+
+  it('a sample manifest opens from Quick Open', async () => {
+    const page = wb!.page;
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill('kubevirt-vm.yaml');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'kubevirt-vm.yaml' }).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.tab', { hasText: 'kubevirt-vm.yaml' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.monaco-editor .view-lines', { hasText: 'VirtualMachine' }).first().waitFor({ timeout: 30_000 });
+    console.log(`    ${await screenshot(page, 'tour-4-manifest')}`);
+  });
+});
