@@ -8,6 +8,7 @@ import { WorkloadsTree } from './tree/workloadsTree';
 import { LibvirtSection } from './tree/libvirt/section';
 import { createContainersSection, registerContainers } from './tree/containers';
 import { createSandboxesSection, registerSandboxes } from './tree/sandboxes';
+import { createManifestLanguage, registerManifestLanguage } from './language';
 
 /** What activate() returns: used by the in-host tests and by other extensions. */
 export interface PodvisorApi {
@@ -21,11 +22,14 @@ export function activate(context: vscode.ExtensionContext): PodvisorApi {
   const tree = new WorkloadsTree();
   context.subscriptions.push(log, settings, tree);
 
-  const services: Services = { context, log, settings, tree, containers: createContainersSection(log, settings), sandboxes: createSandboxesSection(log, settings, context) };
+  const containers = createContainersSection(log, settings);
+  const services: Services = { context, log, settings, tree, containers, sandboxes: createSandboxesSection(log, settings, context),
+    manifests: createManifestLanguage(context, log, settings, containers) };
   context.subscriptions.push(...registerCommands(services, commandTable));
   context.subscriptions.push(tree.addSection(new LibvirtSection(settings, log)));
   context.subscriptions.push(...registerContainers(services));
   context.subscriptions.push(...registerSandboxes(services));
+  context.subscriptions.push(...registerManifestLanguage(services.manifests));
 
   log.info(`Podvisor ${context.extension.packageJSON.version as string} activated in ${(performance.now() - t0).toFixed(1)} ms`);
   return { services };

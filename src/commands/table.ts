@@ -34,6 +34,9 @@ import { stopSandbox } from './sandbox/stop';
 import { restartSandbox } from './sandbox/restart';
 import { rebuildSandbox } from './sandbox/rebuild';
 import { removeSandbox } from './sandbox/remove';
+import { validateManifest } from './manifest/validate';
+import { validateWorkspaceManifests } from './manifest/validateWorkspace';
+import { applyManifestToCluster } from './manifest/applyToCluster';
 import { showLog } from './common/showLog';
 import { refreshWorkloads } from './workloads/refresh';
 
@@ -77,6 +80,9 @@ export const commandTable: readonly Command[] = [
   restartSandbox,
   rebuildSandbox,
   removeSandbox,
+  validateManifest,
+  validateWorkspaceManifests,
+  applyManifestToCluster,
   refreshWorkloads,
   showLog,
 ];

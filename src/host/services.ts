@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { Logger } from '../common/log';
 import type { SettingsStore } from './settingsStore';
 import type { WorkloadsTree } from '../tree/workloadsTree';
+import type { ManifestLanguage } from '../language/manifestLanguage';
 import type { ContainersSection } from '../tree/containers/section';
 import type { SandboxesSection } from '../tree/sandboxes/section';
 
@@ -18,4 +19,6 @@ export interface Services {
   readonly containers: ContainersSection;
   /** Sandboxed dev environments (the Sandboxes group; found again from engine labels). */
   readonly sandboxes: SandboxesSection;
+  /** The manifest language service's editor side (engine loaded lazily on the first manifest). */
+  readonly manifests: ManifestLanguage;
 }
