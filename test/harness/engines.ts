@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
 import { startPrivateDockerd, stopPrivateDockerd, type PrivateDockerd } from './dockerd';
+import { startPrivateLibvirtd, stopPrivateLibvirtd } from './libvirtd';
 
 export interface Engines {
   readonly env: Record<string, string>;
@@ -84,10 +85,23 @@ export async function startEngines(cacheDir: string, log: (s: string) => void): 
     report.push(`qemu: ${accel} (${why})`);
   }
 
-  // libvirt: the VM suites start their own daemon (own sockets); here we only say if they can.
-  if (exists('/usr/sbin/libvirtd') && exists('/usr/bin/virsh')) env.PODVISOR_TEST_LIBVIRT = '1';
-  else env.PODVISOR_TEST_WHY_NO_LIBVIRT = 'libvirtd/virsh not installed (Debian packages libvirt-daemon-system, libvirt-clients)';
-  report.push(env.PODVISOR_TEST_LIBVIRT ? 'libvirt: available' : `libvirt: MISSING — ${env.PODVISOR_TEST_WHY_NO_LIBVIRT}`);
+  // libvirt: integration suites start their own daemon; the host/UI layers get this one (own
+  // sockets under /tmp, session mode, stopped by pid). LIBVIRT_AUTOSTART=0 keeps a plain
+  // qemu:///session (a default URI of the extension) from spawning a daemon nobody stops.
+  env.LIBVIRT_AUTOSTART = '0';
+  if (exists('/usr/sbin/libvirtd') && exists('/usr/bin/virsh')) {
+    env.PODVISOR_TEST_LIBVIRT = '1';
+    try {
+      const l = await startPrivateLibvirtd(path.join('/tmp', `podvisor-libvirt-${process.pid}`));
+      env.PODVISOR_TEST_LIBVIRT_URI = l.uri;
+      env.PODVISOR_TEST_LIBVIRT_DAEMON = JSON.stringify(l);
+      stops.push(() => stopPrivateLibvirtd(l));
+      log(`[engines] private libvirtd pid ${l.pid} on ${l.uri} in ${l.startMs} ms`);
+    } catch (e) {
+      log(`[engines] private libvirtd failed: ${(e as Error).message.split('\n')[0]}`);
+    }
+  } else env.PODVISOR_TEST_WHY_NO_LIBVIRT = 'libvirtd/virsh not installed (Debian packages libvirt-daemon-system, libvirt-clients)';
+  report.push(env.PODVISOR_TEST_LIBVIRT ? `libvirt: available${env.PODVISOR_TEST_LIBVIRT_URI ? ` (${env.PODVISOR_TEST_LIBVIRT_URI})` : ''}` : `libvirt: MISSING — ${env.PODVISOR_TEST_WHY_NO_LIBVIRT}`);
 
   if (!exists(process.env.CHROMIUM ?? '/usr/bin/chromium')) env.PODVISOR_TEST_WHY_NO_CHROMIUM = 'Chromium is not installed (Debian package chromium)';
 

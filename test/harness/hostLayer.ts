@@ -54,6 +54,8 @@ export async function runHostLayer(o: {
   runBounded: RunBounded;
 }): Promise<LayerResult[]> {
   const { root, log } = o;
+  // PODVISOR_HOST_TIMEOUT_S: per-session limit override (to try the hang path quickly).
+  const timeoutS = Number(process.env.PODVISOR_HOST_TIMEOUT_S) || o.timeoutS;
   const hostDir = path.join(root, 'out', 'test', 'host');
   const fileFilter = o.env.PODVISOR_TEST_FILE ?? process.env.PODVISOR_TEST_FILE;
   const pick = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort() : []);
@@ -85,10 +87,10 @@ export async function runHostLayer(o: {
   const results: LayerResult[] = [];
   const session = async (cfg: Omit<SessionConfig, 'resultFile' | 'timeoutS'>): Promise<void> => {
     const resultFile = path.join(os.tmpdir(), `podvisor-host-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
-    const full: SessionConfig = { ...cfg, resultFile, timeoutS: o.timeoutS };
+    const full: SessionConfig = { ...cfg, resultFile, timeoutS };
     const t0 = Date.now();
     log(`[host] ${cfg.label}`);
-    const r = await o.runBounded(process.execPath, [__filename, '--session', JSON.stringify(full)], { timeoutS: o.timeoutS, env: o.env });
+    const r = await o.runBounded(process.execPath, [__filename, '--session', JSON.stringify(full)], { timeoutS, env: o.env });
     let res: LayerResult | undefined;
     try {
       res = { label: cfg.label, ...(JSON.parse(fs.readFileSync(resultFile, 'utf8')) as Omit<LayerResult, 'label'>) };
@@ -98,7 +100,7 @@ export async function runHostLayer(o: {
     fs.rmSync(resultFile, { force: true });
     if (!res || r.timedOut) {
       res = { label: cfg.label, passed: res?.passed ?? 0, failed: (res?.failed ?? 0) + 1, skipped: res?.skipped ?? 0,
-        failedTitles: [...(res?.failedTitles ?? []), r.timedOut ? `session timed out after ${o.timeoutS}s` : `session crashed (exit ${r.code ?? r.signal})`] };
+        failedTitles: [...(res?.failedTitles ?? []), r.timedOut ? `session timed out after ${timeoutS}s` : `session crashed (exit ${r.code ?? r.signal})`] };
     } else if (r.code !== 0 && res.failed === 0) {
       res.failed = 1;
       res.failedTitles.push(`session exited with ${r.code ?? r.signal} although no test failed`);
@@ -186,10 +188,10 @@ async function session(cfg: SessionConfig): Promise<number> {
     if (r === 'timeout') {
       note = `no result from the extension host after ${deadline}s`;
       log(`TIMEOUT: ${note}`);
-      await screenshot(wb.page, `host-${cfg.label}-timeout`).catch(() => undefined);
+      await screenshot(wb.page, `${cfg.label}-timeout`).catch(() => undefined);
     } else {
       code = r;
-      if (code !== 0) await screenshot(wb.page, `host-${cfg.label}-failure`).catch(() => undefined);
+      if (code !== 0) await screenshot(wb.page, `${cfg.label}-failure`).catch(() => undefined);
     }
     if (code !== 0) log(`code-server log tail:\n${wb.server.logTail(40)}`);
   } catch (e) {
