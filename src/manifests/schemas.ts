@@ -41,14 +41,19 @@ type Linked = JSONSchema & { [TARGET]?: JSONSchema };
 export class SchemaStore {
   private readonly bundles = new Map<string, Bundle | null>();
   private readonly merged = new WeakMap<JSONSchema, JSONSchema>();
+  private versions?: string[];
 
   constructor(readonly rootDir: string) {}
 
   /** Kubernetes versions bundled (from file names). */
   kubernetesVersions(): string[] {
-    try {
-      return fs.readdirSync(this.rootDir).map((f) => /^kubernetes-(\d+\.\d+)\.json$/.exec(f)?.[1]).filter((v): v is string => !!v).sort();
-    } catch { return []; }
+    if (!this.versions) {
+      try {
+        this.versions = fs.readdirSync(this.rootDir).map((f) => /^kubernetes-(\d+\.\d+)\.json$/.exec(f)?.[1]).filter((v): v is string => !!v)
+          .sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
+      } catch { this.versions = []; }
+    }
+    return this.versions;
   }
 
   /** The schema for a kind, or undefined when no bundle has it. `k8sVersion` falls back to the bundled one. */

@@ -39,6 +39,26 @@ export interface ManifestServiceOptions {
   facts?: WorkspaceFacts;
 }
 
+/** Length of the common prefix (compares 1 KiB blocks natively first). */
+export function commonPrefix(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  const B = 1024;
+  while (i + B <= n && a.substr(i, B) === b.substr(i, B)) i += B;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+/** Length of the common suffix, not overlapping a prefix of length `pre`. */
+export function commonSuffix(a: string, b: string, pre: number): number {
+  const n = Math.min(a.length, b.length) - pre;
+  let i = 0;
+  const B = 1024;
+  while (i + B <= n && a.substr(a.length - i - B, B) === b.substr(b.length - i - B, B)) i += B;
+  while (i < n && a.charCodeAt(a.length - 1 - i) === b.charCodeAt(b.length - 1 - i)) i++;
+  return i;
+}
+
 export class ManifestService {
   readonly store: SchemaStore;
   facts: WorkspaceFacts;
@@ -85,23 +105,51 @@ export class ManifestService {
       f = { uri, text: '', entries: [], version: 0 };
       this.files.set(uri, f);
     }
-    const old = new Map<string, Entry[]>();
-    for (const e of f.entries) {
-      const l = old.get(e.parsed.slice.text);
-      if (l) l.push(e); else old.set(e.parsed.slice.text, [e]);
-    }
-    const slices = splitDocuments(text);
+    const oldText = f.text;
+    const old = f.entries;
     const entries: Entry[] = [];
     let reparsed = 0;
-    for (const s of slices) {
-      const prev = old.get(s.text)?.shift();
-      if (prev) entries.push({ parsed: moveParsed(prev.parsed, s), diags: prev.diags, base: prev.base });
-      else { entries.push(this.check(s)); reparsed++; }
+    if (!old.length) {
+      for (const s of splitDocuments(text)) { entries.push(this.check(s)); reparsed++; }
+    } else {
+      // Documents wholly inside the unchanged prefix or suffix are kept without even comparing
+      // them; only the region between is re-split, and its documents are matched by text.
+      const pre = commonPrefix(oldText, text);
+      const suf = commonSuffix(oldText, text, pre);
+      const delta = text.length - oldText.length;
+      let i = 0;
+      // `end + 4 <= pre`: the next document's `---` marker line start is unchanged too.
+      while (i < old.length && old[i].parsed.slice.end + 4 <= pre) { entries.push(old[i]); i++; }
+      let j = old.length;
+      while (j > i && old[j - 1].parsed.slice.start - 1 >= oldText.length - suf) j--;
+      const from = i < old.length ? old[i].parsed.slice.start : oldText.length;
+      const to = j > i ? old[j - 1].parsed.slice.end + delta : from + Math.max(0, delta);
+      const byText = new Map<string, Entry[]>();
+      for (let k = i; k < j; k++) {
+        const e = old[k];
+        const l = byText.get(e.parsed.slice.text);
+        if (l) l.push(e); else byText.set(e.parsed.slice.text, [e]);
+      }
+      if (to > from || (from === 0 && text.length === 0 && entries.length === 0)) {
+        for (const r of splitDocuments(text.slice(from, to))) {
+          const s: DocSlice = { index: entries.length, start: from + r.start, end: from + r.end, text: r.text };
+          const prev = byText.get(s.text)?.shift();
+          if (prev) entries.push({ parsed: moveParsed(prev.parsed, s), diags: prev.diags, base: prev.base });
+          else { entries.push(this.check(s)); reparsed++; }
+        }
+      }
+      for (let k = j; k < old.length; k++) {
+        const p = old[k].parsed;
+        const s = p.slice;
+        const moved = s.index === entries.length && delta === 0 ? s : { index: entries.length, start: s.start + delta, end: s.end + delta, text: s.text };
+        entries.push({ ...old[k], parsed: moveParsed(p, moved) });
+      }
+      if (!entries.length) for (const s of splitDocuments(text)) { entries.push(this.check(s)); reparsed++; }
     }
     f.text = text;
     f.entries = entries;
     f.version++;
-    this.lastStats = { documents: slices.length, reparsed, reused: slices.length - reparsed };
+    this.lastStats = { documents: entries.length, reparsed, reused: entries.length - reparsed };
     return this.diagnostics(uri);
   }
 
