@@ -170,8 +170,11 @@ export function makeQcow2(l: PrivateLibvirtd, name: string, opts: { backing?: st
   return dest;
 }
 
-/** A small domain for the fixture guest: TCG (or KVM), q35, serial console on a pty, one qcow2 disk. */
-export function guestDomainXml(o: { name: string; kernel: string; initrd: string; cmdline: string; disk: string; accel: 'kvm' | 'tcg'; memoryMiB?: number }): string {
+/**
+ * A small domain for the fixture guest: TCG (or KVM), q35, serial console on a pty (teed to
+ * `serialLog`, written by virtlogd, so a marker printed before anyone attached is still seen), one qcow2 disk.
+ */
+export function guestDomainXml(o: { name: string; kernel: string; initrd: string; cmdline: string; disk: string; accel: 'kvm' | 'tcg'; memoryMiB?: number; serialLog?: string }): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
   return `<domain type='${o.accel === 'kvm' ? 'kvm' : 'qemu'}'>
   <name>${esc(o.name)}</name>
@@ -187,7 +190,7 @@ export function guestDomainXml(o: { name: string; kernel: string; initrd: string
   <on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>
   <devices>
     <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${esc(o.disk)}'/><target dev='vda' bus='virtio'/></disk>
-    <serial type='pty'><target port='0'/></serial>
+    <serial type='pty'>${o.serialLog ? `<log file='${esc(o.serialLog)}' append='off'/>` : ''}<target port='0'/></serial>
     <console type='pty'><target type='serial' port='0'/></console>
     <memballoon model='none'/>
   </devices>
