@@ -119,7 +119,8 @@ function toSpec(j: Record<string, unknown>, input: DevcontainerInput & { file: s
 
   // Workspace
   const basename = path.basename(ws);
-  const wsFolder = optStr(j, 'workspaceFolder') ?? `/workspaces/${basename}`;
+  const wsRaw = optStr(j, 'workspaceFolder');
+  const wsFolder = wsRaw !== undefined ? vars('')(wsRaw) : `/workspaces/${basename}`;
   if (!wsFolder.startsWith('/')) throw new UserError(`${input.file}: workspaceFolder must be an absolute path inside the container, got ${wsFolder}`);
   const sub = vars(wsFolder);
   let workspace: SandboxSpec['workspace'] = { hostPath: ws, target: wsFolder, readonly: false };

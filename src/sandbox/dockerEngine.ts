@@ -191,6 +191,15 @@ export class DockerodeEngine implements ContainerEngine {
   ): Promise<string> {
     const src = contextFiles(o.context);
     if (!src.includes(o.dockerfile)) throw new UserError(`Build: ${o.dockerfile} is excluded by .dockerignore or missing in ${o.context}`);
+    // Images a failed classic build leaves behind (its finished steps) are removed, but only
+    // ones this build printed and that did not exist before: the engine may be shared.
+    const before = new Set((await this.call('List images', () => this.docker.listImages({ all: true }))).map((i) => i.Id.replace(/^sha256:/, '')));
+    const stepIds: string[] = [];
+    const onBuildLine = (l: string) => {
+      const m = /^\s*---> ([0-9a-f]{12,64})\s*$/.exec(l);
+      if (m) stepIds.push(m[1]);
+      onLine(l);
+    };
     const stream = await this.call('Build', () =>
       this.docker.buildImage({ context: o.context, src }, {
         t: o.tag,
@@ -204,7 +213,11 @@ export class DockerodeEngine implements ContainerEngine {
         abortSignal: signal,
       } as Docker.ImageBuildOptions) as Promise<NodeJS.ReadableStream>,
     );
-    const events = await followStream(stream, onLine, signal).catch((e: unknown) => {
+    const events = await followStream(stream, onBuildLine, signal).catch(async (e: unknown) => {
+      for (const id of stepIds.reverse()) {
+        if ([...before].some((b) => b.startsWith(id))) continue;
+        await this.docker.getImage(id).remove({ noprune: false }).catch(() => undefined);
+      }
       if ((e as { code?: string }).code === 'PODVISOR_USER_ERROR') throw new UserError(`Build failed: ${(e as Error).message}`);
       throw e;
     });
