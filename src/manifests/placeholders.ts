@@ -19,15 +19,21 @@ function bare(s: string): RegExpExecArray | null {
   return s.includes('$') && !/\s/.test(s) && !s.includes('$$') ? BARE.exec(s) : null;
 }
 
+/** Placeholder check for one scalar value: `${VAR}` in a value with spaces is a shell command's business. */
 export function hasPlaceholder(s: string): boolean {
-  if (s.length < 2) return false;
-  return ((s.includes('${') || s.includes('{{') || s.includes('{%')) && ANY.test(s)) || bare(s) !== null;
+  return placeholderInValue(s) !== undefined;
 }
 
 /** The first placeholder in one scalar value (offsets relative to it), bare `$VAR` included. */
 export function placeholderInValue(s: string): PlaceholderHit | undefined {
+  if (s.length < 2) return undefined;
   const hit = firstPlaceholder(s);
-  if (hit) return hit;
+  if (hit && (hit.kind !== 'envsubst' || !/\s/.test(s))) return hit;
+  if (hit) {
+    // Spaces: keep only template (not shell) syntax.
+    const t = /\{\{-?.*?-?\}\}|\{%-?.*?-?%\}/.exec(s);
+    return t ? { start: t.index, end: t.index + t[0].length, kind: t[0].startsWith('{%') ? 'jinja' : 'helm', text: t[0] } : undefined;
+  }
   const m = bare(s);
   return m ? { start: m.index, end: m.index + m[0].length, kind: 'envsubst', text: m[0] } : undefined;
 }

@@ -6,6 +6,7 @@
 import type { ParsedDoc } from '../parse';
 import type { ManifestDiagnostic, ValidationOptions, WorkspaceFacts } from '../diagnostics';
 import { get, getPath, pair, str } from './context';
+import { hasPlaceholder } from '../placeholders';
 
 /** `metadata.name` of every RuntimeClass document. */
 export function runtimeClassNamesIn(docs: readonly ParsedDoc[]): string[] {
@@ -27,7 +28,7 @@ export function checkRuntimeClassNames(docs: readonly ParsedDoc[], options: Vali
     const template = info.podTemplatePath.length ? getPath(d.doc.contents, info.podTemplatePath) : d.doc.contents;
     const p = pair(get(template, 'spec'), 'runtimeClassName');
     const name = str(p?.value);
-    if (!p?.value?.range || !name || name.includes('${') || name.includes('{{')) continue;
+    if (!p?.value?.range || !name || hasPlaceholder(name)) continue;
     known ??= new Set([...runtimeClassNamesIn(docs), ...(facts?.runtimeClassNames?.() ?? []), ...options.knownRuntimeHandlers]);
     if (known.has(name)) continue;
     out.push({
