@@ -8,5 +8,10 @@ export function unreachableHint(uri: string, failure: VirshFailure | undefined):
     if (session) return 'The session daemon is not running: start it with "libvirtd --daemon" (or virtqemud) as your user, or remove this URI from podvisor.libvirt.uris.';
     return 'The libvirt daemon is not running: start it with "sudo systemctl start libvirtd" (or virtqemud.socket), or remove this URI from podvisor.libvirt.uris.';
   }
+  if (failure === 'denied') {
+    return session
+      ? 'The session daemon belongs to another user: connect as that user, or use qemu:///system.'
+      : 'Not allowed to manage this libvirt: add your user to the "libvirt" group (sudo usermod -aG libvirt $USER), then log in again.';
+  }
   return 'See the Podvisor log for virsh\'s full output.';
 }

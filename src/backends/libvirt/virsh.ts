@@ -4,7 +4,7 @@ import type { Logger } from '../../common/log';
 import { checkUri } from './names';
 
 /** Why a virsh call failed, so callers (across the lazy-bundle boundary) can react without instanceof. */
-export type VirshFailure = 'not-installed' | 'unreachable' | 'no-domain' | 'failed';
+export type VirshFailure = 'not-installed' | 'unreachable' | 'denied' | 'no-domain' | 'failed';
 
 export class VirshError extends UserError {
   constructor(message: string, readonly reason: VirshFailure, detail?: string) {
@@ -15,7 +15,7 @@ export class VirshError extends UserError {
 
 export function failureOf(e: unknown): VirshFailure | undefined {
   const r = (e as { reason?: unknown } | undefined)?.reason;
-  return r === 'not-installed' || r === 'unreachable' || r === 'no-domain' || r === 'failed' ? r : undefined;
+  return r === 'not-installed' || r === 'unreachable' || r === 'denied' || r === 'no-domain' || r === 'failed' ? r : undefined;
 }
 
 export interface VirshOptions {
@@ -38,7 +38,9 @@ export function virshReason(stderr: string): string {
 }
 
 function classify(stderr: string): VirshFailure {
+  if (/Failed to connect socket to '[^']*': Permission denied/i.test(stderr)) return 'denied';
   if (/failed to connect to the hypervisor|Failed to connect socket|Cannot recv data|no connection driver available|Connection refused|End of file while reading data/i.test(stderr)) return 'unreachable';
+  if (/authentication (unavailable|failed)|polkit|Permission denied|access denied/i.test(stderr)) return 'denied';
   if (/failed to get domain|Domain not found|no domain with matching/i.test(stderr)) return 'no-domain';
   return 'failed';
 }

@@ -147,6 +147,24 @@ describe('libvirt: the fixture guest as a domain on a private daemon', function 
     assert.strictEqual((await client.domain(NAME))?.state, 'running');
   });
 
+  it('restarts the event stream when its virsh dies, and events flow again', async function () {
+    this.timeout(30_000);
+    const pid = events!.stream.pid;
+    assert.ok(pid, 'the stream runs');
+    const downs = events!.disconnects.length;
+    const ups = events!.connects;
+    process.kill(pid, 'SIGKILL');
+    await until('the stream to notice', () => events!.disconnects.length > downs || undefined, 5_000);
+    assert.ok(events!.disconnects.at(-1)!.retryMs >= 1000, 'it waits before retrying');
+    await until('the stream to come back', () => events!.connects > ups || undefined, 15_000);
+    assert.notStrictEqual(events!.stream.pid, pid);
+    const from = events!.events.length;
+    await client.act('suspend', NAME);
+    await events!.wait((e) => e.domain === NAME && /^Suspended/.test(e.detail), 10_000, from);
+    await client.act('resume', NAME);
+    await events!.wait((e) => e.domain === NAME && /^Resumed/.test(e.detail), 10_000, from);
+  });
+
   it('snapshot: create, list, change a file, revert, and the file is back', async function () {
     this.timeout(180_000);
     assert.deepStrictEqual(await client.snapshots(NAME), []);

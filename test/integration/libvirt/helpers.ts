@@ -73,12 +73,16 @@ export class ConsoleSession {
 export class EventRecorder {
   readonly events: Array<DomainEvent & { at: number }> = [];
   connected = false;
+  connects = 0;
   disconnects: Array<{ reason: string; retryMs: number; at: number }> = [];
   readonly stream: EventStream;
   constructor(uri: string) {
     this.stream = new EventStream(uri, 'virsh', {
       onEvent: (e) => this.events.push({ ...e, at: performance.now() }),
-      onConnected: () => (this.connected = true),
+      onConnected: () => {
+        this.connected = true;
+        this.connects++;
+      },
       onDisconnected: (reason, retryMs) => this.disconnects.push({ reason, retryMs, at: performance.now() }),
     }, silentLogger);
   }
