@@ -3,7 +3,8 @@
  * `doc` are slice-local: add `parsed.slice.start` (or use `nodeRange`) for file offsets. Keeping
  * them local lets the service reuse an unchanged document after edits above it moved it.
  */
-import { isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLError } from 'yaml';
+import type { Document, Node, Pair, YAMLError } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, parseDocument } from './yamlFns';
 import { detectKind, VIRTLET_ANNOTATION, type KindInfo } from './kinds';
 import type { DocSlice } from './documents';
 

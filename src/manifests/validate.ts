@@ -3,7 +3,8 @@
  * kind's schema, then the rules a schema can't express. Returns file-offset diagnostics.
  * Cross-document checks (RuntimeClass names) live in `rules/workspace.ts` and run per file.
  */
-import { isMap, isScalar, Scalar, visit, type Node } from 'yaml';
+import type { Node } from 'yaml';
+import { isMap, isScalar, Scalar, visit } from './yamlFns';
 import type { ParsedDoc } from './parse';
 import type { SchemaStore } from './schemas';
 import { DEFAULT_OPTIONS, type ManifestDiagnostic, type ValidationOptions } from './diagnostics';

@@ -2,7 +2,8 @@
  * cloud-init user data that declares `#cloud-config` must be YAML (a mapping). Errors inside a
  * literal block scalar are mapped back to the exact line and column in the manifest.
  */
-import { isMap, parseDocument, Scalar, type Node } from 'yaml';
+import type { Node } from 'yaml';
+import { isMap, parseDocument, Scalar } from '../yamlFns';
 import { hasPlaceholder } from '../placeholders';
 import { pair, report, type CheckContext } from './context';
 

@@ -1,5 +1,6 @@
 /** Shared plumbing for rules: where they report, and small AST helpers with slice-local ranges. */
-import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import type { Node, Pair, YAMLMap, YAMLSeq } from 'yaml';
+import { isMap, isScalar, isSeq } from '../yamlFns';
 import type { ParsedDoc, PathSeg } from '../parse';
 import type { SchemaStore } from '../schemas';
 import type { ManifestDiagnostic, Severity, ValidationOptions } from '../diagnostics';

@@ -3,7 +3,8 @@
  * interfaces↔networks (both ways), unique names and boot orders, resource quantities,
  * `containerDisk.image` references, and cloud-init `#cloud-config` user data.
  */
-import { isScalar, type Node } from 'yaml';
+import type { Node } from 'yaml';
+import { isScalar } from '../yamlFns';
 import type { KindInfo } from '../kinds';
 import { imageRefProblem } from '../imageRef';
 import { hasPlaceholder } from '../placeholders';

@@ -3,7 +3,8 @@
  * unknown key at the key, a bad value at the value, a missing required field at the parent key.
  * Each schema node is compiled once (property map, type mask, closedness) and cached.
  */
-import { isAlias, isMap, isScalar, isSeq, Scalar, type Node } from 'yaml';
+import type { Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Scalar } from '../yamlFns';
 import type { JSONSchema, SchemaStore } from '../schemas';
 import type { PathSeg } from '../parse';
 import { hasPlaceholder } from '../placeholders';
