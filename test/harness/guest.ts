@@ -38,7 +38,7 @@ export interface GuestFixture {
   readonly disk: string;
   /** Files on the disk: `/hello.txt` ("hello from the disk"), `/www/index.html` ("podvisor-www"). */
   readonly diskFiles: Readonly<Record<string, string>>;
-  /** Command line for a console on ttyS0 with the marker; append `pv.*` options. */
+  /** Command line for a console on ttyS0 (with `tsc_early_khz`, see hostTscKhzOf); append `pv.*` options. */
   readonly cmdline: string;
 }
 
@@ -170,14 +170,24 @@ function newestCached(root: string): string | undefined {
   return fs.readdirSync(root).filter((d) => fs.existsSync(path.join(root, d, 'ready'))).sort().pop();
 }
 
+/**
+ * Under TCG the guest's TSC runs at the host's rate; a microvm (no HPET/PM timer) calibrates it
+ * only against the PIT, which fails on a busy host and hangs the boot. `tsc_early_khz` skips it.
+ */
+function hostTscKhzOf(): number | undefined {
+  const m = /^cpu MHz\s*:\s*([\d.]+)/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+  return m ? Math.round(Number(m[1]) * 1000) : undefined;
+}
+
 function fixture(dir: string, kver: string): GuestFixture {
+  const tscKhz = hostTscKhzOf();
   return {
     kernelVersion: kver,
     kernel: path.join(dir, 'vmlinuz'),
     initrd: path.join(dir, 'initrd.gz'),
     disk: path.join(dir, 'disk.ext4'),
     diskFiles: DISK_FILES,
-    cmdline: 'console=ttyS0 panic=-1 quiet loglevel=1',
+    cmdline: `console=ttyS0 panic=-1 quiet loglevel=1${tscKhz ? ` tsc_early_khz=${tscKhz}` : ''}`,
   };
 }
 

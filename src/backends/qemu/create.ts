@@ -1,0 +1,159 @@
+/**
+ * Creating a VM: from an existing disk image, an installer ISO, a kernel (+initrd), or a cloud
+ * image with a cloud-init NoCloud seed. The same request comes from the guided flow or from a
+ * JSON/YAML spec file (relative paths there are relative to the file). Everything is checked
+ * before anything is written, and the VM folder is built under a temporary name and renamed at
+ * the end, so a failure leaves nothing behind.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import YAML from 'yaml';
+import { UserError } from '../../common/errors';
+import { checkBaseDisk, checkIso, checkKernel, createEmptyDisk, createOverlay } from './images';
+import { vmNameProblem } from './names';
+import { defaultMetaData, writeSeedIso } from './seed';
+import { parsePortForward, parseVmSpec, type AccelChoice, type Machine, type PortForward, type ShareSpec, type VmSpec } from './spec';
+
+export type VmSource =
+  | { readonly kind: 'disk'; readonly image: string }
+  | { readonly kind: 'iso'; readonly iso: string; readonly diskGiB: number }
+  | { readonly kind: 'kernel'; readonly kernel: string; readonly initrd?: string; readonly cmdline?: string; readonly disk?: string }
+  | { readonly kind: 'cloud'; readonly image: string; readonly userData: string; readonly networkConfig?: string };
+
+export interface CreateRequest {
+  readonly name: string;
+  readonly cpus?: number;
+  readonly memoryMiB?: number;
+  readonly machine?: Machine;
+  readonly source: VmSource;
+  readonly forwards?: readonly PortForward[];
+  readonly shares?: readonly ShareSpec[];
+  readonly accelerator?: AccelChoice;
+  readonly cpuModel?: string;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Parses a spec file's text (YAML or JSON; JSON is YAML) into a request. Shape:
+ * `{ name, cpus?, memoryMiB?, machine?, from: { disk | iso (+diskGiB) | kernel (+initrd, cmdline, disk) | cloudImage (+userData | userDataFile) },
+ *    forwards?: ["8080:80"], shares?: [{tag, path}], accelerator?, cpuModel? }`
+ */
+export function parseCreateRequest(textContent: string, file: string): CreateRequest {
+  let raw: unknown;
+  try {
+    raw = YAML.parse(textContent);
+  } catch (e) {
+    throw new UserError(`${path.basename(file)} is not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const where = path.basename(file);
+  const bad = (m: string): never => {
+    throw new UserError(`Invalid VM spec file ${where}: ${m}`);
+  };
+  if (!isObj(raw)) bad('expected a mapping at the top');
+  const o = raw as Obj;
+  const base = path.dirname(path.resolve(file));
+  const abs = (v: unknown, k: string): string => {
+    if (typeof v !== 'string' || !v) bad(`"${k}" must be a path`);
+    const s = v as string;
+    return path.resolve(base, s.startsWith('~/') ? path.join(process.env.HOME ?? '/', s.slice(2)) : s);
+  };
+  const from = isObj(o.from) ? o.from : bad('"from" is required: one of disk, iso, kernel, cloudImage');
+  let source: VmSource;
+  if (from.disk !== undefined && from.kernel === undefined) source = { kind: 'disk', image: abs(from.disk, 'from.disk') };
+  else if (from.iso !== undefined) source = { kind: 'iso', iso: abs(from.iso, 'from.iso'), diskGiB: typeof from.diskGiB === 'number' ? from.diskGiB : 20 };
+  else if (from.kernel !== undefined) {
+    source = {
+      kind: 'kernel',
+      kernel: abs(from.kernel, 'from.kernel'),
+      initrd: from.initrd !== undefined ? abs(from.initrd, 'from.initrd') : undefined,
+      cmdline: typeof from.cmdline === 'string' ? from.cmdline : undefined,
+      disk: from.disk !== undefined ? abs(from.disk, 'from.disk') : undefined,
+    };
+  } else if (from.cloudImage !== undefined) {
+    let userData: string;
+    if (typeof from.userData === 'string') userData = from.userData;
+    else if (from.userDataFile !== undefined) userData = fs.readFileSync(abs(from.userDataFile, 'from.userDataFile'), 'utf8');
+    else userData = bad('a cloud image needs "userData" or "userDataFile"');
+    source = { kind: 'cloud', image: abs(from.cloudImage, 'from.cloudImage'), userData, networkConfig: typeof from.networkConfig === 'string' ? from.networkConfig : undefined };
+  } else source = bad('"from" needs one of disk, iso, kernel, cloudImage');
+  const fw = o.forwards ?? [];
+  if (!Array.isArray(fw)) bad('"forwards" must be a list');
+  const shares = o.shares ?? [];
+  if (!Array.isArray(shares)) bad('"shares" must be a list');
+  return {
+    name: typeof o.name === 'string' ? o.name : bad('"name" is required'),
+    cpus: typeof o.cpus === 'number' ? o.cpus : undefined,
+    memoryMiB: typeof o.memoryMiB === 'number' ? o.memoryMiB : undefined,
+    machine: o.machine as Machine | undefined,
+    source,
+    forwards: (fw as unknown[]).map((f) => parsePortForward(f, where)),
+    shares: (shares as unknown[]).map((s) => (isObj(s) && typeof s.path === 'string' ? { ...s, path: abs(s.path, 'shares.path') } : s) as ShareSpec),
+    accelerator: o.accelerator as AccelChoice | undefined,
+    cpuModel: typeof o.cpuModel === 'string' ? o.cpuModel : undefined,
+  };
+}
+
+/** Creates the VM folder `home/NAME`; returns the stored spec. Nothing is left behind on failure. */
+export async function createVm(home: string, req: CreateRequest, signal?: AbortSignal): Promise<VmSpec> {
+  const np = vmNameProblem(req.name);
+  if (np) throw new UserError(np);
+  if (home.includes(',')) throw new UserError(`The VM home ${home} contains ",", which QEMU options cannot carry. Set podvisor.vm.home to another folder.`);
+  const dir = path.join(home, req.name);
+  if (fs.existsSync(dir)) throw new UserError(`A VM named "${req.name}" already exists.`);
+  const createdAt = new Date().toISOString();
+  const src = req.source;
+
+  // 1. Check every input before touching the disk.
+  let baseFormat: 'qcow2' | 'raw' | undefined;
+  let baseImage: string | undefined;
+  if (src.kind === 'disk' || src.kind === 'cloud' || (src.kind === 'kernel' && src.disk)) {
+    baseImage = src.kind === 'kernel' ? src.disk! : src.image;
+    baseFormat = (await checkBaseDisk(baseImage, signal)).format as 'qcow2' | 'raw';
+  }
+  if (src.kind === 'iso') {
+    checkIso(src.iso);
+    if (!(src.diskGiB >= 1 && src.diskGiB <= 4096)) throw new UserError('The new disk size must be 1–4096 GiB.');
+  }
+  if (src.kind === 'kernel') checkKernel(src.kernel, src.initrd);
+  if (src.kind === 'cloud' && !src.userData.trim()) throw new UserError('cloud-init user-data is empty.');
+
+  const machine: Machine = req.machine ?? (src.kind === 'kernel' ? 'microvm' : 'q35');
+  const draft = {
+    version: 1,
+    name: req.name,
+    cpus: req.cpus ?? 1,
+    memoryMiB: req.memoryMiB ?? (src.kind === 'kernel' ? 256 : 1024),
+    machine,
+    kernel: src.kind === 'kernel' ? src.kernel : undefined,
+    initrd: src.kind === 'kernel' ? src.initrd : undefined,
+    cmdline: src.kind === 'kernel' ? src.cmdline ?? 'console=ttyS0' : undefined,
+    disks: baseImage ? [{ file: 'disk0.qcow2', format: 'qcow2', base: path.resolve(baseImage) }] : src.kind === 'iso' ? [{ file: 'disk0.qcow2', format: 'qcow2' }] : [],
+    cdrom: src.kind === 'iso' ? path.resolve(src.iso) : undefined,
+    seed: src.kind === 'cloud' ? 'seed.iso' : undefined,
+    network: { mode: 'user', forwards: req.forwards ?? [] },
+    shares: req.shares ?? [],
+    accelerator: req.accelerator,
+    cpuModel: req.cpuModel,
+    createdAt,
+  };
+  const spec = parseVmSpec(JSON.parse(JSON.stringify(draft)), req.name);
+
+  // 2. Build it under a temporary name; rename at the end.
+  fs.mkdirSync(home, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(home, `.${req.name}.creating-`));
+  try {
+    if (baseImage && baseFormat) await createOverlay(path.resolve(baseImage), baseFormat, path.join(tmp, 'disk0.qcow2'), signal);
+    if (src.kind === 'iso') await createEmptyDisk(path.join(tmp, 'disk0.qcow2'), src.diskGiB, signal);
+    if (src.kind === 'cloud') {
+      writeSeedIso(path.join(tmp, 'seed.iso'), { userData: src.userData, metaData: defaultMetaData(req.name, createdAt), networkConfig: src.networkConfig });
+    }
+    fs.writeFileSync(path.join(tmp, 'spec.json'), JSON.stringify(spec, null, 2) + '\n');
+    fs.renameSync(tmp, dir);
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  return spec;
+}
