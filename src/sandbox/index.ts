@@ -11,3 +11,5 @@ export { formatTimings, type LaunchContext } from './phases';
 export { createBody, DEV_CAPS } from './hardening';
 export { imageSpec } from './imageSource';
 export { yamlDocs, podPlan, levelForHandler, type YamlDoc, type PodPlan } from './pod';
+export { MicroVmSandboxes, type MicroVmOptions } from './microvm/microvms';
+export { runOnConsole } from './microvm/console';
