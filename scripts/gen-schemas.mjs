@@ -14,8 +14,11 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
-const src = process.argv[2] ?? join(root, '..', 'shared', 'schemas');
-const out = join(root, 'schemas');
+// Usage: node scripts/gen-schemas.mjs [SHARED_SCHEMAS_DIR] [--out DIR]  (a test regenerates into a temp dir and compares)
+const argv = process.argv.slice(2);
+const outIdx = argv.indexOf('--out');
+const out = outIdx >= 0 ? argv.splice(outIdx, 2)[1] : join(root, 'schemas');
+const src = argv[0] ?? join(root, '..', 'shared', 'schemas');
 mkdirSync(out, { recursive: true });
 const provenance = [];
 const sha = (buf) => createHash('sha256').update(buf).digest('hex');
@@ -26,10 +29,13 @@ function readJson(path) {
 }
 
 // Enums the upstream schemas leave open although the API accepts only these values
-// (from kubevirt/kubevirt api/core/v1 types.go constants).
+// (KubeVirt: api/core/v1 types.go constants; Kubernetes: core/v1 types.go).
 const KNOWN_ENUMS = {
   runStrategy: ['Always', 'RerunOnFailure', 'Manual', 'Halted', 'Once', 'WaitAsReceiver'],
   evictionStrategy: ['None', 'LiveMigrate', 'LiveMigrateIfPossible', 'External'],
+  // Kubernetes' OpenAPI v3 states these only in prose ("One of Always, Never, IfNotPresent").
+  imagePullPolicy: ['Always', 'IfNotPresent', 'Never'],
+  restartPolicy: ['Always', 'OnFailure', 'Never'],
 };
 // Status is written by the cluster: `kubectl get -o yaml` output carries it, appliers ignore it.
 const STATUS = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description: 'Written by the cluster; ignored when the manifest is applied.' };

@@ -33,3 +33,11 @@ export const DEFAULT_RUNTIME_HANDLERS: readonly string[] = [
 ];
 
 export const DEFAULT_OPTIONS: ValidationOptions = { kubernetesVersion: '1.35', knownRuntimeHandlers: DEFAULT_RUNTIME_HANDLERS };
+
+/** Engine options from the `podvisor.manifests.*` settings: user handlers extend the built-in list. */
+export function validationOptionsFrom(settings: { kubernetesVersion: string; knownRuntimeHandlers: readonly string[] }): ValidationOptions {
+  return {
+    kubernetesVersion: settings.kubernetesVersion,
+    knownRuntimeHandlers: [...new Set([...DEFAULT_RUNTIME_HANDLERS, ...settings.knownRuntimeHandlers])],
+  };
+}

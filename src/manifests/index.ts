@@ -5,7 +5,7 @@ export { splitDocuments, lineStarts, positionOf, type DocSlice } from './documen
 export { parseSlice, nodeAtOffset, getIn, nodeRange, type ParsedDoc, type NodeAt, type PathSeg } from './parse';
 export { detectKind, kindsFor, servedApiVersions, RUN_STRATEGIES, type KindInfo, type KindFamily } from './kinds';
 export { validateParsed } from './validate';
-export { DEFAULT_RUNTIME_HANDLERS, DEFAULT_OPTIONS, type ManifestDiagnostic, type Severity, type WorkspaceFacts, type ValidationOptions } from './diagnostics';
+export { DEFAULT_RUNTIME_HANDLERS, DEFAULT_OPTIONS, validationOptionsFrom, type ManifestDiagnostic, type Severity, type WorkspaceFacts, type ValidationOptions } from './diagnostics';
 // Language features (A2).
 export { type ManifestCompletionItem, type ManifestCompletionList, type CompletionFacts } from './complete';
 export { type ManifestHover } from './hover';
