@@ -116,7 +116,7 @@ async function main(): Promise<void> {
       ratios.push(`(a) ${total}: Podvisor / engine call = ${(p / e).toFixed(2)} (target ≤ 1.20); Podvisor / (engine call + JSON.parse ${ms(median(engParsed))}) = ${(p / median(engParsed)).toFixed(2)}; CLI / Podvisor = ${(c / p).toFixed(2)}x`);
 
       // (b) one state change: event → inspect one → patch (+ re-map that item)
-      const runner = (await client.api.createContainer({ Image: img, Cmd: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done'], name: `pvbench-${process.pid}-run${size}`, Labels: { 'podvisor.bench': String(process.pid) } })).id;
+      const runner = (await client.api.createContainer({ Image: img, Cmd: ['sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'], name: `pvbench-${process.pid}-run${size}`, Labels: { 'podvisor.bench': String(process.pid) } })).id;
       await client.containerAction('start', runner);
       await waitFor(() => st.containers.get(runner)?.state === 'running', 5000);
       await st.idle();
