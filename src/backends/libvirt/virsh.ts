@@ -37,7 +37,8 @@ export function virshReason(stderr: string): string {
   return chosen.join(' — ') || stderr.trim().split('\n').pop() || 'virsh failed';
 }
 
-function classify(stderr: string): VirshFailure {
+/** What kind of failure virsh reported (stderr in the C locale). */
+export function classify(stderr: string): VirshFailure {
   if (/Failed to connect socket to '[^']*': Permission denied/i.test(stderr)) return 'denied';
   if (/failed to connect to the hypervisor|Failed to connect socket|Cannot recv data|no connection driver available|Connection refused|End of file while reading data/i.test(stderr)) return 'unreachable';
   if (/authentication (unavailable|failed)|polkit|Permission denied|access denied/i.test(stderr)) return 'denied';

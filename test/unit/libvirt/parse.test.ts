@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import { parseDomstats, parseEventLine, parseSnapshotList } from '../../../src/backends/libvirt/parse';
-import { virshReason } from '../../../src/backends/libvirt/virsh';
+import { classify, virshReason } from '../../../src/backends/libvirt/virsh';
+import { unreachableHint } from '../../../src/backends/libvirt/hints';
 
 // Captured from virsh 9.0 (`domstats --raw --state --vcpu --balloon`) against a private libvirtd.
 const DOMSTATS = `Domain: 'pv-guest'
@@ -85,5 +86,18 @@ describe('libvirt: parsing virsh output', () => {
       "Failed to connect socket to '/nope/sock': No such file or directory",
     );
     assert.strictEqual(virshReason("error: failed to get domain 'x'\n"), "failed to get domain 'x'");
+  });
+
+  it('classifies virsh failures (stderr captured from virsh 9.0) and gives a hint for each', () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ["error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory\n", 'unreachable', /systemctl start libvirtd/],
+      ["error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/tmp/d/run/libvirt/libvirt-sock': Permission denied\n", 'denied', /usermod -aG libvirt/],
+      ["error: failed to get domain 'nope'\n", 'no-domain', /log/],
+      ['error: Requested operation is not valid: domain is not running\n', 'failed', /log/],
+    ];
+    for (const [stderr, kind, hint] of cases) {
+      assert.strictEqual(classify(stderr), kind, stderr);
+      assert.match(unreachableHint('qemu:///system', classify(stderr)), hint);
+    }
   });
 });
