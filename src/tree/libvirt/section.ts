@@ -43,7 +43,19 @@ export class LibvirtSection implements WorkloadSection {
 
   private makeGroups(): LibvirtGroup[] {
     const deps = { backend: this.loadBackend, virsh: this.cfg.virshPath, log: this.log, fire: (n: TreeNode | undefined) => this.changed.fire(n) };
-    return this.cfg.uris.map((uri) => new LibvirtGroup(uri, deps));
+    const groups = this.cfg.uris.map((uri) => new LibvirtGroup(uri, deps));
+    for (const g of groups) g.onDidUpdate(() => this.updateContext());
+    this.updateContext(groups);
+    return groups;
+  }
+
+  /** `podvisor.libvirt.hasDomains` keeps the domain commands out of the palette until there is one. */
+  private hasDomains: boolean | undefined;
+  private updateContext(groups = this.groups): void {
+    const has = groups.some((g) => g.domains.length > 0);
+    if (has === this.hasDomains) return;
+    this.hasDomains = has;
+    void vscode.commands.executeCommand('setContext', 'podvisor.libvirt.hasDomains', has);
   }
 
   roots(): TreeNode[] {
