@@ -42,6 +42,9 @@ export interface GuestFixture {
   readonly cmdline: string;
 }
 
+/** Bump when the initramfs/disk contents change, so cached fixtures are rebuilt. */
+const FIXTURE_REVISION = 2;
+
 const MODULES = [
   'virtio_mmio', 'virtio_pci', 'virtio_blk', 'virtio_net', 'virtio_console', 'virtio_rng',
   'virtiofs', 'isofs', 'vmw_vsock_virtio_transport', 'button', 'evdev',
@@ -109,7 +112,7 @@ if [ -e /sys/class/net/eth0 ]; then
   echo "PV: eth0 10.0.2.15"
 fi
 mkdir -p /etc/acpi/PWRF; printf '#!/bin/sh\\necho PV: power button; sync; poweroff -f\\n' > /etc/acpi/PWRF/00000080; chmod +x /etc/acpi/PWRF/00000080
-acpid -c /etc/acpi 2>/dev/null
+mkdir -p /var/run; acpid -c /etc/acpi -l /tmp/acpid.log && echo "PV: acpid"
 if [ -n "$DISK" ]; then mkdir -p /disk; mount -t ext4 -o rw "$DISK" /disk && echo "PV: mounted $DISK on /disk"; fi
 for t in $(echo "$FS" | tr , ' '); do mkdir -p /mnt/$t; mount -t virtiofs $t /mnt/$t && echo "PV: virtiofs $t on /mnt/$t"; done
 if [ -n "$HTTPD" ]; then httpd -p 80 -h "$HTTPD" && echo "PV: httpd on :80 serving $HTTPD"; fi
@@ -167,7 +170,7 @@ function buildDisk(out: string): void {
 
 function newestCached(root: string): string | undefined {
   if (!fs.existsSync(root)) return undefined;
-  return fs.readdirSync(root).filter((d) => fs.existsSync(path.join(root, d, 'ready'))).sort().pop();
+  return fs.readdirSync(root).filter((d) => d.endsWith(`-f${FIXTURE_REVISION}`) && fs.existsSync(path.join(root, d, 'ready'))).sort().pop()?.replace(/-f\d+$/, '');
 }
 
 /**
@@ -200,7 +203,7 @@ export function ensureGuest(): GuestFixture {
   const pkg = kernelPackage();
   const kver = pkg?.replace(/^linux-image-/, '') ?? newestCached(root);
   if (!kver) throw new Error('no guest kernel: `apt-cache depends linux-image-cloud-amd64` found nothing and none is cached');
-  const dir = path.join(root, kver);
+  const dir = path.join(root, `${kver}-f${FIXTURE_REVISION}`);
   if (fs.existsSync(path.join(dir, 'ready'))) return fixture(dir, kver);
 
   fs.mkdirSync(dir, { recursive: true });
