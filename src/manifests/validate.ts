@@ -4,12 +4,13 @@
  * Cross-document checks (RuntimeClass names) live in `rules/workspace.ts` and run per file.
  */
 import type { Node } from 'yaml';
-import { isMap, isScalar, Scalar, visit } from './yamlFns';
-import type { ParsedDoc } from './parse';
+import { isMap, isScalar, isSeq, Scalar, visit } from './yamlFns';
+import type { ParsedDoc, PathSeg } from './parse';
+import { detectKind, VIRTLET_ANNOTATION, type KindInfo } from './kinds';
 import type { SchemaStore } from './schemas';
 import { DEFAULT_OPTIONS, type ManifestDiagnostic, type ValidationOptions } from './diagnostics';
 import { describeKind, firstPlaceholder, hasBlockTemplate, hasPlaceholder, placeholderInValue, type PlaceholderKind } from './placeholders';
-import { get, pair, report, type CheckContext } from './rules/context';
+import { get, getPath, pair, report, str, type CheckContext } from './rules/context';
 import { validateSchema } from './rules/schema';
 import { checkKubeVirt } from './rules/kubevirt';
 import { checkPodLike } from './rules/pod';
@@ -42,30 +43,47 @@ export function validateParsed(parsed: ParsedDoc, vctx: ValidateContext): Manife
   }
   const root = parsed.doc.contents as Node | null;
   const info = parsed.kindInfo;
-  if (!info) {
+  const broken = parsed.errors.some((e) => e.name === 'YAMLParseError') || blockTemplate;
+  if (info) {
+    checkObject(ctx, root, info, parsed.apiVersion ?? '', [], broken);
+  } else if (parsed.apiVersion === 'v1' && parsed.kind === 'List' && !broken) {
+    // `kubectl get -o yaml` output: each item is a manifest of its own.
+    const items = get(root, 'items');
+    if (isSeq(items)) {
+      items.items.forEach((item, i) => {
+        const av = str(get(item, 'apiVersion'));
+        const k = str(get(item, 'kind'));
+        const ann = str(getPath(item, ['metadata', 'annotations', VIRTLET_ANNOTATION]));
+        const itemInfo = detectKind(av, k, ann ? { annotations: { [VIRTLET_ANNOTATION]: ann } } : undefined);
+        if (itemInfo && av) checkObject(ctx, item as Node, itemInfo, av, ['items', i], false);
+      });
+    }
+  } else {
     checkFragment(ctx, root);
-    return out;
   }
+  return out;
+}
+
+/** One Kubernetes object (the document's root, or an item of a List) of a known kind. */
+function checkObject(ctx: CheckContext, root: Node | null, info: KindInfo, apiVersion: string, at: PathSeg[], broken: boolean): void {
   if (info.removed) {
-    const av = get(root, 'apiVersion');
-    report(ctx, av, 'error', 'api.removed-version',
-      `\`${parsed.apiVersion}\` is no longer served for ${info.kind}: use \`${info.removed.replacement}\``,
-      { from: parsed.apiVersion, replacement: info.removed.replacement });
-    return out;
+    report(ctx, get(root, 'apiVersion'), 'error', 'api.removed-version',
+      `\`${apiVersion}\` is no longer served for ${info.kind}: use \`${info.removed.replacement}\``,
+      { from: apiVersion, replacement: info.removed.replacement });
+    return;
   }
   if (info.deprecatedVersion) {
     report(ctx, get(root, 'apiVersion'), 'warning', 'api.deprecated-version',
-      `\`${parsed.apiVersion}\` is deprecated for ${info.kind}: use \`${info.deprecatedVersion.replacement}\``,
-      { from: parsed.apiVersion, replacement: info.deprecatedVersion.replacement });
+      `\`${apiVersion}\` is deprecated for ${info.kind}: use \`${info.deprecatedVersion.replacement}\``,
+      { from: apiVersion, replacement: info.deprecatedVersion.replacement });
   }
   if (info.deprecated) report(ctx, get(root, 'kind'), 'warning', 'api.deprecated-kind', info.deprecated.message, { kind: info.kind });
-  if (parsed.errors.some((e) => e.name === 'YAMLParseError') || blockTemplate || !isMap(root)) return out;
-  const schema = vctx.store.forKind(info, ctx.options.kubernetesVersion);
+  if (broken || !isMap(root)) return;
+  const schema = ctx.store.forKind(info, ctx.options.kubernetesVersion);
   // CDI's bundled CRD schema (v1.63) lags CDI's docs and newer releases: unknown keys only warn there.
-  if (schema) validateSchema(info.family === 'cdi' ? { ...ctx, unknownKeySeverity: 'warning' } : ctx, root, schema);
+  if (schema) validateSchema(info.family === 'cdi' ? { ...ctx, unknownKeySeverity: 'warning' } : ctx, root, schema, at);
   if (info.vmiSpecPath || info.family === 'kubevirt' || info.family === 'pool') checkKubeVirt(ctx, root, info);
   if (info.podTemplatePath) checkPodLike(ctx, root, info);
-  return out;
 }
 
 /** The first placeholder outside block scalars (shell scripts in `userData`/`command` use `${VAR}` legitimately). */

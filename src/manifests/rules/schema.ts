@@ -101,8 +101,8 @@ export function closestKey(key: string, known: Iterable<string>): string | undef
   return best;
 }
 
-export function validateSchema(ctx: CheckContext, root: Node | null, schema: JSONSchema): void {
-  const path: PathSeg[] = [];
+export function validateSchema(ctx: CheckContext, root: Node | null, schema: JSONSchema, at: readonly PathSeg[] = []): void {
+  const path: PathSeg[] = [...at];
   walk(ctx, root, schema, null, path);
 }
 

@@ -167,6 +167,11 @@ ${GOOD_VMI_SPEC}`;
       const p = check('apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstancePreset\nmetadata:\n  name: p\nspec:\n  selector: {}\n');
       assert.deepStrictEqual(p.map((x) => [x.code, x.at]), [['api.deprecated-kind', 'VirtualMachineInstancePreset']]);
     });
+    it('checks each item of a v1 List', () => {
+      const d = check('apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  bogus: 1\n- apiVersion: kubevirt.io/v1\n  kind: VirtualMachine\n  metadata:\n    name: a\n  spec:\n    runStrategy: Sometimes\n    template: {}\n- apiVersion: kubevirt.io/v1alpha3\n  kind: VirtualMachineInstance\n');
+      assert.deepStrictEqual(d.map((x) => [x.code, x.at]), [['schema.enum', 'Sometimes'], ['api.removed-version', 'kubevirt.io/v1alpha3']]);
+      assert.strictEqual(d[0].message.split(' must')[0], '`items[1].spec.runStrategy`');
+    });
     it('apiVersion without kind warns', () => {
       assert.deepStrictEqual(check('apiVersion: v1\nitems: []\n').map((x) => [x.code, x.at]), [['manifest.missing-kind', 'apiVersion']]);
     });
