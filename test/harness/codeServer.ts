@@ -37,6 +37,18 @@ export interface CodeServerInstall {
 
 type Log = (s: string) => void;
 
+/** The checkout this bundle belongs to (walks up from it: bundles live at different depths under out/). */
+export function findRepoRoot(from: string = __dirname): string {
+  for (let d = from; ; d = path.dirname(d)) {
+    try {
+      if ((JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')) as { name?: string }).name === 'podvisor') return d;
+    } catch {
+      /* keep walking */
+    }
+    if (path.dirname(d) === d) throw new Error(`no podvisor package.json above ${from}`);
+  }
+}
+
 export function codeServerDir(root: string): string {
   return path.join(root, '.cache', 'code-server');
 }

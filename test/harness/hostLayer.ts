@@ -126,79 +126,112 @@ export async function runHostLayer(o: {
   return results;
 }
 
-/** One session in this (bounded) child process; writes the counts to cfg.resultFile. */
-async function session(cfg: SessionConfig): Promise<number> {
-  const t0 = Date.now();
-  const log = (s: string): void => console.log(`[host ${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
-  const hostResult = path.join(os.tmpdir(), `podvisor-ext-result-${process.pid}.json`);
-  fs.rmSync(hostResult, { force: true });
+export interface InHostOptions {
+  log: (s: string) => void;
+  /** extensionTestsPath: a module exporting run(). */
+  testsPath: string;
+  /** The .vsix to install; the development path is then a stand-in extension, not the repo. */
+  vsix?: string;
+  /** Folder to open (default a copy of samples/). */
+  folder?: string;
+  env?: Record<string, string>;
+  /** Seconds to wait for the host to report. */
+  deadlineS: number;
+  /** Screenshot name prefix on failure/timeout (test-results/). */
+  label: string;
+  /** Print the extension host's console (mocha's reporter) — default true. */
+  echo?: boolean;
+}
+
+/**
+ * Starts code-server + Chromium, lets the extension host run `testsPath`, and returns the
+ * exit code the workbench reports (codeAutomationExit), or 'timeout'. Stops everything.
+ */
+export async function runInHost(o: InHostOptions): Promise<number | 'timeout'> {
+  const { log } = o;
   let wb: Workbench | undefined;
-  let code = 1;
-  let note: string | undefined;
   const stop = async (): Promise<void> => {
     const w = wb;
     wb = undefined;
     await w?.close();
   };
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void stop().finally(() => process.exit(130)));
+  const onSignal = (): void => void stop().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'podvisor-host-'));
     // For the .vsix: a stand-in extension under development (the payload needs one for
     // extensionTestsPath to run) that is not Podvisor's source tree, so the Podvisor that runs
     // is the installed copy.
-    const devPath = cfg.vsix ? path.join(stateDir, 'vsix-probe') : undefined;
+    const devPath = o.vsix ? path.join(stateDir, 'vsix-probe') : undefined;
     const extensionsDir = path.join(stateDir, 'cs', 'ext');
     let resolveExit: (n: number) => void = () => undefined;
     const exited = new Promise<number>((r) => (resolveExit = r));
     wb = await openWorkbench({
       log,
       waitForRender: false,
-      testsPath: cfg.testsPath,
+      testsPath: o.testsPath,
       stateDir,
       devPath,
+      folder: o.folder,
       prepare: (dir, install) => {
-        if (!cfg.vsix || !devPath) return;
+        if (!o.vsix || !devPath) return;
         fs.mkdirSync(devPath, { recursive: true });
         fs.writeFileSync(path.join(devPath, 'package.json'), JSON.stringify({
           name: 'vsix-probe', publisher: 'podvisor-test', version: '0.0.0', engines: { vscode: '^1.90.0' },
           description: 'Stand-in development extension so that tests run against the installed Podvisor package',
         }));
         const ti = Date.now();
-        installVsix(install, path.join(dir, 'cs'), cfg.vsix);
-        log(`installed ${path.basename(cfg.vsix)} into ${extensionsDir} in ${Date.now() - ti} ms`);
+        installVsix(install, path.join(dir, 'cs'), o.vsix);
+        log(`installed ${path.basename(o.vsix)} into ${extensionsDir} in ${Date.now() - ti} ms`);
       },
-      env: {
-        EXT_TEST_RESULT_FILE: hostResult,
-        PODVISOR_HOST_FILES: cfg.files ?? '',
-        ...(cfg.vsix ? { PODVISOR_VSIX_FILE: cfg.vsix, PODVISOR_VSIX_EXTENSIONS_DIR: extensionsDir } : {}),
-      },
+      env: { ...o.env, ...(o.vsix ? { PODVISOR_VSIX_FILE: o.vsix, PODVISOR_VSIX_EXTENSIONS_DIR: extensionsDir } : {}) },
       beforeNavigate: async (page, server) => {
         log(`code-server pid ${server.pid} on ${server.origin}`);
         await page.exposeFunction('codeAutomationExit', (n: unknown) => resolveExit(Number(n)));
         // With the smoke-test driver on, the workbench forwards its log (the extension host's
         // console, mocha's reporter included) to window.codeAutomationLog(type, args).
         await page.exposeFunction('codeAutomationLog', (type: string, a: unknown) => {
+          if (o.echo === false && !process.env.VERBOSE) return;
           const text = util.format(...(Array.isArray(a) ? a : [a]));
           if (process.env.VERBOSE || (!/^(info|trace|debug)$/.test(type) || !/^(Resolv|Creating a socket|\[|Updating additional|Ignoring fetching|Started local extension host|Extension host)/.test(text))) console.log(text);
         });
       },
     });
-    const deadline = Math.max(30, cfg.timeoutS - 20);
-    const r = await Promise.race([exited, new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), deadline * 1000))]);
-    if (r === 'timeout') {
-      note = `no result from the extension host after ${deadline}s`;
-      log(`TIMEOUT: ${note}`);
-      await screenshot(wb.page, `${cfg.label}-timeout`).catch(() => undefined);
-    } else {
-      code = r;
-      if (code !== 0) await screenshot(wb.page, `${cfg.label}-failure`).catch(() => undefined);
+    const r = await Promise.race([exited, new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), o.deadlineS * 1000))]);
+    if (r !== 0) {
+      await screenshot(wb.page, `${o.label}-${r === 'timeout' ? 'timeout' : 'failure'}`).catch(() => undefined);
+      log(`code-server log tail:\n${wb.server.logTail(40)}`);
     }
-    if (code !== 0) log(`code-server log tail:\n${wb.server.logTail(40)}`);
+    return r;
+  } finally {
+    await stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** One session in this (bounded) child process; writes the counts to cfg.resultFile. */
+async function session(cfg: SessionConfig): Promise<number> {
+  const t0 = Date.now();
+  const log = (s: string): void => console.log(`[host ${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
+  const hostResult = path.join(os.tmpdir(), `podvisor-ext-result-${process.pid}.json`);
+  fs.rmSync(hostResult, { force: true });
+  let code: number | 'timeout' = 1;
+  let note: string | undefined;
+  const deadlineS = Math.max(30, cfg.timeoutS - 20);
+  try {
+    code = await runInHost({
+      log, label: cfg.label, testsPath: cfg.testsPath, vsix: cfg.vsix, deadlineS,
+      env: { EXT_TEST_RESULT_FILE: hostResult, PODVISOR_HOST_FILES: cfg.files ?? '' },
+    });
+    if (code === 'timeout') {
+      note = `no result from the extension host after ${deadlineS}s`;
+      log(`TIMEOUT: ${note}`);
+    }
   } catch (e) {
     note = `harness error: ${(e as Error).message.split('\n')[0]}`;
     log(`ERROR ${(e as Error).stack ?? String(e)}`);
-  } finally {
-    await stop();
   }
   let res: Omit<LayerResult, 'label'>;
   try {

@@ -8,8 +8,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { ensureCodeServer, startCodeServer, stateEnv, type CodeServer, type CodeServerInstall } from './codeServer';
-import { repoRoot } from './env';
+import { ensureCodeServer, findRepoRoot, startCodeServer, stateEnv, type CodeServer, type CodeServerInstall } from './codeServer';
+
+const repoRoot = findRepoRoot();
 
 export const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--disable-features=Translate,MediaRouter', '--lang=en-US'];
