@@ -1,0 +1,122 @@
+/**
+ * UI tour of the manifest language: the Problems panel on a KubeVirt VM with mistakes, and
+ * completion on a KubeVirt VM, in the real workbench (Chromium), with screenshots under
+ * test-results/ (manifests-*.png). Skipped loudly without Chromium.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Page } from 'playwright-core';
+import { openWorkbench, runCommand, screenshot, whyNoChromium, type Workbench } from '../harness/workbench';
+
+/** Opens a workspace file through Quick Open and waits for its editor tab. */
+async function quickOpen(page: Page, name: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+P');
+      await input.waitFor({ timeout: 5_000 });
+      await input.fill(name);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.tabs-container .tab', { hasText: name }).first().waitFor({ timeout: 10_000 });
+      return;
+    } catch (e) {
+      if (attempt >= 5) throw e;
+    }
+  }
+}
+
+/** Puts the cursor at the end of a 1-based line (Go to Line). */
+async function gotoLineEnd(page: Page, line: number): Promise<void> {
+  await page.locator('.monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 5_000 });
+  await input.fill(`:${line}`);
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('End');
+}
+
+function lineOf(file: string, text: string): number {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const i = lines.findIndex((l) => l === text);
+  assert.ok(i >= 0, `${text} in ${file}`);
+  return i + 1;
+}
+
+describe('UI tour: manifests', function () {
+  this.timeout(240_000);
+  let wb: Workbench | undefined;
+
+  before(async function () {
+    this.timeout(600_000);
+    const why = whyNoChromium();
+    if (why) {
+      console.log(`\n  !!! SKIPPED: the manifests tour needs Chromium: ${why}\n`);
+      this.skip();
+    }
+    wb = await openWorkbench({ log: (s) => console.log(`    ${s}`) });
+  });
+
+  after(async () => {
+    await wb?.close();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && wb) {
+      console.log(`    failure screenshot: ${await screenshot(wb.page, `manifests-failure-${this.currentTest.title}`)}`);
+    }
+  });
+
+  it('shows the mistakes of a KubeVirt VM in the Problems panel', async () => {
+    const page = wb!.page;
+    await quickOpen(page, 'vm-mistakes.yaml');
+    await runCommand(page, 'Problems: Focus on Problems View');
+    const panel = page.locator('.markers-panel');
+    await panel.locator('.monaco-list-row', { hasText: 'runStrategy' }).first().waitFor({ timeout: 60_000 });
+    const text = await panel.innerText();
+    assert.match(text, /spec\.running.*deprecated/);
+    assert.match(text, /Disk `datadisk` has no volume/);
+    assert.match(text, /kubevirt\.io\/v1alpha3.*no longer served/);
+    // Squiggles in the editor too.
+    assert.ok(await page.locator('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning').count() > 0);
+    console.log(`    ${await screenshot(page, 'manifests-1-problems')}`);
+  });
+
+  it('completes keys of a KubeVirt VM with their documentation', async () => {
+    const page = wb!.page;
+    const file = path.join(wb!.workspace, 'manifests', 'vm-cloudinit.yaml');
+    await quickOpen(page, 'vm-cloudinit.yaml');
+    await gotoLineEnd(page, lineOf(file, '        devices:'));
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('au');
+    await page.keyboard.press('Control+Space');
+    const suggest = page.locator('.suggest-widget');
+    await suggest.locator('.monaco-list-row', { hasText: 'autoattachGraphicsDevice' }).first().waitFor({ timeout: 30_000 });
+    // Open the details pane (documentation from the schema) when it is not shown already.
+    if (!(await page.locator('.suggest-details-container .docs, .suggest-details .docs').first().isVisible().catch(() => false))) {
+      await page.keyboard.press('Control+Space');
+    }
+    await page.waitForTimeout(500);
+    console.log(`    ${await screenshot(page, 'manifests-2-completion')}`);
+    const rows = await suggest.locator('.monaco-list-row').allInnerTexts();
+    assert.ok(rows.some((r) => r.includes('autoattachPodInterface')), rows.join(' | '));
+    await page.keyboard.press('Escape');
+  });
+
+  it('completes runStrategy values', async () => {
+    const page = wb!.page;
+    const file = path.join(wb!.workspace, 'manifests', 'vm-cloudinit.yaml');
+    await page.keyboard.press('Control+Z');
+    await page.keyboard.press('Control+Z');
+    await gotoLineEnd(page, lineOf(file, '  runStrategy: Always'));
+    for (let i = 0; i < 'Always'.length; i++) await page.keyboard.press('Backspace');
+    await page.keyboard.press('Control+Space');
+    const suggest = page.locator('.suggest-widget');
+    await suggest.locator('.monaco-list-row', { hasText: 'RerunOnFailure' }).first().waitFor({ timeout: 30_000 });
+    console.log(`    ${await screenshot(page, 'manifests-3-runstrategy')}`);
+    await page.keyboard.press('Escape');
+  });
+});
