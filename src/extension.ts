@@ -6,6 +6,7 @@ import { SettingsStore } from './host/settingsStore';
 import type { Services } from './host/services';
 import { WorkloadsTree } from './tree/workloadsTree';
 import { LibvirtSection } from './tree/libvirt/section';
+import { VmsSection } from './tree/vms/section';
 import { createContainersSection, registerContainers } from './tree/containers';
 import { createSandboxesSection, registerSandboxes } from './tree/sandboxes';
 import { createManifestLanguage, registerManifestLanguage } from './language';
@@ -26,6 +27,7 @@ export function activate(context: vscode.ExtensionContext): PodvisorApi {
   const services: Services = { context, log, settings, tree, containers, sandboxes: createSandboxesSection(log, settings, context),
     manifests: createManifestLanguage(context, log, settings, containers) };
   context.subscriptions.push(...registerCommands(services, commandTable));
+  context.subscriptions.push(tree.addSection(new VmsSection(settings, log, vscode.Uri.joinPath(context.globalStorageUri, 'vms').fsPath)));
   context.subscriptions.push(tree.addSection(new LibvirtSection(settings, log)));
   context.subscriptions.push(...registerContainers(services));
   context.subscriptions.push(...registerSandboxes(services));

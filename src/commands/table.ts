@@ -37,6 +37,18 @@ import { removeSandbox } from './sandbox/remove';
 import { validateManifest } from './manifest/validate';
 import { validateWorkspaceManifests } from './manifest/validateWorkspace';
 import { applyManifestToCluster } from './manifest/applyToCluster';
+import { newVm } from './vm/new';
+import { createVmFromSpec } from './vm/createFromSpec';
+import { startVm } from './vm/start';
+import { shutdownVm } from './vm/shutdown';
+import { forceOffVm } from './vm/forceOff';
+import { rebootVm } from './vm/reboot';
+import { pauseVm } from './vm/pause';
+import { resumeVm } from './vm/resume';
+import { openVmConsole } from './vm/console';
+import { createVmSnapshot, revertVmSnapshot, deleteVmSnapshot, listVmSnapshots } from './vm/snapshot';
+import { deleteVm } from './vm/delete';
+import { openVmSpec } from './vm/openFolder';
 import { showLog } from './common/showLog';
 import { refreshWorkloads } from './workloads/refresh';
 
@@ -83,6 +95,21 @@ export const commandTable: readonly Command[] = [
   validateManifest,
   validateWorkspaceManifests,
   applyManifestToCluster,
+  newVm,
+  createVmFromSpec,
+  startVm,
+  shutdownVm,
+  forceOffVm,
+  rebootVm,
+  pauseVm,
+  resumeVm,
+  openVmConsole,
+  createVmSnapshot,
+  revertVmSnapshot,
+  deleteVmSnapshot,
+  listVmSnapshots,
+  deleteVm,
+  openVmSpec,
   refreshWorkloads,
   showLog,
 ];

@@ -1,11 +1,23 @@
-import { type SettingReader, str } from './read';
+import { type SettingReader, num, oneOf, str } from './read';
 
 /** `podvisor.vm.*` — owned by the VMs feature. */
 export interface VmSettings {
   /** Folder holding Podvisor-managed VMs; empty means the extension's global storage. */
   readonly home: string;
+  /** `auto`: KVM when it really works (not kvm_pvm, QEMU can open it), else TCG. */
+  readonly accelerator: 'auto' | 'kvm' | 'tcg';
+  /** QEMU `-cpu` model; `auto`: `host` under KVM, `max` under TCG. */
+  readonly cpuModel: string;
+  /** Seconds to wait for an ACPI shutdown before offering to force the VM off. */
+  readonly shutdownTimeoutSec: number;
 }
 
 export function readVmSettings(get: SettingReader): VmSettings {
-  return { home: str(get, 'podvisor.vm.home', '') };
+  const cpu = str(get, 'podvisor.vm.cpuModel', 'auto');
+  return {
+    home: str(get, 'podvisor.vm.home', ''),
+    accelerator: oneOf(get, 'podvisor.vm.accelerator', ['auto', 'kvm', 'tcg'] as const, 'auto'),
+    cpuModel: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(cpu) ? cpu : 'auto',
+    shutdownTimeoutSec: num(get, 'podvisor.vm.shutdownTimeoutSec', 60, 5, 3600),
+  };
 }

@@ -1,0 +1,144 @@
+import * as vscode from 'vscode';
+import type { VmInfo } from '../../backends/qemu';
+import type { TreeNode } from '../node';
+
+/** `vm.running`, `vm.stopped`, `vm.paused`, `vm.starting`, `vm.stopping` (menus match on these). */
+export function vmContextValue(info: VmInfo): string {
+  return `vm.${info.state}`;
+}
+
+function uptime(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return vscode.l10n.t('{0}s', s);
+  if (s < 3600) return vscode.l10n.t('{0}m', Math.floor(s / 60));
+  if (s < 86400) return vscode.l10n.t('{0}h {1}m', Math.floor(s / 3600), Math.floor((s % 3600) / 60));
+  return vscode.l10n.t('{0}d {1}h', Math.floor(s / 86400), Math.floor((s % 86400) / 3600));
+}
+
+const STATE_ICON: Record<VmInfo['state'], [string, string]> = {
+  running: ['vm-running', 'testing.iconPassed'],
+  paused: ['debug-pause', 'editorWarning.foreground'],
+  starting: ['loading~spin', ''],
+  stopping: ['loading~spin', ''],
+  stopped: ['vm-outline', 'disabledForeground'],
+};
+
+export class VmDetailNode implements TreeNode {
+  constructor(
+    readonly id: string,
+    private readonly label: string,
+    private readonly icon: string,
+    private readonly parent: VmNode,
+    private readonly tooltip?: string,
+    private readonly command?: vscode.Command,
+  ) {}
+
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.iconPath = new vscode.ThemeIcon(this.icon);
+    item.tooltip = this.tooltip;
+    item.command = this.command;
+    item.contextValue = 'vm.detail';
+    return item;
+  }
+
+  getChildren(): TreeNode[] {
+    return [];
+  }
+
+  getParent(): VmNode {
+    return this.parent;
+  }
+}
+
+/** One Podvisor-managed VM. `info` is replaced on refresh; the node object stays (stable id). */
+export class VmNode implements TreeNode {
+  readonly id: string;
+  constructor(public info: VmInfo, private readonly parent: TreeNode | undefined) {
+    this.id = `vm:${info.name}`;
+  }
+
+  get name(): string {
+    return this.info.name;
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const i = this.info;
+    const item = new vscode.TreeItem(i.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.id;
+    const [icon, color] = i.problem ? ['warning', 'editorWarning.foreground'] : STATE_ICON[i.state];
+    item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    const parts: string[] = [i.state];
+    if (i.spec) parts.push(vscode.l10n.t('{0} vCPU · {1} MiB', i.spec.cpus, i.spec.memoryMiB));
+    if (i.accel) parts.push(i.accel.accel.toUpperCase());
+    if (i.startedAt && i.state !== 'stopped') parts.push(uptime(Date.now() - i.startedAt));
+    const fw = i.spec?.network.forwards ?? [];
+    if (fw.length) parts.push(fw.map((f) => `${f.host}→${f.guest}`).join(' '));
+    item.description = parts.join(' · ');
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${i.name}** — ${i.state}${i.pid ? ` (pid ${i.pid})` : ''}\n\n`);
+    if (i.problem) md.appendMarkdown(`$(warning) ${i.problem}\n\n`);
+    if (i.accel) md.appendMarkdown(`${vscode.l10n.t('Accelerator')}: ${i.accel.accel.toUpperCase()}, CPU ${i.accel.cpuModel} — ${i.accel.why}\n\n`);
+    md.appendMarkdown(`${vscode.l10n.t('Folder')}: \`${i.dir}\``);
+    item.tooltip = md;
+    item.contextValue = i.problem ? 'vm.broken' : vmContextValue(i);
+    return item;
+  }
+
+  getChildren(): TreeNode[] {
+    const i = this.info;
+    const out: TreeNode[] = [];
+    const d = (key: string, label: string, icon: string, tooltip?: string, command?: vscode.Command) =>
+      out.push(new VmDetailNode(`${this.id}:${key}`, label, icon, this, tooltip, command));
+    if (i.problem) d('problem', i.problem, 'warning');
+    const s = i.spec;
+    if (!s) return out;
+    d('size', vscode.l10n.t('{0} vCPU, {1} MiB memory, {2}', s.cpus, s.memoryMiB, s.machine), 'chip');
+    if (i.accel) d('accel', vscode.l10n.t('Accelerator: {0} (CPU {1})', i.accel.accel.toUpperCase(), i.accel.cpuModel), 'rocket', i.accel.why);
+    if (i.startedAt && i.state !== 'stopped') d('uptime', vscode.l10n.t('Up {0}', uptime(Date.now() - i.startedAt)), 'clock');
+    if (s.kernel) d('kernel', vscode.l10n.t('Kernel: {0}', s.kernel.split('/').pop() ?? s.kernel), 'file-binary', [s.kernel, s.initrd, s.cmdline].filter(Boolean).join('\n'));
+    s.disks.forEach((disk, n) =>
+      d(`disk${n}`, disk.base ? vscode.l10n.t('Disk {0}: overlay on {1}', n, disk.base.split('/').pop() ?? disk.base) : vscode.l10n.t('Disk {0}: {1}', n, disk.file), 'database', disk.base),
+    );
+    if (s.cdrom) d('cdrom', vscode.l10n.t('ISO: {0}', s.cdrom.split('/').pop() ?? s.cdrom), 'disc', s.cdrom);
+    if (s.seed) d('seed', vscode.l10n.t('cloud-init seed'), 'cloud');
+    for (const f of s.network.forwards) {
+      d(`fw${f.proto}${f.host}`, `127.0.0.1:${f.host} → ${f.guest}/${f.proto}`, 'plug', undefined,
+        f.proto === 'tcp' ? { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.parse(`http://127.0.0.1:${f.host}/`)] } : undefined);
+    }
+    for (const sh of s.shares) d(`share-${sh.tag}`, vscode.l10n.t('Shared: {0} → {1}', sh.path, sh.tag), 'folder', sh.readOnly ? 'read-only' : undefined);
+    return out;
+  }
+
+  getParent(): TreeNode | undefined {
+    return this.parent;
+  }
+}
+
+export class VmMessageNode implements TreeNode {
+  constructor(
+    readonly id: string,
+    private readonly label: string,
+    private readonly parent: TreeNode | undefined,
+    private readonly icon = 'info',
+    private readonly command?: vscode.Command,
+  ) {}
+
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.iconPath = new vscode.ThemeIcon(this.icon);
+    item.command = this.command;
+    item.contextValue = 'vm.message';
+    return item;
+  }
+
+  getChildren(): TreeNode[] {
+    return [];
+  }
+
+  getParent(): TreeNode | undefined {
+    return this.parent;
+  }
+}
