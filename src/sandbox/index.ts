@@ -13,3 +13,4 @@ export { imageSpec } from './imageSource';
 export { yamlDocs, podPlan, levelForHandler, type YamlDoc, type PodPlan } from './pod';
 export { MicroVmSandboxes, type MicroVmOptions } from './microvm/microvms';
 export { runOnConsole } from './microvm/console';
+export { kubevirtPlan, isKubevirtVm, launchKubevirt, type KubevirtPlan } from './kubevirt';

@@ -62,11 +62,10 @@ export async function launchSpec(svc: Services, spec: SandboxSpec, level: Isolat
   const levels = await mgr.levels();
   const st = levels.find((l) => l.level === level);
   if (!st?.available) throw new UserError(vscode.l10n.t('{0} is not available here: {1}', level, st?.detail ?? 'unknown level'));
-  if (level === 'microvm') throw new UserError(vscode.l10n.t('MicroVM sandboxes are not available in this build'));
   svc.log.info(`sandbox ${spec.name}: launching ${spec.source.kind} "${spec.source.label}" as ${level}`);
   if (spec.notes.length) svc.log.warn(`sandbox ${spec.name}: not honoured locally:\n  ${spec.notes.join('\n  ')}`);
   const report = await withProgress(vscode.l10n.t('Launching sandbox {0}', spec.name), (signal, progress) =>
-    mgr.containers().sandboxes.launch(spec, level, st.runtime ?? 'runc', { log: svc.log, signal, report: (phase, msg) => progress(`${phase}: ${msg}`) }),
+    mgr.launch(spec, level, st.runtime ?? 'runc', { log: svc.log, signal, report: (phase, msg) => progress(`${phase}: ${msg}`) }),
   );
   svc.log.info(`sandbox ${spec.name}: ready (${m.formatTimings(report.timings)})`);
   await svc.sandboxes.refresh();

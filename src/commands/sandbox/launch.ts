@@ -19,9 +19,9 @@ export const launchSandbox: Command = {
     if (!m.devcontainerPath(folder)) throw new UserError(vscode.l10n.t('No .devcontainer/devcontainer.json in {0}', folder));
     // Parse first: a malformed file is reported before any question is asked.
     const spec = m.loadDevcontainer({ workspaceFolder: folder });
-    const existing = await svc.sandboxes.manager.containers().sandboxes.find(spec.name);
+    const existing = await svc.sandboxes.manager.find(spec.name);
     if (existing) {
-      if (existing.state !== 'running') await svc.sandboxes.manager.containers().sandboxes.restart(spec.name, { log: svc.log });
+      if (existing.state !== 'running') await svc.sandboxes.manager.restart(spec.name, { log: svc.log });
       await svc.sandboxes.refresh();
       if (a.terminal !== false) await openTerminal(svc, spec.name);
       return existing;

@@ -12,7 +12,7 @@ export const launchFromImage: Command = {
     if (!image) return undefined;
     if (!/^[A-Za-z0-9][A-Za-z0-9_.\-/:@]*$/.test(image)) throw new UserError(vscode.l10n.t('"{0}" is not an image reference', image));
     const o = (typeof opts === 'object' && opts !== null ? opts : {}) as { level?: unknown; terminal?: unknown };
-    const level = await chooseLevel(svc, o.level, ['container', 'gvisor', 'kata']);
+    const level = await chooseLevel(svc, o.level);
     if (!level) return undefined;
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const spec = svc.sandboxes.manager.module().imageSpec(image, folder);

@@ -13,9 +13,8 @@ export const rebuildSandbox: Command = {
     requireTrust();
     const name = nameOf(svc, arg);
     const mgr = svc.sandboxes.manager;
-    const sbx = mgr.containers().sandboxes;
-    const info = await sbx.find(name);
-    const old = await sbx.specOf(name);
+    const info = await mgr.find(name);
+    const old = await mgr.specOf(name);
     if (!info || !old) throw new UserError(vscode.l10n.t('No sandbox named {0}', name));
     const m = mgr.module();
     // Parse the new spec before removing anything, so a broken edit leaves the old sandbox alone.
@@ -23,7 +22,7 @@ export const rebuildSandbox: Command = {
       ? m.loadDevcontainer({ workspaceFolder: old.workspace.hostPath, file: old.source.file })
       : old;
     for (const t of vscode.window.terminals) if (t.name === `Sandbox: ${name}`) t.dispose();
-    await sbx.remove(name);
+    await mgr.remove(name);
     const terminal = (opts as { terminal?: unknown } | undefined)?.terminal !== false;
     return launchSpec(svc, spec, info.level, { terminal });
   },

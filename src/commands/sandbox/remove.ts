@@ -16,7 +16,7 @@ export const removeSandbox: Command = {
       if (pick !== yes) return;
     }
     for (const t of vscode.window.terminals) if (t.name === `Sandbox: ${name}`) t.dispose();
-    await withProgress(vscode.l10n.t('Removing sandbox {0}', name), () => svc.sandboxes.manager.containers().sandboxes.remove(name));
+    await withProgress(vscode.l10n.t('Removing sandbox {0}', name), () => svc.sandboxes.manager.remove(name));
     await svc.sandboxes.refresh();
   },
 };

@@ -10,7 +10,7 @@ export const restartSandbox: Command = {
     requireTrust();
     const name = nameOf(svc, arg);
     const r = await withProgress(vscode.l10n.t('Restarting sandbox {0}', name), (signal, report) =>
-      svc.sandboxes.manager.containers().sandboxes.restart(name, { log: svc.log, signal, report: (p, m) => report(`${p}: ${m}`) }),
+      svc.sandboxes.manager.restart(name, { log: svc.log, signal, report: (p, m) => report(`${p}: ${m}`) }),
     );
     await svc.sandboxes.refresh();
     return r;

@@ -2,6 +2,10 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import type { Command } from '../command';
+import type { Services } from '../../host/services';
+import { withProgress } from '../../host/progress';
+import { vmsSection } from '../vm/target';
+import { showSerialTerminal } from '../vm/serialTerminal';
 import { chooseLevel, launchSpec, requireTrust } from './common';
 
 type YamlDoc = import('../../sandbox').YamlDoc;
@@ -23,10 +27,7 @@ export const runManifest: Command = {
     const index = typeof indexArg === 'number' ? indexArg : docAtCursor(uri, text);
     const doc = docs.find((d) => d.index === index) ?? (docs.length === 1 ? docs[0] : undefined);
     if (!doc) throw new UserError(vscode.l10n.t('No manifest document {0} in {1}', index, path.basename(uri.fsPath)));
-    const kind = doc.value.kind;
-    if (kind === 'VirtualMachine' || kind === 'VirtualMachineInstance') {
-      throw new UserError(vscode.l10n.t('Running KubeVirt {0} locally needs the microVM level, which is not available in this build', String(kind)));
-    }
+    if (m.isKubevirtVm(doc)) return runKubevirt(svc, m, doc);
     const plan = m.podPlan(doc, [...docs, ...(await workspaceRuntimeClasses(m, uri))]);
     for (const n of plan.spec.notes) svc.log.warn(`${plan.spec.source.label}: ${n}`);
     const o = (typeof opts === 'object' && opts !== null ? opts : {}) as { terminal?: unknown };
@@ -55,4 +56,23 @@ async function workspaceRuntimeClasses(m: typeof import('../../sandbox'), curren
     out.push(...m.yamlDocs(f.fsPath, text).filter((d) => d.value.kind === 'RuntimeClass'));
   }
   return out;
+}
+
+/** A KubeVirt VM/VMI becomes an ordinary Podvisor VM (VMs view) booted from its containerDisk; its console opens. */
+async function runKubevirt(svc: Services, m: typeof import('../../sandbox'), doc: YamlDoc): Promise<unknown> {
+  const plan = m.kubevirtPlan(doc);
+  svc.log.info(`${plan.label}: running locally as VM ${plan.name} (${plan.cpus} vCPU, ${plan.memoryMiB} MiB, containerDisk ${plan.containerDisk.image})`);
+  if (plan.notes.length) svc.log.warn(`${plan.label}: not honoured locally:\n  ${plan.notes.join('\n  ')}`);
+  const store = await vmsSection(svc).ready();
+  const mgr = svc.sandboxes.manager;
+  const cacheDir = path.join(svc.context.globalStorageUri.fsPath, 'sandboxes', 'cache');
+  const h = await withProgress(vscode.l10n.t('Booting {0} locally', plan.label), (signal, report) => {
+    report(vscode.l10n.t('disk from {0}', plan.containerDisk.image));
+    return m.launchKubevirt(store as unknown as Parameters<typeof m.launchKubevirt>[0], mgr.containers().engine, plan, { file: doc.file, documentIndex: doc.index }, cacheDir, signal);
+  });
+  showSerialTerminal(plan.name, h.serial as unknown as Parameters<typeof showSerialTerminal>[1]);
+  if (plan.notes.length) {
+    void vscode.window.showWarningMessage(vscode.l10n.t('{0} is booting as VM {1}; {2} field(s) could not be honoured locally.', plan.label, plan.name, plan.notes.length), vscode.l10n.t('Open Log')).then((p) => p && svc.log.show(true));
+  }
+  return { vm: plan.name, notes: plan.notes };
 }

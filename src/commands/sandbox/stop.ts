@@ -8,7 +8,7 @@ export const stopSandbox: Command = {
   async execute(svc, arg?: unknown) {
     requireTrust();
     const name = nameOf(svc, arg);
-    await withProgress(vscode.l10n.t('Stopping sandbox {0}', name), () => svc.sandboxes.manager.containers().sandboxes.stop(name));
+    await withProgress(vscode.l10n.t('Stopping sandbox {0}', name), () => svc.sandboxes.manager.stop(name));
     await svc.sandboxes.refresh();
   },
 };
