@@ -46,6 +46,10 @@ export class ImageNode implements TreeNode {
   constructor(public info: ImageInfo, private readonly parent: TreeNode, private readonly model: SectionModel) {
     this.id = `docker:image:${info.id}`;
   }
+  /** For commands of other features that take "an image" (e.g. podvisor.sandbox.launchFromImage reads `.image.repoTags`). */
+  get image(): ImageInfo {
+    return this.info;
+  }
   getTreeItem(): vscode.TreeItem {
     const item = toItem(this.model.presentImage(this.info, Date.now()));
     item.id = this.id;
