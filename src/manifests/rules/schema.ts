@@ -27,6 +27,8 @@ interface Compiled {
   s: JSONSchema;
 }
 
+const YAML11_BOOL = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
+
 const compiledCache = new WeakMap<JSONSchema, Compiled>();
 
 function compile(store: SchemaStore, raw: JSONSchema): Compiled {
@@ -171,6 +173,14 @@ function walk(ctx: CheckContext, node: Node | null, schema: JSONSchema, keyNode:
   else if (typeof v === 'number' || typeof v === 'bigint') bit = Number.isInteger(Number(v)) ? INT : NUM;
   else if (typeof v === 'boolean') bit = BOOL;
   else bit = STR;
+  // kubectl reads YAML 1.1 (go-yaml v2): an unquoted yes/no/on/off is a boolean there.
+  if (bit === STR && node.type === 'PLAIN' && c.types && YAML11_BOOL.test(v as string)) {
+    if (c.types & BOOL) return;
+    if (c.types & STR) {
+      report(ctx, node, 'error', 'schema.yaml11-boolean', `\`${pathText(path)}\`: Kubernetes reads an unquoted \`${String(v)}\` as a boolean (YAML 1.1); quote it: "${String(v)}"`, { path: [...path], value: v });
+      return;
+    }
+  }
   if (c.types && !(c.types & bit)) return typeError(ctx, node, c, path);
   if (c.enumSet && !c.enumSet.has(v)) {
     report(ctx, node, 'error', 'schema.enum', `\`${pathText(path)}\` must be one of ${c.enumList!.join(', ')}`, { path: [...path], allowed: c.enumList, value: v });

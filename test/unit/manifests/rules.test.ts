@@ -130,10 +130,17 @@ spec:
     metadata:
       labels: {a: b}
       annotations:
-        x: y
+        x: z
     spec:
 ${GOOD_VMI_SPEC}`;
       assert.deepStrictEqual(check(vmi), []);
+    });
+    it('YAML 1.1 booleans: accepted where a boolean goes, an error where a string goes (kubectl reads them as booleans)', () => {
+      const pod = (v: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    enabled: ${v}\nspec:\n  hostNetwork: yes\n  containers:\n  - name: c\n    image: busybox\n`;
+      const d = check(pod('yes'));
+      assert.deepStrictEqual(d.map((x) => [x.code, x.at]), [['schema.yaml11-boolean', 'yes']]);
+      assert.match(d[0].message, /quote it: "yes"/);
+      assert.deepStrictEqual(check(pod('"yes"')), []);
     });
     it('malformed quantity: at the value, with a hint', () => {
       const d = only(VM(GOOD_VMI_SPEC.replace('memory: 1Gi', 'memory: 1GB')), 'schema.quantity');
