@@ -89,21 +89,53 @@ function killGuests(dir: string): void {
   }
 }
 
+/** Is `pid` still the process we recorded (not a reused pid)? */
+function isOurs(pid: number, name: string, dir: string): boolean {
+  try {
+    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
+    return cmd.includes(name) && env.includes(dir);
+  } catch {
+    return false;
+  }
+}
+
 function stopFromPidfiles(dir: string): void {
   killGuests(dir);
-  for (const f of ['libvirtd.pid', 'virtlogd.pid']) {
+  for (const name of ['libvirtd', 'virtlogd']) {
     try {
-      const pid = Number(fs.readFileSync(path.join(dir, f), 'utf8').trim());
-      if (pid > 1) stopPid(pid, 5000);
+      const pid = Number(fs.readFileSync(path.join(dir, `${name}.pid`), 'utf8').trim());
+      if (pid > 1 && isOurs(pid, name, dir)) stopPid(pid, 5000);
     } catch {
       /* none */
     }
   }
 }
 
+/**
+ * Daemons left by a run that was killed hard: `/tmp/podvisor-libvirt-[kind-]<pid>` whose owner process is
+ * gone. Stopped through their own pidfiles (checked against /proc), then removed.
+ */
+export function reapStaleLibvirtds(): void {
+  for (const d of fs.readdirSync('/tmp')) {
+    const owner = Number(/^podvisor-libvirt-(?:[a-z]+-)?(\d+)$/.exec(d)?.[1] ?? NaN);
+    if (!Number.isInteger(owner) || owner <= 1) continue;
+    try {
+      process.kill(owner, 0);
+      continue; // its run is still going
+    } catch {
+      /* owner gone */
+    }
+    const dir = path.join('/tmp', d);
+    stopFromPidfiles(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function startPrivateLibvirtd(dir: string, timeoutMs = 30_000): Promise<PrivateLibvirtd> {
   // A previous run killed hard may have left our daemons (recorded in our own pidfiles) behind.
   if (fs.existsSync(dir)) stopFromPidfiles(dir);
+  reapStaleLibvirtds();
   fs.rmSync(dir, { recursive: true, force: true });
   const d = dirs(dir);
   for (const p of Object.values(d)) fs.mkdirSync(p, { recursive: true });
