@@ -24,7 +24,7 @@ export interface ParsedDoc {
  * YAML 1.2 core schema: the `yaml` package's 1.1 schema reads `e1000` (a NIC model) as a float,
  * which go-yaml does not; 1.2 is what other editors use too.
  */
-const OPTIONS = { keepSourceTokens: false, prettyErrors: false, uniqueKeys: true, strict: false };
+const OPTIONS = { merge: true, keepSourceTokens: false, prettyErrors: false, uniqueKeys: true, strict: false };
 
 export function parseSlice(slice: DocSlice): ParsedDoc {
   const doc = parseDocument(slice.text, OPTIONS) as Document.Parsed;

@@ -115,10 +115,12 @@ function walk(ctx: CheckContext, node: Node | null, schema: JSONSchema, keyNode:
     if (c.types && !(c.types & OBJ)) return typeError(ctx, node, c, path);
     if (c.preserve && !c.props) return;
     const seen = c.required ? new Set<string>() : undefined;
+    let skipRequired = false;
     for (const p of node.items) {
       const k = p.key as Node | null;
       if (!isScalar(k)) continue;
       const key = String(k.value);
+      if (typeof k.value === 'symbol' || key === '<<') { if (isAlias(p.value)) skipRequired = true; continue; } // YAML merge key: its keys come from an anchor
       seen?.add(key);
       let sub = c.props?.get(key) ?? c.addl;
       if (!sub) {
@@ -134,7 +136,7 @@ function walk(ctx: CheckContext, node: Node | null, schema: JSONSchema, keyNode:
       walk(ctx, p.value as Node | null, sub, k, path);
       path.pop();
     }
-    if (c.required) {
+    if (c.required && !skipRequired) {
       const missing = c.required.filter((r) => !seen!.has(r));
       if (missing.length) {
         const where = keyNode ?? (isMap(node) ? (node.items[0]?.key as Node) : node);

@@ -142,6 +142,10 @@ ${GOOD_VMI_SPEC}`;
       assert.match(d[0].message, /quote it: "yes"/);
       assert.deepStrictEqual(check(pod('"yes"')), []);
     });
+    it('YAML anchors and merge keys (go-yaml supports them)', () => {
+      const text = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: &l\n    app: x\nspec:\n  nodeSelector: *l\n  containers:\n  - &c\n    name: c\n    image: busybox\n  - <<: *c\n    name: d\n';
+      assert.deepStrictEqual(check(text), []);
+    });
     it('malformed quantity: at the value, with a hint', () => {
       const d = only(VM(GOOD_VMI_SPEC.replace('memory: 1Gi', 'memory: 1GB')), 'schema.quantity');
       assert.strictEqual(d[0].at, '1GB');
