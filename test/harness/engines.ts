@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { execFileSync } from 'child_process';
+import { probeKvm } from '../../src/backends/qemu/accel';
 import { startPrivateDockerd, stopPrivateDockerd, type PrivateDockerd } from './dockerd';
 import { startPrivateLibvirtd, stopPrivateLibvirtd } from './libvirtd';
 
@@ -21,21 +21,10 @@ function exists(p: string): boolean {
   return fs.existsSync(p);
 }
 
-/** 'kvm' when /dev/kvm is usable and is not kvm_pvm (nested without hardware support), else 'tcg'. */
-export function probeAccel(): { accel: 'kvm' | 'tcg'; why: string } {
-  if (!exists('/dev/kvm')) return { accel: 'tcg', why: '/dev/kvm absent' };
-  if (exists('/sys/module/kvm_pvm')) return { accel: 'tcg', why: '/dev/kvm is kvm_pvm (no hardware virtualization): stock kernels fail under it' };
-  try {
-    fs.accessSync('/dev/kvm', fs.constants.R_OK | fs.constants.W_OK);
-  } catch {
-    return { accel: 'tcg', why: '/dev/kvm not writable' };
-  }
-  try {
-    execFileSync('qemu-system-x86_64', ['-accel', 'kvm', '-machine', 'none', '-nodefaults', '-display', 'none', '-S', '-daemonize', '-pidfile', '/dev/null'], { stdio: 'ignore', timeout: 10_000 });
-  } catch {
-    return { accel: 'tcg', why: 'qemu could not open KVM' };
-  }
-  return { accel: 'kvm', why: 'KVM works' };
+/** 'kvm' only when KVM really works (the product's own probe: not kvm_pvm, QEMU opens it), else 'tcg'. */
+export async function probeAccel(): Promise<{ accel: 'kvm' | 'tcg'; why: string }> {
+  const p = await probeKvm();
+  return { accel: p.kvmUsable ? 'kvm' : 'tcg', why: p.why };
 }
 
 export async function startEngines(cacheDir: string, log: (s: string) => void): Promise<Engines> {
@@ -80,7 +69,7 @@ export async function startEngines(cacheDir: string, log: (s: string) => void): 
     env.PODVISOR_TEST_WHY_NO_QEMU = 'qemu-system-x86_64 is not installed (Debian package qemu-system-x86)';
     report.push(`qemu: MISSING — ${env.PODVISOR_TEST_WHY_NO_QEMU}`);
   } else {
-    const { accel, why } = probeAccel();
+    const { accel, why } = await probeAccel();
     env.PODVISOR_TEST_ACCEL = accel;
     report.push(`qemu: ${accel} (${why})`);
   }
