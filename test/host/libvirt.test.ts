@@ -7,9 +7,10 @@
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { PodvisorApi } from '../../src/extension';
-import type { PrivateLibvirtd } from '../harness/libvirtd';
+import { startPrivateLibvirtd, stopPrivateLibvirtd, type PrivateLibvirtd } from '../harness/libvirtd';
 import { GUEST_MARKER } from '../harness/guest';
 import { prepareGuestDomain, type GuestDomain } from '../integration/libvirt/helpers';
 import type { LibvirtSection } from '../../src/tree/libvirt/section';
@@ -110,6 +111,34 @@ describe('libvirt domains (in a real extension host)', function () {
     assert.match(String(item.description), /not running/);
     // …and the other group is unaffected.
     assert.strictEqual(section.group(daemon.uri)!.getTreeItem().contextValue, 'libvirt.group.ok');
+  });
+
+  it('picks up a daemon that starts later, and notices when it stops, without a manual refresh', async function () {
+    this.timeout(90_000);
+    const dir = path.join('/tmp', `podvisor-libvirt-late-${process.pid}`);
+    const lateUri = `qemu:///session?socket=${dir}/run/libvirt/libvirt-sock`;
+    await vscode.workspace.getConfiguration('podvisor').update('libvirt.uris', [daemon.uri, BOGUS, lateUri], vscode.ConfigurationTarget.Global);
+    const late = await until('the third group', () => section.group(lateUri));
+    await until('the late group in error', async () => {
+      await late.getChildren();
+      return late.getTreeItem().contextValue === 'libvirt.group.error';
+    });
+    let d: PrivateLibvirtd | undefined;
+    try {
+      d = await startPrivateLibvirtd(dir);
+      const t0 = performance.now();
+      await until('the late group to connect by itself', () => late.getTreeItem().contextValue === 'libvirt.group.ok', 45_000, 100);
+      numbers['daemon started → group ok (back-off)'] = `${(performance.now() - t0).toFixed(0)} ms`;
+      assert.strictEqual((await late.getChildren())[0] !== undefined, true);
+      await stopPrivateLibvirtd(d, false);
+      const t1 = performance.now();
+      await until('the late group to notice the daemon is gone', () => late.getTreeItem().contextValue === 'libvirt.group.error', 20_000, 100);
+      numbers['daemon stopped → group error'] = `${(performance.now() - t1).toFixed(0)} ms`;
+    } finally {
+      if (d) await stopPrivateLibvirtd(d);
+      await vscode.workspace.getConfiguration('podvisor').update('libvirt.uris', [daemon.uri, BOGUS], vscode.ConfigurationTarget.Global);
+      await until('back to two groups', () => section.allGroups.length === 2);
+    }
   });
 
   it('follows a change made outside (virsh suspend) through the event stream', async () => {
