@@ -9,6 +9,8 @@ import { createSnapshot } from './libvirt/snapshotCreate';
 import { revertSnapshot } from './libvirt/snapshotRevert';
 import { listSnapshots } from './libvirt/snapshots';
 import { openConsole } from './libvirt/console';
+import { addConnection } from './libvirt/addConnection';
+import { removeConnection } from './libvirt/removeConnection';
 import { startContainer } from './container/start';
 import { stopContainer } from './container/stop';
 import { restartContainer } from './container/restart';
@@ -67,6 +69,8 @@ export const commandTable: readonly Command[] = [
   revertSnapshot,
   listSnapshots,
   openConsole,
+  addConnection,
+  removeConnection,
   startContainer,
   stopContainer,
   restartContainer,
