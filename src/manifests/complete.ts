@@ -165,8 +165,8 @@ export function typeLabel(store: SchemaStore, s: JSONSchema): string {
 /** Markdown shared by key completion and hover. */
 export function schemaMarkdown(store: SchemaStore, s: JSONSchema, title?: string): string {
   const parts: string[] = [];
+  // Completion shows the type as the item's detail already; hover leads with it.
   if (title) parts.push(`**${title}**: \`${typeLabel(store, s)}\``);
-  else parts.push(`\`${typeLabel(store, s)}\``);
   if (s.description) parts.push(s.description.trim());
   if (s.enum?.length) parts.push(`Allowed values: ${s.enum.map((v) => `\`${String(v)}\``).join(', ')}`);
   if (s.required?.length) parts.push(`Required: ${s.required.map((r) => `\`${r}\``).join(', ')}`);

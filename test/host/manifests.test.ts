@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import type { PodvisorApi } from '../../src/extension';
 import { applyManifestToCluster } from '../../src/commands/manifest/applyToCluster';
 import { ManifestCompletionProvider } from '../../src/language/providers';
+import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../harness/images';
 
 const EXT_ID = 'podvisor.podvisor';
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -153,6 +154,19 @@ describe('manifest language (in a real extension host)', function () {
       const refs = items.filter((i) => i.kind === vscode.CompletionItemKind.Reference).map((i) => String(i.label));
       assert.deepEqual(refs, ['scratch'], 'volumes used by other disks are not offered');
     }
+  });
+
+  it('completes containerDisk.image with the local images of the container engine', async function () {
+    const host = process.env.PODVISOR_TEST_DOCKER_HOST;
+    if (!host) {
+      console.log('      !!! SKIPPED: no test container engine (PODVISOR_TEST_DOCKER_HOST) in this host');
+      this.skip();
+    }
+    ensureBusyboxImage(host!);
+    const ed = await untitled(fs.readFileSync(sample('vm-cloudinit.yaml').fsPath, 'utf8').replace('image: quay.io/containerdisks/fedora:latest', 'image: '));
+    const { items } = await completionLabels(ed.document, posOf(ed.document, '          image: ', 17), ' ');
+    const images = items.filter((i) => i.kind === vscode.CompletionItemKind.Module).map((i) => String(i.label));
+    assert.ok(images.includes(BUSYBOX_IMAGE), `${BUSYBOX_IMAGE} among ${images.join(',')}`);
   });
 
   it('offers the starter snippets in an empty YAML file', async () => {

@@ -36,6 +36,8 @@ async function gotoLineEnd(page: Page, line: number): Promise<void> {
   await input.waitFor({ timeout: 5_000 });
   await input.fill(`:${line}`);
   await page.keyboard.press('Enter');
+  await input.waitFor({ state: 'hidden', timeout: 5_000 });
+  await page.waitForTimeout(200);
   await page.keyboard.press('End');
 }
 
@@ -81,7 +83,7 @@ describe('UI tour: manifests', function () {
     assert.match(text, /Disk `datadisk` has no volume/);
     assert.match(text, /kubevirt\.io\/v1alpha3.*no longer served/);
     // Squiggles in the editor too.
-    assert.ok(await page.locator('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning').count() > 0);
+    await page.locator('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning').first().waitFor({ state: 'attached', timeout: 30_000 });
     console.log(`    ${await screenshot(page, 'manifests-1-problems')}`);
   });
 
@@ -91,7 +93,11 @@ describe('UI tour: manifests', function () {
     await quickOpen(page, 'vm-cloudinit.yaml');
     await gotoLineEnd(page, lineOf(file, '        devices:'));
     await page.keyboard.press('Enter');
-    await page.keyboard.type('au');
+    await page.waitForTimeout(200);
+    // Indent under `devices:` ourselves: whether Enter indents after a colon depends on the VS Code version.
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Shift+End');
+    await page.keyboard.type('          au');
     await page.keyboard.press('Control+Space');
     const suggest = page.locator('.suggest-widget');
     await suggest.locator('.monaco-list-row', { hasText: 'autoattachGraphicsDevice' }).first().waitFor({ timeout: 30_000 });
@@ -109,8 +115,8 @@ describe('UI tour: manifests', function () {
   it('completes runStrategy values', async () => {
     const page = wb!.page;
     const file = path.join(wb!.workspace, 'manifests', 'vm-cloudinit.yaml');
-    await page.keyboard.press('Control+Z');
-    await page.keyboard.press('Control+Z');
+    // Undo the typing of the previous step.
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Control+Z');
     await gotoLineEnd(page, lineOf(file, '  runStrategy: Always'));
     for (let i = 0; i < 'Always'.length; i++) await page.keyboard.press('Backspace');
     await page.keyboard.press('Control+Space');
