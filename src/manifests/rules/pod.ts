@@ -18,8 +18,16 @@ export function checkPodLike(ctx: CheckContext, root: Node, info: KindInfo): voi
   const spec = get(template, 'spec');
   if (!spec) return;
   const specPath = [...base, 'spec'];
+  const seen = new Set<string>();
   for (const key of ['containers', 'initContainers']) {
     for (const [c, i] of mapItems(get(spec, key))) {
+      const nameNode = get(c, 'name');
+      const name = str(nameNode);
+      if (name !== undefined && nameNode) {
+        // The API server rejects two containers (init or not) with one name.
+        if (seen.has(name)) report(ctx, nameNode, 'error', 'pod.duplicate-container-name', `Container name \`${name}\` is used twice in this pod`, { name });
+        seen.add(name);
+      }
       const res = get(c, 'resources');
       if (res) checkRequestsWithinLimits(ctx, res, pathText([...specPath, key, i, 'resources']));
       const img = pair(c, 'image');

@@ -269,6 +269,10 @@ ${GOOD_VMI_SPEC}`;
       const d = check('apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: s\nspec:\n  serviceName: s\n  selector: {}\n  template:\n    spec:\n      containers:\n      - name: c\n        image: Busybox:latest\n        resources:\n          requests:\n            cpu: "2"\n            memory: 1 Gi\n          limits:\n            cpu: 1500m\n');
       assert.deepStrictEqual(d.map((x) => [x.code, x.at]).sort(), [['image.invalid-reference', 'Busybox:latest'], ['resources.requests-exceed-limits', '"2"'], ['schema.quantity', '1 Gi']]);
     });
+    it('container names are unique across containers and initContainers', () => {
+      const d = check('apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  initContainers:\n  - name: c\n    image: busybox\n  containers:\n  - name: c\n    image: busybox\n');
+      assert.deepStrictEqual(d.map((x) => [x.code, x.at]), [['pod.duplicate-container-name', 'c']]);
+    });
     it('checks pod templates of workloads too', () => {
       const d = check('apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: c\nspec:\n  schedule: "* * * * *"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          runtimeClassName: nope\n          containers:\n          - name: c\n            image: busybox\n');
       assert.deepStrictEqual(d.map((x) => [x.code, x.at]), [['runtime.unknown-class', 'nope']]);
