@@ -335,6 +335,13 @@ export async function attachVm(paths: VmPaths, accel: Acceleration): Promise<VmH
     cleanupRuntime(paths);
     return undefined;
   }
+  // What it really runs with, from its own command line (settings may have changed since).
+  const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const argOf = (flag: string) => argv[argv.indexOf(flag) + 1];
+  const ran = argOf('-accel');
+  if (argv.includes('-accel') && (ran === 'kvm' || ran === 'tcg')) {
+    accel = { accel: ran, cpuModel: argv.includes('-cpu') ? argOf('-cpu') ?? accel.cpuModel : accel.cpuModel, why: ran === accel.accel ? accel.why : `${ran.toUpperCase()} (as started)` };
+  }
   const qmp = await QmpClient.connect(paths.qmpSock, 5000);
   const serial = await SerialChannel.connect(paths.serialSock);
   const startedAt = fs.statSync(paths.pidfile).mtimeMs;

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as vscode from 'vscode';
 import type { VmInfo } from '../../backends/qemu';
 import type { TreeNode } from '../node';
@@ -22,6 +23,16 @@ const STATE_ICON: Record<VmInfo['state'], [string, string]> = {
   stopping: ['loading~spin', ''],
   stopped: ['vm-outline', 'disabledForeground'],
 };
+
+/** QEMU's resident memory, read when the tooltip is built (no polling). */
+function rssMiB(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export class VmDetailNode implements TreeNode {
   constructor(
@@ -80,6 +91,8 @@ export class VmNode implements TreeNode {
     md.appendMarkdown(`**${i.name}** — ${i.state}${i.pid ? ` (pid ${i.pid})` : ''}\n\n`);
     if (i.problem) md.appendMarkdown(`$(warning) ${i.problem}\n\n`);
     if (i.accel) md.appendMarkdown(`${vscode.l10n.t('Accelerator')}: ${i.accel.accel.toUpperCase()}, CPU ${i.accel.cpuModel} — ${i.accel.why}\n\n`);
+    const rss = i.pid ? rssMiB(i.pid) : undefined;
+    if (rss !== undefined) md.appendMarkdown(`${vscode.l10n.t('QEMU memory in use (RSS)')}: ${rss} MiB\n\n`);
     md.appendMarkdown(`${vscode.l10n.t('Folder')}: \`${i.dir}\``);
     item.tooltip = md;
     item.contextValue = i.problem ? 'vm.broken' : vmContextValue(i);

@@ -174,6 +174,15 @@ describe('QEMU VMs (real hypervisor)', function () {
       assert.deepStrictEqual(await store.snapshots(name), []);
     });
 
+    it('reboots (system_reset): the guest boots again in the same QEMU', async () => {
+      const from = h.serial.output.length;
+      await store.reboot(name);
+      await h.serial.waitFor(GUEST_MARKER, 120_000, from);
+      await h.serial.waitFor(GUEST_PROMPT, 30_000, from);
+      assert.strictEqual(store.info(name).state, 'running');
+      assert.strictEqual(store.info(name).pid, h.pid);
+    });
+
     it('rejects a second start and a delete while running', async () => {
       await assert.rejects(store.start(name), /already running/);
       await assert.rejects(store.delete(name), /stop it before deleting/);
@@ -201,6 +210,41 @@ describe('QEMU VMs (real hypervisor)', function () {
       assert.ok(!fs.existsSync(path.join(home, name)));
       assert.ok(fs.existsSync(guest.disk));
       assert.deepStrictEqual(fs.readdirSync(home), []);
+    });
+  });
+
+  describe('VMs found running at startup', () => {
+    it('re-attaches through the pidfile, follows a SIGKILL to stopped, and clears a stale pidfile', async () => {
+      await store.create({ name: 'survivor', memoryMiB: 128, source: { kind: 'kernel', kernel: guest.kernel, initrd: guest.initrd, cmdline: guest.cmdline } });
+      const h = await store.start('survivor');
+      started.push(h.pid);
+      await h.serial.waitFor(GUEST_PROMPT, 120_000);
+      // A new store (the editor reloaded): the VM kept running and is found again.
+      const again = new VmStore(home, { accelerator: accel, cpuModel: 'auto' });
+      try {
+        store.dispose(); // forgets its handles; the VM keeps running
+        store = again;
+        await again.attachRunning();
+        const info = again.info('survivor');
+        assert.strictEqual(info.state, 'running');
+        assert.strictEqual(info.pid, h.pid);
+        const h2 = again.handle('survivor')!;
+        assert.strictEqual(h2.ownChild, false);
+        assert.strictEqual(await run(h2, 'echo still-here'), 'still-here');
+        const stopped = new Promise<void>((r) => again.on('change', (n) => n === 'survivor' && again.info('survivor').state === 'stopped' && r()));
+        process.kill(h.pid, 'SIGKILL');
+        await stopped;
+        const p = vmPaths(path.join(home, 'survivor'));
+        assert.ok(!fs.existsSync(p.pidfile), 'no stale pidfile');
+        // A pidfile naming a live process that is not this VM's QEMU (a recycled pid) is stale.
+        fs.writeFileSync(p.pidfile, String(process.pid));
+        await again.attachRunning();
+        assert.strictEqual(again.info('survivor').state, 'stopped');
+        assert.ok(!fs.existsSync(p.pidfile), 'stale pidfile removed');
+        await again.delete('survivor');
+      } finally {
+        if (pidAlive(h.pid)) process.kill(h.pid, 'SIGKILL');
+      }
     });
   });
 
