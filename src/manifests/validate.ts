@@ -82,8 +82,23 @@ function checkObject(ctx: CheckContext, root: Node | null, info: KindInfo, apiVe
   const schema = ctx.store.forKind(info, ctx.options.kubernetesVersion);
   // CDI's bundled CRD schema (v1.63) lags CDI's docs and newer releases: unknown keys only warn there.
   if (schema) validateSchema(info.family === 'cdi' ? { ...ctx, unknownKeySeverity: 'warning' } : ctx, root, schema, at);
+  checkName(ctx, root);
   if (info.vmiSpecPath || info.family === 'kubevirt' || info.family === 'pool') checkKubeVirt(ctx, root, info);
   if (info.podTemplatePath) checkPodLike(ctx, root, info);
+}
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** `metadata.name` must be an RFC 1123 subdomain: the API server rejects `MyVM` or `my_vm`. */
+function checkName(ctx: CheckContext, root: Node): void {
+  const node = get(get(root, 'metadata'), 'name');
+  const name = str(node);
+  // An ALL_CAPS token (`POD_NAME`) is a sed-style placeholder, not a name.
+  if (!node || name === undefined || hasPlaceholder(name) || /^[A-Z][A-Z0-9_]+$/.test(name) || (name.length <= 253 && DNS1123_SUBDOMAIN.test(name))) return;
+  const suggestion = name.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '').slice(0, 253);
+  report(ctx, node, 'error', 'metadata.invalid-name',
+    `\`metadata.name\` \`${name}\` is not a valid name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit${suggestion ? ` (e.g. \`${suggestion}\`)` : ''}`,
+    { name, suggestion });
 }
 
 /** The first placeholder outside block scalars (shell scripts in `userData`/`command` use `${VAR}` legitimately). */

@@ -155,6 +155,11 @@ ${GOOD_VMI_SPEC}`;
       const d = only('apiVersion: cdi.kubevirt.io/v1beta1\nkind: DataVolume\nmetadata:\n  name: d\nspec:\n  source:\n    ...\n', 'manifest.elided');
       assert.deepStrictEqual(d.map((x) => x.at), ['...']);
     });
+    it('metadata.name must be an RFC 1123 name', () => {
+      const d = check(VM(GOOD_VMI_SPEC).replace('name: vm\n', 'name: My_VM\n'));
+      assert.deepStrictEqual(d.map((x) => [x.code, x.at, (x.data as { suggestion: string }).suggestion]), [['metadata.invalid-name', 'My_VM', 'my-vm']]);
+      assert.deepStrictEqual(check(VM(GOOD_VMI_SPEC).replace('name: vm\n', 'name: vm-1.example\n')), []);
+    });
     it('unknown kinds stay silent', () => {
       assert.deepStrictEqual(check('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\nbogus: 1\n'), []);
       assert.deepStrictEqual(check('apiVersion: example.com/v1\nkind: VirtualMachine\nspec: 3\n'), []);
