@@ -141,6 +141,19 @@ describe('libvirt domains (in a real extension host)', function () {
     }
   });
 
+  it('adds and removes a connection through its commands', async () => {
+    const extra = 'test:///default'; // libvirt's built-in test driver: no daemon needed
+    await vscode.commands.executeCommand('podvisor.libvirt.addConnection', extra);
+    const g = await until('the new group', () => section.group(extra));
+    await until('its domains', async () => {
+      await g.getChildren();
+      return g.domainNode('test');
+    });
+    await vscode.commands.executeCommand('podvisor.libvirt.removeConnection', g);
+    await until('the group gone', () => !section.group(extra));
+    assert.deepStrictEqual(section.allGroups.map((x) => x.uri), [daemon.uri, BOGUS]);
+  });
+
   it('follows a change made outside (virsh suspend) through the event stream', async () => {
     const g = section.group(daemon.uri)!;
     await until('the event stream', () => g.eventStreamPid !== undefined);
