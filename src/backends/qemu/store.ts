@@ -181,6 +181,8 @@ export class VmStore extends EventEmitter {
   /** ACPI shutdown; resolves when QEMU has exited or after `timeoutMs` (then the VM keeps running). */
   async shutdown(name: string, timeoutMs = 60_000): Promise<boolean> {
     const h = this.running(name);
+    // A paused guest can't see the power button: let it run so it can shut down.
+    if (h.state === 'paused') await h.resume();
     await h.powerdown();
     const t = new Promise<false>((r) => setTimeout(() => r(false), timeoutMs).unref());
     return Promise.race([h.exited.then(() => true), t]);
