@@ -45,8 +45,15 @@ export class LibvirtGroup implements TreeNode {
   /** Fires after every refresh of this group (full or per domain) that changed something. */
   readonly onDidUpdate = this.changed.event;
 
+  private disposed = false;
+
   constructor(readonly uri: string, private readonly deps: GroupDeps) {
     this.id = `libvirt:${uri}`;
+  }
+
+  /** A refresh still running when the group was replaced (settings changed) must not touch the tree. */
+  private fire(node: TreeNode): void {
+    if (!this.disposed) this.deps.fire(node);
   }
 
   private get backend(): BackendModule {
@@ -141,7 +148,7 @@ export class LibvirtGroup implements TreeNode {
         }
       }
       this.status = { kind: 'ok' };
-      if (setChanged) this.deps.fire(this);
+      if (setChanged) this.fire(this);
     } catch (e) {
       const failure = this.backend.failureOf(e);
       const message = messageOf(e);
@@ -150,10 +157,10 @@ export class LibvirtGroup implements TreeNode {
       this.nodes.clear();
       if (was.kind !== 'error' || was.message !== message) {
         this.deps.log.warn(`libvirt ${this.uri}: ${message}`);
-        this.deps.fire(this);
+        this.fire(this);
       }
     }
-    this.changed.fire();
+    if (!this.disposed) this.changed.fire();
   }
 
   /** Re-reads one domain now (after an action), without waiting for its event. */
@@ -169,19 +176,19 @@ export class LibvirtGroup implements TreeNode {
     if (!d) {
       if (n) {
         this.nodes.delete(name);
-        this.deps.fire(this);
+        this.fire(this);
       }
     } else if (!n) {
       this.nodes.set(name, new DomainNode(d, this));
-      this.deps.fire(this);
+      this.fire(this);
     } else if (JSON.stringify(n.domain) !== JSON.stringify(d)) {
       const runningBefore = n.domain.state === 'running';
       n.domain = d;
-      this.deps.fire(n);
+      this.fire(n);
       // The group's "N running" description changes too.
-      if (runningBefore !== (d.state === 'running')) this.deps.fire(this);
+      if (runningBefore !== (d.state === 'running')) this.fire(this);
     }
-    this.changed.fire();
+    if (!this.disposed) this.changed.fire();
   }
 
   private onEvent(e: Backend.DomainEvent): void {
@@ -224,6 +231,7 @@ export class LibvirtGroup implements TreeNode {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.setWatching(false);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.changed.dispose();
