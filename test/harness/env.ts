@@ -3,9 +3,20 @@
  * Suites that need a part call `need*()` in a `before` hook: when the part is missing the whole
  * suite is skipped, counted as skipped, and the reason is printed loudly.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 
-export const repoRoot = path.resolve(__dirname, '..', '..', '..');
+/** The repository root: found by walking up, since this file is bundled into tests at any depth. */
+export const repoRoot = ((): string => {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    try {
+      if (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name === 'podvisor') return dir;
+    } catch {
+      /* keep walking */
+    }
+  }
+  return process.cwd();
+})();
 
 /** Where test fixtures (guest kernel, images, rootfs tarballs) are cached between runs. */
 export const testCache = process.env.PODVISOR_TEST_CACHE ?? path.join(repoRoot, '.cache', 'test');
@@ -46,6 +57,5 @@ export function needLibvirt(ctx: Mocha.Context): void {
 /** Path to ../shared/corpus when present (tests fall back to test/fixtures). */
 export function corpusDir(): string | undefined {
   const p = process.env.PODVISOR_CORPUS ?? path.resolve(repoRoot, '..', 'shared', 'corpus');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('fs').existsSync(path.join(p, 'INDEX.tsv')) ? p : undefined;
+  return fs.existsSync(path.join(p, 'INDEX.tsv')) ? p : undefined;
 }
