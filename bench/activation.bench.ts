@@ -58,14 +58,14 @@ async function main(): Promise<void> {
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'podvisor-bench-empty-'));
   const probeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'podvisor-bench-probe-'));
   const probe = path.join(probeDir, 'activationProbe.js');
-  const eb = spawnSync(require.resolve('esbuild/bin/esbuild'), [path.join(repoRoot, 'bench', 'lib', 'activationProbe.ts'),
+  const eb = spawnSync(path.join(repoRoot, 'node_modules', 'esbuild', 'bin', 'esbuild'), [path.join(repoRoot, 'bench', 'lib', 'activationProbe.ts'),
     '--bundle', '--platform=node', '--format=cjs', '--target=node20', '--external:vscode', `--outfile=${probe}`, '--log-level=warning'], { encoding: 'utf8' });
   if (eb.status !== 0) throw new Error(`bundling the activation probe failed: ${eb.stderr}`);
   const runs: Probe[] = [];
   for (let i = 0; i < RUNS; i++) {
     const resultFile = path.join(os.tmpdir(), `podvisor-bench-activation-${process.pid}-${i}.json`);
     // An empty folder: none of Podvisor's activation events fire before the probe activates it.
-    const r = await runInHost({ log, label: 'bench-activation', testsPath: probe, vsix, folder: empty, deadlineS: 180, echo: false,
+    const r = await runInHost({ log, root: repoRoot, snapshot: false, label: 'bench-activation', testsPath: probe, vsix, folder: empty, deadlineS: 180, echo: false,
       env: { PODVISOR_BENCH_RESULT_FILE: resultFile } });
     const got = fs.existsSync(resultFile) ? (JSON.parse(fs.readFileSync(resultFile, 'utf8')) as Probe & { error?: string }) : undefined;
     if (r !== 0 || !got || got.error) throw new Error(`activation probe run ${i + 1} failed (${r}): ${got?.error ?? 'no result'}`);

@@ -22,7 +22,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as util from 'util';
 import { ensureCodeServer, installVsix } from './codeServer';
-import { openWorkbench, screenshot, whyNoChromium, type Workbench } from './workbench';
+import { openWorkbench, screenshot, snapshotExtension, whyNoChromium, type Workbench } from './workbench';
 
 export interface LayerResult {
   label: string;
@@ -35,6 +35,7 @@ export interface LayerResult {
 type RunBounded = (cmd: string, argv: string[], o: { timeoutS: number; env: Record<string, string> }) => Promise<{ code: number | null; signal: string | null; timedOut: boolean }>;
 
 interface SessionConfig {
+  root: string;
   label: string;
   testsPath: string;
   /** Substring filter for the suite files inside the tests dir (one file per session). */
@@ -56,10 +57,12 @@ export async function runHostLayer(o: {
   const { root, log } = o;
   // PODVISOR_HOST_TIMEOUT_S: per-session limit override (to try the hang path quickly).
   const timeoutS = Number(process.env.PODVISOR_HOST_TIMEOUT_S) || o.timeoutS;
-  const hostDir = path.join(root, 'out', 'test', 'host');
+  // Suites are listed from the sources (stable), not from out/ (rebuilt under our feet in a
+  // shared checkout); a suite whose bundle is missing then fails instead of vanishing.
+  const hostDir = path.join(root, 'test', 'host');
   const fileFilter = o.env.PODVISOR_TEST_FILE ?? process.env.PODVISOR_TEST_FILE;
-  const pick = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort() : []);
-  const rel = (dir: string, f: string): string => path.relative(path.join(root, 'out', 'test'), path.join(dir, f));
+  const pick = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => f.replace(/\.ts$/, '.js')).sort() : []);
+  const rel = (dir: string, f: string): string => path.relative(path.join(root, 'test'), path.join(dir, f));
   const suites = pick(hostDir).filter((f) => !fileFilter || rel(hostDir, f).includes(fileFilter));
   const vsixDir = path.join(hostDir, 'vsix');
   const vsixSuites = pick(vsixDir).filter((f) => !fileFilter || rel(vsixDir, f).includes(fileFilter));
@@ -84,13 +87,21 @@ export async function runHostLayer(o: {
     return skipAll(`code-server, which could not be installed: ${(e as Error).message}`);
   }
 
+  // Everything the sessions load (the extension, the suites, this runner) from one private
+  // snapshot of the build: in a shared checkout a colleague's build deletes out/ and dist/.
+  const snap = await snapshotExtension(fs.mkdtempSync(path.join(os.tmpdir(), 'podvisor-hostlayer-')), ['out/test/host', 'out/test/harness'], root);
+  const runner = path.join(snap, 'out', 'test', 'harness', 'hostLayer.js');
+  const corpus = path.resolve(root, '..', 'shared', 'corpus');
+  // Suites find fixtures relative to their bundle (the snapshot); name the shared corpus explicitly.
+  const env = { ...o.env, ...(!o.env.PODVISOR_CORPUS && !process.env.PODVISOR_CORPUS && fs.existsSync(corpus) ? { PODVISOR_CORPUS: corpus } : {}) };
+  const snapHost = path.join(snap, 'out', 'test', 'host');
   const results: LayerResult[] = [];
-  const session = async (cfg: Omit<SessionConfig, 'resultFile' | 'timeoutS'>): Promise<void> => {
+  const session = async (cfg: Omit<SessionConfig, 'root' | 'resultFile' | 'timeoutS'>): Promise<void> => {
     const resultFile = path.join(os.tmpdir(), `podvisor-host-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
-    const full: SessionConfig = { ...cfg, resultFile, timeoutS };
+    const full: SessionConfig = { ...cfg, root: snap, resultFile, timeoutS };
     const t0 = Date.now();
     log(`[host] ${cfg.label}`);
-    const r = await o.runBounded(process.execPath, [__filename, '--session', JSON.stringify(full)], { timeoutS, env: o.env });
+    const r = await o.runBounded(process.execPath, [runner, '--session', JSON.stringify(full)], { timeoutS, env });
     let res: LayerResult | undefined;
     try {
       res = { label: cfg.label, ...(JSON.parse(fs.readFileSync(resultFile, 'utf8')) as Omit<LayerResult, 'label'>) };
@@ -109,7 +120,7 @@ export async function runHostLayer(o: {
     results.push(res);
   };
 
-  for (const f of suites) await session({ label: rel(hostDir, f), testsPath: path.join(hostDir, 'index.js'), files: f });
+  for (const f of suites) await session({ label: rel(hostDir, f), testsPath: path.join(snapHost, 'index.js'), files: f });
 
   if (vsixSuites.length) {
     const t0 = Date.now();
@@ -120,15 +131,20 @@ export async function runHostLayer(o: {
       results.push({ label: 'host/vsix (package)', passed: 0, failed: 1, skipped: vsixSuites.length, failedTitles: ['npm run package (vsce) failed'] });
     } else {
       log(`[host] packaged ${path.relative(root, vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      for (const f of vsixSuites) await session({ label: rel(vsixDir, f), testsPath: path.join(vsixDir, 'index.js'), files: f, vsix });
+      for (const f of vsixSuites) await session({ label: rel(vsixDir, f), testsPath: path.join(snapHost, 'vsix', 'index.js'), files: f, vsix });
     }
   }
+  fs.rmSync(snap, { recursive: true, force: true });
   return results;
 }
 
 export interface InHostOptions {
   log: (s: string) => void;
-  /** extensionTestsPath: a module exporting run(). */
+  /** The checkout (or a snapshot of its build). */
+  root: string;
+  /** Run from a private snapshot of root's build (default true); false when root is one already. */
+  snapshot?: boolean;
+  /** extensionTestsPath: a module exporting run(), inside the checkout's build output. */
   testsPath: string;
   /** The .vsix to install; the development path is then a stand-in extension, not the repo. */
   vsix?: string;
@@ -163,14 +179,20 @@ export async function runInHost(o: InHostOptions): Promise<number | 'timeout'> {
     // For the .vsix: a stand-in extension under development (the payload needs one for
     // extensionTestsPath to run) that is not Podvisor's source tree, so the Podvisor that runs
     // is the installed copy.
-    const devPath = o.vsix ? path.join(stateDir, 'vsix-probe') : undefined;
+    // The tests (and, in development mode, Podvisor itself) run from a private snapshot of the
+    // build, so a colleague's rebuild of out/ and dist/ can't pull files away mid-session.
+    const testsRel = path.relative(o.root, o.testsPath);
+    const inRepo = !testsRel.startsWith('..');
+    const snap = o.snapshot === false ? o.root : await snapshotExtension(path.join(stateDir, 'podvisor'), inRepo ? [path.dirname(testsRel)] : [], o.root);
+    const testsPath = inRepo ? path.join(snap, testsRel) : o.testsPath;
+    const devPath = o.vsix ? path.join(stateDir, 'vsix-probe') : snap;
     const extensionsDir = path.join(stateDir, 'cs', 'ext');
     let resolveExit: (n: number) => void = () => undefined;
     const exited = new Promise<number>((r) => (resolveExit = r));
     wb = await openWorkbench({
       log,
       waitForRender: false,
-      testsPath: o.testsPath,
+      testsPath,
       stateDir,
       devPath,
       folder: o.folder,
@@ -222,7 +244,8 @@ async function session(cfg: SessionConfig): Promise<number> {
   const deadlineS = Math.max(30, cfg.timeoutS - 20);
   try {
     code = await runInHost({
-      log, label: cfg.label, testsPath: cfg.testsPath, vsix: cfg.vsix, deadlineS,
+      log, root: cfg.root, label: cfg.label, testsPath: cfg.testsPath, vsix: cfg.vsix, deadlineS,
+      snapshot: false, // cfg.root is already the layer's snapshot
       env: { EXT_TEST_RESULT_FILE: hostResult, PODVISOR_HOST_FILES: cfg.files ?? '' },
     });
     if (code === 'timeout') {

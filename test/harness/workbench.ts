@@ -47,6 +47,40 @@ export function testSettings(): Record<string, unknown> {
   return s;
 }
 
+// Sources and test fixtures stay in (small; tests find fixtures relative to their bundle and
+// source maps point at src/); only generated and heavy dirs are left out.
+const SNAPSHOT_SKIP = new Set(['node_modules', '.git', '.cache', 'test-results', 'out', '.bench-results']);
+
+/**
+ * A private copy of the built extension (package.json, dist/, media/, schemas/ …) plus the
+ * given build outputs (e.g. out/test/host), with node_modules linked. Several people build in
+ * one checkout, and every build first deletes dist/ and out/: a session that ran straight
+ * from the checkout would lose its files half-way. Retries while a build is in progress.
+ */
+export async function snapshotExtension(dest: string, extra: string[] = [], root = repoRoot): Promise<string> {
+  const main = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { main: string }).main;
+  const needed = [main.endsWith('.js') ? main : `${main}.js`, ...extra];
+  for (let attempt = 0; ; attempt++) {
+    fs.rmSync(dest, { recursive: true, force: true });
+    fs.mkdirSync(dest, { recursive: true });
+    try {
+      for (const name of fs.readdirSync(root)) {
+        if (SNAPSHOT_SKIP.has(name) || name.endsWith('.vsix')) continue;
+        fs.cpSync(path.join(root, name), path.join(dest, name), { recursive: true });
+      }
+      for (const e of extra) fs.cpSync(path.join(root, e), path.join(dest, e), { recursive: true });
+      fs.symlinkSync(path.join(root, 'node_modules'), path.join(dest, 'node_modules'));
+      const missing = needed.filter((n) => !fs.existsSync(path.join(dest, n)));
+      if (!missing.length) return dest;
+      throw new Error(`missing ${missing.join(', ')}`);
+    } catch (e) {
+      // ENOENT while a build deletes and rewrites dist/ or out/: wait for it to finish.
+      if (attempt >= 30) throw new Error(`could not snapshot the built extension (run the build first): ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}
+
 export async function launchChromium(userDataDir: string, viewport = { width: 1400, height: 900 }): Promise<BrowserContext> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { chromium } = require('playwright-core') as typeof import('playwright-core');
@@ -73,7 +107,7 @@ export interface OpenOptions {
   log?: (s: string) => void;
   /** Folder to open; default a fresh copy of samples/ with the test settings. */
   folder?: string;
-  /** Extension under development; default the repo (Podvisor from dist/). */
+  /** Extension under development; default a snapshot of the repo's build (Podvisor from dist/). */
   devPath?: string;
   testsPath?: string;
   env?: Record<string, string>;
@@ -97,6 +131,7 @@ export async function openWorkbench(o: OpenOptions = {}): Promise<Workbench> {
   fs.mkdirSync(stateDir, { recursive: true });
   const workspace = o.folder ?? copySamples(path.join(stateDir, 'samples'));
   await o.prepare?.(stateDir, install);
+  const devPath = o.devPath ?? (await snapshotExtension(path.join(stateDir, 'podvisor')));
   const server = await startCodeServer({
     install, stateDir: path.join(stateDir, 'cs'), smokeTestDriver: true, log,
     env: o.env, userSettings: { ...testSettings(), ...o.userSettings },
@@ -116,7 +151,7 @@ export async function openWorkbench(o: OpenOptions = {}): Promise<Workbench> {
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => log(`[pageerror] ${e.message}`));
     await o.beforeNavigate?.(page, server);
-    const url = server.url({ folder: workspace, devPath: o.devPath ?? repoRoot, testsPath: o.testsPath });
+    const url = server.url({ folder: workspace, devPath, testsPath: o.testsPath });
     log(`[workbench] ${url}`);
     await page.goto(url, { timeout: 120_000 });
     if (o.waitForRender !== false) await waitForWorkbench(page);
