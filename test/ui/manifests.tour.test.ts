@@ -112,11 +112,29 @@ describe('UI tour: manifests', function () {
     await page.keyboard.press('Escape');
   });
 
+  it('highlights cloud-init user data as YAML (injection grammar, seen by the token inspector)', async () => {
+    const page = wb!.page;
+    const file = path.join(wb!.workspace, 'manifests', 'vm-cloudinit.yaml');
+    // Back to the file as saved (the previous step typed into it).
+    await runCommand(page, 'File: Revert File');
+    await gotoLineEnd(page, lineOf(file, '            password: changeme'));
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    await runCommand(page, 'Developer: Inspect Editor Tokens and Scopes');
+    const widget = page.locator('.token-inspect-widget');
+    await widget.waitFor({ timeout: 30_000 });
+    await widget.locator('text=meta.embedded.block.cloud-config').first().waitFor({ timeout: 30_000 });
+    const text = await widget.innerText();
+    assert.match(text, /meta\.embedded\.block\.cloud-config/);
+    assert.match(text, /entity\.name\.tag/, 'the key inside user data is a YAML key');
+    assert.match(text, /^password\b/m, 'inspected the line asked for');
+    console.log(`    ${await screenshot(page, 'manifests-4-cloudinit-scopes')}`);
+    await page.keyboard.press('Escape');
+  });
+
   it('completes runStrategy values', async () => {
     const page = wb!.page;
     const file = path.join(wb!.workspace, 'manifests', 'vm-cloudinit.yaml');
-    // Undo the typing of the previous step.
-    for (let i = 0; i < 4; i++) await page.keyboard.press('Control+Z');
     await gotoLineEnd(page, lineOf(file, '  runStrategy: Always'));
     for (let i = 0; i < 'Always'.length; i++) await page.keyboard.press('Backspace');
     await page.keyboard.press('Control+Space');
