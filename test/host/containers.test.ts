@@ -113,6 +113,28 @@ describe('containers (in a real extension host)', function () {
     assert.ok(med < 2000, `median ${med} ms`);
   });
 
+  it('an engine that is not there shows a "not reachable" node with Retry and Select Docker context…, and recovers', async () => {
+    const cfg = () => vscode.workspace.getConfiguration('podvisor.docker');
+    const bogus = `unix:///tmp/pv-no-engine-${process.pid}.sock`;
+    await cfg().update('host', bogus, vscode.ConfigurationTarget.Workspace);
+    try {
+      const node = await until('the not-reachable node', async () => (await section.roots()).find((n) => n.id === 'docker:unreachable'), 10_000).catch(async (e: Error) => {
+        throw new Error(`${e.message}; endpoint ${section.endpointText()}, status ${JSON.stringify(section.store?.status)}, roots ${(await section.roots()).map((n) => n.id).join(',')}, setting ${String(cfg().get('host'))}`);
+      });
+      const item = await node.getTreeItem();
+      assert.match(String(item.label), /not reachable/);
+      assert.match(String(item.description), new RegExp(bogus.replace(/[/.]/g, '\\$&')));
+      assert.strictEqual(item.contextValue, 'docker.unreachable');
+      const actions = await Promise.all((await node.getChildren()).map(async (c) => (await c.getTreeItem()).command?.command));
+      assert.deepStrictEqual(actions, ['podvisor.docker.retry', 'podvisor.docker.selectContext']);
+      await vscode.commands.executeCommand('podvisor.docker.retry'); // still down: no error thrown, still the node
+      assert.ok((await section.roots()).some((n) => n.id === 'docker:unreachable'));
+    } finally {
+      await cfg().update('host', host, vscode.ConfigurationTarget.Workspace);
+    }
+    await until('containers back after the setting is restored', () => section.nodeOf(id) ?? (section.store?.status.kind === 'ready' && section.store.containers.has(id)), 10_000);
+  });
+
   it('inspect opens a read-only JSON document of the container', async () => {
     const doc = (await vscode.commands.executeCommand('podvisor.container.inspect', id)) as vscode.TextDocument;
     assert.strictEqual(doc.languageId, 'json');

@@ -314,7 +314,8 @@ export class ContainerStore {
     for (const id of [...this.runtimes.keys()]) if (!this.containers.has(id)) this.runtimes.delete(id);
     this.images = images;
     this.emit({ containers: 'all', images: true, status: false, cause, eventAt });
-    if (cause !== 'list' && this.opts.resolveRuntimes !== false) this.resolveRuntimes();
+    // Only once connected: doConnect resolves them itself after its first listing.
+    if (this._status.kind === 'ready' && this.opts.resolveRuntimes !== false) this.resolveRuntimes();
   }
 
   /** Fills in runtimes (for the isolation badge) by inspecting containers the list did not cover. */

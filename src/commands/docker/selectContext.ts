@@ -27,8 +27,15 @@ export const selectDockerContext: Command = {
     const pick = given !== undefined ? (given === '' ? items[0] : items.find((i) => i.ctx === given)) : await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('Docker context to use (now: {0})', svc.containers.endpointText() || '—') });
     if (!pick) throw new CancelledError();
     const cfg = vscode.workspace.getConfiguration('podvisor.docker');
-    // An explicit host would override any context: clear it, so the pick takes effect.
-    if (s.host) await cfg.update('host', undefined, vscode.ConfigurationTarget.Global);
+    // An explicit host would override any context: clear it wherever it is set, so the pick takes effect.
+    if (s.host) {
+      const i = cfg.inspect<string>('host');
+      if (i?.workspaceFolderValue !== undefined && vscode.workspace.workspaceFolders?.[0]) {
+        await vscode.workspace.getConfiguration('podvisor.docker', vscode.workspace.workspaceFolders[0].uri).update('host', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
+      }
+      if (i?.workspaceValue !== undefined) await cfg.update('host', undefined, vscode.ConfigurationTarget.Workspace);
+      if (i?.globalValue !== undefined) await cfg.update('host', undefined, vscode.ConfigurationTarget.Global);
+    }
     await cfg.update('context', pick.auto ? undefined : pick.ctx, vscode.ConfigurationTarget.Global);
   },
 };

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as os from 'os';
 import * as vscode from 'vscode';
 import type * as DockerBackend from '../../backends/docker';
@@ -47,6 +48,7 @@ export class ContainersSection implements WorkloadSection, SectionModel {
   private readonly groupNodes = new Map<string, ContainerGroupNode>();
   private imageNodes = new Map<string, ImageNode>();
   private starting?: Promise<void>;
+  private configWatcher?: fs.FSWatcher;
 
   constructor(private readonly deps: ContainersSectionDeps) {}
 
@@ -93,6 +95,7 @@ export class ContainersSection implements WorkloadSection, SectionModel {
       this.fireAll();
       return;
     }
+    this.watchDockerConfig();
     void vscode.commands.executeCommand('setContext', 'podvisor.docker.noEngine', !this._endpoint.configured);
     this.deps.log.info(`Docker engine: ${m.describeEndpoint(this._endpoint)}`);
     let client: DockerClient;
@@ -111,17 +114,47 @@ export class ContainersSection implements WorkloadSection, SectionModel {
     await store.start();
   }
 
+  /**
+   * `docker context use` in a terminal rewrites config.json: follow it, like the CLI would on
+   * its next call. fs.watch is an inotify watch, not a timer.
+   */
+  private watchDockerConfig(): void {
+    if (this.configWatcher) return;
+    const input = { env: this.deps.env ?? process.env, home: this.deps.home ?? os.homedir() };
+    const dir = this.module().dockerConfigDir(input);
+    try {
+      this.configWatcher = fs.watch(dir, { persistent: false }, (_event, file) => {
+        if (file && file !== 'config.json') return;
+        const s = this.deps.settings();
+        let next: string | undefined;
+        try {
+          next = this.module().discoverEndpoint({ settingHost: s.host, settingContext: s.context, ...input }).host;
+        } catch {
+          next = undefined;
+        }
+        if (next !== this._endpoint?.host) {
+          this.deps.log.info(`Docker configuration changed (${dir}): now ${next ?? 'an error'}`);
+          void this.restart();
+        }
+      });
+      this.configWatcher.on('error', () => undefined);
+    } catch {
+      /* no config dir: nothing to follow */
+    }
+  }
+
   /** Re-discovers the engine (settings or context changed) and reconnects. */
   async restart(): Promise<void> {
-    const old = this.starting;
-    this.starting = undefined;
-    await old?.catch(() => undefined);
+    // Tear down synchronously, before any await: roots() may call ensureStarted() at any moment,
+    // and must then start the new store, not one this restart is about to dispose.
     this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this._store?.dispose();
     this._store = undefined;
     this.containerNodes.clear();
     this.groupNodes.clear();
     this.imageNodes.clear();
+    this.starting = undefined;
     await this.ensureStarted();
   }
 
@@ -300,6 +333,7 @@ export class ContainersSection implements WorkloadSection, SectionModel {
   }
 
   dispose(): void {
+    this.configWatcher?.close();
     this.unsubscribe?.();
     this._store?.dispose();
     this.changed.dispose();
