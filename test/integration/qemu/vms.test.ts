@@ -213,6 +213,36 @@ describe('QEMU VMs (real hypervisor)', function () {
     });
   });
 
+  describe('firmware-booted VMs (q35): from a disk image and from an installer ISO', () => {
+    it('creates them and QEMU accepts their machine (SeaBIOS runs, QMP answers), then forces them off', async () => {
+      const iso = path.join(home, '..', `${path.basename(home)}-installer.iso`);
+      // Any ISO 9660 image will do to check the plumbing; a seed ISO is one.
+      fs.writeFileSync(iso, (await import('../../../src/backends/qemu')).buildSeedIso({ userData: '#cloud-config\n', metaData: 'instance-id: i\n' }));
+      try {
+        const fromIso = await store.create({ name: 'inst', memoryMiB: 128, source: { kind: 'iso', iso, diskGiB: 4 } });
+        assert.strictEqual(fromIso.machine, 'q35');
+        assert.strictEqual(fromIso.cdrom, iso);
+        const fromDisk = await store.create({ name: 'img', memoryMiB: 128, source: { kind: 'disk', image: guest.disk } });
+        assert.strictEqual(fromDisk.disks[0].base, guest.disk);
+        for (const name of ['inst', 'img']) {
+          const h = await store.start(name);
+          started.push(h.pid);
+          const st = await h.qmp.execute<{ running: boolean }>('query-status');
+          assert.strictEqual(st.running, true);
+          const blocks = await h.qmp.execute<Array<{ device: string; inserted?: { ro: boolean; file: string } }>>('query-block');
+          const byDev = Object.fromEntries(blocks.filter((b) => b.inserted).map((b) => [b.device, b.inserted!]));
+          assert.strictEqual(byDev.disk0?.ro, false);
+          if (name === 'inst') assert.strictEqual(byDev.cd0?.ro, true, 'the installer ISO is read-only');
+          await store.forceOff(name);
+          assert.strictEqual(store.info(name).state, 'stopped');
+          await store.delete(name);
+        }
+      } finally {
+        fs.rmSync(iso, { force: true });
+      }
+    });
+  });
+
   describe('VMs found running at startup', () => {
     it('re-attaches through the pidfile, follows a SIGKILL to stopped, and clears a stale pidfile', async () => {
       await store.create({ name: 'survivor', memoryMiB: 128, source: { kind: 'kernel', kernel: guest.kernel, initrd: guest.initrd, cmdline: guest.cmdline } });
