@@ -51,6 +51,7 @@ async function main(): Promise<void> {
   const why = whyNoChromium();
   if (why) {
     console.log(`\n!!! SKIPPED activation timing: needs Chromium to drive the workbench: ${why}`);
+    fs.rmSync(vsix, { force: true });
     return;
   }
   await ensureCodeServer(repoRoot, log);
@@ -58,10 +59,21 @@ async function main(): Promise<void> {
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'podvisor-bench-empty-'));
   const probeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'podvisor-bench-probe-'));
   const probe = path.join(probeDir, 'activationProbe.js');
-  const eb = spawnSync(path.join(repoRoot, 'node_modules', 'esbuild', 'bin', 'esbuild'), [path.join(repoRoot, 'bench', 'lib', 'activationProbe.ts'),
-    '--bundle', '--platform=node', '--format=cjs', '--target=node20', '--external:vscode', `--outfile=${probe}`, '--log-level=warning'], { encoding: 'utf8' });
-  if (eb.status !== 0) throw new Error(`bundling the activation probe failed: ${eb.stderr}`);
   const runs: Probe[] = [];
+  try {
+    const eb = spawnSync(path.join(repoRoot, 'node_modules', 'esbuild', 'bin', 'esbuild'), [path.join(repoRoot, 'bench', 'lib', 'activationProbe.ts'),
+      '--bundle', '--platform=node', '--format=cjs', '--target=node20', '--external:vscode', `--outfile=${probe}`, '--log-level=warning'], { encoding: 'utf8' });
+    if (eb.status !== 0) throw new Error(`bundling the activation probe failed: ${eb.stderr}`);
+    await measureRuns(runs, vsix, probe, empty, log);
+  } finally {
+    fs.rmSync(empty, { recursive: true, force: true });
+    fs.rmSync(probeDir, { recursive: true, force: true });
+    fs.rmSync(vsix, { force: true });
+  }
+  report(runs);
+}
+
+async function measureRuns(runs: Probe[], vsix: string, probe: string, empty: string, log: (s: string) => void): Promise<void> {
   for (let i = 0; i < RUNS; i++) {
     const resultFile = path.join(os.tmpdir(), `podvisor-bench-activation-${process.pid}-${i}.json`);
     // An empty folder: none of Podvisor's activation events fire before the probe activates it.
@@ -73,9 +85,9 @@ async function main(): Promise<void> {
     fs.rmSync(resultFile, { force: true });
     log(`run ${i + 1}/${RUNS}: activate ${runs.at(-1)!.activateMs.toFixed(1)} ms`);
   }
-  fs.rmSync(empty, { recursive: true, force: true });
-  fs.rmSync(probeDir, { recursive: true, force: true });
-  fs.rmSync(vsix, { force: true });
+}
+
+function report(runs: Probe[]): void {
   const act = runs.map((r) => r.activateMs);
   const eager = runs.map((r) => r.activateMs + Object.values(r.lazy).reduce((s, x) => s + x, 0));
   const names = Object.keys(runs[0]!.lazy);
