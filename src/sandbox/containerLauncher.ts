@@ -14,7 +14,18 @@ import { chooseUser, parsePasswd } from './users';
  * phase removes what this launch created (containers, images it built).
  */
 export class ContainerSandboxes {
+  /** Container id → the user terminals run as (found once per container; passwd doesn't change under us). */
+  private readonly users = new Map<string, string>();
+
   constructor(private readonly engine: ContainerEngine) {}
+
+  private async userFor(id: string, spec: SandboxSpec | undefined, image: string): Promise<string> {
+    const known = this.users.get(id);
+    if (known !== undefined) return known;
+    const u = spec ? (await this.resolveUser(id, spec, image)).user : '';
+    this.users.set(id, u);
+    return u;
+  }
 
   async launch(spec: SandboxSpec, level: Exclude<IsolationLevel, 'microvm'>, runtime: string, ctx: LaunchContext): Promise<LaunchReport> {
     const phases = new PhaseRunner(ctx, spec.name);
@@ -60,17 +71,24 @@ export class ContainerSandboxes {
       }
 
       let first: string | undefined;
+      let userLookup: Promise<{ user: string; note?: string }> | undefined;
       for (const [i, c] of spec.containers.entries()) {
         const name = containerName(spec.name, spec.containers.length > 1 ? c.name : undefined);
         const body = createBody({ spec, container: c, level, runtime, hostCpus: info.ncpu, hostMemory: info.memTotal, index: i, ...(first ? { joinNetworkOf: first } : {}) });
         const id = await phases.run('create', `container ${name}`, () => this.engine.create({ name, image: images[i], body }, ctx.signal));
         created.push(id);
         first ??= id;
+        // /etc/passwd can be read from the created container while it starts: off the critical path.
+        if (i === 0) {
+          userLookup = this.resolveUser(id, spec, images[0]);
+          userLookup.catch(() => undefined);
+        }
         await phases.run('start', `container ${name}`, () => this.engine.start(id, ctx.signal));
       }
 
       const main = created[0];
-      const user = await this.resolveUser(main, spec, images[0]);
+      const user = await userLookup!;
+      this.users.set(main, user.user);
       if (user.note) notes.push(user.note);
       if (spec.postCreateCommand) {
         const pc = spec.postCreateCommand;
@@ -182,7 +200,7 @@ export class ContainerSandboxes {
     if (!main) throw new UserError(`No sandbox named ${name}`);
     if (main.state !== 'running') throw new UserError(`Sandbox ${name} is ${main.state}; start it first`);
     const spec = await this.specOf(name);
-    const user = spec ? await this.resolveUser(main.id, spec, main.image) : { user: '' };
+    const user = { user: await this.userFor(main.id, spec, main.image) };
     const shell = ['/bin/sh', '-c', 'if [ -x /bin/bash ]; then exec /bin/bash -l; else exec /bin/sh -l; fi'];
     return this.engine.execInteractive(main.id, {
       cmd: opts.cmd ?? shell,

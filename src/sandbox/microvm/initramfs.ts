@@ -35,7 +35,7 @@ if [ -e /sys/class/net/eth0 ]; then ip link set lo up; ip link set eth0 up; ip a
 cp /pv/env $R/.pv-env 2>/dev/null
 echo "${SANDBOX_UP} uptime=$(cut -d' ' -f1 /proc/uptime)"
 while true; do
-  setsid cttyhack chroot $R /bin/sh -c ". /.pv-env; cd \\"\${PV_WS:-/}\\" 2>/dev/null; exec /bin/sh -i"
+  setsid cttyhack chroot $R /bin/sh -c "[ -f /.pv-env ] && . /.pv-env; cd \\"\${PV_WS:-/}\\" 2>/dev/null; exec /bin/sh -i"
   sleep 0.2
 done
 `;
