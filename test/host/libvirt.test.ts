@@ -197,4 +197,15 @@ describe('libvirt domains (in a real extension host)', function () {
     await until('the typed command echoed by the guest', () => /PV-HOST-42/.test(fs.readFileSync(guest.serialLog, 'utf8')), 20_000, 100);
     term.dispose();
   });
+
+  it('the shutdown command stops it (ACPI), and the tree shows it shut off through the event', async function () {
+    this.timeout(120_000);
+    const g = section.group(daemon.uri)!;
+    const t0 = performance.now();
+    await vscode.commands.executeCommand('podvisor.libvirt.shutdown', { uri: daemon.uri, name: NAME });
+    await until('shut off in the tree', async () => (await itemOf(g, NAME))?.contextValue === 'domain.shutoff', 90_000, 50);
+    numbers['shutdown command → tree shut off'] = `${(performance.now() - t0).toFixed(0)} ms`;
+    assert.match(virsh('domstate', '--domain', NAME), /shut off/);
+    assert.match(String(g.getTreeItem().description), /0 running \/ 1/);
+  });
 });
