@@ -26,7 +26,6 @@ export const openConsole: Command = {
       shellPath: command,
       shellArgs: args,
       iconPath: new vscode.ThemeIcon('vm-connect'),
-      env: { LC_ALL: 'C.UTF-8' },
       isTransient: true,
     });
     term.show();
