@@ -33,9 +33,13 @@ async function main(): Promise<void> {
   const log = (s: string): void => console.log(`[activation ${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
   // 1. the production package, built in a staging copy (scripts/package.mjs)
   const vsix = path.join(os.tmpdir(), `podvisor-bench-${process.pid}.vsix`);
-  const pkg = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'package.mjs'), '--quiet', '--out', vsix], { encoding: 'utf8', timeout: 300_000 });
-  if (pkg.status !== 0) throw new Error(`npm run package failed:\n${pkg.stdout}${pkg.stderr}`);
-  const dist = path.join(repoRoot, '.cache', 'package', 'stage', 'dist');
+  const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'podvisor-bench-stage-'));
+  const pkg = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'package.mjs'), '--quiet', '--out', vsix, '--stage', stage], { encoding: 'utf8', timeout: 300_000 });
+  if (pkg.status !== 0) {
+    fs.rmSync(stage, { recursive: true, force: true });
+    throw new Error(`npm run package failed:\n${pkg.stdout}${pkg.stderr}`);
+  }
+  const dist = path.join(stage, 'dist');
   const size = (f: string): number => fs.statSync(path.join(dist, f)).size;
   const main = size('extension.js');
   const lazyFiles = fs.existsSync(path.join(dist, 'lazy')) ? fs.readdirSync(path.join(dist, 'lazy')).filter((f) => f.endsWith('.js')).sort() : [];
@@ -46,6 +50,7 @@ async function main(): Promise<void> {
   console.log(`  total with lazy bundles                   ${kib(main + lazyTotal).padStart(12)}`);
   console.log(`  loaded at activation / total              ${((main / (main + lazyTotal)) * 100).toFixed(1).padStart(11)}%`);
   console.log(`  .vsix                                     ${kib(fs.statSync(vsix).size).padStart(12)}`);
+  fs.rmSync(stage, { recursive: true, force: true });
 
   // 2. activation in the real host
   const why = whyNoChromium();

@@ -10,11 +10,15 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const require = createRequire(import.meta.url);
-const quiet = process.argv.includes('--quiet');
+const args = process.argv.slice(2);
+const quiet = args.includes('--quiet');
 const t0 = Date.now();
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const stage = join(root, '.cache', 'package', 'stage');
-const out = process.argv.includes('--out') ? process.argv[process.argv.indexOf('--out') + 1] : join(root, `${pkg.name}-${pkg.version}.vsix`);
+// Own staging dir per run (two people may package at once in a shared checkout);
+// --stage DIR keeps it afterwards (the activation bench reads the production dist/ there).
+const keepStage = args.includes('--stage');
+const stage = keepStage ? args[args.indexOf('--stage') + 1] : join(root, '.cache', 'package', `stage-${process.pid}`);
+const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : join(root, `${pkg.name}-${pkg.version}.vsix`);
 
 // Everything but generated and heavy dirs: whatever package.json refers to is then present;
 // .vscodeignore decides what goes into the package.
@@ -35,11 +39,12 @@ const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--
   { cwd: stage, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
 if (!quiet || r.status !== 0) process.stdout.write(r.stdout ?? '');
 process.stderr.write(r.stderr ?? '');
+const l = spawnSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: stage, encoding: 'utf8' });
+if (!keepStage) rmSync(stage, { recursive: true, force: true });
 if (r.status !== 0 || !existsSync(out)) {
   console.error(`vsce package failed (exit ${r.status ?? r.signal})`);
   process.exit(1);
 }
-const l = spawnSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: stage, encoding: 'utf8' });
 const files = (l.stdout ?? '').split('\n').filter(Boolean);
 console.log(`${files.length} files, ${(statSync(out).size / 1024).toFixed(0)} KiB, in ${((Date.now() - t0) / 1000).toFixed(1)} s${quiet ? '' : ':\n  ' + files.join('\n  ')}`);
 console.log(`VSIX ${out}`);

@@ -124,13 +124,13 @@ export async function runHostLayer(o: {
 
   if (vsixSuites.length) {
     const t0 = Date.now();
-    const pkg = spawnSync(process.execPath, [path.join(root, 'scripts', 'package.mjs'), '--quiet'], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+    const pkg = spawnSync(process.execPath, [path.join(root, 'scripts', 'package.mjs'), '--quiet', '--out', path.join(snap, 'podvisor-test.vsix')], { cwd: root, encoding: 'utf8', timeout: 300_000 });
     const vsix = /^VSIX (.+)$/m.exec(pkg.stdout ?? '')?.[1];
     if (pkg.status !== 0 || !vsix) {
       log(`[host] npm run package failed:\n${pkg.stdout ?? ''}${pkg.stderr ?? ''}`);
       results.push({ label: 'host/vsix (package)', passed: 0, failed: 1, skipped: vsixSuites.length, failedTitles: ['npm run package (vsce) failed'] });
     } else {
-      log(`[host] packaged ${path.relative(root, vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      log(`[host] packaged ${path.basename(vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       for (const f of vsixSuites) await session({ label: rel(vsixDir, f), testsPath: path.join(snapHost, 'vsix', 'index.js'), files: f, vsix });
     }
   }
