@@ -105,12 +105,14 @@ async function main(): Promise<void> {
       const engParsed: number[] = [];
       const pv: number[] = [];
       const cli: number[] = [];
-      for (let i = 0; i < REPS; i++) {
-        eng.push(await rawList(socketPath));
-        engParsed.push(await rawList(socketPath, true));
-        pv.push((await podvisorList(client, st.runtimes)).ms);
-        cli.push((await cliList()).ms);
-      }
+      // The order rotates every repetition, so no side always runs right after the CLI's process start.
+      const steps: Array<() => Promise<void>> = [
+        async () => void eng.push(await rawList(socketPath)),
+        async () => void engParsed.push(await rawList(socketPath, true)),
+        async () => void pv.push((await podvisorList(client, st.runtimes)).ms),
+        async () => void cli.push((await cliList()).ms),
+      ];
+      for (let i = 0; i < REPS; i++) for (let k = 0; k < steps.length; k++) await steps[(i + k) % steps.length]();
       const [e, p, c] = [median(eng), median(pv), median(cli)];
       rows.push([`(a) full listing, ${total} containers`, `Podvisor ${ms(p)}`, `engine call ${ms(e)}`, `CLI ${ms(c)}`]);
       ratios.push(`(a) ${total}: Podvisor / engine call = ${(p / e).toFixed(2)} (target ≤ 1.20); Podvisor / (engine call + JSON.parse ${ms(median(engParsed))}) = ${(p / median(engParsed)).toFixed(2)}; CLI / Podvisor = ${(c / p).toFixed(2)}x`);

@@ -226,8 +226,18 @@ export class ContainersSection implements WorkloadSection, SectionModel {
     if (!st || !this._endpoint) return [new MessageNode('docker:connecting', vscode.l10n.t('Connecting to the container engine…'), { icon: 'loading~spin' })];
     if (st.status.kind === 'connecting') return [new MessageNode('docker:connecting', vscode.l10n.t('Connecting to {0}…', this._endpoint.host), { icon: 'loading~spin' })];
     if (st.status.kind === 'unreachable') {
-      // First run with nothing configured: the view's welcome content says what to do.
-      if (!this._endpoint.configured) return [];
+      if (!this._endpoint.configured) {
+        // First run, nothing found. The view's welcome content covers an otherwise empty view;
+        // other sections may have rows, so say it here too.
+        const n = new MessageNode('docker:noEngine', vscode.l10n.t('No Docker or Podman engine found'), {
+          description: vscode.l10n.t('looked at DOCKER_HOST, Docker contexts, the default socket, Podman'),
+          tooltip: vscode.l10n.t('Tried {0}: {1}', this._endpoint.host, st.status.reason),
+          icon: 'info',
+          contextValue: 'docker.unreachable',
+        });
+        n.children = this.fixActions(n);
+        return [n];
+      }
       const reason = st.status.reason;
       const n = new MessageNode('docker:unreachable', vscode.l10n.t('Docker engine not reachable'), {
         description: this.endpointText(),
