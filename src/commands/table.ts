@@ -51,6 +51,7 @@ import { openVmConsole } from './vm/console';
 import { createVmSnapshot, revertVmSnapshot, deleteVmSnapshot, listVmSnapshots } from './vm/snapshot';
 import { deleteVm } from './vm/delete';
 import { openVmSpec } from './vm/openFolder';
+import { ejectVmIso } from './vm/ejectIso';
 import { showLog } from './common/showLog';
 import { refreshWorkloads } from './workloads/refresh';
 
@@ -114,6 +115,7 @@ export const commandTable: readonly Command[] = [
   listVmSnapshots,
   deleteVm,
   openVmSpec,
+  ejectVmIso,
   refreshWorkloads,
   showLog,
 ];

@@ -231,6 +231,21 @@ export class VmStore extends EventEmitter {
     this.emit('change', name);
   }
 
+  /** After an installation: detach the installer ISO so the VM boots from its disk. VM must be stopped. */
+  async ejectIso(name: string): Promise<void> {
+    const { spec, problem } = this.readSpec(name);
+    if (!spec) throw new UserError(`VM "${name}": ${problem}`);
+    const h = this.handles.get(name);
+    if (h && h.state !== 'stopped') throw new UserError(`VM "${name}" is running; shut it down before detaching its ISO.`);
+    if (!spec.cdrom) throw new UserError(`VM "${name}" has no installer ISO attached.`);
+    const next = { ...spec, cdrom: undefined };
+    const file = this.paths(name).spec;
+    fs.writeFileSync(file + '.tmp', JSON.stringify(next, null, 2) + '\n');
+    fs.renameSync(file + '.tmp', file);
+    this.specCache.delete(name);
+    this.emit('change', name);
+  }
+
   /** Removes the VM's own folder (never anything else). The VM must be stopped. */
   async delete(name: string): Promise<void> {
     const paths = this.paths(name);

@@ -232,9 +232,17 @@ describe('QEMU VMs (real hypervisor)', function () {
           const blocks = await h.qmp.execute<Array<{ device: string; inserted?: { ro: boolean; file: string } }>>('query-block');
           const byDev = Object.fromEntries(blocks.filter((b) => b.inserted).map((b) => [b.device, b.inserted!]));
           assert.strictEqual(byDev.disk0?.ro, false);
-          if (name === 'inst') assert.strictEqual(byDev.cd0?.ro, true, 'the installer ISO is read-only');
+          if (name === 'inst') {
+            assert.strictEqual(byDev.cd0?.ro, true, 'the installer ISO is read-only');
+            await assert.rejects(store.ejectIso(name), /is running/);
+          }
           await store.forceOff(name);
           assert.strictEqual(store.info(name).state, 'stopped');
+          if (name === 'inst') {
+            await store.ejectIso(name);
+            assert.strictEqual(store.info(name).spec!.cdrom, undefined, 'ISO detached after the install');
+            assert.ok(fs.existsSync(iso), 'the ISO file itself is kept');
+          }
           await store.delete(name);
         }
       } finally {
