@@ -166,22 +166,18 @@ export class ManifestLanguage implements vscode.Disposable {
   visible(docs: readonly ParsedDoc[], diags: readonly ManifestDiagnostic[], uri: vscode.Uri): ManifestDiagnostic[] {
     if (!this.deps.settings.current.manifests.validate) return [];
     const policy = redHatPolicy(uri);
-    const recognised = docs.filter((d) => d.kindInfo);
-    if (!recognised.length) return [];
-    const familyAt = (offset: number): string | undefined => {
-      let found: ParsedDoc | undefined;
-      for (const d of docs) if (d.slice.start <= offset) found = d; else break;
-      return found?.kindInfo?.family;
-    };
-    const docAt = (offset: number): ParsedDoc | undefined => {
+    if (!docs.some((d) => d.kindInfo)) return [];
+    // Documents are in file order: the owner of an offset is the last one starting at or before it.
+    const ownerAt = (offset: number): ParsedDoc | undefined => {
       let found: ParsedDoc | undefined;
       for (const d of docs) if (d.slice.start <= offset) found = d; else break;
       return found;
     };
     return diags.filter((d) => {
-      const owner = docAt(d.start);
+      const owner = ownerAt(d.start);
+      // Unknown kinds stay silent; syntax errors and the template notice count for the whole file.
       const ours = !!owner?.kindInfo || d.code.startsWith('yaml.') || d.code === 'template.placeholders';
-      return ours && !isDuplicate(policy, d.code, familyAt(d.start));
+      return ours && !isDuplicate(policy, d.code, owner?.kindInfo?.family);
     });
   }
 
