@@ -194,8 +194,10 @@ export class ContainerStore {
 
   private scheduleReconnect(): void {
     if (this.disposed || !this.visible || this.reconnectTimer) return;
+    // Capped at 1 s: a local socket costs nothing to try, and a restarted engine should be
+    // back in the view within 2 s. Only while visible (hidden: no timer; showing reconnects).
     const min = this.opts.reconnectMinMs ?? 250;
-    const max = this.opts.reconnectMaxMs ?? 5000;
+    const max = this.opts.reconnectMaxMs ?? 1000;
     const delay = Math.min(max, min * 2 ** Math.min(this.attempts, 10));
     this.attempts++;
     this.stats.reconnects++;

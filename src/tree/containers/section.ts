@@ -106,7 +106,7 @@ export class ContainersSection implements WorkloadSection, SectionModel {
       this.fireAll();
       return;
     }
-    const store = new m.ContainerStore(client, { log: this.deps.log, safetyPollMs: s.safetyPollSeconds * 1000, reconnectMinMs: 250, reconnectMaxMs: 5000 });
+    const store = new m.ContainerStore(client, { log: this.deps.log, safetyPollMs: s.safetyPollSeconds * 1000 });
     this._store = store;
     this.unsubscribe = store.onChange((c) => this.apply(c));
     store.setVisible(this.visible);

@@ -15,8 +15,9 @@ export async function until(cond: () => boolean | Promise<boolean>, ms: number, 
   throw new Error(`timed out after ${ms} ms waiting for ${what}`);
 }
 
+/** A store with the section's own reconnect back-off (the defaults); no safety poll unless asked. */
 export function newStore(host: string, opts: { safetyPollMs?: number } = {}): ContainerStore {
-  return new ContainerStore(new DockerClient({ host }), { log: silentLogger, safetyPollMs: opts.safetyPollMs ?? 0, reconnectMinMs: 100, reconnectMaxMs: 500 });
+  return new ContainerStore(new DockerClient({ host }), { log: silentLogger, safetyPollMs: opts.safetyPollMs ?? 0 });
 }
 
 /** Removes every container this test process created (by name prefix). */
