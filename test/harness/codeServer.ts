@@ -49,8 +49,12 @@ export function findRepoRoot(from: string = __dirname): string {
   }
 }
 
+/**
+ * `<root>/.cache/code-server`, or $PODVISOR_CODE_SERVER_DIR: the host layer sets it for its
+ * sessions, which run from a snapshot of the build and must still use the checkout's install.
+ */
 export function codeServerDir(root: string): string {
-  return path.join(root, '.cache', 'code-server');
+  return process.env.PODVISOR_CODE_SERVER_DIR || path.join(root, '.cache', 'code-server');
 }
 
 function markerFile(dir: string): string {

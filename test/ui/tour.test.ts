@@ -6,7 +6,9 @@
  * test/harness/workbench.ts.
  */
 import * as assert from 'assert';
-import { openPodvisorView, openWorkbench, runCommand, screenshot, whyNoChromium, type Workbench } from '../harness/workbench';
+import * as fs from 'fs';
+import * as path from 'path';
+import { openPodvisorView, openWorkbench, resultsDir, runCommand, screenshot, whyNoChromium, type Workbench } from '../harness/workbench';
 
 describe('UI tour: Podvisor in the workbench', function () {
   this.timeout(180_000);
@@ -39,7 +41,14 @@ describe('UI tour: Podvisor in the workbench', function () {
     const title = await page.locator('.part.sidebar .composite.title').first().innerText();
     assert.match(title, /Podvisor/i);
     assert.match(await page.locator('.part.sidebar').first().innerText(), /Workloads/i);
-    console.log(`    ${await screenshot(page, 'tour-1-podvisor-view')}`);
+    const shot = await screenshot(page, 'tour-1-podvisor-view');
+    console.log(`    ${shot}`);
+    // PODVISOR_UPDATE_SCREENSHOTS=1: refresh the README's picture from this run.
+    if (process.env.PODVISOR_UPDATE_SCREENSHOTS === '1') {
+      const dest = path.join(path.dirname(resultsDir), 'media', 'screenshots', 'workloads.png');
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      fs.copyFileSync(shot, dest);
+    }
   });
 
   it('"Podvisor: Refresh" runs from the command palette', async () => {
