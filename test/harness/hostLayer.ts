@@ -93,7 +93,7 @@ export async function runHostLayer(o: {
   const runner = path.join(snap, 'out', 'test', 'harness', 'hostLayer.js');
   const corpus = path.resolve(root, '..', 'shared', 'corpus');
   // Suites find fixtures relative to their bundle (the snapshot); name the shared corpus explicitly.
-  const env = { ...o.env, PODVISOR_CODE_SERVER_DIR: codeServerDir(root), ...(!o.env.PODVISOR_CORPUS && !process.env.PODVISOR_CORPUS && fs.existsSync(corpus) ? { PODVISOR_CORPUS: corpus } : {}) };
+  const env = { ...o.env, PODVISOR_CODE_SERVER_DIR: codeServerDir(root), PODVISOR_RESULTS_DIR: path.join(root, 'test-results'), ...(!o.env.PODVISOR_CORPUS && !process.env.PODVISOR_CORPUS && fs.existsSync(corpus) ? { PODVISOR_CORPUS: corpus } : {}) };
   const snapHost = path.join(snap, 'out', 'test', 'host');
   const results: LayerResult[] = [];
   const session = async (cfg: Omit<SessionConfig, 'root' | 'resultFile' | 'timeoutS'>): Promise<void> => {

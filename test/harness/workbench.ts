@@ -30,7 +30,8 @@ export function whyNoChromium(): string | undefined {
   return undefined;
 }
 
-export const resultsDir = path.join(repoRoot, 'test-results');
+/** test-results/ of the checkout ($PODVISOR_RESULTS_DIR when a host session runs from a snapshot). */
+export const resultsDir = process.env.PODVISOR_RESULTS_DIR || path.join(repoRoot, 'test-results');
 
 /** A temp copy of samples/ (tests may write to it) with workspace settings pointing Podvisor at the test engine. */
 export function copySamples(dest: string, settings: Record<string, unknown> = testSettings()): string {
