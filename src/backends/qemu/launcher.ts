@@ -343,7 +343,8 @@ export async function attachVm(paths: VmPaths, accel: Acceleration): Promise<VmH
     accel = { accel: ran, cpuModel: argv.includes('-cpu') ? argOf('-cpu') ?? accel.cpuModel : accel.cpuModel, why: ran === accel.accel ? accel.why : `${ran.toUpperCase()} (as started)` };
   }
   const qmp = await QmpClient.connect(paths.qmpSock, 5000);
-  const serial = await SerialChannel.connect(paths.serialSock);
+  // This boot's console history is in serial.log (rotated per boot): the terminal shows it.
+  const serial = await SerialChannel.connect(paths.serialSock, paths.serialLog);
   const startedAt = fs.statSync(paths.pidfile).mtimeMs;
   const h = new VmHandle(pid, qmp, serial, paths, accel, startedAt, false);
   const st = await qmp.execute<{ status?: string; running?: boolean }>('query-status');

@@ -15,6 +15,23 @@ export interface SerialChannel {
   off(ev: 'close', l: () => void): this;
 }
 
+/** The last `max` bytes of a file ('' when it does not exist). */
+function readTail(file: string, max: number): string {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const size = fs.fstatSync(fd).size;
+    const len = Math.min(size, max);
+    const b = Buffer.alloc(len);
+    fs.readSync(fd, b, 0, len, size - len);
+    return b.toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
 export class SerialChannel extends EventEmitter {
   /** Output since connecting, capped (the log file has the rest). */
   private recent = '';
@@ -46,11 +63,7 @@ export class SerialChannel extends EventEmitter {
       sock.once('connect', () => {
         const ch = new SerialChannel(sock);
         if (logFile) {
-          try {
-            ch.recent = fs.readFileSync(logFile, 'utf8');
-          } catch {
-            /* no log yet */
-          }
+          ch.recent = readTail(logFile, SerialChannel.KEEP / 2);
         }
         resolve(ch);
       });

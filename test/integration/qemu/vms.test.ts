@@ -268,6 +268,7 @@ describe('QEMU VMs (real hypervisor)', function () {
         assert.strictEqual(info.pid, h.pid);
         const h2 = again.handle('survivor')!;
         assert.strictEqual(h2.ownChild, false);
+        assert.match(h2.serial.output, new RegExp(GUEST_MARKER), 'the console history of this boot is there for the terminal');
         assert.strictEqual(await run(h2, 'echo still-here'), 'still-here');
         const stopped = new Promise<void>((r) => again.on('change', (n) => n === 'survivor' && again.info('survivor').state === 'stopped' && r()));
         process.kill(h.pid, 'SIGKILL');
