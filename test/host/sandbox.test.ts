@@ -96,6 +96,24 @@ describe('sandboxes (in a real extension host)', function () {
     assert.strictEqual(docker(host, ['ps', '-q', '--filter', `label=dev.podvisor.sandbox=${name}`]).split('\n').filter(Boolean).length, 1);
   });
 
+  it('stop, restart (postStartCommand only) and rebuild (re-reads devcontainer.json) from commands', async () => {
+    const ids = () => docker(host, ['ps', '-a', '-q', '--filter', `label=dev.podvisor.sandbox=${name}`]);
+    const id = ids();
+    await vscode.commands.executeCommand('podvisor.sandbox.stop', name);
+    assert.strictEqual(docker(host, ['inspect', '-f', '{{.State.Status}}', id]), 'exited');
+    await vscode.commands.executeCommand('podvisor.sandbox.restart', name);
+    assert.strictEqual(docker(host, ['inspect', '-f', '{{.State.Status}}', id]), 'running');
+    // The test edits its own copy of the workspace (Podvisor itself never writes it).
+    const file = path.join(ws, '.devcontainer', 'devcontainer.json');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"SAMPLE": "podvisor"', '"SAMPLE": "rebuilt"'));
+    const t0 = performance.now();
+    await vscode.commands.executeCommand('podvisor.sandbox.rebuild', name, { terminal: false });
+    numbers['rebuild'] = `${(performance.now() - t0).toFixed(0)} ms`;
+    const newId = ids();
+    assert.ok(newId && newId !== id, 'a new container');
+    assert.strictEqual(docker(host, ['exec', newId, 'sh', '-c', 'echo $SAMPLE']), 'rebuilt');
+  });
+
   it('remove deletes the containers; the workspace stays', async () => {
     const before = fs.readdirSync(ws).sort();
     await vscode.commands.executeCommand('podvisor.sandbox.remove', name, { confirm: false });
