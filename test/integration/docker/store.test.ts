@@ -52,16 +52,28 @@ describe('docker store on the real engine', function () {
     await until(() => !store.containers.has(id), 5000, 'removed from the model');
   });
 
-  it('coalesces a burst of events into few updates', async function () {
-    const changes: number[] = [];
-    const off = store.onChange((c) => changes.push(c.containers === 'all' ? -1 : c.containers.length));
-    const ids = docker(host, ['create', '--name', `${PREFIX}-b1`, img]) + '\n' + docker(host, ['create', '--name', `${PREFIX}-b2`, img]);
-    // Start both in one CLI call: their create/start events arrive back to back.
-    docker(host, ['start', ...ids.split('\n')]);
-    await until(() => ids.split('\n').every((id) => store.containers.get(id)?.state !== 'created'), 5000, 'both started');
+  it('coalesces a burst of events into fewer updates than events', async function () {
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push(docker(host, ['run', '-d', '--name', `${PREFIX}-b${i}`, img, 'sleep', '600']));
+    await until(() => ids.every((id) => store.containers.get(id)?.state === 'running'), 10_000, 'all running');
+    await store.idle();
+    let updates = 0;
+    const events0 = store.stats.events;
+    const inspects0 = store.stats.inspects;
+    const off = store.onChange((c) => {
+      if (c.cause === 'event') updates++;
+    });
+    // `docker kill` acts on all ten in parallel: twenty events (kill, die) within milliseconds.
+    docker(host, ['kill', ...ids]);
+    await until(() => ids.every((id) => store.containers.get(id)?.state === 'stopped'), 10_000, 'all stopped in the model');
     await store.idle();
     off();
-    assert.ok(changes.length <= 6, `updates: ${JSON.stringify(changes)}`);
+    const events = store.stats.events - events0;
+    const inspects = store.stats.inspects - inspects0;
+    console.log(`      ${events} events → ${updates} model updates, ${inspects} inspects`);
+    assert.ok(events >= 20, `events: ${events}`);
+    assert.ok(updates < events / 2, `updates ${updates} for ${events} events`);
+    assert.ok(inspects < events, `inspects ${inspects} for ${events} events`);
   });
 
   it('runs no timer while hidden; the safety poll runs only while visible', async function () {
