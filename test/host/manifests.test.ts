@@ -292,4 +292,20 @@ describe('manifest language (in a real extension host)', function () {
     const { labels } = await completionLabels(ed.document, new vscode.Position(5, 20), ' ');
     assert.equal(labels[0] === 'gvisor' || labels.includes('gvisor'), true, labels.join(','));
   });
+
+  it('keeps the RuntimeClass names current as workspace files come and go (file watcher)', async () => {
+    const idx = pv.services.manifests.runtimeClasses;
+    await idx.start();
+    const file = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, 'manifests', 'runtimeclass-kata-test.yaml');
+    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode('apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata:\n  name: kata-watch-test\nhandler: kata\n'));
+    await until('the new RuntimeClass to be indexed', () => idx.names().includes('kata-watch-test'));
+    // A pod naming it in another (unsaved) file is accepted; before, it would be unknown.
+    const ed = await untitled('apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  runtimeClassName: kata-watch-test\n  containers:\n  - name: a\n    image: busybox\n');
+    await until('the pod to be validated', () => pv.services.manifests.isManifest(ed.document));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(codes(ed.document.uri), []);
+    await vscode.workspace.fs.delete(file);
+    await until('the deleted RuntimeClass to leave the index', () => !idx.names().includes('kata-watch-test'));
+    await until('the pod to be re-checked', () => codes(ed.document.uri).includes('runtime.unknown-class'));
+  });
 });
