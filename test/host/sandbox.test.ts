@@ -122,4 +122,55 @@ describe('sandboxes (in a real extension host)', function () {
     assert.ok(!vscode.window.terminals.some((t) => t.name === `Sandbox: ${name}`));
     name = '';
   });
+
+  it('Run locally on a Pod manifest runs it under the runtime of its RuntimeClass (found in another workspace file)', async function () {
+    const runtimes = (process.env.PODVISOR_TEST_RUNTIMES ?? '').split(',');
+    if (!runtimes.includes('runsc')) this.skip();
+    const dir = path.join(ws, 'pv-host-manifests');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'rc.yaml'), 'apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata:\n  name: sandboxed\nhandler: runsc\n');
+    const pod = path.join(dir, 'pod.yaml');
+    fs.writeFileSync(pod, 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: hostpod\nspec:\n  runtimeClassName: sandboxed\n  containers:\n  - name: app\n    image: podvisor-test/busybox:1\n    command: ["sh", "-c", "sleep 3600"]\n    resources: { limits: { memory: 64Mi } }\n');
+    try {
+      const r = (await vscode.commands.executeCommand('podvisor.sandbox.runManifest', vscode.Uri.file(pod), 1)) as { name: string; level: string; info: { ids: string[] } } | undefined;
+      assert.ok(r, 'the command returned a report (see the log otherwise)');
+      assert.strictEqual(r.level, 'gvisor');
+      assert.strictEqual(docker(host, ['inspect', '-f', '{{.HostConfig.Runtime}} {{.HostConfig.Memory}}', r.info.ids[0]]), `runsc ${64 * 1024 * 1024}`);
+      await vscode.commands.executeCommand('podvisor.sandbox.remove', r.name, { confirm: false });
+      assert.strictEqual(docker(host, ['ps', '-a', '-q', '--filter', `label=dev.podvisor.sandbox=${r.name}`]), '');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('Open in sandbox from an image name (the Images tree action)', async () => {
+    const r = (await vscode.commands.executeCommand('podvisor.sandbox.launchFromImage', 'podvisor-test/busybox:1', { level: 'container', terminal: false })) as { name: string; info: { source: { kind: string } } } | undefined;
+    assert.ok(r);
+    assert.strictEqual(r.info.source.kind, 'image');
+    assert.strictEqual(docker(host, ['exec', docker(host, ['ps', '-q', '--filter', `label=dev.podvisor.sandbox=${r.name}`]), 'sh', '-c', 'ls /workspaces']), path.basename(ws));
+    await vscode.commands.executeCommand('podvisor.sandbox.remove', r.name, { confirm: false });
+  });
+
+  it('Launch Sandbox as a microVM: the terminal is the VM console and writes into the workspace', async function () {
+    if (process.env.PODVISOR_TEST_ACCEL !== 'kvm' && process.env.PODVISOR_TEST_ACCEL !== 'tcg') this.skip();
+    this.timeout(240_000);
+    const t0 = performance.now();
+    const r = (await vscode.commands.executeCommand('podvisor.sandbox.launch', { level: 'microvm' })) as { name: string; level: string } | undefined;
+    assert.ok(r, 'the command returned a report (see the log otherwise)');
+    name = r.name;
+    numbers['microVM launch → ready'] = `${(performance.now() - t0).toFixed(0)} ms`;
+    assert.strictEqual(r.level, 'microvm');
+    const term = await until('the sandbox terminal', () => vscode.window.terminals.find((t) => t.name === `Sandbox: ${name}`));
+    const marker = path.join(ws, 'from-vm-terminal.txt');
+    fs.rmSync(marker, { force: true });
+    term.sendText('echo "$SAMPLE in $(uname -r)" > from-vm-terminal.txt');
+    const text = await until('the file written from the VM console', () => fs.existsSync(marker) && fs.readFileSync(marker, 'utf8'), 30_000);
+    // SAMPLE was changed to "rebuilt" by the rebuild test above.
+    assert.match(text, /^rebuilt in .*cloud-amd64\n$/);
+    fs.rmSync(marker, { force: true });
+    await vscode.commands.executeCommand('podvisor.sandbox.remove', name, { confirm: false });
+    await pv.services.sandboxes.refresh();
+    assert.ok(!pv.services.sandboxes.sandboxes.some((s) => s.name === name));
+    name = '';
+  });
 });
