@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import type { PodvisorApi } from '../../src/extension';
 import { reattachTerminals } from '../../src/commands/sandbox/common';
 import { docker, ensureBusyboxImage } from '../harness/images';
+import { ensureContainerDiskImage } from '../integration/sandbox/kvImage';
 
 async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000, stepMs = 50): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -172,5 +173,45 @@ describe('sandboxes (in a real extension host)', function () {
     await pv.services.sandboxes.refresh();
     assert.ok(!pv.services.sandboxes.sandboxes.some((s) => s.name === name));
     name = '';
+  });
+
+  it('Run locally on a KubeVirt VMI boots a Podvisor VM from its containerDisk and opens its console', async function () {
+    if (process.env.PODVISOR_TEST_ACCEL !== 'kvm' && process.env.PODVISOR_TEST_ACCEL !== 'tcg') this.skip();
+    this.timeout(300_000);
+    const image = ensureContainerDiskImage(host);
+    const file = path.join(ws, 'pv-host-vmi.yaml');
+    fs.writeFileSync(file, `apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstance
+metadata:
+  name: hostvmi
+spec:
+  domain:
+    memory: { guest: 256Mi }
+    firmware:
+      kernelBoot:
+        container: { image: ${image}, kernelPath: /boot/vmlinuz, initrdPath: /boot/initrd.gz }
+        kernelArgs: "console=ttyS0 panic=-1 quiet loglevel=1 pv.root=/dev/vda"
+    devices: {}
+  volumes:
+  - name: root
+    containerDisk: { image: ${image} }
+`);
+    try {
+      const r = (await vscode.commands.executeCommand('podvisor.sandbox.runManifest', vscode.Uri.file(file), 0)) as { vm: string } | undefined;
+      assert.ok(r, 'the command returned the VM (see the log otherwise)');
+      assert.strictEqual(r.vm, 'kv-hostvmi');
+      await until('the VM console terminal', () => vscode.window.terminals.find((t) => t.name.includes('kv-hostvmi')), 30_000);
+      // The VM is an ordinary Podvisor VM: the VMs view's own commands act on it.
+      await vscode.commands.executeCommand('podvisor.vm.forceOff', 'kv-hostvmi');
+      await until('QEMU gone', () => !fs.readdirSync('/proc').some((p) => /^\d+$/.test(p) && (() => {
+        try {
+          return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('kv-hostvmi/qemu.pid');
+        } catch {
+          return false;
+        }
+      })()), 15_000);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
   });
 });

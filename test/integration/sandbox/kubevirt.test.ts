@@ -3,36 +3,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { needDocker, needQemu, testCache } from '../../harness/env';
-import { ensureGuest, DISK_MARKER, GUEST_PROMPT } from '../../harness/guest';
-import { docker } from '../../harness/images';
+import { DISK_MARKER, GUEST_PROMPT } from '../../harness/guest';
 import { VmStore } from '../../../src/backends/qemu/store';
 import { DockerodeEngine } from '../../../src/sandbox/dockerEngine';
 import { kubevirtPlan, launchKubevirt } from '../../../src/sandbox/kubevirt';
 import { yamlDocs } from '../../../src/sandbox/pod';
 import { log } from './helpers';
 
-const IMAGE = 'podvisor-test/kv-containerdisk:1';
-
-/** A containerDisk image built locally: the guest fixture's disk at /disk/disk.img, its kernel and initramfs in /boot. */
-function ensureContainerDiskImage(host: string): void {
-  try {
-    docker(host, ['image', 'inspect', IMAGE]);
-    return;
-  } catch {
-    /* build it */
-  }
-  const g = ensureGuest();
-  const ctx = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-kv-ctx-'));
-  try {
-    fs.copyFileSync(g.disk, path.join(ctx, 'disk.img'));
-    fs.copyFileSync(g.kernel, path.join(ctx, 'vmlinuz'));
-    fs.copyFileSync(g.initrd, path.join(ctx, 'initrd.gz'));
-    fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY disk.img /disk/disk.img\nCOPY vmlinuz initrd.gz /boot/\n');
-    docker(host, ['build', '-q', '-t', IMAGE, ctx]);
-  } finally {
-    fs.rmSync(ctx, { recursive: true, force: true });
-  }
-}
+import { KV_IMAGE as IMAGE, ensureContainerDiskImage } from './kvImage';
 
 const VMI = `apiVersion: kubevirt.io/v1
 kind: VirtualMachineInstance
