@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { UserError, isCancelled, messageOf } from '../common/errors';
+import { CancelledError, UserError, isCancelled, messageOf } from '../common/errors';
 import type { ContainerEngine, ContainerSummary, InteractiveSession } from './engine';
 import { createBody } from './hardening';
 import { argvOf } from './lifecycle';
@@ -108,6 +108,8 @@ export class ContainerSandboxes {
       for (const id of builtImages) await this.engine.removeImage(id).catch((x: unknown) => ctx.log.error(`cleanup: ${messageOf(x)}`));
       // A build that failed leaves no tagged image, but may leave dangling ones labelled by us.
       for (const img of await this.engine.listImages({ [LABEL.built]: spec.name }).catch(() => [])) await this.engine.removeImage(img.id).catch(() => undefined);
+      // Whatever broke once the user cancelled (a closed console, an aborted request) is the cancel.
+      if (ctx.signal?.aborted) throw new CancelledError();
       throw e;
     }
   }

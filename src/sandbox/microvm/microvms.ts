@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { UserError, isCancelled, messageOf } from '../../common/errors';
+import { CancelledError, UserError, isCancelled, messageOf } from '../../common/errors';
 import { attachVm, launchVm, probeKvm, resolveAcceleration, vmPaths, freePort, type VmHandle, type VmSpec } from '../../backends/qemu';
 import { createOverlay } from '../../backends/qemu/images';
 import type { ContainerEngine, InteractiveSession } from '../engine';
@@ -143,6 +143,8 @@ export class MicroVmSandboxes {
       this.handles.delete(spec.name);
       if (createdDir) fs.rmSync(dir, { recursive: true, force: true });
       for (const id of builtImages) await this.engine.removeImage(id).catch(() => undefined);
+      // Whatever broke once the user cancelled (a closed console, an aborted request) is the cancel.
+      if (ctx.signal?.aborted) throw new CancelledError();
       throw e;
     }
   }
