@@ -16,6 +16,17 @@ import { chooseUser, parsePasswd } from './users';
 export class ContainerSandboxes {
   /** Container id → the user terminals run as (found once per container; passwd doesn't change under us). */
   private readonly users = new Map<string, string>();
+  /** Container id → the login shell (bash when the image has it), looked up once so attach spawns one process. */
+  private readonly shells = new Map<string, Promise<string>>();
+
+  private shellFor(id: string): Promise<string> {
+    let s = this.shells.get(id);
+    if (!s) {
+      s = this.engine.pathExists(id, '/bin/bash').then((b) => (b ? '/bin/bash' : '/bin/sh'), () => '/bin/sh');
+      this.shells.set(id, s);
+    }
+    return s;
+  }
 
   constructor(private readonly engine: ContainerEngine) {}
 
@@ -82,6 +93,7 @@ export class ContainerSandboxes {
         if (i === 0) {
           userLookup = this.resolveUser(id, spec, images[0]);
           userLookup.catch(() => undefined);
+          void this.shellFor(id);
         }
         await phases.run('start', `container ${name}`, () => this.engine.start(id, ctx.signal));
       }
@@ -203,7 +215,7 @@ export class ContainerSandboxes {
     if (main.state !== 'running') throw new UserError(`Sandbox ${name} is ${main.state}; start it first`);
     const spec = await this.specOf(name);
     const user = { user: await this.userFor(main.id, spec, main.image) };
-    const shell = ['/bin/sh', '-c', 'if [ -x /bin/bash ]; then exec /bin/bash -l; else exec /bin/sh -l; fi'];
+    const shell = [await this.shellFor(main.id), '-l'];
     return this.engine.execInteractive(main.id, {
       cmd: opts.cmd ?? shell,
       ...(user.user ? { user: user.user } : {}),

@@ -357,6 +357,16 @@ export class DockerodeEngine implements ContainerEngine {
     }
   }
 
+  async pathExists(id: string, file: string): Promise<boolean> {
+    try {
+      await this.docker.getContainer(id).infoArchive({ path: file });
+      return true;
+    } catch (e) {
+      if (statusOf(e) === 404) return false;
+      throw new UserError(`Stat ${file}: ${engineReason(e)}`);
+    }
+  }
+
   async exportFs(id: string, signal?: AbortSignal): Promise<Readable> {
     return (await this.call('Export', () => this.docker.getContainer(id).export({ abortSignal: signal }))) as unknown as Readable;
   }

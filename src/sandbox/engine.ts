@@ -80,6 +80,8 @@ export interface ContainerEngine {
   execInteractive(id: string, opts: ExecOptions & { cols?: number; rows?: number }): Promise<InteractiveSession>;
   /** One file from a container's filesystem (works on created, not yet started containers). */
   readFile(id: string, file: string): Promise<Buffer | undefined>;
+  /** Whether a path exists in a container's filesystem (HEAD of the archive endpoint). */
+  pathExists(id: string, file: string): Promise<boolean>;
   /** The container's filesystem as a tar stream (`docker export`). */
   exportFs(id: string, signal?: AbortSignal): Promise<Readable>;
 }
