@@ -84,7 +84,7 @@ describe('UI tour: Podvisor in the workbench', function () {
     console.log(`    ${shot}`);
     // PODVISOR_UPDATE_SCREENSHOTS=1: refresh the README's picture from this run.
     if (process.env.PODVISOR_UPDATE_SCREENSHOTS === '1') {
-      const dest = path.join(path.dirname(resultsDir), 'media', 'screenshots', 'workloads.png');
+      const dest = path.join(path.dirname(resultsDir), 'docs', 'screenshots', 'workloads.png');
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       fs.copyFileSync(shot, dest);
     }
