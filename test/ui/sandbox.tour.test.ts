@@ -76,11 +76,13 @@ describe('UI tour: Launch Sandbox and the Sandboxes group', function () {
     await page.locator('.terminal-tab, .single-terminal-tab, .tabs-container .tab', { hasText: `Sandbox: ${name}` }).first().waitFor({ timeout: 120_000 }).catch(async () => {
       await page.locator('.panel .terminal-wrapper, .xterm').first().waitFor({ timeout: 30_000 });
     });
-    const row = tree.locator('.monaco-list-row', { hasText: name }).first();
+    // The Sandboxes row shows the source label; the Containers section lists the same container
+    // (pv-sbx-NAME), which must not be mistaken for it.
+    const row = tree.locator('.monaco-list-row', { hasText: 'Podvisor sample workspace' }).first();
     await row.waitFor({ timeout: 60_000 });
     const rowText = await row.innerText();
     assert.match(rowText, gvisor ? /gVisor/ : /runc/);
-    assert.match(rowText, /Podvisor sample workspace/);
+    assert.ok(rowText.startsWith(name), rowText);
     assert.match(docker(host!, ['ps', '--filter', `label=dev.podvisor.sandbox=${name}`, '--format', '{{.Status}}']), /^Up/);
     await row.hover();
     await page.waitForTimeout(1500);
