@@ -56,10 +56,11 @@ export class SandboxManager {
 
   private vmCache?: { key: string; vms: MicroVmSandboxes };
 
-  /** Folder of microVM sandboxes and their cache: `podvisor.vm.home`/sandboxes, else global storage. */
+  /** Folder of microVM sandboxes and their cache: `podvisor.vm.home`/.sandboxes, else global storage. */
   private storage(): { home: string; cacheDir: string } {
     const vmHome = this.settings().vm.home;
-    const base = vmHome ? path.join(vmHome, 'sandboxes') : path.join(this.context?.globalStorageUri.fsPath ?? path.join(os.homedir(), '.cache', 'podvisor'), 'sandboxes');
+    // Hidden inside the VM home: the VMs view lists its folders, and these are not its VMs.
+    const base = vmHome ? path.join(vmHome, '.sandboxes') : path.join(this.context?.globalStorageUri.fsPath ?? path.join(os.homedir(), '.cache', 'podvisor'), 'sandboxes');
     return { home: path.join(base, 'vms'), cacheDir: path.join(base, 'cache') };
   }
 
