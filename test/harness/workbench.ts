@@ -198,9 +198,14 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
       await page.keyboard.press('F1');
       await input.waitFor({ timeout: 5_000 });
       await input.fill(`>${title}`);
-      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-      await row.waitFor({ timeout: 5_000 });
-      await page.keyboard.press('Enter');
+      // Click the entry whose label is exactly the title (Enter would run whichever ranks first).
+      const exact = new RegExp(`^\\s*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+      const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+      const anyRow = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+      await anyRow.waitFor({ timeout: 5_000 });
+      // A title given in part ("Launch Sandbox" for "Launch Sandbox…") falls back to the top entry.
+      if (await row.count()) await row.click();
+      else await page.keyboard.press('Enter');
       await input.waitFor({ state: 'hidden', timeout: 5_000 });
       return;
     } catch (e) {
