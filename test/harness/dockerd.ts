@@ -58,6 +58,7 @@ export async function startPrivateDockerd(dir: string, opts: DockerdOptions = {}
   const pidfile = path.join(dir, 'dockerd.pid');
   // A previous run killed hard may have left a live engine: stop it by its pidfile (it is ours).
   stopByPidfile(pidfile);
+  clearStaleContainerdPid(path.join(dir, 'exec', 'containerd', 'containerd.pid'));
   ensureBridge(bridge, cidr);
   const runtimes: string[] = ['runc'];
   const config: Record<string, unknown> = { runtimes: {} };
@@ -101,13 +102,43 @@ export async function startPrivateDockerd(dir: string, opts: DockerdOptions = {}
   throw new Error(`private dockerd did not come up in ${timeoutMs} ms:\n${tail}`);
 }
 
+/** Alive and not a zombie: an orphan killed with its dockerd may linger unreaped as a zombie. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * dockerd reuses the containerd named in exec-root/containerd/containerd.pid when that pid
+ * "exists" — a zombie left by a killed engine counts, and dockerd then waits for a socket that
+ * never comes ("timeout waiting for containerd to start"). Remove the file unless the process
+ * really runs; kill a surviving containerd of ours (its pidfile is under our own exec-root).
+ */
+function clearStaleContainerdPid(file: string): void {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(file, 'utf8').trim());
+  } catch {
+    return;
+  }
+  if (pid > 1 && alive(pid)) {
+    try {
+      if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(path.dirname(file))) return; // not ours
+    } catch {
+      /* gone meanwhile */
+    }
+    stopPid(pid, 5000);
+  }
+  fs.rmSync(file, { force: true });
 }
 
 /** SIGTERM, wait, then SIGKILL: dockerd stops its containers and its containerd child. */
