@@ -156,7 +156,11 @@ export async function ensureCodeServer(root: string, log: Log = console.log): Pr
     log(`[code-server] installing code-server ${CODE_SERVER_VERSION} on Node ${NODE_VERSION} into ${dir} (about 1–2 minutes)`);
     ensureBuildDeps(log);
     const p = paths(dir);
-    const npmEnv: NodeJS.ProcessEnv = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+    // Under `npm test` the outer npm (on Node 20) exports npm_config_user_agent=… node/v20 and
+    // friends; a nested npm would take them as its own config and code-server's postinstall
+    // would refuse ("requires node v24"). The nested installs get none of the outer npm's env.
+    const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE'));
+    const npmEnv: NodeJS.ProcessEnv = { ...cleanEnv, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
 
     fs.mkdirSync(path.join(dir, 'node24'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'node24', 'package.json'), '{ "private": true }\n');
