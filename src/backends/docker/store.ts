@@ -186,7 +186,9 @@ export class ContainerStore {
       if (this.disposed) return;
       this.closeStream();
       const reason = engineErrorInfo(e).reason;
-      this.opts.log.warn(`Docker engine at ${this.client.endpoint.host} not reachable: ${reason}`);
+      // Once per outage (or change of reason), not once per reconnect attempt.
+      const again = this.status.kind === 'unreachable' && this.status.reason === reason;
+      (again ? this.opts.log.debug : this.opts.log.warn).call(this.opts.log, `Docker engine at ${this.client.endpoint.host} not reachable: ${reason}`);
       this.setStatus({ kind: 'unreachable', reason });
       this.scheduleReconnect();
     }
