@@ -27,7 +27,7 @@ describe('UI tour: containers in the Workloads view', function () {
     if (dockerRuntimes().includes('runsc')) {
       docker(host, ['run', '-d', '--runtime=runsc', '--name', names[1], '--label', 'com.docker.compose.project=shop', img, 'sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait']);
     }
-    wb = await openWorkbench({ log: (s) => console.log(`    ${s}`) });
+    wb = await openWorkbench({ ctx: this, log: (s) => console.log(`    ${s}`) });
   });
 
   after(async () => {

@@ -59,7 +59,7 @@ describe('UI tour: manifests', function () {
       console.log(`\n  !!! SKIPPED: the manifests tour needs Chromium: ${why}\n`);
       this.skip();
     }
-    wb = await openWorkbench({ log: (s) => console.log(`    ${s}`) });
+    wb = await openWorkbench({ ctx: this, log: (s) => console.log(`    ${s}`) });
   });
 
   after(async () => {

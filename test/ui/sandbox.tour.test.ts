@@ -25,7 +25,7 @@ describe('UI tour: Launch Sandbox and the Sandboxes group', function () {
       this.skip();
     }
     ensureBusyboxImage(host);
-    wb = await openWorkbench({ log: (s) => console.log(`    ${s}`) });
+    wb = await openWorkbench({ ctx: this, log: (s) => console.log(`    ${s}`) });
     name = nameForWorkspace(wb.workspace);
   });
 

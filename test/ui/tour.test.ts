@@ -22,7 +22,7 @@ describe('UI tour: Podvisor in the workbench', function () {
       console.log(`\n  !!! SKIPPED: the UI tour needs Chromium: ${why}\n`);
       this.skip();
     }
-    wb = await openWorkbench({ log: (s) => console.log(`    ${s}`) });
+    wb = await openWorkbench({ ctx: this, log: (s) => console.log(`    ${s}`) });
   });
 
   after(async () => {

@@ -65,7 +65,7 @@ describe('UI tour: virtual machines', function () {
     const store = new VmStore(home, { accelerator: 'auto', cpuModel: 'auto' });
     await store.create({ name: NAME, memoryMiB: 192, source: { kind: 'kernel', kernel: guest.kernel, initrd: guest.initrd, cmdline: `${guest.cmdline} pv.disk=/dev/vda`, disk: guest.disk }, forwards: [{ host: 18080 + (process.pid % 1000), guest: 80, proto: 'tcp' }] });
     store.dispose();
-    wb = await openWorkbench({ userSettings: { 'podvisor.vm.home': home } });
+    wb = await openWorkbench({ ctx: this, userSettings: { 'podvisor.vm.home': home } });
   });
 
   after(async () => {
