@@ -10,16 +10,8 @@ import type { PodvisorApi } from '../../src/extension';
 import type { ContainersSection } from '../../src/tree/containers/section';
 import { docker, dockerCli, ensureBusyboxImage } from '../harness/images';
 import { execFile } from 'child_process';
+import { until } from '../harness/until';
 
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000, stepMs = 20): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
 
 describe('containers (in a real extension host)', function () {
   this.timeout(120_000);

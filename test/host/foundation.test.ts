@@ -7,6 +7,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { PodvisorApi } from '../../src/extension';
+import { until } from '../harness/until';
 
 const EXT_ID = 'podvisor.podvisor';
 
@@ -16,20 +17,6 @@ async function api(): Promise<PodvisorApi> {
   return ext.activate();
 }
 
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 interface Contributes {
   commands?: Array<{ command: string; title?: string; category?: string }>;

@@ -15,19 +15,11 @@ import { GUEST_MARKER } from '../harness/guest';
 import { prepareGuestDomain, type GuestDomain } from '../integration/libvirt/helpers';
 import type { LibvirtSection } from '../../src/tree/libvirt/section';
 import type { LibvirtGroup } from '../../src/tree/libvirt/group';
+import { until } from '../harness/until';
 
 const NAME = 'pv-host-guest';
 const BOGUS = `qemu:///session?socket=/tmp/podvisor-no-daemon-${process.pid}/libvirt-sock`;
 
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000, stepMs = 50): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
 
 async function itemOf(g: LibvirtGroup, name: string): Promise<vscode.TreeItem | undefined> {
   const n = g.domainNode(name);

@@ -12,6 +12,7 @@ import type { PodvisorApi } from '../../src/extension';
 import { applyManifestToCluster } from '../../src/commands/manifest/applyToCluster';
 import { ManifestCompletionProvider } from '../../src/language/providers';
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../harness/images';
+import { until } from '../harness/until';
 
 const EXT_ID = 'podvisor.podvisor';
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -23,15 +24,6 @@ async function api(): Promise<PodvisorApi> {
   return ext.activate();
 }
 
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const ours = (uri: vscode.Uri): vscode.Diagnostic[] => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'podvisor');
 const codes = (uri: vscode.Uri): string[] => ours(uri).map((d) => String(d.code));

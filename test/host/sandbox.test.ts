@@ -13,16 +13,8 @@ import type { PodvisorApi } from '../../src/extension';
 import { reattachTerminals } from '../../src/commands/sandbox/common';
 import { docker, ensureBusyboxImage } from '../harness/images';
 import { ensureContainerDiskImage } from '../integration/sandbox/kvImage';
+import { until } from '../harness/until';
 
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000, stepMs = 50): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
 
 describe('sandboxes (in a real extension host)', function () {
   this.timeout(180_000);

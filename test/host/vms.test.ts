@@ -11,18 +11,11 @@ import * as vscode from 'vscode';
 import type { PodvisorApi } from '../../src/extension';
 import type { VmsSection } from '../../src/tree/vms/section';
 import { ensureGuest, GUEST_MARKER, GUEST_PROMPT } from '../harness/guest';
+import { until as waitUntil } from '../harness/until';
 
 const NAME = 'pv-host-vm';
 
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000, stepMs = 50): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
+const until = <T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> => waitUntil(what, probe, timeoutMs, 50);
 
 describe('QEMU VMs (in a real extension host)', function () {
   this.timeout(300_000);

@@ -12,18 +12,11 @@ import type { Page } from 'playwright-core';
 import { VmStore, vmPaths } from '../../src/backends/qemu';
 import { ensureGuest, GUEST_PROMPT, type GuestFixture } from '../harness/guest';
 import { openPodvisorView, openWorkbench, screenshot, whyNoChromium, type Workbench } from '../harness/workbench';
+import { until as waitUntil } from '../harness/until';
 
 const NAME = 'tour-vm';
 
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000, stepMs = 250): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
+const until = <T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> => waitUntil(what, probe, timeoutMs, 250);
 
 /** Runs a palette command that then asks for a VM in a quick pick, and picks `vm`. */
 async function runOnVm(page: Page, title: string, vm: string): Promise<void> {
