@@ -24,6 +24,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { testCache } from './env';
 import { busyboxRootfs } from './images';
+import { moduleLoadOrder } from '../../src/backends/qemu/kernelModules';
 
 export const GUEST_MARKER = 'PODVISOR-GUEST-UP';
 export const DISK_MARKER = 'PODVISOR-DISK-UP';
@@ -66,38 +67,6 @@ function kernelPackage(): string | undefined {
   }
 }
 
-/** Finds `*.ko` files by module name (dash/underscore-insensitive, as the kernel does). */
-function indexModules(modRoot: string): Map<string, string> {
-  const idx = new Map<string, string>();
-  for (const f of fs.readdirSync(modRoot, { recursive: true }).map(String)) {
-    if (f.endsWith('.ko')) idx.set(path.basename(f, '.ko').replace(/-/g, '_'), f);
-  }
-  return idx;
-}
-
-/** `depends=` from a module's .modinfo section (no depmod/modinfo on the host). */
-function moduleDeps(file: string): string[] {
-  const buf = fs.readFileSync(file);
-  const at = buf.indexOf('depends=');
-  if (at < 0) return [];
-  const end = buf.indexOf(0, at);
-  return buf.subarray(at + 8, end).toString('latin1').split(',').filter(Boolean).map((m) => m.replace(/-/g, '_'));
-}
-
-/** Modules in load order (dependencies first); builtins and unknown names are left out. */
-function moduleOrder(modRoot: string, wanted: string[]): string[] {
-  const idx = indexModules(modRoot);
-  const order: string[] = [];
-  const visit = (m: string): void => {
-    const f = idx.get(m);
-    if (!f || order.includes(f)) return;
-    for (const d of moduleDeps(path.join(modRoot, f))) visit(d);
-    if (!order.includes(f)) order.push(f);
-  };
-  wanted.forEach(visit);
-  return order;
-}
-
 const INIT = `#!/bin/sh
 export PATH=/bin:/sbin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
@@ -137,7 +106,7 @@ function buildInitrd(kroot: string, kver: string, out: string): void {
     busyboxRootfs(w);
     for (const d of ['sbin', 'proc', 'sys', 'dev', 'mnt', 'newroot', 'lib/modules']) fs.mkdirSync(path.join(w, d), { recursive: true });
     const modRoot = path.join(kroot, 'lib', 'modules', kver);
-    const order = moduleOrder(modRoot, MODULES);
+    const order = moduleLoadOrder(modRoot, MODULES);
     for (const f of order) {
       fs.mkdirSync(path.dirname(path.join(w, 'lib/modules', f)), { recursive: true });
       fs.copyFileSync(path.join(modRoot, f), path.join(w, 'lib/modules', f));

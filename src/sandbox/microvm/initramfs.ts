@@ -5,6 +5,7 @@ import * as path from 'path';
 import execa from 'execa';
 import { UserError } from '../../common/errors';
 import type { KernelFiles } from './kernel';
+import { moduleLoadOrder } from '../../backends/qemu/kernelModules';
 
 /** Printed by the guest when the root disk and the workspace are mounted and the console shell starts. */
 export const SANDBOX_UP = 'PODVISOR-SANDBOX-UP';
@@ -40,28 +41,6 @@ while true; do
 done
 `;
 
-/** `depends=` of a module, from its .modinfo section (no modinfo/depmod needed on the host). */
-function moduleDeps(file: string): string[] {
-  const buf = fs.readFileSync(file);
-  const at = buf.indexOf('depends=');
-  if (at < 0) return [];
-  return buf.subarray(at + 8, buf.indexOf(0, at)).toString('latin1').split(',').filter(Boolean).map((m) => m.replace(/-/g, '_'));
-}
-
-function moduleOrder(modRoot: string): string[] {
-  const idx = new Map<string, string>();
-  for (const f of fs.readdirSync(modRoot, { recursive: true }).map(String)) if (f.endsWith('.ko')) idx.set(path.basename(f, '.ko').replace(/-/g, '_'), f);
-  const order: string[] = [];
-  const visit = (m: string): void => {
-    const f = idx.get(m);
-    if (!f || order.includes(f)) return;
-    for (const d of moduleDeps(path.join(modRoot, f))) visit(d);
-    if (!order.includes(f)) order.push(f);
-  };
-  MODULES.forEach(visit);
-  return order;
-}
-
 async function cpio(dir: string, signal?: AbortSignal): Promise<Buffer> {
   const list = (await execa('find', ['.'], { cwd: dir, signal } as execa.Options)).stdout;
   const r = await execa('busybox', ['cpio', '-o', '-H', 'newc'], { cwd: dir, input: list, encoding: null, signal, maxBuffer: 512 * 1024 * 1024 } as execa.Options<null>);
@@ -83,7 +62,7 @@ export async function ensureInitramfs(kernel: KernelFiles, cacheDir: string, sig
     fs.chmodSync(path.join(w, 'bin', 'busybox'), 0o755);
     const applets = (await execa(busybox, ['--list'])).stdout.split('\n').filter(Boolean);
     for (const a of applets) if (a !== 'busybox') fs.symlinkSync('busybox', path.join(w, 'bin', a));
-    const order = kernel.modules && fs.existsSync(kernel.modules) ? moduleOrder(kernel.modules) : [];
+    const order = kernel.modules && fs.existsSync(kernel.modules) ? moduleLoadOrder(kernel.modules, MODULES) : [];
     for (const f of order) {
       fs.mkdirSync(path.dirname(path.join(w, 'lib/modules', f)), { recursive: true });
       fs.copyFileSync(path.join(kernel.modules!, f), path.join(w, 'lib/modules', f));
