@@ -233,3 +233,34 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file });
   return file;
 }
+
+/**
+ * The usual hooks of a tour, registered in the calling describe(): open the workbench (skipped
+ * loudly without Chromium or code-server), a screenshot of every failed test, close at the end.
+ * Returns the open workbench's getter for the tests.
+ */
+export function useWorkbench(name: string, o: OpenOptions = {}): () => Workbench {
+  let wb: Workbench | undefined;
+  before(async function () {
+    // The first run on a fresh machine installs code-server (one to two minutes).
+    this.timeout(600_000);
+    const why = whyNoChromium();
+    if (why) {
+      console.log(`\n  !!! SKIPPED: the ${name} tour needs Chromium: ${why}\n`);
+      this.skip();
+    }
+    wb = await openWorkbench({ ctx: this, log: (s) => console.log(`    ${s}`), ...o });
+  });
+  after(async () => {
+    await wb?.close();
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && wb) {
+      console.log(`    failure screenshot: ${await screenshot(wb.page, `${name}-failure-${this.currentTest.title}`)}`);
+    }
+  });
+  return () => {
+    if (!wb) throw new Error('the workbench is not open');
+    return wb;
+  };
+}

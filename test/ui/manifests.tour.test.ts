@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
-import { openWorkbench, runCommand, screenshot, whyNoChromium, type Workbench } from '../harness/workbench';
+import { runCommand, screenshot, useWorkbench } from '../harness/workbench';
 
 /** Opens a workspace file through Quick Open and waits for its editor tab. */
 async function quickOpen(page: Page, name: string): Promise<void> {
@@ -50,30 +50,10 @@ function lineOf(file: string, text: string): number {
 
 describe('UI tour: manifests', function () {
   this.timeout(240_000);
-  let wb: Workbench | undefined;
-
-  before(async function () {
-    this.timeout(600_000);
-    const why = whyNoChromium();
-    if (why) {
-      console.log(`\n  !!! SKIPPED: the manifests tour needs Chromium: ${why}\n`);
-      this.skip();
-    }
-    wb = await openWorkbench({ ctx: this, log: (s) => console.log(`    ${s}`) });
-  });
-
-  after(async () => {
-    await wb?.close();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) {
-      console.log(`    failure screenshot: ${await screenshot(wb.page, `manifests-failure-${this.currentTest.title}`)}`);
-    }
-  });
+  const workbench = useWorkbench('manifests');
 
   it('shows the mistakes of a KubeVirt VM in the Problems panel', async () => {
-    const page = wb!.page;
+    const page = workbench().page;
     await quickOpen(page, 'vm-mistakes.yaml');
     await runCommand(page, 'Problems: Focus on Problems View');
     const panel = page.locator('.markers-panel');
@@ -88,8 +68,8 @@ describe('UI tour: manifests', function () {
   });
 
   it('completes keys of a KubeVirt VM with their documentation', async () => {
-    const page = wb!.page;
-    const file = path.join(wb!.workspace, 'manifests', 'vm-cloudinit.yaml');
+    const page = workbench().page;
+    const file = path.join(workbench().workspace, 'manifests', 'vm-cloudinit.yaml');
     await quickOpen(page, 'vm-cloudinit.yaml');
     await gotoLineEnd(page, lineOf(file, '        devices:'));
     await page.keyboard.press('Enter');
@@ -113,8 +93,8 @@ describe('UI tour: manifests', function () {
   });
 
   it('highlights cloud-init user data as YAML (injection grammar, seen by the token inspector)', async () => {
-    const page = wb!.page;
-    const file = path.join(wb!.workspace, 'manifests', 'vm-cloudinit.yaml');
+    const page = workbench().page;
+    const file = path.join(workbench().workspace, 'manifests', 'vm-cloudinit.yaml');
     // Back to the file as saved (the previous step typed into it).
     await runCommand(page, 'File: Revert File');
     await gotoLineEnd(page, lineOf(file, '            password: changeme'));
@@ -133,8 +113,8 @@ describe('UI tour: manifests', function () {
   });
 
   it('completes runStrategy values', async () => {
-    const page = wb!.page;
-    const file = path.join(wb!.workspace, 'manifests', 'vm-cloudinit.yaml');
+    const page = workbench().page;
+    const file = path.join(workbench().workspace, 'manifests', 'vm-cloudinit.yaml');
     await gotoLineEnd(page, lineOf(file, '  runStrategy: Always'));
     for (let i = 0; i < 'Always'.length; i++) await page.keyboard.press('Backspace');
     await page.keyboard.press('Control+Space');

@@ -8,35 +8,14 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { openPodvisorView, openWorkbench, resultsDir, runCommand, screenshot, whyNoChromium, type Workbench } from '../harness/workbench';
+import { openPodvisorView, resultsDir, runCommand, screenshot, useWorkbench } from '../harness/workbench';
 
 describe('UI tour: Podvisor in the workbench', function () {
   this.timeout(180_000);
-  let wb: Workbench | undefined;
-
-  before(async function () {
-    // The first run on a fresh machine installs code-server (about two minutes).
-    this.timeout(600_000);
-    const why = whyNoChromium();
-    if (why) {
-      console.log(`\n  !!! SKIPPED: the UI tour needs Chromium: ${why}\n`);
-      this.skip();
-    }
-    wb = await openWorkbench({ ctx: this, log: (s) => console.log(`    ${s}`) });
-  });
-
-  after(async () => {
-    await wb?.close();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) {
-      console.log(`    failure screenshot: ${await screenshot(wb.page, `tour-failure-${this.currentTest.title}`)}`);
-    }
-  });
+  const workbench = useWorkbench('tour');
 
   it('the Podvisor activity-bar icon opens the Workloads view', async () => {
-    const page = wb!.page;
+    const page = workbench().page;
     await openPodvisorView(page);
     const title = await page.locator('.part.sidebar .composite.title').first().innerText();
     assert.match(title, /Podvisor/i);
@@ -48,7 +27,7 @@ describe('UI tour: Podvisor in the workbench', function () {
   });
 
   it('"Podvisor: Refresh" runs from the command palette', async () => {
-    const page = wb!.page;
+    const page = workbench().page;
     await runCommand(page, 'Podvisor: Refresh');
     // A command that failed would leave an error toast; Refresh on a healthy install must not.
     await page.waitForTimeout(1_000);
@@ -58,7 +37,7 @@ describe('UI tour: Podvisor in the workbench', function () {
   });
 
   it('"Podvisor: Show Log" shows the Podvisor log channel in the Output panel', async () => {
-    const page = wb!.page;
+    const page = workbench().page;
     await runCommand(page, 'Podvisor: Show Log');
     // The Output view's channel picker names the channel shown.
     const picker = page.locator('.part.panel .monaco-select-box, .part.panel select').filter({ hasText: 'Podvisor' }).first();
@@ -70,7 +49,7 @@ describe('UI tour: Podvisor in the workbench', function () {
   });
 
   it('a sample manifest opens from Quick Open', async () => {
-    const page = wb!.page;
+    const page = workbench().page;
     await page.keyboard.press('Escape');
     await page.keyboard.press('Control+P');
     const input = page.locator('.quick-input-widget input');
