@@ -11,20 +11,7 @@ import { execFileSync } from 'child_process';
 import { needQemu } from '../../harness/env';
 import { ensureGuest, type GuestFixture } from '../../harness/guest';
 import { VmStore, freePort, probeKvm, vmPaths } from '../../../src/backends/qemu';
-
-function qemuProcessesFor(dir: string): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(dir);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+import { pidsMentioning } from '../../harness/processes';
 
 describe('QEMU VMs: bad input', function () {
   this.timeout(120_000);
@@ -43,7 +30,7 @@ describe('QEMU VMs: bad input', function () {
   });
 
   after(() => {
-    for (const pid of qemuProcessesFor(home)) process.kill(pid, 'SIGKILL');
+    for (const pid of pidsMentioning(home)) process.kill(pid, 'SIGKILL');
     store?.dispose();
     for (const d of [home, scratch]) if (d) fs.rmSync(d, { recursive: true, force: true });
   });
@@ -51,7 +38,7 @@ describe('QEMU VMs: bad input', function () {
   /** Nothing in the home but the VMs listed. */
   function homeHas(...names: string[]): void {
     assert.deepStrictEqual(fs.readdirSync(home).sort(), names.sort());
-    assert.deepStrictEqual(qemuProcessesFor(home), []);
+    assert.deepStrictEqual(pidsMentioning(home), []);
   }
 
   it('a missing disk image', async () => {
@@ -142,7 +129,7 @@ describe('QEMU VMs: bad input', function () {
     await assert.rejects(store.start('gone'), /QEMU failed to start VM "gone": .*(disk0\.qcow2|format|raw)/s);
     assert.strictEqual(store.info('gone').state, 'stopped');
     assert.ok(!fs.existsSync(p.pidfile) && !fs.existsSync(p.qmpSock));
-    assert.deepStrictEqual(qemuProcessesFor(home), []);
+    assert.deepStrictEqual(pidsMentioning(home), []);
     await store.delete('gone');
     homeHas();
   });

@@ -12,6 +12,7 @@ import * as path from 'path';
 import { needQemu } from '../../harness/env';
 import { ensureGuest, GUEST_MARKER, GUEST_PROMPT, type GuestFixture } from '../../harness/guest';
 import { VmStore, freePort, launchVm, vmPaths, type VmHandle } from '../../../src/backends/qemu';
+import { pidsMentioning } from '../../harness/processes';
 
 function httpGet(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -40,20 +41,6 @@ function pidAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-function qemuProcessesIn(dir: string): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(dir);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 describe('QEMU VMs (real hypervisor)', function () {
@@ -317,7 +304,7 @@ describe('QEMU VMs (real hypervisor)', function () {
         assert.strictEqual(await run(h, 'cat /mnt/hostdir/note.txt'), 'from the host');
         const exit = await h.forceOff();
         assert.ok(exit.code !== undefined);
-        assert.deepStrictEqual(qemuProcessesIn(paths.dir), [], 'no QEMU or virtiofsd left for the VM');
+        assert.deepStrictEqual(pidsMentioning(paths.dir), [], 'no QEMU or virtiofsd left for the VM');
       } finally {
         fs.rmSync(shared, { recursive: true, force: true });
       }

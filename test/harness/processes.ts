@@ -1,0 +1,15 @@
+import * as fs from 'fs';
+
+/** Pids whose command line mentions `text` (a VM folder, a socket path): the process-table check of "nothing left behind". */
+export function pidsMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const p of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text)) pids.push(Number(p));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return pids;
+}
