@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import { CancelledError, UserError, isCancelled, messageOf } from '../common/errors';
-import type { ContainerEngine, ContainerSummary, InteractiveSession } from './engine';
+import type { ContainerEngine, ContainerSummary, EngineInfo, InteractiveSession } from './engine';
 import { createBody } from './hardening';
 import { argvOf } from './lifecycle';
 import { builtImageTag, containerName, LABEL } from './names';
@@ -28,7 +28,103 @@ export class ContainerSandboxes {
     return s;
   }
 
+  /**
+   * Sandbox name → the first terminal's shell, exec'd as soon as the launch has the container
+   * running, so its process start overlaps the end of the launch and the caller's work before it
+   * attaches. Taken once by the first plain `attach()`; closed if nobody takes it in WARM_MS.
+   */
+  private readonly warm = new Map<string, { id: string; session: Promise<InteractiveSession | undefined>; dispose: () => void }>();
+
   constructor(private readonly engine: ContainerEngine) {}
+
+  private info?: { at: number; info: Promise<EngineInfo> };
+
+  /**
+   * The engine's runtimes, CPUs and memory (~8 ms a call), reused for INFO_MS: they change only
+   * when the daemon is reconfigured, and a runtime missing from the reused copy fetches afresh.
+   */
+  private async engineInfo(runtime: string, signal?: AbortSignal): Promise<EngineInfo> {
+    const c = this.info;
+    if (c && Date.now() - c.at < INFO_MS) {
+      const i = await c.info.catch(() => undefined);
+      if (i && runtime in i.runtimes) return i;
+    }
+    const fresh = this.engine.info(signal);
+    const entry = { at: Date.now(), info: fresh };
+    this.info = entry;
+    fresh.catch(() => { if (this.info === entry) this.info = undefined; });
+    return fresh;
+  }
+
+  /** Image id → what terminals need from its filesystem. */
+  private readonly facts = new Map<string, Promise<ImageFacts>>();
+
+  /**
+   * The image's /etc/passwd, login shell and USER. Reading a file out of a container costs
+   * ~40 ms on dockerd 20.10 (the archive endpoint re-executes the daemon) and queues behind a
+   * start on the container's lock, so it is read once per image id (an image's files never
+   * change) from `id`, a container of that image that has not run yet.
+   */
+  private async imageFacts(image: string, id: string): Promise<ImageFacts> {
+    const img = await this.engine.inspectImage(image);
+    const read = async (): Promise<ImageFacts> => {
+      const [passwd, bash] = await Promise.all([this.engine.readFile(id, '/etc/passwd'), this.engine.pathExists(id, '/bin/bash').catch(() => false)]);
+      return { passwd: passwd?.toString('utf8') ?? '', shell: bash ? '/bin/bash' : '/bin/sh', imageUser: img?.user ?? '' };
+    };
+    if (!img) return read();
+    let f = this.facts.get(img.id);
+    if (!f) {
+      f = read();
+      this.facts.set(img.id, f);
+      const key = img.id;
+      f.catch(() => this.facts.delete(key));
+    }
+    return f;
+  }
+
+  private warmUp(name: string, id: string, spec: SandboxSpec, user: string): void {
+    this.dropWarm(name);
+    let stream: InteractiveSession['stream'] | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const session = this.shellFor(id)
+      .then((sh) => this.engine.execInteractive(id, { cmd: [sh, '-l'], ...(user ? { user } : {}), ...(spec.workspace ? { workingDir: spec.workspace.target } : {}), env: spec.remoteEnv }))
+      .then((s) => {
+        stream = s.stream;
+        // Parked: its output stays buffered in the stream until a terminal reads it, and the
+        // socket must not keep a process (a test, a CLI) alive that never opens a terminal.
+        (stream as unknown as { unref?: () => void }).unref?.();
+        stream.once('close', () => { if (this.warm.get(name)?.session === session) this.warm.delete(name); });
+        return s;
+      }, () => undefined);
+    const dispose = () => {
+      if (timer) clearTimeout(timer);
+      stream?.destroy();
+      void session.then((s) => s?.stream.destroy());
+    };
+    timer = setTimeout(() => { if (this.warm.get(name)?.session === session) { this.warm.delete(name); dispose(); } }, WARM_MS);
+    timer.unref();
+    this.warm.set(name, { id, session, dispose });
+  }
+
+  private dropWarm(name: string): void {
+    const w = this.warm.get(name);
+    this.warm.delete(name);
+    w?.dispose();
+  }
+
+  /** The launch's pre-started shell, if it is still alive; never handed out twice. */
+  private async takeWarm(name: string): Promise<InteractiveSession | undefined> {
+    const w = this.warm.get(name);
+    if (!w) return undefined;
+    this.warm.delete(name);
+    const s = await w.session;
+    if (!s || s.stream.destroyed || s.stream.readableEnded) {
+      w.dispose();
+      return undefined;
+    }
+    (s.stream as unknown as { ref?: () => void }).ref?.();
+    return s;
+  }
 
   private async userFor(id: string, spec: SandboxSpec | undefined, image: string): Promise<string> {
     const known = this.users.get(id);
@@ -45,11 +141,14 @@ export class ContainerSandboxes {
     const notes = [...spec.notes];
     try {
       const info = await phases.run('prepare', 'checking the engine', async () => {
+        // Both engine round trips at once; the info is only used once the checks passed.
+        const infoP = this.engineInfo(runtime, ctx.signal);
+        infoP.catch(() => undefined);
         const existing = await this.engine.list({ [LABEL.sandbox]: spec.name });
         if (existing.length) throw new UserError(`A sandbox named ${spec.name} already exists (${existing.map((c) => c.name).join(', ')}); open, restart or remove it`);
         if (spec.workspace && !fs.existsSync(spec.workspace.hostPath)) throw new UserError(`Workspace folder ${spec.workspace.hostPath} does not exist`);
         for (const m of spec.mounts) if (m.type === 'bind' && !fs.existsSync(m.source)) throw new UserError(`Mount source ${m.source} does not exist`);
-        return this.engine.info(ctx.signal);
+        return infoP;
       });
       if (!(runtime in info.runtimes)) throw new UserError(`The engine has no runtime "${runtime}" (it has: ${Object.keys(info.runtimes).join(', ')})`);
 
@@ -89,11 +188,13 @@ export class ContainerSandboxes {
         const id = await phases.run('create', `container ${name}`, () => this.engine.create({ name, image: images[i], body }, ctx.signal));
         created.push(id);
         first ??= id;
-        // /etc/passwd can be read from the created container while it starts: off the critical path.
+        // /etc/passwd and the shell come from the image (cached by image id: an image's files
+        // never change) or, the first time, from the created container while it starts.
         if (i === 0) {
-          userLookup = this.resolveUser(id, spec, images[0]);
+          const facts = this.imageFacts(images[0], id);
+          this.shells.set(id, facts.then((f) => f.shell, () => '/bin/sh'));
+          userLookup = this.resolveUser(id, spec, images[0], facts);
           userLookup.catch(() => undefined);
-          void this.shellFor(id);
         }
         await phases.run('start', `container ${name}`, () => this.engine.start(id, ctx.signal));
       }
@@ -111,10 +212,12 @@ export class ContainerSandboxes {
         await phases.run('post-start', 'postStartCommand', () => this.runLifecycle(main, spec, user.user, ps, 'postStartCommand', ctx));
       }
       for (const n of notes) ctx.log.warn(`sandbox ${spec.name}: ${n}`);
+      this.warmUp(spec.name, main, spec, user.user);
       const infoNow = await this.find(spec.name);
       if (!infoNow) throw new UserError(`Sandbox ${spec.name} disappeared right after it started`);
       return { name: spec.name, level, timings: phases.timings, notes, info: infoNow };
     } catch (e) {
+      this.dropWarm(spec.name);
       ctx.log.warn(`sandbox ${spec.name}: launch failed (${messageOf(e)}); cleaning up ${created.length} container(s), ${builtImages.length} built image(s)`);
       for (const id of created.reverse()) await this.engine.remove(id).catch((x: unknown) => ctx.log.error(`cleanup: ${messageOf(x)}`));
       for (const id of builtImages) await this.engine.removeImage(id).catch((x: unknown) => ctx.log.error(`cleanup: ${messageOf(x)}`));
@@ -127,10 +230,11 @@ export class ContainerSandboxes {
   }
 
   /** User for terminals and lifecycle commands (see users.ts). */
-  async resolveUser(id: string, spec: SandboxSpec, image: string): Promise<{ user: string; note?: string }> {
+  async resolveUser(id: string, spec: SandboxSpec, image: string, facts?: Promise<ImageFacts>): Promise<{ user: string; note?: string }> {
     if (spec.remoteUser) return { user: spec.remoteUser };
-    const img = await this.engine.inspectImage(image);
-    const passwd = (await this.engine.readFile(id, '/etc/passwd'))?.toString('utf8') ?? '';
+    const f = await (facts ?? this.imageFacts(image, id));
+    const img = { user: f.imageUser };
+    const passwd = f.passwd;
     let workspace: { uid: number; mode: number } | undefined;
     if (spec.workspace && !spec.workspace.readonly) {
       const st = fs.statSync(spec.workspace.hostPath);
@@ -164,17 +268,11 @@ export class ContainerSandboxes {
 
   /** The spec a sandbox was created from (stored in its labels). */
   async specOf(name: string): Promise<SandboxSpec | undefined> {
-    const cs = await this.engine.list({ [LABEL.sandbox]: name });
-    const raw = cs[0]?.labels[LABEL.spec];
-    if (!raw) return undefined;
-    try {
-      return JSON.parse(raw) as SandboxSpec;
-    } catch {
-      return undefined;
-    }
+    return specFrom(await this.engine.list({ [LABEL.sandbox]: name }));
   }
 
   async stop(name: string): Promise<void> {
+    this.dropWarm(name);
     const cs = await this.engine.list({ [LABEL.sandbox]: name });
     // Siblings first: they share the first container's network.
     for (const c of sortMainLast(cs)) await this.engine.stop(c.id, 3);
@@ -185,7 +283,8 @@ export class ContainerSandboxes {
     const phases = new PhaseRunner(ctx, name);
     const cs = await this.engine.list({ [LABEL.sandbox]: name });
     if (!cs.length) throw new UserError(`No sandbox named ${name}`);
-    const spec = await this.specOf(name);
+    const spec = specFrom(cs);
+    this.dropWarm(name);
     await phases.run('start', 'restarting', async () => {
       await this.stop(name);
       for (const c of sortMainLast(cs).reverse()) await this.engine.start(c.id, ctx.signal);
@@ -202,6 +301,7 @@ export class ContainerSandboxes {
 
   /** Removes the containers and any image Podvisor built for the sandbox. Never touches the workspace. */
   async remove(name: string): Promise<void> {
+    this.dropWarm(name);
     const cs = await this.engine.list({ [LABEL.sandbox]: name });
     for (const c of sortMainLast(cs)) await this.engine.remove(c.id);
     for (const img of await this.engine.listImages({ [LABEL.built]: name })) await this.engine.removeImage(img.id);
@@ -209,11 +309,18 @@ export class ContainerSandboxes {
 
   /** A TTY shell (or `cmd`) in the sandbox's main container, as its user, in the workspace. */
   async attach(name: string, opts: { cmd?: readonly string[]; cols?: number; rows?: number } = {}): Promise<InteractiveSession> {
+    if (!opts.cmd) {
+      const w = await this.takeWarm(name);
+      if (w) {
+        if (opts.cols && opts.rows) await w.resize(opts.cols, opts.rows);
+        return w;
+      }
+    }
     const cs = await this.engine.list({ [LABEL.sandbox]: name });
     const main = sortMainLast(cs).reverse()[0];
     if (!main) throw new UserError(`No sandbox named ${name}`);
     if (main.state !== 'running') throw new UserError(`Sandbox ${name} is ${main.state}; start it first`);
-    const spec = await this.specOf(name);
+    const spec = specFrom(cs);
     const user = { user: await this.userFor(main.id, spec, main.image) };
     const shell = [await this.shellFor(main.id), '-l'];
     return this.engine.execInteractive(main.id, {
@@ -234,6 +341,29 @@ export class ContainerSandboxes {
     const spec = await this.specOf(name);
     const user = spec ? await this.resolveUser(main.id, spec, main.image) : { user: '' };
     return this.engine.exec(main.id, { cmd, ...(user.user ? { user: user.user } : {}), ...(spec?.workspace ? { workingDir: spec.workspace.target } : {}), env: spec?.remoteEnv ?? {} }, signal);
+  }
+}
+
+interface ImageFacts {
+  readonly passwd: string;
+  readonly shell: string;
+  readonly imageUser: string;
+}
+
+/** How long the engine's info is reused by launches. */
+const INFO_MS = 60_000;
+
+/** How long a launch's pre-started shell waits for its terminal before it is closed. */
+const WARM_MS = 20_000;
+
+/** The spec a sandbox was created from (stored in its labels). */
+function specFrom(cs: readonly ContainerSummary[]): SandboxSpec | undefined {
+  const raw = cs[0]?.labels[LABEL.spec];
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as SandboxSpec;
+  } catch {
+    return undefined;
   }
 }
 
