@@ -32,8 +32,9 @@ const RUNTIMES = (process.env.PODVISOR_TEST_RUNTIMES ?? 'runc').split(',');
 const REPS = Number(process.env.PODVISOR_BENCH_REPS ?? 5);
 const VM_REPS = Number(process.env.PODVISOR_BENCH_VM_REPS ?? 3);
 const CACHE = path.join(process.env.PODVISOR_TEST_CACHE ?? path.join(__dirname, '..', '..', '.cache', 'test'), 'sandbox');
-// busybox ash asks for the cursor position (ESC [6n) right after its prompt.
-const PROMPT = /[#$] (?:\x1b\[6n)?$/;
+// busybox ash asks for the cursor position (ESC [6n) right after its prompt, and clears to the end
+// of the screen (ESC [J) when it redraws the prompt after a resize.
+const PROMPT = /[#$] (?:\x1b\[6n)?(?:\x1b\[J)?$/;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x: number) => `${x.toFixed(0)} ms`;
@@ -65,7 +66,7 @@ async function ourContainer(sbx: ContainerSandboxes, spec: SandboxSpec, level: '
   const s = await sbx.attach(spec.name, { cols: 120, rows: 30 });
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    const t = setTimeout(() => reject(new Error(`no prompt: ${out}`)), 60_000);
+    const t = setTimeout(() => { s.stream.destroy(); reject(new Error(`no prompt: ${JSON.stringify(out)}`)); }, 60_000);
     s.stream.on('data', (d: Buffer) => {
       out += d.toString();
       if (PROMPT.test(out)) { clearTimeout(t); resolve(); }

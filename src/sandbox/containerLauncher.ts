@@ -33,6 +33,8 @@ export class ContainerSandboxes {
    * running, so its process start overlaps the end of the launch and the caller's work before it
    * attaches. Taken once by the first plain `attach()`; closed if nobody takes it in WARM_MS.
    */
+  /** The size the last terminal asked for: the warm shell starts at it, so it rarely needs a resize (and a redraw). */
+  private lastDims?: { cols: number; rows: number };
   private readonly warm = new Map<string, { id: string; session: Promise<InteractiveSession | undefined>; dispose: () => void }>();
 
   constructor(private readonly engine: ContainerEngine) {}
@@ -87,7 +89,7 @@ export class ContainerSandboxes {
     let stream: InteractiveSession['stream'] | undefined;
     let timer: NodeJS.Timeout | undefined;
     const session = this.shellFor(id)
-      .then((sh) => this.engine.execInteractive(id, { cmd: [sh, '-l'], ...(user ? { user } : {}), ...(spec.workspace ? { workingDir: spec.workspace.target } : {}), env: spec.remoteEnv }))
+      .then((sh) => this.engine.execInteractive(id, { cmd: [sh, '-l'], ...(user ? { user } : {}), ...(spec.workspace ? { workingDir: spec.workspace.target } : {}), env: spec.remoteEnv, ...(this.lastDims ?? {}) }))
       .then((s) => {
         stream = s.stream;
         // Parked: its output stays buffered in the stream until a terminal reads it, and the
@@ -310,9 +312,11 @@ export class ContainerSandboxes {
   /** A TTY shell (or `cmd`) in the sandbox's main container, as its user, in the workspace. */
   async attach(name: string, opts: { cmd?: readonly string[]; cols?: number; rows?: number } = {}): Promise<InteractiveSession> {
     if (!opts.cmd) {
+      const started = this.lastDims;
+      if (opts.cols && opts.rows) this.lastDims = { cols: opts.cols, rows: opts.rows };
       const w = await this.takeWarm(name);
       if (w) {
-        if (opts.cols && opts.rows) await w.resize(opts.cols, opts.rows);
+        if (opts.cols && opts.rows && (opts.cols !== started?.cols || opts.rows !== started?.rows)) await w.resize(opts.cols, opts.rows);
         return w;
       }
     }
