@@ -98,10 +98,11 @@ export class ContainerSandboxes {
         stream.once('close', () => { if (this.warm.get(name)?.session === session) this.warm.delete(name); });
         return s;
       }, () => undefined);
+    // Only ever called while nobody holds it: the shell sits at its prompt, and `exit` ends it
+    // (a dropped connection alone leaves an exec'd shell running on dockerd 20.10).
     const dispose = () => {
       if (timer) clearTimeout(timer);
-      stream?.destroy();
-      void session.then((s) => s?.stream.destroy());
+      void session.then((s) => { if (s && !s.stream.destroyed) s.stream.end('exit\n'); });
     };
     timer = setTimeout(() => { if (this.warm.get(name)?.session === session) { this.warm.delete(name); dispose(); } }, WARM_MS);
     timer.unref();

@@ -65,6 +65,24 @@ for (const level of ['container', 'gvisor'] as const) {
       assert.strictEqual(r.stdout.trim(), 'hi', 'the build arg reached the Dockerfile');
     });
 
+    it('the first terminal is the login shell the launch already started; after it exits, the next is a new one', async function () {
+      this.timeout(60_000);
+      const shells = async () => (await sandboxes.exec(name, ['ps', '-o', 'args'])).stdout.split('\n').filter((l) => /sh -l$/.test(l.trim())).length;
+      assert.strictEqual(await shells(), 1, 'one login shell waits for the first terminal');
+      const target = (await sandboxes.find(name))!.workspaceTarget!;
+      for (const turn of ['first', 'second']) {
+        const s = await sandboxes.attach(name, { cols: 100, rows: 20 });
+        let out = '';
+        s.stream.on('data', (d: Buffer) => { out += d.toString(); });
+        s.stream.write('echo "at:$(pwd)"\n');
+        await waitFor(async () => (out.includes(`at:${target}`) ? true : undefined), 20_000, `the ${turn} terminal answers in the workspace`);
+        assert.strictEqual(await shells(), 1, `the ${turn} terminal is the only login shell`);
+        s.stream.write('exit\n');
+        await waitFor(async () => ((await shells()) === 0 ? true : undefined), 20_000, `exit ends the ${turn} terminal's shell`);
+        s.stream.destroy();
+      }
+    });
+
     it(`really runs under ${level === 'gvisor' ? 'runsc' : 'runc'}, hardened`, async function () {
       const r = await sandboxes.exec(name, ['/bin/sh', '-c', 'dmesg 2>/dev/null | head -3; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status']);
       if (level === 'gvisor') assert.match(r.stdout, /gVisor/, r.stdout);
