@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { nameForWorkspace, sandboxName } from './names';
-import type { SandboxSpec } from './types';
+import { EMPTY_SPEC_EXTRAS, type SandboxSpec } from './types';
 
 /** A dev shell from an image (the Images tree's "Open in sandbox"), with the workspace mounted when there is one. */
 export function imageSpec(image: string, workspaceFolder?: string): SandboxSpec {
@@ -11,12 +11,7 @@ export function imageSpec(image: string, workspaceFolder?: string): SandboxSpec 
     source: { kind: 'image', label: image },
     containers: [{ name: 'dev', image, keepAlive: true, env: {}, ports: [], limits: { pids: 1024 }, ...(target ? { workingDir: target } : {}) }],
     ...(ws && target ? { workspace: { hostPath: ws, target, readonly: false } } : {}),
-    mounts: [],
-    remoteEnv: {},
-    capAdd: [],
-    extraHosts: [],
-    init: false,
-    labels: {},
+    ...EMPTY_SPEC_EXTRAS,
     notes: [],
   };
 }

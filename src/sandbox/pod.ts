@@ -1,7 +1,7 @@
 import { parseAllDocuments } from 'yaml';
 import { UserError } from '../common/errors';
 import { sandboxName } from './names';
-import type { ContainerSpec, IsolationLevel, PortForward, SandboxSpec } from './types';
+import { EMPTY_SPEC_EXTRAS, type ContainerSpec, type IsolationLevel, type PortForward, type SandboxSpec } from './types';
 import { parseKubeCpu, parseKubeMemory } from './units';
 
 /** Workload kinds whose pod template is run (the first replica only). */
@@ -149,12 +149,7 @@ export function podPlan(doc: YamlDoc, runtimeClasses: readonly YamlDoc[]): PodPl
       name: sandboxName(`pod-${podName}`, `${doc.file}#${doc.index}`),
       source: { kind: 'pod', label: `${kind}/${podName}${ns !== 'default' ? ` (${ns})` : ''}`, file: doc.file, documentIndex: doc.index },
       containers: cleaned,
-      mounts: [],
-      remoteEnv: {},
-      capAdd: [],
-      extraHosts: [],
-      init: false,
-      labels: {},
+      ...EMPTY_SPEC_EXTRAS,
       notes,
     },
     level,

@@ -93,6 +93,16 @@ export interface SandboxSpec {
   readonly notes: readonly string[];
 }
 
+/** The fields of a spec that most sources leave empty; a source spreads this and sets its own. */
+export const EMPTY_SPEC_EXTRAS = {
+  mounts: [],
+  remoteEnv: {},
+  capAdd: [],
+  extraHosts: [],
+  init: false,
+  labels: {},
+} as const satisfies Partial<SandboxSpec>;
+
 /** Where a running sandbox's process or VM lives, found again after a window reload. */
 export interface SandboxInfo {
   readonly name: string;

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
+import { freePort } from '../../src/common/net';
 
 export const CODE_SERVER_VERSION = '4.139.1';
 export const NODE_VERSION = '24.21.0';
@@ -189,17 +190,6 @@ export async function ensureCodeServer(root: string, log: Log = console.log): Pr
     fs.writeFileSync(markerFile(dir), JSON.stringify({ codeServer: CODE_SERVER_VERSION, node: NODE_VERSION, installSeconds, at: new Date().toISOString() }) + '\n');
     log(`[code-server] installed in ${installSeconds.toFixed(0)} s: ${v.stdout.split('\n')[0]}`);
     return { dir, node: p.node, entry: p.entry, installSeconds };
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
   });
 }
 

@@ -20,15 +20,4 @@ export async function checkPortsFree(forwards: readonly PortForward[]): Promise<
   }
 }
 
-/** A free TCP port on 127.0.0.1 (for tests and for "pick a port for me"). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../common/net';
