@@ -44,23 +44,37 @@ for (const [name, entry] of Object.entries({
   if (existsSync(join(root, entry))) lazyEntries[name] = entry;
 }
 
-const groups = [
-  { ...common, entryPoints: lazyEntries, outdir: 'dist' },
-];
+const groups = [{ ...common, entryPoints: lazyEntries, outdir: 'dist' }];
 if (existsSync(join(root, 'src/cli/podvisor-validate.ts'))) {
-  groups.push({ ...common, entryPoints: { 'podvisor-validate': 'src/cli/podvisor-validate.ts' }, outdir: 'dist/cli',
-    banner: { js: '#!/usr/bin/env node' } });
+  groups.push({
+    ...common,
+    entryPoints: { 'podvisor-validate': 'src/cli/podvisor-validate.ts' },
+    outdir: 'dist/cli',
+    banner: { js: '#!/usr/bin/env node' },
+  });
 }
 if (!production) {
   const tests = [...files('test', /\.ts$/), ...files('bench', /\.ts$/)];
   if (tests.length) {
-    groups.push({ ...common, entryPoints: tests, outdir: 'out', outbase: '.',
-      external: [...common.external, 'mocha', 'playwright-core', 'yaml-language-server', 'vscode-languageserver-textdocument'] });
+    groups.push({
+      ...common,
+      entryPoints: tests,
+      outdir: 'out',
+      outbase: '.',
+      external: [
+        ...common.external,
+        'mocha',
+        'playwright-core',
+        'yaml-language-server',
+        'vscode-languageserver-textdocument',
+      ],
+    });
   }
 }
 
 if (!watch) {
-  for (const dir of ['dist', production ? '' : 'out'].filter(Boolean)) rmSync(join(root, dir), { recursive: true, force: true });
+  for (const dir of ['dist', production ? '' : 'out'].filter(Boolean))
+    rmSync(join(root, dir), { recursive: true, force: true });
 }
 const t0 = Date.now();
 if (watch) {
@@ -69,5 +83,7 @@ if (watch) {
 } else {
   await Promise.all(groups.map((g) => esbuild.build(g)));
   const n = groups.reduce((s, g) => s + Object.keys(g.entryPoints).length, 0);
-  console.log(`[esbuild] ${n} entry points in ${Date.now() - t0} ms${production ? ' (production)' : ''} → ${relative(process.cwd(), join(root, 'dist'))}`);
+  console.log(
+    `[esbuild] ${n} entry points in ${Date.now() - t0} ms${production ? ' (production)' : ''} → ${relative(process.cwd(), join(root, 'dist'))}`,
+  );
 }

@@ -34,7 +34,11 @@ async function main(): Promise<void> {
   // 1. the production package, built in a staging copy (scripts/package.mjs)
   const vsix = path.join(os.tmpdir(), `podvisor-bench-${process.pid}.vsix`);
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'podvisor-bench-stage-'));
-  const pkg = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'package.mjs'), '--quiet', '--out', vsix, '--stage', stage], { encoding: 'utf8', timeout: 300_000 });
+  const pkg = spawnSync(
+    process.execPath,
+    [path.join(repoRoot, 'scripts', 'package.mjs'), '--quiet', '--out', vsix, '--stage', stage],
+    { encoding: 'utf8', timeout: 300_000 },
+  );
   if (pkg.status !== 0) {
     fs.rmSync(stage, { recursive: true, force: true });
     throw new Error(`npm run package failed:\n${pkg.stdout}${pkg.stderr}`);
@@ -42,13 +46,21 @@ async function main(): Promise<void> {
   const dist = path.join(stage, 'dist');
   const size = (f: string): number => fs.statSync(path.join(dist, f)).size;
   const main = size('extension.js');
-  const lazyFiles = fs.existsSync(path.join(dist, 'lazy')) ? fs.readdirSync(path.join(dist, 'lazy')).filter((f) => f.endsWith('.js')).sort() : [];
+  const lazyFiles = fs.existsSync(path.join(dist, 'lazy'))
+    ? fs
+        .readdirSync(path.join(dist, 'lazy'))
+        .filter((f) => f.endsWith('.js'))
+        .sort()
+    : [];
   const lazyTotal = lazyFiles.reduce((s, f) => s + size(path.join('lazy', f)), 0);
   console.log('\nBundle size (production build, as packaged):');
   console.log(`  dist/extension.js (loaded at activation)   ${kib(main).padStart(12)}`);
-  for (const f of lazyFiles) console.log(`  dist/lazy/${f.padEnd(32)} ${kib(size(path.join('lazy', f))).padStart(12)}`);
+  for (const f of lazyFiles)
+    console.log(`  dist/lazy/${f.padEnd(32)} ${kib(size(path.join('lazy', f))).padStart(12)}`);
   console.log(`  total with lazy bundles                   ${kib(main + lazyTotal).padStart(12)}`);
-  console.log(`  loaded at activation / total              ${((main / (main + lazyTotal)) * 100).toFixed(1).padStart(11)}%`);
+  console.log(
+    `  loaded at activation / total              ${((main / (main + lazyTotal)) * 100).toFixed(1).padStart(11)}%`,
+  );
   console.log(`  .vsix                                     ${kib(fs.statSync(vsix).size).padStart(12)}`);
   fs.rmSync(stage, { recursive: true, force: true });
 
@@ -66,8 +78,20 @@ async function main(): Promise<void> {
   const probe = path.join(probeDir, 'activationProbe.js');
   const runs: Probe[] = [];
   try {
-    const eb = spawnSync(path.join(repoRoot, 'node_modules', 'esbuild', 'bin', 'esbuild'), [path.join(repoRoot, 'bench', 'lib', 'activationProbe.ts'),
-      '--bundle', '--platform=node', '--format=cjs', '--target=node20', '--external:vscode', `--outfile=${probe}`, '--log-level=warning'], { encoding: 'utf8' });
+    const eb = spawnSync(
+      path.join(repoRoot, 'node_modules', 'esbuild', 'bin', 'esbuild'),
+      [
+        path.join(repoRoot, 'bench', 'lib', 'activationProbe.ts'),
+        '--bundle',
+        '--platform=node',
+        '--format=cjs',
+        '--target=node20',
+        '--external:vscode',
+        `--outfile=${probe}`,
+        '--log-level=warning',
+      ],
+      { encoding: 'utf8' },
+    );
     if (eb.status !== 0) throw new Error(`bundling the activation probe failed: ${eb.stderr}`);
     await measureRuns(runs, vsix, probe, empty, log);
   } finally {
@@ -78,14 +102,33 @@ async function main(): Promise<void> {
   report(runs);
 }
 
-async function measureRuns(runs: Probe[], vsix: string, probe: string, empty: string, log: (s: string) => void): Promise<void> {
+async function measureRuns(
+  runs: Probe[],
+  vsix: string,
+  probe: string,
+  empty: string,
+  log: (s: string) => void,
+): Promise<void> {
   for (let i = 0; i < RUNS; i++) {
     const resultFile = path.join(os.tmpdir(), `podvisor-bench-activation-${process.pid}-${i}.json`);
     // An empty folder: none of Podvisor's activation events fire before the probe activates it.
-    const r = await runInHost({ log, root: repoRoot, snapshot: false, label: 'bench-activation', testsPath: probe, vsix, folder: empty, deadlineS: 180, echo: false,
-      env: { PODVISOR_BENCH_RESULT_FILE: resultFile } });
-    const got = fs.existsSync(resultFile) ? (JSON.parse(fs.readFileSync(resultFile, 'utf8')) as Probe & { error?: string }) : undefined;
-    if (r !== 0 || !got || got.error) throw new Error(`activation probe run ${i + 1} failed (${r}): ${got?.error ?? 'no result'}`);
+    const r = await runInHost({
+      log,
+      root: repoRoot,
+      snapshot: false,
+      label: 'bench-activation',
+      testsPath: probe,
+      vsix,
+      folder: empty,
+      deadlineS: 180,
+      echo: false,
+      env: { PODVISOR_BENCH_RESULT_FILE: resultFile },
+    });
+    const got = fs.existsSync(resultFile)
+      ? (JSON.parse(fs.readFileSync(resultFile, 'utf8')) as Probe & { error?: string })
+      : undefined;
+    if (r !== 0 || !got || got.error)
+      throw new Error(`activation probe run ${i + 1} failed (${r}): ${got?.error ?? 'no result'}`);
     runs.push(got);
     fs.rmSync(resultFile, { force: true });
     log(`run ${i + 1}/${RUNS}: activate ${runs.at(-1)!.activateMs.toFixed(1)} ms`);
@@ -96,16 +139,37 @@ function report(runs: Probe[]): void {
   const act = runs.map((r) => r.activateMs);
   const eager = runs.map((r) => r.activateMs + Object.values(r.lazy).reduce((s, x) => s + x, 0));
   const names = Object.keys(runs[0]!.lazy);
-  console.log(`\nActivation in code-server's Node extension host (${runs[0]!.node}, VS Code ${runs[0]!.vscode}), ${RUNS} fresh hosts, median [min–max]:`);
-  const row = (label: string, xs: number[]): void => console.log(`  ${label.padEnd(44)} ${median(xs).toFixed(1).padStart(7)} ms  [${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}]`);
+  console.log(
+    `\nActivation in code-server's Node extension host (${runs[0]!.node}, VS Code ${runs[0]!.vscode}), ${RUNS} fresh hosts, median [min–max]:`,
+  );
+  const row = (label: string, xs: number[]): void =>
+    console.log(
+      `  ${label.padEnd(44)} ${median(xs).toFixed(1).padStart(7)} ms  [${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}]`,
+    );
   row('activate() as the host runs it (lazy)', act);
-  for (const n of names) row(`  + first load of lazy/${n}`, runs.map((r) => r.lazy[n]!));
+  for (const n of names)
+    row(
+      `  + first load of lazy/${n}`,
+      runs.map((r) => r.lazy[n]!),
+    );
   row('activation if everything were eager', eager);
   const refs = runs.map((r) => r.reference).filter((x): x is { id: string; ms: number } => !!x);
-  if (refs.length) row(`reference: activate() of built-in ${refs[0]!.id}`, refs.map((r) => r.ms));
-  if (refs.length) console.log(`  ratio Podvisor / ${refs[0]!.id}`.padEnd(46) + ` ${(median(act) / median(refs.map((r) => r.ms))).toFixed(2).padStart(7)}`);
-  console.log(`  ratio lazy / eager                           ${(median(act) / median(eager)).toFixed(3).padStart(7)}  (${(median(eager) / median(act)).toFixed(1)}x less work at activation)`);
-  console.log('  (eager = measured activation + measured first load of each lazy bundle in the same host; the lazy loads happen later, on first use)');
+  if (refs.length)
+    row(
+      `reference: activate() of built-in ${refs[0]!.id}`,
+      refs.map((r) => r.ms),
+    );
+  if (refs.length)
+    console.log(
+      `  ratio Podvisor / ${refs[0]!.id}`.padEnd(46) +
+        ` ${(median(act) / median(refs.map((r) => r.ms))).toFixed(2).padStart(7)}`,
+    );
+  console.log(
+    `  ratio lazy / eager                           ${(median(act) / median(eager)).toFixed(3).padStart(7)}  (${(median(eager) / median(act)).toFixed(1)}x less work at activation)`,
+  );
+  console.log(
+    '  (eager = measured activation + measured first load of each lazy bundle in the same host; the lazy loads happen later, on first use)',
+  );
 }
 
 main().then(

@@ -52,17 +52,27 @@ function rawList(socketPath: string, parse = false): Promise<number> {
 
 async function cliList(): Promise<{ ms: number; count: number }> {
   const t0 = performance.now();
-  const { stdout } = await run(CLI, ['container', 'ls', '-a', '--format', '{{json .}}'], { env: { ...process.env, DOCKER_HOST: HOST }, maxBuffer: 256 * 1024 * 1024 });
-  const rows = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { ID: string; State?: string; Status: string });
+  const { stdout } = await run(CLI, ['container', 'ls', '-a', '--format', '{{json .}}'], {
+    env: { ...process.env, DOCKER_HOST: HOST },
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const rows = stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { ID: string; State?: string; Status: string });
   return { ms: performance.now() - t0, count: rows.length };
 }
 
-async function podvisorList(client: DockerClient, runtimes: ReadonlyMap<string, string>): Promise<{ ms: number; count: number }> {
+async function podvisorList(
+  client: DockerClient,
+  runtimes: ReadonlyMap<string, string>,
+): Promise<{ ms: number; count: number }> {
   const t0 = performance.now();
   const list = await client.listContainers({ runtimes });
   const now = Date.now();
   let n = 0;
-  for (const g of groupContainers(list, 'composeProject', 'name')) for (const c of g.containers) n += presentContainer(c, now).label.length > 0 ? 1 : 0;
+  for (const g of groupContainers(list, 'composeProject', 'name'))
+    for (const c of g.containers) n += presentContainer(c, now).label.length > 0 ? 1 : 0;
   return { ms: performance.now() - t0, count: n };
 }
 
@@ -70,15 +80,25 @@ async function ensureCount(client: DockerClient, img: string, target: number, ha
   const todo = Array.from({ length: target - have }, (_, i) => have + i);
   const t0 = performance.now();
   await mapLimit(todo, 8, async (i) => {
-    await client.api.createContainer({ Image: img, Cmd: ['true'], name: `pvbench-${process.pid}-${i}`, Labels: { 'podvisor.bench': String(process.pid) } });
+    await client.api.createContainer({
+      Image: img,
+      Cmd: ['true'],
+      name: `pvbench-${process.pid}-${i}`,
+      Labels: { 'podvisor.bench': String(process.pid) },
+    });
   });
-  if (todo.length) console.log(`  created ${todo.length} containers in ${((performance.now() - t0) / 1000).toFixed(1)} s (pool of 8)`);
+  if (todo.length)
+    console.log(
+      `  created ${todo.length} containers in ${((performance.now() - t0) / 1000).toFixed(1)} s (pool of 8)`,
+    );
   return target;
 }
 
 async function main(): Promise<void> {
   if (!HOST?.startsWith('unix://')) {
-    console.log('containers.bench: SKIPPED — needs PODVISOR_TEST_DOCKER_HOST=unix://… (a private test engine)');
+    console.log(
+      'containers.bench: SKIPPED — needs PODVISOR_TEST_DOCKER_HOST=unix://… (a private test engine)',
+    );
     return;
   }
   const socketPath = HOST.slice('unix://'.length);
@@ -112,13 +132,28 @@ async function main(): Promise<void> {
         async () => void pv.push((await podvisorList(client, st.runtimes)).ms),
         async () => void cli.push((await cliList()).ms),
       ];
-      for (let i = 0; i < REPS; i++) for (let k = 0; k < steps.length; k++) await steps[(i + k) % steps.length]();
+      for (let i = 0; i < REPS; i++)
+        for (let k = 0; k < steps.length; k++) await steps[(i + k) % steps.length]();
       const [e, p, c] = [median(eng), median(pv), median(cli)];
-      rows.push([`(a) full listing, ${total} containers`, `Podvisor ${ms(p)}`, `engine call ${ms(e)}`, `CLI ${ms(c)}`]);
-      ratios.push(`(a) ${total}: Podvisor / engine call = ${(p / e).toFixed(2)} (target ≤ 1.20); Podvisor / (engine call + JSON.parse ${ms(median(engParsed))}) = ${(p / median(engParsed)).toFixed(2)}; CLI / Podvisor = ${(c / p).toFixed(2)}x`);
+      rows.push([
+        `(a) full listing, ${total} containers`,
+        `Podvisor ${ms(p)}`,
+        `engine call ${ms(e)}`,
+        `CLI ${ms(c)}`,
+      ]);
+      ratios.push(
+        `(a) ${total}: Podvisor / engine call = ${(p / e).toFixed(2)} (target ≤ 1.20); Podvisor / (engine call + JSON.parse ${ms(median(engParsed))}) = ${(p / median(engParsed)).toFixed(2)}; CLI / Podvisor = ${(c / p).toFixed(2)}x`,
+      );
 
       // (b) one state change: event → inspect one → patch (+ re-map that item)
-      const runner = (await client.api.createContainer({ Image: img, Cmd: ['sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'], name: `pvbench-${process.pid}-run${size}`, Labels: { 'podvisor.bench': String(process.pid) } })).id;
+      const runner = (
+        await client.api.createContainer({
+          Image: img,
+          Cmd: ['sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'],
+          name: `pvbench-${process.pid}-run${size}`,
+          Labels: { 'podvisor.bench': String(process.pid) },
+        })
+      ).id;
       await client.containerAction('start', runner);
       await waitFor(() => st.containers.get(runner)?.state === 'running', 5000);
       await st.idle();
@@ -129,7 +164,12 @@ async function main(): Promise<void> {
         const done = new Promise<number>((resolve) => {
           const off = st.onChange((ch) => {
             const cur = st.containers.get(runner);
-            if (ch.cause === 'event' && ch.eventAt !== undefined && cur?.state === want && (ch.containers === 'all' || ch.containers.includes(runner))) {
+            if (
+              ch.cause === 'event' &&
+              ch.eventAt !== undefined &&
+              cur?.state === want &&
+              (ch.containers === 'all' || ch.containers.includes(runner))
+            ) {
               presentContainer(cur, Date.now());
               off();
               resolve(performance.now() - ch.eventAt);
@@ -141,25 +181,45 @@ async function main(): Promise<void> {
         relist.push((await cliList()).ms);
       }
       const [b, r] = [median(lat), median(relist)];
-      rows.push([`(b) one change, ${total} containers`, `Podvisor event→model ${ms(b)}`, '', `CLI re-listing ${ms(r)}`]);
-      ratios.push(`(b) ${total}: CLI re-listing / Podvisor update = ${(r / b).toFixed(1)}x faster (target ≥ 20x)`);
+      rows.push([
+        `(b) one change, ${total} containers`,
+        `Podvisor event→model ${ms(b)}`,
+        '',
+        `CLI re-listing ${ms(r)}`,
+      ]);
+      ratios.push(
+        `(b) ${total}: CLI re-listing / Podvisor update = ${(r / b).toFixed(1)}x faster (target ≥ 20x)`,
+      );
 
       // (c) `docker stop` → model shows it stopped (section model, not the real view)
       const e2e: number[] = [];
       for (let i = 0; i < 3; i++) {
         if (st.containers.get(runner)?.state !== 'running') {
-          await client.containerAction(st.containers.get(runner)?.state === 'paused' ? 'unpause' : 'start', runner);
+          await client.containerAction(
+            st.containers.get(runner)?.state === 'paused' ? 'unpause' : 'start',
+            runner,
+          );
           await waitFor(() => st.containers.get(runner)?.state === 'running', 5000);
         }
         await st.idle();
         const t0 = performance.now();
-        const seen = waitFor(() => st.containers.get(runner)?.state === 'stopped' && presentContainer(st.containers.get(runner)!, Date.now()).contextValue === 'container.stopped', 15_000);
+        const seen = waitFor(
+          () =>
+            st.containers.get(runner)?.state === 'stopped' &&
+            presentContainer(st.containers.get(runner)!, Date.now()).contextValue === 'container.stopped',
+          15_000,
+        );
         const stop = run(CLI, ['stop', runner], { env: { ...process.env, DOCKER_HOST: HOST } });
         await seen;
         e2e.push(performance.now() - t0);
         await stop;
       }
-      rows.push([`(c) docker stop → model item, ${total}`, `Podvisor ${ms(median(e2e))}`, '', '(section model in Node; real view: in-host test)']);
+      rows.push([
+        `(c) docker stop → model item, ${total}`,
+        `Podvisor ${ms(median(e2e))}`,
+        '',
+        '(section model in Node; real view: in-host test)',
+      ]);
       ratios.push(`(c) ${total}: docker stop → updated item ${ms(median(e2e))} (target < 300 ms)`);
       await client.removeContainer(runner, { force: true });
     }
@@ -167,10 +227,13 @@ async function main(): Promise<void> {
     store?.dispose();
     const t0 = performance.now();
     const r = await client.pruneContainers({ labels: [LABEL] });
-    console.log(`  cleanup: removed ${r.removed.length} bench containers in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `  cleanup: removed ${r.removed.length} bench containers in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }
   console.log('\ncontainers.bench (medians)');
-  for (const row of rows) console.log(`  ${row[0].padEnd(40)} ${row[1].padEnd(30)} ${row[2].padEnd(22)} ${row[3]}`);
+  for (const row of rows)
+    console.log(`  ${row[0].padEnd(40)} ${row[1].padEnd(30)} ${row[2].padEnd(22)} ${row[3]}`);
   console.log('\nratios');
   for (const r of ratios) console.log(`  ${r}`);
 }

@@ -31,18 +31,31 @@ async function timeIt(runs: number, f: () => Promise<unknown> | unknown): Promis
 async function main(): Promise<void> {
   process.env.LIBVIRT_AUTOSTART = '0';
   if (!fs.existsSync('/usr/sbin/libvirtd') || !fs.existsSync('/usr/bin/virsh')) {
-    console.log('\nlibvirt bench: SKIPPED — libvirtd/virsh not installed (Debian packages libvirt-daemon-system, libvirt-clients)');
+    console.log(
+      '\nlibvirt bench: SKIPPED — libvirtd/virsh not installed (Debian packages libvirt-daemon-system, libvirt-clients)',
+    );
     return;
   }
   const d = await startPrivateLibvirtd(path.join('/tmp', `podvisor-libvirt-bench-${process.pid}`));
   try {
-    const virsh = (...a: string[]) => execFileSync('virsh', ['-c', d.uri, ...a], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const virsh = (...a: string[]) =>
+      execFileSync('virsh', ['-c', d.uri, ...a], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const files = path.join(d.dir, 'files');
     fs.mkdirSync(files, { recursive: true });
     const tDefine = performance.now();
     for (let i = 0; i < N; i++) {
       const xml = path.join(files, `b${i}.xml`);
-      fs.writeFileSync(xml, guestDomainXml({ name: `bench-${String(i).padStart(2, '0')}`, kernel: '/nonexistent/vmlinuz', initrd: '/nonexistent/initrd', cmdline: 'console=ttyS0', disk: path.join(files, `b${i}.qcow2`), accel: 'tcg' }));
+      fs.writeFileSync(
+        xml,
+        guestDomainXml({
+          name: `bench-${String(i).padStart(2, '0')}`,
+          kernel: '/nonexistent/vmlinuz',
+          initrd: '/nonexistent/initrd',
+          cmdline: 'console=ttyS0',
+          disk: path.join(files, `b${i}.qcow2`),
+          accel: 'tcg',
+        }),
+      );
       virsh('define', '--file', xml);
     }
     const defineMs = performance.now() - tDefine;

@@ -196,7 +196,13 @@ function ylsSchema(store: SchemaStore, kinds: [string, string][]): object {
     const { definitions: _d, ...root } = s;
     void _d;
     definitions[`__kind${i}`] = root;
-    allOf.push({ if: { properties: { apiVersion: { const: apiVersion }, kind: { const: kind } }, required: ['apiVersion', 'kind'] }, then: { $ref: `#/definitions/__kind${i}` } });
+    allOf.push({
+      if: {
+        properties: { apiVersion: { const: apiVersion }, kind: { const: kind } },
+        required: ['apiVersion', 'kind'],
+      },
+      then: { $ref: `#/definitions/__kind${i}` },
+    });
   });
   return { $schema: 'http://json-schema.org/draft-07/schema#', allOf, definitions };
 }
@@ -206,7 +212,13 @@ async function makeYls(schema: object): Promise<LanguageService> {
     schemaRequestService: async () => JSON.stringify(schema),
     workspaceContext: { resolveRelativePath: (p: string) => p },
   });
-  ls.configure({ validate: true, completion: true, hover: true, isKubernetes: false, schemas: [{ uri: 'file:///podvisor-bench-schema.json', fileMatch: ['*.yaml'], schema: schema as never }] });
+  ls.configure({
+    validate: true,
+    completion: true,
+    hover: true,
+    isKubernetes: false,
+    schemas: [{ uri: 'file:///podvisor-bench-schema.json', fileMatch: ['*.yaml'], schema: schema as never }],
+  });
   return ls;
 }
 
@@ -218,21 +230,33 @@ async function time<T>(f: () => T | Promise<T>): Promise<[number, T]> {
 
 async function main(): Promise<void> {
   const store = new SchemaStore(SCHEMAS);
-  const kinds: [string, string][] = [['kubevirt.io/v1', 'VirtualMachine'], ['v1', 'Pod'], ['cdi.kubevirt.io/v1beta1', 'DataVolume'], ['apps/v1', 'Deployment'], ['node.k8s.io/v1', 'RuntimeClass']];
+  const kinds: [string, string][] = [
+    ['kubevirt.io/v1', 'VirtualMachine'],
+    ['v1', 'Pod'],
+    ['cdi.kubevirt.io/v1beta1', 'DataVolume'],
+    ['apps/v1', 'Deployment'],
+    ['node.k8s.io/v1', 'RuntimeClass'],
+  ];
   const yls = await makeYls(ylsSchema(store, kinds));
   const rows: [string, string, string, string][] = [];
   const fmt = (ms: number) => (ms < 1 ? ms.toFixed(3) : ms < 10 ? ms.toFixed(2) : ms.toFixed(1)) + ' ms';
   const ratio = (theirs: number, ours: number) => (theirs / ours).toFixed(1) + 'x';
   let version = 1;
-  const ylsValidate = async (uri: string, text: string) => yls.doValidation(TextDocument.create(uri, 'yaml', version++, text), false);
+  const ylsValidate = async (uri: string, text: string) =>
+    yls.doValidation(TextDocument.create(uri, 'yaml', version++, text), false);
 
   // Both sides really apply the schema: a bad enum and a wrong type must be reported by each.
   {
-    const bad = VM(0).replace('runStrategy: Always', 'runStrategy: Sometimes').replace('cores: 2', 'cores: two');
+    const bad = VM(0)
+      .replace('runStrategy: Always', 'runStrategy: Sometimes')
+      .replace('cores: 2', 'cores: two');
     const theirs = (await ylsValidate('file:///sanity.yaml', bad)).map((d) => d.message.split('\n')[0]);
     const ours = new ManifestService({ store }).open('sanity', bad).map((d) => d.code);
-    console.log(`sanity (bad enum + bad type): ours ${ours.length} [${ours.join(', ')}], theirs ${theirs.length} [${theirs.join(' | ')}]`);
-    if (ours.length < 2 || theirs.length < 2) console.log('!!! one side does not apply the schema: the comparison below is not meaningful');
+    console.log(
+      `sanity (bad enum + bad type): ours ${ours.length} [${ours.join(', ')}], theirs ${theirs.length} [${theirs.join(' | ')}]`,
+    );
+    if (ours.length < 2 || theirs.length < 2)
+      console.log('!!! one side does not apply the schema: the comparison below is not meaningful');
   }
 
   // (a) a typical VM manifest
@@ -241,12 +265,21 @@ async function main(): Promise<void> {
     const svc = new ManifestService({ store });
     const ours: number[] = [];
     const theirs: number[] = [];
-    for (let i = 0; i < 30; i++) { svc.open('a', text); await ylsValidate('file:///a.yaml', text); } // warm-up (JIT, schema load)
+    for (let i = 0; i < 30; i++) {
+      svc.open('a', text);
+      await ylsValidate('file:///a.yaml', text);
+    } // warm-up (JIT, schema load)
     const oursDiags = svc.open('a', text).length;
     const theirsDiags = (await ylsValidate('file:///a.yaml', text)).length;
     for (let i = 0; i < 300; i++) ours.push((await time(() => svc.open('a', text)))[0]);
-    for (let i = 0; i < 300; i++) theirs.push((await time(() => ylsValidate(`file:///a${i % 2}.yaml`, text)))[0]);
-    rows.push(['(a) typical VM, validate (p50)', fmt(pct(ours, 0.5)), fmt(pct(theirs, 0.5)), ratio(pct(theirs, 0.5), pct(ours, 0.5))]);
+    for (let i = 0; i < 300; i++)
+      theirs.push((await time(() => ylsValidate(`file:///a${i % 2}.yaml`, text)))[0]);
+    rows.push([
+      '(a) typical VM, validate (p50)',
+      fmt(pct(ours, 0.5)),
+      fmt(pct(theirs, 0.5)),
+      ratio(pct(theirs, 0.5), pct(ours, 0.5)),
+    ]);
     console.log(`(a) ${text.split('\n').length} lines; diagnostics ours=${oursDiags} theirs=${theirsDiags}`);
   }
 
@@ -264,12 +297,21 @@ async function main(): Promise<void> {
     for (let i = 0; i < 7; i++) {
       const svc = new ManifestService({ store });
       const [t, d] = await time(() => svc.open('b', big));
-      ours.push(t); oursDiags = d.length;
+      ours.push(t);
+      oursDiags = d.length;
       const [t2, d2] = await time(() => ylsValidate(`file:///b${i}.yaml`, big));
-      theirs.push(t2); theirsDiags = d2.length;
+      theirs.push(t2);
+      theirsDiags = d2.length;
     }
-    rows.push([`(b) ${lines} lines / 300 docs, validate (p50)`, fmt(pct(ours, 0.5)), fmt(pct(theirs, 0.5)), ratio(pct(theirs, 0.5), pct(ours, 0.5))]);
-    console.log(`(b) ${lines} lines, ${big.length} chars; diagnostics ours=${oursDiags} theirs=${theirsDiags}`);
+    rows.push([
+      `(b) ${lines} lines / 300 docs, validate (p50)`,
+      fmt(pct(ours, 0.5)),
+      fmt(pct(theirs, 0.5)),
+      ratio(pct(theirs, 0.5), pct(ours, 0.5)),
+    ]);
+    console.log(
+      `(b) ${lines} lines, ${big.length} chars; diagnostics ours=${oursDiags} theirs=${theirsDiags}`,
+    );
   }
 
   // (c) one-line edit inside (b), re-validate
@@ -296,14 +338,24 @@ async function main(): Promise<void> {
       const text = big.slice(0, memAt) + variants[(i % 2) + 1] + big.slice(memAt + 11);
       theirs.push((await time(() => ylsValidate('file:///c.yaml', text)))[0]);
     }
-    rows.push(['(c) one-line edit in (b), re-validate (p50)', fmt(pct(ours, 0.5)), fmt(pct(theirs, 0.5)), ratio(pct(theirs, 0.5), pct(ours, 0.5))]);
+    rows.push([
+      '(c) one-line edit in (b), re-validate (p50)',
+      fmt(pct(ours, 0.5)),
+      fmt(pct(theirs, 0.5)),
+      ratio(pct(theirs, 0.5), pct(ours, 0.5)),
+    ]);
     console.log(`(c) documents re-parsed per edit: ${reparsed} of 300; the edit's diagnostic: ${badDiag}`);
   }
 
   // (d) completion inside (b)
   {
-    const svc = new ManifestService({ store }) as ManifestService & { complete?: (uri: string, offset: number) => Promise<{ items: unknown[] }> };
-    const at = big.indexOf('\n', big.indexOf('        cpu:\n          cores: 2', big.indexOf('name: vm-150\n')) + 5);
+    const svc = new ManifestService({ store }) as ManifestService & {
+      complete?: (uri: string, offset: number) => Promise<{ items: unknown[] }>;
+    };
+    const at = big.indexOf(
+      '\n',
+      big.indexOf('        cpu:\n          cores: 2', big.indexOf('name: vm-150\n')) + 5,
+    );
     // A new, empty key line inside spec.template.spec.domain.cpu of document 150.
     const text = big.slice(0, at + 1) + '          \n' + big.slice(at + 1);
     const offset = at + 1 + 10;
@@ -317,22 +369,36 @@ async function main(): Promise<void> {
       let theirsItems = 0;
       const doc = TextDocument.create('file:///d.yaml', 'yaml', 1, text);
       const pos = positionOf(lineStarts(text), offset);
-      for (let i = 0; i < 5; i++) { await svc.complete('d', offset); }
+      for (let i = 0; i < 5; i++) {
+        await svc.complete('d', offset);
+      }
       await yls.doComplete(doc, pos, false);
       for (let i = 0; i < 100; i++) {
         const [t, r] = await time(() => svc.complete!('d', offset));
-        ours.push(t); oursItems = r.items.length;
+        ours.push(t);
+        oursItems = r.items.length;
       }
       for (let i = 0; i < 15; i++) {
         const [t, r] = await time(() => yls.doComplete(doc, pos, false));
-        theirs.push(t); theirsItems = r.items.length;
+        theirs.push(t);
+        theirsItems = r.items.length;
       }
-      rows.push(['(d) completion inside (b) (p95)', fmt(pct(ours, 0.95)), fmt(pct(theirs, 0.95)), ratio(pct(theirs, 0.95), pct(ours, 0.95))]);
+      rows.push([
+        '(d) completion inside (b) (p95)',
+        fmt(pct(ours, 0.95)),
+        fmt(pct(theirs, 0.95)),
+        ratio(pct(theirs, 0.95), pct(ours, 0.95)),
+      ]);
       console.log(`(d) items ours=${oursItems} theirs=${theirsItems}`);
     }
   }
 
-  const head: [string, string, string, string] = ['case', 'podvisor', 'yaml-language-server', 'ratio (theirs/ours)'];
+  const head: [string, string, string, string] = [
+    'case',
+    'podvisor',
+    'yaml-language-server',
+    'ratio (theirs/ours)',
+  ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
   console.log('\n' + line(head));
@@ -341,4 +407,7 @@ async function main(): Promise<void> {
   console.log('\ntargets: (a),(b) ratio >= 1; (c) < 5 ms and ratio >= 20; (d) p95 < 10 ms');
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -31,7 +31,10 @@ const HOST = process.env.PODVISOR_TEST_DOCKER_HOST;
 const RUNTIMES = (process.env.PODVISOR_TEST_RUNTIMES ?? 'runc').split(',');
 const REPS = Number(process.env.PODVISOR_BENCH_REPS ?? 5);
 const VM_REPS = Number(process.env.PODVISOR_BENCH_VM_REPS ?? 3);
-const CACHE = path.join(process.env.PODVISOR_TEST_CACHE ?? path.join(__dirname, '..', '..', '.cache', 'test'), 'sandbox');
+const CACHE = path.join(
+  process.env.PODVISOR_TEST_CACHE ?? path.join(__dirname, '..', '..', '.cache', 'test'),
+  'sandbox',
+);
 // busybox ash asks for the cursor position (ESC [6n) right after its prompt, and clears to the end
 // of the screen (ESC [J) when it redraws the prompt after a resize.
 const PROMPT = /[#$] (?:\x1b\[6n)?(?:\x1b\[J)?$/;
@@ -43,39 +46,61 @@ const fmt = (x: number) => `${x.toFixed(0)} ms`;
 function bareDockerRun(image: string, runtime: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const cmd = [dockerCli, '-H', HOST!, 'run', '-it', '--rm', '--runtime', runtime, image, '/bin/sh'].join(' ');
+    const cmd = [dockerCli, '-H', HOST!, 'run', '-it', '--rm', '--runtime', runtime, image, '/bin/sh'].join(
+      ' ',
+    );
     const p = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let done = false;
-    const t = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`no prompt: ${out}`)); }, 60_000);
+    const t = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`no prompt: ${out}`));
+    }, 60_000);
     p.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (!done && PROMPT.test(out)) {
         done = true;
         const ms = performance.now() - t0;
         p.stdin.write('exit\n');
-        p.once('exit', () => { clearTimeout(t); resolve(ms); });
+        p.once('exit', () => {
+          clearTimeout(t);
+          resolve(ms);
+        });
       }
     });
   });
 }
 
-async function ourContainer(sbx: ContainerSandboxes, spec: SandboxSpec, level: 'container' | 'gvisor', runtime: string): Promise<{ ms: number; timings: readonly PhaseTiming[] }> {
+async function ourContainer(
+  sbx: ContainerSandboxes,
+  spec: SandboxSpec,
+  level: 'container' | 'gvisor',
+  runtime: string,
+): Promise<{ ms: number; timings: readonly PhaseTiming[] }> {
   const t0 = performance.now();
   const report = await sbx.launch(spec, level, runtime, { log: silentLogger });
   const s = await sbx.attach(spec.name, { cols: 120, rows: 30 });
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    const t = setTimeout(() => { s.stream.destroy(); reject(new Error(`no prompt: ${JSON.stringify(out)}`)); }, 60_000);
+    const t = setTimeout(() => {
+      s.stream.destroy();
+      reject(new Error(`no prompt: ${JSON.stringify(out)}`));
+    }, 60_000);
     s.stream.on('data', (d: Buffer) => {
       out += d.toString();
-      if (PROMPT.test(out)) { clearTimeout(t); resolve(); }
+      if (PROMPT.test(out)) {
+        clearTimeout(t);
+        resolve();
+      }
     });
   });
   const ms = performance.now() - t0;
   s.stream.destroy();
   // The attach (exec + shell to its prompt) shows as its own phase.
-  return { ms, timings: [...report.timings, { phase: 'attach', ms: ms - report.timings.reduce((a, t) => a + t.ms, 0) }] };
+  return {
+    ms,
+    timings: [...report.timings, { phase: 'attach', ms: ms - report.timings.reduce((a, t) => a + t.ms, 0) }],
+  };
 }
 
 function bareQemu(kernel: string, initrd: string, disk: string): Promise<number> {
@@ -84,13 +109,48 @@ function bareQemu(kernel: string, initrd: string, disk: string): Promise<number>
     // The same machine as ours (a microvm with PCIe, as the qemu backend makes it when a folder
     // is shared) and the TSC hint TCG microvms need, but no QMP, no virtiofs, no overlay.
     const khz = hostTscKhz();
-    const p = spawn('qemu-system-x86_64', ['-machine', 'microvm,pcie=on', '-accel', 'tcg', '-cpu', 'max', '-smp', '1', '-m', '512', '-nodefaults', '-no-user-config', '-display', 'none',
-      '-serial', 'stdio', '-kernel', kernel, '-initrd', initrd, '-append', `console=ttyS0 panic=-1 quiet loglevel=1${khz ? ` tsc_early_khz=${khz}` : ''}`,
-      '-drive', `file=${disk},format=raw,if=none,id=d0,snapshot=on`, '-device', 'virtio-blk-pci,drive=d0',
-      '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(
+      'qemu-system-x86_64',
+      [
+        '-machine',
+        'microvm,pcie=on',
+        '-accel',
+        'tcg',
+        '-cpu',
+        'max',
+        '-smp',
+        '1',
+        '-m',
+        '512',
+        '-nodefaults',
+        '-no-user-config',
+        '-display',
+        'none',
+        '-serial',
+        'stdio',
+        '-kernel',
+        kernel,
+        '-initrd',
+        initrd,
+        '-append',
+        `console=ttyS0 panic=-1 quiet loglevel=1${khz ? ` tsc_early_khz=${khz}` : ''}`,
+        '-drive',
+        `file=${disk},format=raw,if=none,id=d0,snapshot=on`,
+        '-device',
+        'virtio-blk-pci,drive=d0',
+        '-netdev',
+        'user,id=n0',
+        '-device',
+        'virtio-net-pci,netdev=n0',
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     let out = '';
     let up = false;
-    const t = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`bare QEMU: no prompt: ${out.slice(-300)}`)); }, 180_000);
+    const t = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`bare QEMU: no prompt: ${out.slice(-300)}`));
+    }, 180_000);
     p.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (!up && out.includes(SANDBOX_UP)) up = true;
@@ -106,7 +166,12 @@ function bareQemu(kernel: string, initrd: string, disk: string): Promise<number>
 
 function phaseTable(all: Array<readonly PhaseTiming[]>): string {
   const phases = [...new Set(all.flatMap((t) => t.map((x) => x.phase)))];
-  return phases.map((p) => `${p} ${fmt(median(all.map((t) => t.filter((x) => x.phase === p).reduce((a, x) => a + x.ms, 0))))}`).join(' · ');
+  return phases
+    .map(
+      (p) =>
+        `${p} ${fmt(median(all.map((t) => t.filter((x) => x.phase === p).reduce((a, x) => a + x.ms, 0))))}`,
+    )
+    .join(' · ');
 }
 
 async function main(): Promise<void> {
@@ -138,7 +203,14 @@ async function main(): Promise<void> {
         if (!(i % 2)) bare.push(await bareDockerRun(image, runtime));
       }
       const ratio = median(ours) / median(bare);
-      rows.push([level, fmt(median(ours)), fmt(median(bare)), `${ratio.toFixed(2)}×`, ratio <= 1.2 ? 'within 20 %' : 'OVER 20 %', phaseTable(phases)]);
+      rows.push([
+        level,
+        fmt(median(ours)),
+        fmt(median(bare)),
+        `${ratio.toFixed(2)}×`,
+        ratio <= 1.2 ? 'within 20 %' : 'OVER 20 %',
+        phaseTable(phases),
+      ]);
     }
 
     // microVM
@@ -163,7 +235,14 @@ async function main(): Promise<void> {
           if (!(i % 2)) bare.push(await bareQemu(kernel.vmlinuz, initrd, disk.file));
         }
         const ratio = median(ours) / median(bare);
-        rows.push(['microvm (tcg)', fmt(median(ours)), fmt(median(bare)), `${ratio.toFixed(2)}×`, ratio <= 1.5 ? 'within 1.5×' : 'OVER 1.5×', phaseTable(phases)]);
+        rows.push([
+          'microvm (tcg)',
+          fmt(median(ours)),
+          fmt(median(bare)),
+          `${ratio.toFixed(2)}×`,
+          ratio <= 1.5 ? 'within 1.5×' : 'OVER 1.5×',
+          phaseTable(phases),
+        ]);
       } finally {
         fs.rmSync(home, { recursive: true, force: true });
       }
@@ -171,11 +250,16 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(ws, { recursive: true, force: true });
   }
-  console.log(`\nsandbox: command → first prompt in the attached terminal (median of ${REPS}; microVM ${VM_REPS})`);
+  console.log(
+    `\nsandbox: command → first prompt in the attached terminal (median of ${REPS}; microVM ${VM_REPS})`,
+  );
   const head = ['level', 'Podvisor', 'bare', 'ratio', 'target', 'Podvisor phases (median)'];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const r of [head, ...rows]) console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  '));
-  console.log('bare = `docker run -it --rm --runtime R IMAGE /bin/sh` in a pty / the bare QEMU command with the same kernel, initramfs and disk');
+  for (const r of [head, ...rows])
+    console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  '));
+  console.log(
+    'bare = `docker run -it --rm --runtime R IMAGE /bin/sh` in a pty / the bare QEMU command with the same kernel, initramfs and disk',
+  );
 }
 
 main().catch((e) => {

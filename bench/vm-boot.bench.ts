@@ -28,7 +28,12 @@ function bareArgs(args: string[]): string[] {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const v = args[i + 1] ?? '';
-    if (a === '-qmp' || a === '-pidfile' || (a === '-chardev' && v.startsWith('socket,id=ser0')) || (a === '-serial' && v === 'chardev:ser0')) {
+    if (
+      a === '-qmp' ||
+      a === '-pidfile' ||
+      (a === '-chardev' && v.startsWith('socket,id=ser0')) ||
+      (a === '-serial' && v === 'chardev:ser0')
+    ) {
       i++;
       continue;
     }
@@ -59,14 +64,17 @@ function bareBoot(args: string[], timeoutMs = 180_000): Promise<number> {
     });
     p.once('exit', (code) => {
       clearTimeout(timer);
-      if (!buf.includes(GUEST_MARKER)) reject(new Error(`bare QEMU exited (${code}) before the marker: ${err}`));
+      if (!buf.includes(GUEST_MARKER))
+        reject(new Error(`bare QEMU exited (${code}) before the marker: ${err}`));
     });
   });
 }
 
 async function main(): Promise<void> {
   if (!fs.existsSync('/usr/bin/qemu-system-x86_64')) {
-    console.log('\nvm-boot bench: SKIPPED — qemu-system-x86_64 is not installed (Debian package qemu-system-x86)');
+    console.log(
+      '\nvm-boot bench: SKIPPED — qemu-system-x86_64 is not installed (Debian package qemu-system-x86)',
+    );
     return;
   }
   const guest = ensureGuest();
@@ -76,7 +84,11 @@ async function main(): Promise<void> {
   const started: number[] = [];
   try {
     // 1. boot to marker
-    const spec = await store.create({ name: 'bench', memoryMiB: 256, source: { kind: 'kernel', kernel: guest.kernel, initrd: guest.initrd, cmdline: guest.cmdline } });
+    const spec = await store.create({
+      name: 'bench',
+      memoryMiB: 256,
+      source: { kind: 'kernel', kernel: guest.kernel, initrd: guest.initrd, cmdline: guest.cmdline },
+    });
     const accel = resolveAcceleration('auto', 'auto', probe);
     const bare = bareArgs(qemuArgs(spec, vmPaths(path.join(home, 'bench')), accel));
     const pv: number[] = [];
@@ -93,18 +105,30 @@ async function main(): Promise<void> {
     }
     const mp = median(pv);
     const mb = median(bb);
-    console.log(`\nVM boot to "${GUEST_MARKER}" on the serial console (${accel.accel}${accel.accel === 'tcg' ? `: ${probe.why}` : ''}; microvm, 1 vCPU, 256 MiB; ${RUNS} runs each, alternating)`);
+    console.log(
+      `\nVM boot to "${GUEST_MARKER}" on the serial console (${accel.accel}${accel.accel === 'tcg' ? `: ${probe.why}` : ''}; microvm, 1 vCPU, 256 MiB; ${RUNS} runs each, alternating)`,
+    );
     console.log('| path | runs (ms) | median (ms) |');
     console.log('| --- | --- | --- |');
-    console.log(`| Podvisor VmStore.start → marker | ${pv.map((x) => x.toFixed(0)).join(', ')} | ${mp.toFixed(0)} |`);
-    console.log(`| bare qemu-system-x86_64 → marker | ${bb.map((x) => x.toFixed(0)).join(', ')} | ${mb.toFixed(0)} |`);
-    console.log(`ratio Podvisor/bare = ${(mp / mb).toFixed(3)} (overhead ${(((mp - mb) / mb) * 100).toFixed(1)}%; target ≤ 10%)`);
+    console.log(
+      `| Podvisor VmStore.start → marker | ${pv.map((x) => x.toFixed(0)).join(', ')} | ${mp.toFixed(0)} |`,
+    );
+    console.log(
+      `| bare qemu-system-x86_64 → marker | ${bb.map((x) => x.toFixed(0)).join(', ')} | ${mb.toFixed(0)} |`,
+    );
+    console.log(
+      `ratio Podvisor/bare = ${(mp / mb).toFixed(3)} (overhead ${(((mp - mb) / mb) * 100).toFixed(1)}%; target ≤ 10%)`,
+    );
 
     // 2. 50 VMs listed
     await store.delete('bench');
     const N = 50;
     for (let i = 0; i < N; i++) {
-      await store.create({ name: `vm-${String(i).padStart(2, '0')}`, source: { kind: 'kernel', kernel: guest.kernel, initrd: guest.initrd }, forwards: [{ host: 20000 + i, guest: 22, proto: 'tcp' }] });
+      await store.create({
+        name: `vm-${String(i).padStart(2, '0')}`,
+        source: { kind: 'kernel', kernel: guest.kernel, initrd: guest.initrd },
+        forwards: [{ host: 20000 + i, guest: 22, proto: 'tcp' }],
+      });
     }
     const cold: number[] = [];
     const warm: number[] = [];
@@ -124,8 +148,12 @@ async function main(): Promise<void> {
     console.log(`\nVM section refresh with ${N} VMs defined (list + state of each; 7 runs)`);
     console.log('| refresh | median (ms) | vs 50 ms budget |');
     console.log('| --- | --- | --- |');
-    console.log(`| cold (fresh store: read + validate ${N} spec.json) | ${mc.toFixed(2)} | ${(mc / 50).toFixed(3)} |`);
-    console.log(`| warm (specs cached by mtime; what an event-driven refresh costs) | ${mw.toFixed(2)} | ${(mw / 50).toFixed(3)} |`);
+    console.log(
+      `| cold (fresh store: read + validate ${N} spec.json) | ${mc.toFixed(2)} | ${(mc / 50).toFixed(3)} |`,
+    );
+    console.log(
+      `| warm (specs cached by mtime; what an event-driven refresh costs) | ${mw.toFixed(2)} | ${(mw / 50).toFixed(3)} |`,
+    );
     console.log(`ratio warm/cold = ${(mw / mc).toFixed(3)}`);
   } finally {
     for (const pid of started) {

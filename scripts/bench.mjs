@@ -23,7 +23,9 @@ if (process.env.npm_lifecycle_event !== 'bench') {
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
 const dir = join(root, 'out', 'bench');
-const benches = (existsSync(dir) ? readdirSync(dir) : []).filter((f) => f.endsWith('.bench.js') && (!filters.length || filters.some((x) => f.includes(x)))).sort();
+const benches = (existsSync(dir) ? readdirSync(dir) : [])
+  .filter((f) => f.endsWith('.bench.js') && (!filters.length || filters.some((x) => f.includes(x))))
+  .sort();
 if (!benches.length) {
   log(`no benchmarks${filters.length ? ` matching ${filters.join(', ')}` : ''} in out/bench`);
   process.exit(1);
@@ -33,27 +35,53 @@ let engines;
 let current;
 async function stopAll() {
   if (current) {
-    try { process.kill(-current.pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(-current.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
-  if (engines) { const e = engines; engines = undefined; await e.stop(); }
+  if (engines) {
+    const e = engines;
+    engines = undefined;
+    await e.stop();
+  }
 }
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, async () => { log(`${sig}: stopping`); await stopAll(); process.exit(130); });
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+  process.on(sig, async () => {
+    log(`${sig}: stopping`);
+    await stopAll();
+    process.exit(130);
+  });
 
 function runOne(file) {
   return new Promise((resolve) => {
     // Own process group: a benchmark's leftovers (containers' helpers, QEMU, code-server) go with it.
-    const child = spawn(process.execPath, [join(dir, file)], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], detached: true, env: { ...process.env, ...engines.env } });
+    const child = spawn(process.execPath, [join(dir, file)], {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      detached: true,
+      env: { ...process.env, ...engines.env },
+    });
     current = child;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       log(`TIMEOUT after ${timeoutS}s: ${file} — killing its process group`);
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }, timeoutS * 1000);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       current = undefined;
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* nothing left */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* nothing left */
+      }
       resolve({ code, signal, timedOut });
     });
   });
@@ -69,7 +97,14 @@ try {
     log(`=== ${f} ===`);
     const r = await runOne(f);
     const s = ((Date.now() - bt) / 1000).toFixed(1);
-    rows.push({ f, status: r.timedOut ? `TIMED OUT after ${timeoutS} s` : r.code === 0 ? `ok in ${s} s` : `FAILED (exit ${r.code ?? r.signal}) after ${s} s` });
+    rows.push({
+      f,
+      status: r.timedOut
+        ? `TIMED OUT after ${timeoutS} s`
+        : r.code === 0
+          ? `ok in ${s} s`
+          : `FAILED (exit ${r.code ?? r.signal}) after ${s} s`,
+    });
   }
 } finally {
   await stopAll();

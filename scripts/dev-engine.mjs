@@ -14,6 +14,8 @@ if (cmd === 'stop') {
   console.log('stopped');
 } else {
   const d = await startPrivateDockerd(dir, { bridge: 'pvdev0', cidr: '10.232.0.1/24' });
-  console.log(`export PODVISOR_TEST_DOCKER_HOST=${d.host} PODVISOR_TEST_RUNTIMES=${d.runtimes.join(',')}  # dockerd pid ${d.pid}`);
+  console.log(
+    `export PODVISOR_TEST_DOCKER_HOST=${d.host} PODVISOR_TEST_RUNTIMES=${d.runtimes.join(',')}  # dockerd pid ${d.pid}`,
+  );
   process.exit(0);
 }

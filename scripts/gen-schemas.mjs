@@ -38,9 +38,26 @@ const KNOWN_ENUMS = {
   restartPolicy: ['Always', 'OnFailure', 'Never'],
 };
 // Status is written by the cluster: `kubectl get -o yaml` output carries it, appliers ignore it.
-const STATUS = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description: 'Written by the cluster; ignored when the manifest is applied.' };
+const STATUS = {
+  type: 'object',
+  'x-kubernetes-preserve-unknown-fields': true,
+  description: 'Written by the cluster; ignored when the manifest is applied.',
+};
 const QUANTITY_PATTERN_HINT = '[KMGTPE]i';
-const KEEP = ['type', 'description', 'enum', 'required', 'minimum', 'maximum', 'minLength', 'maxLength', 'minItems', 'maxItems', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource'];
+const KEEP = [
+  'type',
+  'description',
+  'enum',
+  'required',
+  'minimum',
+  'maximum',
+  'minLength',
+  'maxLength',
+  'minItems',
+  'maxItems',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-embedded-resource',
+];
 
 /** Normalizes one schema node (recursively) into the subset the engine understands. */
 function norm(s, ctx, propName) {
@@ -53,23 +70,35 @@ function norm(s, ctx, propName) {
     r.$ref = ctx.ref(s.$ref);
   }
   for (const k of KEEP) if (s[k] !== undefined) r[k] = s[k];
-  if (typeof r.description === 'string' && r.description.length > 1200) r.description = r.description.slice(0, 1200).replace(/\s+\S*$/, '') + ' …';
+  if (typeof r.description === 'string' && r.description.length > 1200)
+    r.description = r.description.slice(0, 1200).replace(/\s+\S*$/, '') + ' …';
   const alts = s.anyOf ?? s.oneOf;
-  if (ctx.isQuantity || s['x-kubernetes-int-or-string'] || s.format === 'int-or-string' || (Array.isArray(alts) && alts.every((a) => a.type) && alts.some((a) => a.type === 'string'))) {
-    const quantity = (typeof s.pattern === 'string' && s.pattern.includes(QUANTITY_PATTERN_HINT)) || ctx.isQuantity;
+  if (
+    ctx.isQuantity ||
+    s['x-kubernetes-int-or-string'] ||
+    s.format === 'int-or-string' ||
+    (Array.isArray(alts) && alts.every((a) => a.type) && alts.some((a) => a.type === 'string'))
+  ) {
+    const quantity =
+      (typeof s.pattern === 'string' && s.pattern.includes(QUANTITY_PATTERN_HINT)) || ctx.isQuantity;
     r.type = quantity ? ['integer', 'number', 'string'] : ['integer', 'string'];
     r.format = quantity ? 'quantity' : 'int-or-string';
   }
   if (s.properties) {
     r.properties = {};
-    for (const [k, v] of Object.entries(s.properties)) r.properties[k] = norm(v, { ...ctx, isQuantity: false }, k);
+    for (const [k, v] of Object.entries(s.properties))
+      r.properties[k] = norm(v, { ...ctx, isQuantity: false }, k);
     if (r.type === undefined) r.type = 'object';
   }
   if (s.items) r.items = norm(s.items, { ...ctx, isQuantity: false });
   if (s.additionalProperties !== undefined) {
-    r.additionalProperties = typeof s.additionalProperties === 'object' ? norm(s.additionalProperties, { ...ctx, isQuantity: false }) : s.additionalProperties;
+    r.additionalProperties =
+      typeof s.additionalProperties === 'object'
+        ? norm(s.additionalProperties, { ...ctx, isQuantity: false })
+        : s.additionalProperties;
   }
-  if (propName && KNOWN_ENUMS[propName] && (r.type === 'string' || r.type === undefined) && !r.enum) r.enum = KNOWN_ENUMS[propName];
+  if (propName && KNOWN_ENUMS[propName] && (r.type === 'string' || r.type === undefined) && !r.enum)
+    r.enum = KNOWN_ENUMS[propName];
   if (Array.isArray(r.required) && r.required.length === 0) delete r.required;
   return r;
 }
@@ -79,12 +108,16 @@ function hashCons(node, defs, counts, phase) {
   if (!node || typeof node !== 'object') return node;
   if (Array.isArray(node)) return node.map((x) => hashCons(x, defs, counts, phase));
   const o = {};
-  for (const [k, v] of Object.entries(node)) o[k] = (k === 'enum' || k === 'required') ? v : hashCons(v, defs, counts, phase);
+  for (const [k, v] of Object.entries(node))
+    o[k] = k === 'enum' || k === 'required' ? v : hashCons(v, defs, counts, phase);
   if (!o.properties && !o.items && !o.additionalProperties) return o;
   const text = JSON.stringify(o);
   if (text.length < 400) return o;
   const h = 'h' + sha(text).slice(0, 12);
-  if (phase === 'count') { counts.set(h, (counts.get(h) ?? 0) + 1); return o; }
+  if (phase === 'count') {
+    counts.set(h, (counts.get(h) ?? 0) + 1);
+    return o;
+  }
   if ((counts.get(h) ?? 0) < 2) return o;
   defs[h] = o;
   return { $ref: `#/definitions/${h}` };
@@ -94,29 +127,51 @@ function write(name, bundle) {
   const text = JSON.stringify(bundle);
   if (text.length > 2_000_000) throw new Error(`${name} is ${text.length} bytes (limit 2 MB)`);
   writeFileSync(join(out, name), text);
-  console.log(`schemas/${name}: ${(text.length / 1024).toFixed(0)} KiB, ${Object.keys(bundle.kinds).length} kinds, ${Object.keys(bundle.definitions).length} definitions`);
+  console.log(
+    `schemas/${name}: ${(text.length / 1024).toFixed(0)} KiB, ${Object.keys(bundle.kinds).length} kinds, ${Object.keys(bundle.definitions).length} definitions`,
+  );
 }
 
 // ---- Kubernetes (OpenAPI v3, $ref graph) ----
 const K8S = {
   'api__v1_openapi.json': [['v1', 'Pod', 'io.k8s.api.core.v1.Pod']],
-  'apis__apps__v1_openapi.json': ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].map((k) => ['apps/v1', k, `io.k8s.api.apps.v1.${k}`]),
-  'apis__batch__v1_openapi.json': [['batch/v1', 'Job', 'io.k8s.api.batch.v1.Job'], ['batch/v1', 'CronJob', 'io.k8s.api.batch.v1.CronJob']],
-  'apis__node.k8s.io__v1_openapi.json': [['node.k8s.io/v1', 'RuntimeClass', 'io.k8s.api.node.v1.RuntimeClass']],
+  'apis__apps__v1_openapi.json': ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].map((k) => [
+    'apps/v1',
+    k,
+    `io.k8s.api.apps.v1.${k}`,
+  ]),
+  'apis__batch__v1_openapi.json': [
+    ['batch/v1', 'Job', 'io.k8s.api.batch.v1.Job'],
+    ['batch/v1', 'CronJob', 'io.k8s.api.batch.v1.CronJob'],
+  ],
+  'apis__node.k8s.io__v1_openapi.json': [
+    ['node.k8s.io/v1', 'RuntimeClass', 'io.k8s.api.node.v1.RuntimeClass'],
+  ],
 };
 let objectMeta;
-for (const dir of readdirSync(src).filter((d) => /^kubernetes-\d+\.\d+$/.test(d)).sort()) {
+for (const dir of readdirSync(src)
+  .filter((d) => /^kubernetes-\d+\.\d+$/.test(d))
+  .sort()) {
   const ver = dir.slice('kubernetes-'.length);
   const all = {};
   for (const file of Object.keys(K8S)) {
     const p = join(src, dir, file);
-    if (!existsSync(p)) { console.warn(`missing ${p}`); continue; }
+    if (!existsSync(p)) {
+      console.warn(`missing ${p}`);
+      continue;
+    }
     Object.assign(all, readJson(p).components.schemas);
   }
   const short = (n) => n.replace(/^io\.k8s\.(api\.|apimachinery\.pkg\.apis\.|apimachinery\.pkg\.)?/, '');
   const definitions = {};
   const queue = [];
-  const ctx = { ref: (ref) => { const n = ref.replace('#/components/schemas/', ''); queue.push(n); return `#/definitions/${short(n)}`; } };
+  const ctx = {
+    ref: (ref) => {
+      const n = ref.replace('#/components/schemas/', '');
+      queue.push(n);
+      return `#/definitions/${short(n)}`;
+    },
+  };
   const kinds = {};
   for (const [file, list] of Object.entries(K8S)) {
     for (const [apiVersion, kind, def] of list) {
@@ -131,40 +186,82 @@ for (const dir of readdirSync(src).filter((d) => /^kubernetes-\d+\.\d+$/.test(d)
     if (definitions[s] || !all[n]) continue;
     definitions[s] = norm(all[n], { ...ctx, isQuantity: n.endsWith('resource.Quantity') });
   }
-  for (const d of Object.values(definitions)) if (d.properties?.status && d.properties.apiVersion) d.properties.status = STATUS;
+  for (const d of Object.values(definitions))
+    if (d.properties?.status && d.properties.apiVersion) d.properties.status = STATUS;
   objectMeta ??= { defs: definitions };
   write(`kubernetes-${ver}.json`, { version: ver, source: dir, kinds, definitions });
 }
 
 // ---- KubeVirt CRDs (inline openAPIV3Schema per group/kind_version) ----
 const SERVE = {
-  'kubevirt.io': ['virtualmachine_v1', 'virtualmachineinstance_v1', 'virtualmachineinstancereplicaset_v1', 'virtualmachineinstancemigration_v1', 'virtualmachineinstancepreset_v1'],
+  'kubevirt.io': [
+    'virtualmachine_v1',
+    'virtualmachineinstance_v1',
+    'virtualmachineinstancereplicaset_v1',
+    'virtualmachineinstancemigration_v1',
+    'virtualmachineinstancepreset_v1',
+  ],
   'pool.kubevirt.io': ['virtualmachinepool_v1alpha1'],
   'cdi.kubevirt.io': ['datavolume_v1beta1', 'datasource_v1beta1', 'dataimportcron_v1beta1'],
-  'instancetype.kubevirt.io': ['virtualmachineinstancetype_v1beta1', 'virtualmachineclusterinstancetype_v1beta1', 'virtualmachinepreference_v1beta1', 'virtualmachineclusterpreference_v1beta1',
-    'virtualmachineinstancetype_v1alpha2', 'virtualmachineclusterinstancetype_v1alpha2', 'virtualmachinepreference_v1alpha2', 'virtualmachineclusterpreference_v1alpha2'],
-  'snapshot.kubevirt.io': ['virtualmachinesnapshot_v1beta1', 'virtualmachinerestore_v1beta1', 'virtualmachinesnapshot_v1alpha1', 'virtualmachinerestore_v1alpha1'],
+  'instancetype.kubevirt.io': [
+    'virtualmachineinstancetype_v1beta1',
+    'virtualmachineclusterinstancetype_v1beta1',
+    'virtualmachinepreference_v1beta1',
+    'virtualmachineclusterpreference_v1beta1',
+    'virtualmachineinstancetype_v1alpha2',
+    'virtualmachineclusterinstancetype_v1alpha2',
+    'virtualmachinepreference_v1alpha2',
+    'virtualmachineclusterpreference_v1alpha2',
+  ],
+  'snapshot.kubevirt.io': [
+    'virtualmachinesnapshot_v1beta1',
+    'virtualmachinerestore_v1beta1',
+    'virtualmachinesnapshot_v1alpha1',
+    'virtualmachinerestore_v1alpha1',
+  ],
   'export.kubevirt.io': ['virtualmachineexport_v1beta1', 'virtualmachineexport_v1alpha1'],
   'clone.kubevirt.io': ['virtualmachineclone_v1beta1', 'virtualmachineclone_v1alpha1'],
   'migrations.kubevirt.io': ['migrationpolicy_v1alpha1'],
 };
 const SWAGGER_KINDS = {
-  'kubevirt.io/v1/VirtualMachine': 'v1.VirtualMachine', 'kubevirt.io/v1/VirtualMachineInstance': 'v1.VirtualMachineInstance',
-  'kubevirt.io/v1/VirtualMachineInstanceReplicaSet': 'v1.VirtualMachineInstanceReplicaSet', 'kubevirt.io/v1/VirtualMachineInstanceMigration': 'v1.VirtualMachineInstanceMigration',
-  'kubevirt.io/v1/VirtualMachineInstancePreset': 'v1.VirtualMachineInstancePreset', 'pool.kubevirt.io/v1beta1/VirtualMachinePool': 'v1beta1.VirtualMachinePool',
-  'instancetype.kubevirt.io/v1beta1/VirtualMachineInstancetype': 'v1beta1.VirtualMachineInstancetype', 'instancetype.kubevirt.io/v1beta1/VirtualMachineClusterInstancetype': 'v1beta1.VirtualMachineClusterInstancetype',
-  'instancetype.kubevirt.io/v1beta1/VirtualMachinePreference': 'v1beta1.VirtualMachinePreference', 'instancetype.kubevirt.io/v1beta1/VirtualMachineClusterPreference': 'v1beta1.VirtualMachineClusterPreference',
-  'snapshot.kubevirt.io/v1beta1/VirtualMachineSnapshot': 'v1beta1.VirtualMachineSnapshot', 'snapshot.kubevirt.io/v1beta1/VirtualMachineRestore': 'v1beta1.VirtualMachineRestore',
-  'clone.kubevirt.io/v1beta1/VirtualMachineClone': 'v1beta1.VirtualMachineClone', 'migrations.kubevirt.io/v1alpha1/MigrationPolicy': 'v1alpha1.MigrationPolicy',
-  'export.kubevirt.io/v1/VirtualMachineExport': 'v1.VirtualMachineExport', 'backup.kubevirt.io/v1alpha1/VirtualMachineBackup': 'v1alpha1.VirtualMachineBackup',
+  'kubevirt.io/v1/VirtualMachine': 'v1.VirtualMachine',
+  'kubevirt.io/v1/VirtualMachineInstance': 'v1.VirtualMachineInstance',
+  'kubevirt.io/v1/VirtualMachineInstanceReplicaSet': 'v1.VirtualMachineInstanceReplicaSet',
+  'kubevirt.io/v1/VirtualMachineInstanceMigration': 'v1.VirtualMachineInstanceMigration',
+  'kubevirt.io/v1/VirtualMachineInstancePreset': 'v1.VirtualMachineInstancePreset',
+  'pool.kubevirt.io/v1beta1/VirtualMachinePool': 'v1beta1.VirtualMachinePool',
+  'instancetype.kubevirt.io/v1beta1/VirtualMachineInstancetype': 'v1beta1.VirtualMachineInstancetype',
+  'instancetype.kubevirt.io/v1beta1/VirtualMachineClusterInstancetype':
+    'v1beta1.VirtualMachineClusterInstancetype',
+  'instancetype.kubevirt.io/v1beta1/VirtualMachinePreference': 'v1beta1.VirtualMachinePreference',
+  'instancetype.kubevirt.io/v1beta1/VirtualMachineClusterPreference':
+    'v1beta1.VirtualMachineClusterPreference',
+  'snapshot.kubevirt.io/v1beta1/VirtualMachineSnapshot': 'v1beta1.VirtualMachineSnapshot',
+  'snapshot.kubevirt.io/v1beta1/VirtualMachineRestore': 'v1beta1.VirtualMachineRestore',
+  'clone.kubevirt.io/v1beta1/VirtualMachineClone': 'v1beta1.VirtualMachineClone',
+  'migrations.kubevirt.io/v1alpha1/MigrationPolicy': 'v1alpha1.MigrationPolicy',
+  'export.kubevirt.io/v1/VirtualMachineExport': 'v1.VirtualMachineExport',
+  'backup.kubevirt.io/v1alpha1/VirtualMachineBackup': 'v1alpha1.VirtualMachineBackup',
 };
 const KIND_NAMES = {
-  virtualmachine: 'VirtualMachine', virtualmachineinstance: 'VirtualMachineInstance', virtualmachineinstancereplicaset: 'VirtualMachineInstanceReplicaSet',
-  virtualmachineinstancemigration: 'VirtualMachineInstanceMigration', virtualmachineinstancepreset: 'VirtualMachineInstancePreset', virtualmachinepool: 'VirtualMachinePool',
-  datavolume: 'DataVolume', datasource: 'DataSource', dataimportcron: 'DataImportCron', virtualmachineinstancetype: 'VirtualMachineInstancetype',
-  virtualmachineclusterinstancetype: 'VirtualMachineClusterInstancetype', virtualmachinepreference: 'VirtualMachinePreference',
-  virtualmachineclusterpreference: 'VirtualMachineClusterPreference', virtualmachinesnapshot: 'VirtualMachineSnapshot', virtualmachinerestore: 'VirtualMachineRestore',
-  virtualmachineexport: 'VirtualMachineExport', virtualmachineclone: 'VirtualMachineClone', migrationpolicy: 'MigrationPolicy',
+  virtualmachine: 'VirtualMachine',
+  virtualmachineinstance: 'VirtualMachineInstance',
+  virtualmachineinstancereplicaset: 'VirtualMachineInstanceReplicaSet',
+  virtualmachineinstancemigration: 'VirtualMachineInstanceMigration',
+  virtualmachineinstancepreset: 'VirtualMachineInstancePreset',
+  virtualmachinepool: 'VirtualMachinePool',
+  datavolume: 'DataVolume',
+  datasource: 'DataSource',
+  dataimportcron: 'DataImportCron',
+  virtualmachineinstancetype: 'VirtualMachineInstancetype',
+  virtualmachineclusterinstancetype: 'VirtualMachineClusterInstancetype',
+  virtualmachinepreference: 'VirtualMachinePreference',
+  virtualmachineclusterpreference: 'VirtualMachineClusterPreference',
+  virtualmachinesnapshot: 'VirtualMachineSnapshot',
+  virtualmachinerestore: 'VirtualMachineRestore',
+  virtualmachineexport: 'VirtualMachineExport',
+  virtualmachineclone: 'VirtualMachineClone',
+  migrationpolicy: 'MigrationPolicy',
 };
 {
   const kinds = {};
@@ -175,14 +272,23 @@ const KIND_NAMES = {
   const metaClosure = (name, seen = new Set()) => {
     if (seen.has(name) || !objectMeta?.defs[name]) return seen;
     seen.add(name);
-    JSON.stringify(objectMeta.defs[name]).replace(/#\/definitions\/([^"]+)/g, (_, n) => { metaClosure(n, seen); return ''; });
+    JSON.stringify(objectMeta.defs[name]).replace(/#\/definitions\/([^"]+)/g, (_, n) => {
+      metaClosure(n, seen);
+      return '';
+    });
     return seen;
   };
-  if (meta) for (const n of metaClosure('apimachinery.pkg.apis.meta.v1.ObjectMeta')) definitions[n] = objectMeta.defs[n];
+  if (meta)
+    for (const n of metaClosure('apimachinery.pkg.apis.meta.v1.ObjectMeta'))
+      definitions[n] = objectMeta.defs[n];
   const fixMeta = (node) => {
     if (!node || typeof node !== 'object') return;
     for (const [k, v] of Object.entries(node.properties ?? {})) {
-      if (k === 'metadata' && meta && v.type === 'object' && !v.properties) node.properties[k] = { $ref: '#/definitions/apimachinery.pkg.apis.meta.v1.ObjectMeta', description: v.description };
+      if (k === 'metadata' && meta && v.type === 'object' && !v.properties)
+        node.properties[k] = {
+          $ref: '#/definitions/apimachinery.pkg.apis.meta.v1.ObjectMeta',
+          description: v.description,
+        };
       else fixMeta(v);
     }
     if (node.items) fixMeta(node.items);
@@ -191,7 +297,10 @@ const KIND_NAMES = {
   for (const [group, files] of Object.entries(SERVE)) {
     for (const f of files) {
       const p = join(src, 'kubevirt-crds', group, `${f}.json`);
-      if (!existsSync(p)) { console.warn(`missing ${p}`); continue; }
+      if (!existsSync(p)) {
+        console.warn(`missing ${p}`);
+        continue;
+      }
       const [base, version] = f.split('_');
       const s = norm(readJson(p), ctx);
       if (s.properties?.status) s.properties.status = STATUS;
@@ -205,7 +314,13 @@ const KIND_NAMES = {
   if (existsSync(swaggerPath)) {
     const sw = readJson(swaggerPath).definitions;
     const queue = [];
-    const swctx = { ref: (r) => { const n = r.replace('#/definitions/', ''); queue.push(n); return `#/definitions/kv.${n}`; } };
+    const swctx = {
+      ref: (r) => {
+        const n = r.replace('#/definitions/', '');
+        queue.push(n);
+        return `#/definitions/kv.${n}`;
+      },
+    };
     for (const [key, def] of Object.entries(SWAGGER_KINDS)) {
       if (!sw[def]) continue;
       kinds[key] = { $ref: swctx.ref(`#/definitions/${def}`) };
@@ -221,19 +336,28 @@ const KIND_NAMES = {
   const counts = new Map();
   hashCons(kinds, {}, counts, 'count');
   const consed = hashCons(kinds, definitions, counts, 'replace');
-  write('kubevirt.json', { version: 'kubevirt-v1.6.2+cdi-v1.63.1', source: 'kubevirt-crds', kinds: consed, definitions });
+  write('kubevirt.json', {
+    version: 'kubevirt-v1.6.2+cdi-v1.63.1',
+    source: 'kubevirt-crds',
+    kinds: consed,
+    definitions,
+  });
 }
 
 const rows = provenance.map((p) => `| \`${p.path}\` | ${p.bytes} | \`${p.sha256}\` |`).join('\n');
 const upstream = existsSync(join(src, 'SOURCES.md')) ? readFileSync(join(src, 'SOURCES.md'), 'utf8') : '';
-writeFileSync(join(out, 'PROVENANCE.md'), `# Bundled manifest schemas — provenance
+writeFileSync(
+  join(out, 'PROVENANCE.md'),
+  `# Bundled manifest schemas — provenance
 
 Generated by \`scripts/gen-schemas.mjs\` (do not edit by hand) from unmodified upstream copies.
 The generator keeps only the kinds Podvisor serves, keeps descriptions (trimmed to 1200
 characters) for hover, drops \`status\`, OpenAPI extensions the engine does not use, and
 formats; turns int-or-string/quantity unions into \`type: [integer, string]\` with
 \`format: int-or-string|quantity\`; adds enums the API enforces in code but the schemas leave
-open (${Object.keys(KNOWN_ENUMS).map((k) => `\`${k}\``).join(', ')}); types CRD \`metadata\` as
+open (${Object.keys(KNOWN_ENUMS)
+    .map((k) => `\`${k}\``)
+    .join(', ')}); types CRD \`metadata\` as
 Kubernetes ObjectMeta; and hash-conses repeated subtrees into \`definitions\`.
 
 ## Inputs (sha256)
@@ -244,5 +368,6 @@ ${rows}
 ## Upstream sources (copied from the input directory's SOURCES.md)
 
 ${upstream.replace(/^# .*\n/, '')}
-`);
+`,
+);
 console.log('schemas/PROVENANCE.md written');

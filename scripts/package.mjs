@@ -4,7 +4,16 @@
 // dist/ (used by tests and `npm start`, maybe running right now) is never replaced by a
 // production build half-way. Prints `VSIX <path>` last.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -17,12 +26,26 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 // Own staging dir per run (two people may package at once in a shared checkout);
 // --stage DIR keeps it afterwards (the activation bench reads the production dist/ there).
 const keepStage = args.includes('--stage');
-const stage = keepStage ? args[args.indexOf('--stage') + 1] : join(root, '.cache', 'package', `stage-${process.pid}`);
-const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : join(root, `${pkg.name}-${pkg.version}.vsix`);
+const stage = keepStage
+  ? args[args.indexOf('--stage') + 1]
+  : join(root, '.cache', 'package', `stage-${process.pid}`);
+const out = args.includes('--out')
+  ? args[args.indexOf('--out') + 1]
+  : join(root, `${pkg.name}-${pkg.version}.vsix`);
 
 // Everything but generated and heavy dirs: whatever package.json refers to is then present;
 // .vscodeignore decides what goes into the package.
-const SKIP = new Set(['.git', 'node_modules', '.cache', 'out', 'dist', 'test-results', '.bench-results', 'test', 'bench']);
+const SKIP = new Set([
+  '.git',
+  'node_modules',
+  '.cache',
+  'out',
+  'dist',
+  'test-results',
+  '.bench-results',
+  'test',
+  'bench',
+]);
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
 for (const name of readdirSync(root)) {
@@ -34,9 +57,22 @@ symlinkSync(join(root, 'node_modules'), join(stage, 'node_modules'));
 const vsce = require.resolve('@vscode/vsce/vsce');
 // vsce runs `vscode:prepublish` (the production esbuild build) inside the stage.
 // --no-dependencies: everything is bundled; node_modules stays out.
-const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--no-update-package-json', '--out', out,
-  '--baseContentUrl', 'https://example.invalid/podvisor/blob/main', '--baseImagesUrl', 'https://example.invalid/podvisor/raw/main'],
-  { cwd: stage, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
+const r = spawnSync(
+  process.execPath,
+  [
+    vsce,
+    'package',
+    '--no-dependencies',
+    '--no-update-package-json',
+    '--out',
+    out,
+    '--baseContentUrl',
+    'https://example.invalid/podvisor/blob/main',
+    '--baseImagesUrl',
+    'https://example.invalid/podvisor/raw/main',
+  ],
+  { cwd: stage, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } },
+);
 if (!quiet || r.status !== 0) process.stdout.write(r.stdout ?? '');
 process.stderr.write(r.stderr ?? '');
 const l = spawnSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: stage, encoding: 'utf8' });
@@ -46,5 +82,7 @@ if (r.status !== 0 || !existsSync(out)) {
   process.exit(1);
 }
 const files = (l.stdout ?? '').split('\n').filter(Boolean);
-console.log(`${files.length} files, ${(statSync(out).size / 1024).toFixed(0)} KiB, in ${((Date.now() - t0) / 1000).toFixed(1)} s${quiet ? '' : ':\n  ' + files.join('\n  ')}`);
+console.log(
+  `${files.length} files, ${(statSync(out).size / 1024).toFixed(0)} KiB, in ${((Date.now() - t0) / 1000).toFixed(1)} s${quiet ? '' : ':\n  ' + files.join('\n  ')}`,
+);
 console.log(`VSIX ${out}`);

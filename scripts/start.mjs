@@ -53,10 +53,14 @@ async function stop(code) {
   if (stateDir.endsWith(`start-${process.pid}`)) rmSync(stateDir, { recursive: true, force: true });
   process.exit(code);
 }
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => void stop(sig === 'SIGINT' ? 130 : 143));
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+  process.on(sig, () => void stop(sig === 'SIGINT' ? 130 : 143));
 
 server = await startCodeServer({
-  install, stateDir, log, smokeTestDriver: true, // the URL payload (development mode) needs it
+  install,
+  stateDir,
+  log,
+  smokeTestDriver: true, // the URL payload (development mode) needs it
   port: Number(opt('port') ?? process.env.PORT ?? 8080),
 });
 // extensionDevelopmentPath in the URL payload: Podvisor runs from this checkout's dist/
@@ -66,7 +70,9 @@ log(`code-server pid ${server.pid}, log ${server.logFile}`);
 console.log(`\n  Podvisor (development mode) on ${folder}:\n\n    ${url}\n\n  Ctrl-C stops it.\n`);
 
 if (args.includes('--check')) {
-  const { launchChromium, waitForWorkbench, openPodvisorView, runCommand, screenshot } = require(join(root, 'out/test/harness/workbench.js'));
+  const { launchChromium, waitForWorkbench, openPodvisorView, runCommand, screenshot } = require(
+    join(root, 'out/test/harness/workbench.js'),
+  );
   let ok = false;
   const ctx = await launchChromium(join(stateDir, 'chromium-check'));
   try {
@@ -76,7 +82,10 @@ if (args.includes('--check')) {
     await openPodvisorView(page);
     await runCommand(page, 'Podvisor: Show Log');
     // The log says the extension activated: proof it runs, not only that its icon is contributed.
-    await page.locator('.output-view, .panel', { hasText: 'activated in' }).first().waitFor({ timeout: 60_000 });
+    await page
+      .locator('.output-view, .panel', { hasText: 'activated in' })
+      .first()
+      .waitFor({ timeout: 60_000 });
     log(`screenshot ${await screenshot(page, 'start')}`);
     ok = true;
   } catch (e) {

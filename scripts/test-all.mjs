@@ -34,28 +34,47 @@ const children = new Set();
 let engines;
 
 function add(layer, r, label) {
-  totals.passed += r.passed; totals.failed += r.failed; totals.skipped += r.skipped;
-  const row = perLayer.find((x) => x.layer === layer) ?? (perLayer.push({ layer, passed: 0, failed: 0, skipped: 0, failures: [] }), perLayer.at(-1));
-  row.passed += r.passed; row.failed += r.failed; row.skipped += r.skipped;
+  totals.passed += r.passed;
+  totals.failed += r.failed;
+  totals.skipped += r.skipped;
+  const row =
+    perLayer.find((x) => x.layer === layer) ??
+    (perLayer.push({ layer, passed: 0, failed: 0, skipped: 0, failures: [] }), perLayer.at(-1));
+  row.passed += r.passed;
+  row.failed += r.failed;
+  row.skipped += r.skipped;
   for (const t of r.failedTitles ?? []) row.failures.push(`${label}: ${t}`);
 }
 
 /** Runs a command in its own process group; kills the group at the deadline. */
 function runBounded(cmd, argv, { timeoutS, env }) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+    const child = spawn(cmd, argv, {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'inherit', 'inherit'],
+      detached: true,
+    });
     children.add(child);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       log(`TIMEOUT after ${timeoutS}s: ${argv.join(' ')} — killing its process group`);
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }, timeoutS * 1000);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       children.delete(child);
       // Reap anything the suite left in its group (a forgotten server, a QEMU).
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* none left */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* none left */
+      }
       resolve({ code, signal, timedOut });
     });
   });
@@ -64,30 +83,74 @@ function runBounded(cmd, argv, { timeoutS, env }) {
 function testFiles(dir) {
   const abs = join(root, dir);
   if (!existsSync(abs)) return [];
-  return readdirSync(abs, { recursive: true }).map(String).filter((f) => f.endsWith('.test.js') && (!fileFilter || f.includes(fileFilter))).sort().map((f) => join(dir, f));
+  return readdirSync(abs, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.test.js') && (!fileFilter || f.includes(fileFilter)))
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 async function runMochaFile(layer, file, timeoutS, env) {
-  const resultFile = join(tmpdir(), `podvisor-result-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
+  const resultFile = join(
+    tmpdir(),
+    `podvisor-result-${process.pid}-${Math.random().toString(36).slice(2)}.json`,
+  );
   const mocha = require.resolve('mocha/bin/mocha.js');
-  const argv = [mocha, '--reporter', join(root, 'scripts/lib/mocha-reporter.cjs'), '--timeout', '60000', '--exit', ...(grep ? ['--grep', grep] : []), file];
-  const r = await runBounded(process.execPath, argv, { timeoutS, env: { ...env, PODVISOR_RESULT_FILE: resultFile } });
+  const argv = [
+    mocha,
+    '--reporter',
+    join(root, 'scripts/lib/mocha-reporter.cjs'),
+    '--timeout',
+    '60000',
+    '--exit',
+    ...(grep ? ['--grep', grep] : []),
+    file,
+  ];
+  const r = await runBounded(process.execPath, argv, {
+    timeoutS,
+    env: { ...env, PODVISOR_RESULT_FILE: resultFile },
+  });
   let res;
-  try { res = JSON.parse(readFileSync(resultFile, 'utf8')); } catch { res = undefined; }
+  try {
+    res = JSON.parse(readFileSync(resultFile, 'utf8'));
+  } catch {
+    res = undefined;
+  }
   rmSync(resultFile, { force: true });
   if (!res || r.timedOut) {
     // Crashed or hung before mocha could report: the suite counts as one failure (plus what it passed).
-    res = { passed: res?.passed ?? 0, failed: (res?.failed ?? 0) + 1, skipped: res?.skipped ?? 0, failedTitles: [r.timedOut ? `suite timed out after ${timeoutS}s` : `suite crashed (exit ${r.code ?? r.signal})`] };
+    res = {
+      passed: res?.passed ?? 0,
+      failed: (res?.failed ?? 0) + 1,
+      skipped: res?.skipped ?? 0,
+      failedTitles: [
+        r.timedOut ? `suite timed out after ${timeoutS}s` : `suite crashed (exit ${r.code ?? r.signal})`,
+      ],
+    };
   }
   add(layer, res, relative('out', file));
 }
 
 async function stopEverything() {
-  for (const c of children) { try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone */ } }
-  if (engines) { const e = engines; engines = undefined; await e.stop(); }
+  for (const c of children) {
+    try {
+      process.kill(-c.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  if (engines) {
+    const e = engines;
+    engines = undefined;
+    await e.stop();
+  }
 }
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, async () => { log(`${sig}: stopping`); await stopEverything(); process.exit(130); });
+  process.on(sig, async () => {
+    log(`${sig}: stopping`);
+    await stopEverything();
+    process.exit(130);
+  });
 }
 
 async function main() {
@@ -98,10 +161,25 @@ async function main() {
   // 1. build + type-check (a failed type-check is a failed test of the unit layer)
   log('build');
   const b = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
-  if (b.status !== 0) { add('unit', { passed: 0, failed: 1, skipped: 0, failedTitles: ['esbuild build'] }, 'build'); return; }
+  if (b.status !== 0) {
+    add('unit', { passed: 0, failed: 1, skipped: 0, failedTitles: ['esbuild build'] }, 'build');
+    return;
+  }
   if (want('unit')) {
-    const tc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.'], { cwd: root, stdio: 'inherit' });
-    add('unit', { passed: tc.status === 0 ? 1 : 0, failed: tc.status === 0 ? 0 : 1, skipped: 0, failedTitles: tc.status === 0 ? [] : ['tsc --noEmit (strict)'] }, 'typecheck');
+    const tc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+    add(
+      'unit',
+      {
+        passed: tc.status === 0 ? 1 : 0,
+        failed: tc.status === 0 ? 0 : 1,
+        skipped: 0,
+        failedTitles: tc.status === 0 ? [] : ['tsc --noEmit (strict)'],
+      },
+      'typecheck',
+    );
   }
 
   // 2. engines shared by the layers that need them
@@ -120,7 +198,11 @@ async function main() {
     if (layer.name === 'host') {
       const { runHostLayer } = require(join(root, 'out/test/harness/hostLayer.js'));
       // --file/--grep reach the host sessions (and the extension host's mocha) through the env.
-      const hostEnv = { ...env, ...(fileFilter ? { PODVISOR_TEST_FILE: fileFilter } : {}), ...(grep ? { PODVISOR_TEST_GREP: grep } : {}) };
+      const hostEnv = {
+        ...env,
+        ...(fileFilter ? { PODVISOR_TEST_FILE: fileFilter } : {}),
+        ...(grep ? { PODVISOR_TEST_GREP: grep } : {}),
+      };
       const results = await runHostLayer({ root, env: hostEnv, log, timeoutS: layer.timeoutS, runBounded });
       for (const r of results) add('host', r, r.label);
     } else {
@@ -145,7 +227,10 @@ for (const r of perLayer) {
   console.log(`${r.layer.padEnd(12)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
   for (const f of r.failures) console.log(`   ✗ ${f}`);
 }
-if (totals.skipped) console.log(`NOTE: ${totals.skipped} tests skipped — see the !!! SKIPPED lines above for what was missing.`);
+if (totals.skipped)
+  console.log(
+    `NOTE: ${totals.skipped} tests skipped — see the !!! SKIPPED lines above for what was missing.`,
+  );
 console.log(`took ${((Date.now() - t0) / 1000).toFixed(0)} s${crashed ? ' (harness error)' : ''}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exitCode = totals.failed > 0 ? 1 : 0;

@@ -22,7 +22,12 @@ const state = mkdtempSync(join(tmpdir(), 'podvisor-electron-'));
 const workspace = join(state, 'samples');
 cpSync(join(root, 'samples'), workspace, { recursive: true });
 mkdirSync(join(workspace, '.vscode'), { recursive: true });
-const settings = { 'podvisor.log.level': 'debug', ...(process.env.PODVISOR_TEST_DOCKER_HOST ? { 'podvisor.docker.host': process.env.PODVISOR_TEST_DOCKER_HOST } : {}) };
+const settings = {
+  'podvisor.log.level': 'debug',
+  ...(process.env.PODVISOR_TEST_DOCKER_HOST
+    ? { 'podvisor.docker.host': process.env.PODVISOR_TEST_DOCKER_HOST }
+    : {}),
+};
 writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
 const cachePath = join(root, '.cache', 'vscode-test');
 const resultFile = join(state, 'result.json');
@@ -32,17 +37,23 @@ try {
   let vscodeExecutablePath = process.env.VSCODE_EXECUTABLE;
   if (!vscodeExecutablePath) {
     try {
-      vscodeExecutablePath = await downloadAndUnzipVSCode({ version: process.env.VSCODE_VERSION ?? 'stable', cachePath, timeout: 30_000 });
+      vscodeExecutablePath = await downloadAndUnzipVSCode({
+        version: process.env.VSCODE_VERSION ?? 'stable',
+        cachePath,
+        timeout: 30_000,
+      });
     } catch (e) {
-      console.error([
-        '',
-        '!!! test:electron could not get a desktop VS Code:',
-        `    ${String(e?.message ?? e).split('\n')[0]}`,
-        '    @vscode/test-electron downloads it from update.code.visualstudio.com, which this machine cannot reach.',
-        '    The same suites run inside code-server with `npm test` (or `node scripts/test-all.mjs --only host`).',
-        '    Elsewhere: run this with internet access, or set VSCODE_EXECUTABLE=/path/to/code.',
-        '',
-      ].join('\n'));
+      console.error(
+        [
+          '',
+          '!!! test:electron could not get a desktop VS Code:',
+          `    ${String(e?.message ?? e).split('\n')[0]}`,
+          '    @vscode/test-electron downloads it from update.code.visualstudio.com, which this machine cannot reach.',
+          '    The same suites run inside code-server with `npm test` (or `node scripts/test-all.mjs --only host`).',
+          '    Elsewhere: run this with internet access, or set VSCODE_EXECUTABLE=/path/to/code.',
+          '',
+        ].join('\n'),
+      );
       rmSync(state, { recursive: true, force: true });
       process.exit(2);
     }
@@ -52,14 +63,24 @@ try {
     extensionDevelopmentPath: root,
     extensionTestsPath: testsPath,
     extensionTestsEnv: { ...process.env, EXT_TEST_RESULT_FILE: resultFile },
-    launchArgs: [workspace, '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes',
-      '--user-data-dir', join(state, 'ud'), '--extensions-dir', join(state, 'ext'), '--disable-gpu'],
+    launchArgs: [
+      workspace,
+      '--disable-workspace-trust',
+      '--skip-welcome',
+      '--skip-release-notes',
+      '--user-data-dir',
+      join(state, 'ud'),
+      '--extensions-dir',
+      join(state, 'ext'),
+      '--disable-gpu',
+    ],
   });
   exitCode = 0;
 } catch (e) {
   console.error(`test:electron: ${e?.message ?? e}`);
 } finally {
-  if (existsSync(resultFile)) console.log(`result: ${require('node:fs').readFileSync(resultFile, 'utf8').trim()}`);
+  if (existsSync(resultFile))
+    console.log(`result: ${require('node:fs').readFileSync(resultFile, 'utf8').trim()}`);
   rmSync(state, { recursive: true, force: true });
 }
 process.exit(exitCode);

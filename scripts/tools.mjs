@@ -7,7 +7,16 @@
 //   node scripts/tools.mjs prune             remove cache folders no recipe names any more
 import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { downloadedGoMod, ensureTool, isBuilt, replacesOf, requirementsOf, staleToolDirs, toolDir, toolsCacheRoot } from './lib/gotools.mjs';
+import {
+  downloadedGoMod,
+  ensureTool,
+  isBuilt,
+  replacesOf,
+  requirementsOf,
+  staleToolDirs,
+  toolDir,
+  toolsCacheRoot,
+} from './lib/gotools.mjs';
 
 const K8S = 'v1.37.2';
 const K8S_STAGING = K8S.replace(/^v1\./, 'v0.');
@@ -17,8 +26,17 @@ function kubernetesGoMod() {
   const { goMod } = downloadedGoMod('k8s.io/kubernetes', K8S);
   const staging = new Set();
   for (const r of replacesOf(goMod)) if (r.to.startsWith('./staging')) staging.add(r.from);
-  for (const [mod, v] of requirementsOf(goMod)) if (mod.startsWith('k8s.io/') && v === 'v0.0.0') staging.add(mod);
-  const lines = ['module podvisor.local/k8s-tools', '', 'go 1.26.0', '', `require k8s.io/kubernetes ${K8S}`, '', 'replace ('];
+  for (const [mod, v] of requirementsOf(goMod))
+    if (mod.startsWith('k8s.io/') && v === 'v0.0.0') staging.add(mod);
+  const lines = [
+    'module podvisor.local/k8s-tools',
+    '',
+    'go 1.26.0',
+    '',
+    `require k8s.io/kubernetes ${K8S}`,
+    '',
+    'replace (',
+  ];
   for (const m of [...staging].sort()) lines.push(`\t${m} => ${m} ${K8S_STAGING}`);
   lines.push(')', '');
   return lines.join('\n');
@@ -28,7 +46,13 @@ const k8sVersionFlags = (() => {
   const [, major, minor] = /^v(\d+)\.(\d+)/.exec(K8S);
   const flags = [];
   for (const pkg of ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version']) {
-    flags.push(`-X ${pkg}.gitVersion=${K8S}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`, `-X ${pkg}.gitTreeState=clean`, `-X ${pkg}.buildDate=1970-01-01T00:00:00Z`);
+    flags.push(
+      `-X ${pkg}.gitVersion=${K8S}`,
+      `-X ${pkg}.gitMajor=${major}`,
+      `-X ${pkg}.gitMinor=${minor}`,
+      `-X ${pkg}.gitTreeState=clean`,
+      `-X ${pkg}.buildDate=1970-01-01T00:00:00Z`,
+    );
   }
   return flags;
 })();
@@ -36,8 +60,17 @@ const k8sVersionFlags = (() => {
 const ETCD = 'v3.6.16';
 function etcdGoMod() {
   const { goMod } = downloadedGoMod('go.etcd.io/etcd/server/v3', ETCD);
-  const lines = ['module podvisor.local/etcd-tools', '', 'go 1.26.0', '', `require go.etcd.io/etcd/server/v3 ${ETCD}`, '', 'replace ('];
-  for (const r of replacesOf(goMod)) if (r.to.startsWith('../')) lines.push(`\t${r.from} => ${r.from} ${ETCD}`);
+  const lines = [
+    'module podvisor.local/etcd-tools',
+    '',
+    'go 1.26.0',
+    '',
+    `require go.etcd.io/etcd/server/v3 ${ETCD}`,
+    '',
+    'replace (',
+  ];
+  for (const r of replacesOf(goMod))
+    if (r.to.startsWith('../')) lines.push(`\t${r.from} => ${r.from} ${ETCD}`);
   lines.push(')', '');
   return lines.join('\n');
 }
@@ -73,7 +106,10 @@ export const RECIPES = {
     goMod: `module podvisor.local/containerd-tools\n\ngo 1.26.0\n\nrequire github.com/containerd/containerd/v2 ${CONTAINERD}\n`,
     packages: [
       { pkg: 'github.com/containerd/containerd/v2/cmd/containerd', out: 'containerd' },
-      { pkg: 'github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2', out: 'containerd-shim-runc-v2' },
+      {
+        pkg: 'github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2',
+        out: 'containerd-shim-runc-v2',
+      },
       { pkg: 'github.com/containerd/containerd/v2/cmd/ctr', out: 'ctr' },
     ],
     outputs: ['containerd', 'containerd-shim-runc-v2', 'ctr'],
@@ -102,14 +138,16 @@ async function main() {
   if (cmd === 'build') {
     const t0 = Date.now();
     const done = await ensureTools(names.length ? names : undefined);
-    for (const [n, r] of Object.entries(done)) console.log(`${n}: ${r.built ? `built in ${r.seconds} s` : 'cached'} — ${r.dir}`);
+    for (const [n, r] of Object.entries(done))
+      console.log(`${n}: ${r.built ? `built in ${r.seconds} s` : 'cached'} — ${r.dir}`);
     console.log(`tools ready in ${((Date.now() - t0) / 1000).toFixed(0)} s (cache ${toolsCacheRoot()})`);
   } else if (cmd === 'path') {
     const r = RECIPES[names[0]];
     if (!r || !isBuilt(r)) process.exit(1);
     console.log(`${toolDir(r)}/bin`);
   } else if (cmd === 'list') {
-    for (const r of Object.values(RECIPES)) console.log(`${r.name} ${r.version} ${isBuilt(r) ? 'built' : 'missing'} ${toolDir(r)}`);
+    for (const r of Object.values(RECIPES))
+      console.log(`${r.name} ${r.version} ${isBuilt(r) ? 'built' : 'missing'} ${toolDir(r)}`);
   } else if (cmd === 'prune') {
     for (const d of staleToolDirs(Object.values(RECIPES))) {
       console.log(`removing ${d}`);

@@ -24,16 +24,29 @@ export function activate(context: vscode.ExtensionContext): PodvisorApi {
   context.subscriptions.push(log, settings, tree);
 
   const containers = createContainersSection(log, settings);
-  const services: Services = { context, log, settings, tree, containers, sandboxes: createSandboxesSection(log, settings, context),
-    manifests: createManifestLanguage(context, log, settings, containers) };
+  const services: Services = {
+    context,
+    log,
+    settings,
+    tree,
+    containers,
+    sandboxes: createSandboxesSection(log, settings, context),
+    manifests: createManifestLanguage(context, log, settings, containers),
+  };
   context.subscriptions.push(...registerCommands(services, commandTable));
-  context.subscriptions.push(tree.addSection(new VmsSection(settings, log, vscode.Uri.joinPath(context.globalStorageUri, 'vms').fsPath)));
+  context.subscriptions.push(
+    tree.addSection(
+      new VmsSection(settings, log, vscode.Uri.joinPath(context.globalStorageUri, 'vms').fsPath),
+    ),
+  );
   context.subscriptions.push(tree.addSection(new LibvirtSection(settings, log)));
   context.subscriptions.push(...registerContainers(services));
   context.subscriptions.push(...registerSandboxes(services));
   context.subscriptions.push(...registerManifestLanguage(services.manifests));
 
-  log.info(`Podvisor ${context.extension.packageJSON.version as string} activated in ${(performance.now() - t0).toFixed(1)} ms`);
+  log.info(
+    `Podvisor ${context.extension.packageJSON.version as string} activated in ${(performance.now() - t0).toFixed(1)} ms`,
+  );
   return { services };
 }
 

@@ -19,7 +19,13 @@ export async function run(): Promise<void> {
 }
 
 /** Small built-in extensions with code of their own, for a same-host reference point. */
-const REFERENCES = ['vscode.npm', 'vscode.grunt', 'vscode.gulp', 'vscode.jake', 'vscode.configuration-editing'];
+const REFERENCES = [
+  'vscode.npm',
+  'vscode.grunt',
+  'vscode.gulp',
+  'vscode.jake',
+  'vscode.configuration-editing',
+];
 
 async function measure(out: string | undefined): Promise<void> {
   const ext = vscode.extensions.getExtension('podvisor.podvisor');
@@ -30,7 +36,12 @@ async function measure(out: string | undefined): Promise<void> {
   const activateMs = performance.now() - t0;
   const lazyDir = path.join(ext.extensionPath, 'dist', 'lazy');
   const lazy: Record<string, number> = {};
-  for (const f of fs.existsSync(lazyDir) ? fs.readdirSync(lazyDir).filter((x) => x.endsWith('.js')).sort() : []) {
+  for (const f of fs.existsSync(lazyDir)
+    ? fs
+        .readdirSync(lazyDir)
+        .filter((x) => x.endsWith('.js'))
+        .sort()
+    : []) {
     const t = performance.now();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(path.join(lazyDir, f));
@@ -38,7 +49,9 @@ async function measure(out: string | undefined): Promise<void> {
   }
   // Reference: activating a small built-in extension that nothing has activated yet, same host.
   let reference: { id: string; ms: number } | undefined;
-  const refExt = REFERENCES.map((id) => vscode.extensions.getExtension(id)).find((e) => e && !e.isActive && (e.packageJSON as { main?: string }).main);
+  const refExt = REFERENCES.map((id) => vscode.extensions.getExtension(id)).find(
+    (e) => e && !e.isActive && (e.packageJSON as { main?: string }).main,
+  );
   if (refExt) {
     const t = performance.now();
     await refExt.activate();

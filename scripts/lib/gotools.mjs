@@ -6,7 +6,16 @@
 // (two test runs on one machine wait for one build, they don't race).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -24,7 +33,24 @@ export function goVersion() {
 
 function recipeHash(recipe) {
   const { name, version, outputs, packages, tags, ldflags, env, goMod, extraFiles, cgo } = recipe;
-  return createHash('sha256').update(JSON.stringify({ name, version, outputs, packages, tags, ldflags, env, goMod, extraFiles, cgo, go: goVersion() })).digest('hex').slice(0, 10);
+  return createHash('sha256')
+    .update(
+      JSON.stringify({
+        name,
+        version,
+        outputs,
+        packages,
+        tags,
+        ldflags,
+        env,
+        goMod,
+        extraFiles,
+        cgo,
+        go: goVersion(),
+      }),
+    )
+    .digest('hex')
+    .slice(0, 10);
 }
 
 /** The folder a recipe's binaries go to (whether built yet or not). */
@@ -82,7 +108,12 @@ async function withLock(dir, work, log) {
 
 function runGo(args, { cwd, env, log, signal }) {
   return new Promise((resolve, reject) => {
-    const child = spawn('go', args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('go', args, {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let err = '';
     const onAbort = () => {
       try {
@@ -100,7 +131,12 @@ function runGo(args, { cwd, env, log, signal }) {
     child.on('exit', (code) => {
       signal?.removeEventListener('abort', onAbort);
       if (code === 0) resolve(err);
-      else reject(new Error(`go ${args.slice(0, 3).join(' ')} … failed (exit ${code}):\n${err.split('\n').slice(-40).join('\n')}`));
+      else
+        reject(
+          new Error(
+            `go ${args.slice(0, 3).join(' ')} … failed (exit ${code}):\n${err.split('\n').slice(-40).join('\n')}`,
+          ),
+        );
     });
   });
 }
@@ -117,42 +153,79 @@ export async function ensureTool(recipe, { log = console.log, signal } = {}) {
   if (isBuilt(recipe)) return result(false, 0);
   if (!goVersion()) throw new Error(`Go is not installed: cannot build ${recipe.name} ${recipe.version}`);
   mkdirSync(toolsCacheRoot(), { recursive: true });
-  return withLock(dir, async () => {
-    if (isBuilt(recipe)) return result(false, 0);
-    const t0 = Date.now();
-    const tmp = `${dir}.tmp-${process.pid}`;
-    rmSync(tmp, { recursive: true, force: true });
-    const work = join(tmp, 'src');
-    mkdirSync(join(tmp, 'bin'), { recursive: true });
-    mkdirSync(work, { recursive: true });
-    const env = { CGO_ENABLED: recipe.cgo ? '1' : '0', GOFLAGS: '-mod=mod', GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local', ...(recipe.env ?? {}) };
-    const goMod = typeof recipe.goMod === 'function' ? await recipe.goMod({ work, env, log }) : recipe.goMod;
-    writeFileSync(join(work, 'go.mod'), goMod);
-    for (const [f, text] of Object.entries(recipe.extraFiles ?? {})) {
-      mkdirSync(join(work, f, '..'), { recursive: true });
-      writeFileSync(join(work, f), text);
-    }
-    if (recipe.prepare) await recipe.prepare({ work, env, log, runGo: (args) => runGo(args, { cwd: work, env, log, signal }) });
-    log(`[tools] building ${recipe.name} ${recipe.version} (${recipe.packages.map((p) => p.out).join(', ')}) into ${dir}`);
-    // `go mod tidy` would prune requirements of packages outside the build list; resolve lazily.
-    await runGo(['mod', 'download'], { cwd: work, env, log, signal }).catch(() => undefined);
-    const flags = ['-trimpath', '-p', String(recipe.parallel ?? 2)];
-    if (recipe.tags?.length) flags.push('-tags', recipe.tags.join(','));
-    flags.push('-ldflags', ['-s', '-w', ...(recipe.ldflags ?? [])].join(' '));
-    // One `go build` per output: a shared build cache makes later ones reuse the common packages.
-    for (const p of recipe.packages) {
-      const t1 = Date.now();
-      await runGo(['build', ...flags, '-o', join(tmp, 'bin', p.out), p.pkg], { cwd: work, env, log, signal });
-      log(`[tools]   ${p.out} in ${((Date.now() - t1) / 1000).toFixed(0)} s`);
-    }
-    writeFileSync(join(tmp, 'RECIPE.json'), JSON.stringify({ name: recipe.name, version: recipe.version, packages: recipe.packages, tags: recipe.tags, go: goVersion(), builtAt: new Date().toISOString() }, null, 2));
-    writeFileSync(join(tmp, '.complete'), '');
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-    const seconds = Math.round((Date.now() - t0) / 1000);
-    log(`[tools] ${recipe.name} ${recipe.version} built in ${seconds} s`);
-    return result(true, seconds);
-  }, log);
+  return withLock(
+    dir,
+    async () => {
+      if (isBuilt(recipe)) return result(false, 0);
+      const t0 = Date.now();
+      const tmp = `${dir}.tmp-${process.pid}`;
+      rmSync(tmp, { recursive: true, force: true });
+      const work = join(tmp, 'src');
+      mkdirSync(join(tmp, 'bin'), { recursive: true });
+      mkdirSync(work, { recursive: true });
+      const env = {
+        CGO_ENABLED: recipe.cgo ? '1' : '0',
+        GOFLAGS: '-mod=mod',
+        GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local',
+        ...(recipe.env ?? {}),
+      };
+      const goMod =
+        typeof recipe.goMod === 'function' ? await recipe.goMod({ work, env, log }) : recipe.goMod;
+      writeFileSync(join(work, 'go.mod'), goMod);
+      for (const [f, text] of Object.entries(recipe.extraFiles ?? {})) {
+        mkdirSync(join(work, f, '..'), { recursive: true });
+        writeFileSync(join(work, f), text);
+      }
+      if (recipe.prepare)
+        await recipe.prepare({
+          work,
+          env,
+          log,
+          runGo: (args) => runGo(args, { cwd: work, env, log, signal }),
+        });
+      log(
+        `[tools] building ${recipe.name} ${recipe.version} (${recipe.packages.map((p) => p.out).join(', ')}) into ${dir}`,
+      );
+      // `go mod tidy` would prune requirements of packages outside the build list; resolve lazily.
+      await runGo(['mod', 'download'], { cwd: work, env, log, signal }).catch(() => undefined);
+      const flags = ['-trimpath', '-p', String(recipe.parallel ?? 2)];
+      if (recipe.tags?.length) flags.push('-tags', recipe.tags.join(','));
+      flags.push('-ldflags', ['-s', '-w', ...(recipe.ldflags ?? [])].join(' '));
+      // One `go build` per output: a shared build cache makes later ones reuse the common packages.
+      for (const p of recipe.packages) {
+        const t1 = Date.now();
+        await runGo(['build', ...flags, '-o', join(tmp, 'bin', p.out), p.pkg], {
+          cwd: work,
+          env,
+          log,
+          signal,
+        });
+        log(`[tools]   ${p.out} in ${((Date.now() - t1) / 1000).toFixed(0)} s`);
+      }
+      writeFileSync(
+        join(tmp, 'RECIPE.json'),
+        JSON.stringify(
+          {
+            name: recipe.name,
+            version: recipe.version,
+            packages: recipe.packages,
+            tags: recipe.tags,
+            go: goVersion(),
+            builtAt: new Date().toISOString(),
+          },
+          null,
+          2,
+        ),
+      );
+      writeFileSync(join(tmp, '.complete'), '');
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(tmp, dir);
+      const seconds = Math.round((Date.now() - t0) / 1000);
+      log(`[tools] ${recipe.name} ${recipe.version} built in ${seconds} s`);
+      return result(true, seconds);
+    },
+    log,
+  );
 }
 
 /** Module path → version for every requirement of a downloaded module's go.mod. */
@@ -162,7 +235,10 @@ export function requirementsOf(goModText) {
   let m;
   while ((m = block.exec(goModText))) {
     for (const line of m[1].split('\n')) {
-      const t = line.replace(/\/\/.*$/, '').trim().split(/\s+/);
+      const t = line
+        .replace(/\/\/.*$/, '')
+        .trim()
+        .split(/\s+/);
       if (t.length >= 2 && t[0]) out.set(t[0], t[1]);
     }
   }
@@ -183,13 +259,17 @@ export function replacesOf(goModText) {
   const block = /^replace\s*\(([\s\S]*?)^\)/gm;
   let m;
   while ((m = block.exec(goModText))) for (const line of m[1].split('\n')) add(line);
-  for (const line of goModText.split('\n')) if (/^replace\s+[^(]/.test(line)) add(line.replace(/^replace\s+/, ''));
+  for (const line of goModText.split('\n'))
+    if (/^replace\s+[^(]/.test(line)) add(line.replace(/^replace\s+/, ''));
   return out;
 }
 
 /** The go.mod of module@version from the module proxy (downloads it into the module cache). */
 export function downloadedGoMod(mod, version, env = {}) {
-  const r = spawnSync('go', ['mod', 'download', '-json', `${mod}@${version}`], { encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod', ...env } });
+  const r = spawnSync('go', ['mod', 'download', '-json', `${mod}@${version}`], {
+    encoding: 'utf8',
+    env: { ...process.env, GOFLAGS: '-mod=mod', ...env },
+  });
   if (r.status !== 0) throw new Error(`go mod download ${mod}@${version} failed: ${r.stderr || r.stdout}`);
   const info = JSON.parse(r.stdout);
   return { goMod: readFileSync(info.GoMod, 'utf8'), dir: info.Dir };
@@ -200,5 +280,7 @@ export function staleToolDirs(recipes) {
   const root = toolsCacheRoot();
   if (!existsSync(root)) return [];
   const keep = new Set(recipes.map((r) => toolDir(r)));
-  return readdirSync(root).map((f) => join(root, f)).filter((d) => !keep.has(d) && statSync(d).isDirectory() && !d.endsWith('.lock'));
+  return readdirSync(root)
+    .map((f) => join(root, f))
+    .filter((d) => !keep.has(d) && statSync(d).isDirectory() && !d.endsWith('.lock'));
 }

@@ -12,7 +12,15 @@ class CountingReporter extends Mocha.reporters.Spec {
       const s = runner.stats || {};
       const file = process.env.PODVISOR_RESULT_FILE;
       if (file) {
-        fs.writeFileSync(file, JSON.stringify({ passed: s.passes || 0, failed: s.failures || 0, skipped: s.pending || 0, failedTitles }) + '\n');
+        fs.writeFileSync(
+          file,
+          JSON.stringify({
+            passed: s.passes || 0,
+            failed: s.failures || 0,
+            skipped: s.pending || 0,
+            failedTitles,
+          }) + '\n',
+        );
       }
     });
   }

@@ -10,7 +10,7 @@ export const SYSTEM_PACKAGES = {
   'busybox-static': '/bin/busybox',
   'qemu-system-x86': '/usr/bin/qemu-system-x86_64',
   'qemu-utils': '/usr/bin/qemu-img',
-  'e2fsprogs': '/usr/sbin/mkfs.ext4',
+  e2fsprogs: '/usr/sbin/mkfs.ext4',
   cpio: '/usr/bin/cpio',
   iproute2: '/usr/sbin/ip',
   chromium: '/usr/bin/chromium',
@@ -35,7 +35,9 @@ export function isRoot() {
 }
 
 export function missingPackages() {
-  return Object.entries(SYSTEM_PACKAGES).filter(([, file]) => !existsSync(file)).map(([pkg]) => pkg);
+  return Object.entries(SYSTEM_PACKAGES)
+    .filter(([, file]) => !existsSync(file))
+    .map(([pkg]) => pkg);
 }
 
 /** Installs what is missing when it can; returns the packages still missing afterwards. */
@@ -55,13 +57,19 @@ export function ensureSystemPackages(log = console.log) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
   if (update.status !== 0) log('[system] apt-get update failed; trying the install anyway');
-  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env,
+  });
   if (r.status !== 0) {
     // One bad package must not sink the others: retry one by one.
-    for (const p of missing) spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', p], { stdio: 'ignore', env });
+    for (const p of missing)
+      spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', p], { stdio: 'ignore', env });
   }
   missing = missingPackages();
-  log(`[system] apt done in ${((Date.now() - t0) / 1000).toFixed(1)} s${missing.length ? `; still missing: ${missing.join(' ')}` : ''}`);
+  log(
+    `[system] apt done in ${((Date.now() - t0) / 1000).toFixed(1)} s${missing.length ? `; still missing: ${missing.join(' ')}` : ''}`,
+  );
   return missing;
 }
 

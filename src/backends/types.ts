@@ -4,7 +4,8 @@
  */
 
 /** Lifecycle state, as menus see it in `contextValue` (`container.running`, `vm.stopped`). */
-export type WorkloadState = 'running' | 'paused' | 'restarting' | 'created' | 'stopped' | 'removing' | 'dead' | 'unknown';
+export type WorkloadState =
+  'running' | 'paused' | 'restarting' | 'created' | 'stopped' | 'removing' | 'dead' | 'unknown';
 
 /**
  * How strongly a workload is isolated from the host kernel: a plain container (runc, crun),

@@ -18,7 +18,12 @@ Validates KubeVirt, Pod/workload, RuntimeClass and Virtlet manifests. Exit: 0 no
 
 class UsageError extends Error {}
 
-interface Args { format: 'text' | 'json'; k8s: string; handlers: string[]; paths: string[] }
+interface Args {
+  format: 'text' | 'json';
+  k8s: string;
+  handlers: string[];
+  paths: string[];
+}
 
 function parseArgs(argv: string[]): Args | 'help' {
   const a: Args = { format: 'text', k8s: '1.35', handlers: [], paths: [] };
@@ -39,10 +44,11 @@ function parseArgs(argv: string[]): Args | 'help' {
       a.format = f;
     } else if (name === '--kubernetes-version') {
       const v = value().replace(/^v/, '');
-      if (!/^1\.\d{1,3}$/.test(v)) throw new UsageError(`--kubernetes-version must look like 1.35, not "${v}"`);
+      if (!/^1\.\d{1,3}$/.test(v))
+        throw new UsageError(`--kubernetes-version must look like 1.35, not "${v}"`);
       a.k8s = v;
     } else if (name === '--runtime-handler') a.handlers.push(value());
-    else if (arg === '--') a.paths.push(...argv.slice(i + 1)), (i = argv.length);
+    else if (arg === '--') (a.paths.push(...argv.slice(i + 1)), (i = argv.length));
     else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
     else a.paths.push(arg);
   }
@@ -52,7 +58,11 @@ function parseArgs(argv: string[]): Args | 'help' {
 
 function collect(p: string, out: string[], explicit: boolean): void {
   let st: fs.Stats;
-  try { st = fs.statSync(p); } catch { throw new UsageError(`${p}: no such file or directory`); }
+  try {
+    st = fs.statSync(p);
+  } catch {
+    throw new UsageError(`${p}: no such file or directory`);
+  }
   if (st.isDirectory()) {
     for (const e of fs.readdirSync(p, { withFileTypes: true }).sort((x, y) => x.name.localeCompare(y.name))) {
       if (e.name === 'node_modules' || e.name === '.git') continue;
@@ -65,26 +75,57 @@ function collect(p: string, out: string[], explicit: boolean): void {
 
 function main(argv: string[]): number {
   let args: Args | 'help';
-  try { args = parseArgs(argv); } catch (e) {
-    if (e instanceof UsageError) { process.stderr.write(`podvisor-validate: ${e.message}\n${USAGE}\n`); return 2; }
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`podvisor-validate: ${e.message}\n${USAGE}\n`);
+      return 2;
+    }
     throw e;
   }
-  if (args === 'help') { process.stdout.write(USAGE + '\n'); return 0; }
+  if (args === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
   const schemaDir = findSchemaDir(__dirname) ?? findSchemaDir(process.cwd());
-  if (!schemaDir) { process.stderr.write('podvisor-validate: bundled schemas not found (expected a schemas/ directory next to the package)\n'); return 2; }
+  if (!schemaDir) {
+    process.stderr.write(
+      'podvisor-validate: bundled schemas not found (expected a schemas/ directory next to the package)\n',
+    );
+    return 2;
+  }
   const files: string[] = [];
-  try { for (const p of args.paths) collect(p, files, true); } catch (e) {
-    if (e instanceof UsageError) { process.stderr.write(`podvisor-validate: ${e.message}\n`); return 2; }
+  try {
+    for (const p of args.paths) collect(p, files, true);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`podvisor-validate: ${e.message}\n`);
+      return 2;
+    }
     throw e;
   }
-  const svc = new ManifestService({ schemaDir, options: { kubernetesVersion: args.k8s, knownRuntimeHandlers: [...DEFAULT_RUNTIME_HANDLERS, ...args.handlers] } });
+  const svc = new ManifestService({
+    schemaDir,
+    options: {
+      kubernetesVersion: args.k8s,
+      knownRuntimeHandlers: [...DEFAULT_RUNTIME_HANDLERS, ...args.handlers],
+    },
+  });
   if (!svc.store.kubernetesVersions().includes(args.k8s)) {
-    process.stderr.write(`podvisor-validate: Kubernetes ${args.k8s} schemas are not bundled; using ${svc.store.k8sFile(args.k8s).replace(/^kubernetes-|\.json$/g, '')}\n`);
+    process.stderr.write(
+      `podvisor-validate: Kubernetes ${args.k8s} schemas are not bundled; using ${svc.store.k8sFile(args.k8s).replace(/^kubernetes-|\.json$/g, '')}\n`,
+    );
   }
   const texts = new Map<string, string>();
   for (const f of files) {
     let text: string;
-    try { text = fs.readFileSync(f, 'utf8'); } catch (e) { process.stderr.write(`podvisor-validate: ${f}: ${(e as Error).message}\n`); return 2; }
+    try {
+      text = fs.readFileSync(f, 'utf8');
+    } catch (e) {
+      process.stderr.write(`podvisor-validate: ${f}: ${(e as Error).message}\n`);
+      return 2;
+    }
     texts.set(f, text);
     svc.open(f, text);
   }
@@ -98,19 +139,37 @@ function main(argv: string[]): number {
   for (const f of files) {
     const text = texts.get(f)!;
     const starts = lineStarts(text);
-    const diags = svc.diagnostics(f).sort((a: ManifestDiagnostic, b: ManifestDiagnostic) => a.start - b.start);
+    const diags = svc
+      .diagnostics(f)
+      .sort((a: ManifestDiagnostic, b: ManifestDiagnostic) => a.start - b.start);
     for (const d of diags) {
-      if (d.severity === 'error') errors++; else if (d.severity === 'warning') warnings++;
+      if (d.severity === 'error') errors++;
+      else if (d.severity === 'warning') warnings++;
       const s = positionOf(starts, d.start);
       const e = positionOf(starts, d.end);
-      if (args.format === 'json') json.push({ file: f, line: s.line + 1, column: s.character + 1, endLine: e.line + 1, endColumn: e.character + 1, severity: d.severity, code: d.code, message: d.message });
+      if (args.format === 'json')
+        json.push({
+          file: f,
+          line: s.line + 1,
+          column: s.character + 1,
+          endLine: e.line + 1,
+          endColumn: e.character + 1,
+          severity: d.severity,
+          code: d.code,
+          message: d.message,
+        });
       else lines.push(`${f}:${s.line + 1}:${s.character + 1} ${d.severity} ${d.code} ${d.message}`);
     }
   }
-  if (args.format === 'json') process.stdout.write(JSON.stringify({ files: files.length, errors, warnings, diagnostics: json }, null, 2) + '\n');
+  if (args.format === 'json')
+    process.stdout.write(
+      JSON.stringify({ files: files.length, errors, warnings, diagnostics: json }, null, 2) + '\n',
+    );
   else {
     if (lines.length) process.stdout.write(lines.join('\n') + '\n');
-    process.stderr.write(`${files.length} file${files.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+    process.stderr.write(
+      `${files.length} file${files.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`,
+    );
   }
   return errors ? 1 : 0;
 }

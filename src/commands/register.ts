@@ -7,7 +7,9 @@ const OPEN_LOG = vscode.l10n.t('Open Log');
 
 /** Registers every command of the table behind one wrapper for errors, logging and cancellation. */
 export function registerCommands(svc: Services, table: readonly Command[]): vscode.Disposable[] {
-  return table.map((cmd) => vscode.commands.registerCommand(cmd.id, (...args: unknown[]) => run(svc, cmd, args)));
+  return table.map((cmd) =>
+    vscode.commands.registerCommand(cmd.id, (...args: unknown[]) => run(svc, cmd, args)),
+  );
 }
 
 async function run(svc: Services, cmd: Command, args: unknown[]): Promise<unknown> {
@@ -22,7 +24,7 @@ async function run(svc: Services, cmd: Command, args: unknown[]): Promise<unknow
       svc.log.info(`${cmd.id}: cancelled`);
       return undefined;
     }
-    svc.log.error(`${cmd.id} failed: ${e instanceof Error ? e.stack ?? e.message : messageOf(e)}`);
+    svc.log.error(`${cmd.id} failed: ${e instanceof Error ? (e.stack ?? e.message) : messageOf(e)}`);
     const detail = (e as { detail?: unknown }).detail;
     if (typeof detail === 'string' && detail) svc.log.error(detail);
     // Not awaited: the command settles now; the notification stays until dismissed.

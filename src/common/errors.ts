@@ -5,7 +5,10 @@
  */
 export class UserError extends Error {
   readonly code = 'PODVISOR_USER_ERROR';
-  constructor(message: string, readonly detail?: string) {
+  constructor(
+    message: string,
+    readonly detail?: string,
+  ) {
     super(message);
     this.name = 'UserError';
   }
@@ -23,7 +26,12 @@ export class CancelledError extends Error {
 export function isCancelled(e: unknown): boolean {
   if (typeof e !== 'object' || e === null) return false;
   const x = e as { code?: unknown; name?: unknown; isCanceled?: unknown };
-  return x.code === 'PODVISOR_CANCELLED' || x.name === 'AbortError' || x.code === 'ABORT_ERR' || x.isCanceled === true;
+  return (
+    x.code === 'PODVISOR_CANCELLED' ||
+    x.name === 'AbortError' ||
+    x.code === 'ABORT_ERR' ||
+    x.isCanceled === true
+  );
 }
 
 /** Throws CancelledError if the signal is aborted. */

@@ -18,9 +18,17 @@ export const silentLogger: Logger = {
 
 /** A logger writing to stderr, for tests and the CLI with --verbose. */
 export function consoleLogger(prefix = 'podvisor'): Logger {
-  const w = (lvl: string) => (m: string | Error, ...a: unknown[]) =>
-    console.error(`[${prefix} ${lvl}] ${m instanceof Error ? m.stack ?? m.message : m}`, ...a);
-  return { trace: () => undefined, debug: () => undefined, info: w('info'), warn: w('warn'), error: w('error') };
+  const w =
+    (lvl: string) =>
+    (m: string | Error, ...a: unknown[]) =>
+      console.error(`[${prefix} ${lvl}] ${m instanceof Error ? (m.stack ?? m.message) : m}`, ...a);
+  return {
+    trace: () => undefined,
+    debug: () => undefined,
+    info: w('info'),
+    warn: w('warn'),
+    error: w('error'),
+  };
 }
 
 /** Measures one phase and logs its duration; returns the phase's result. */

@@ -7,7 +7,9 @@ export function freePort(): Promise<number> {
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => {
       const a = s.address();
-      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no free port on 127.0.0.1'))));
+      s.close(() =>
+        typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no free port on 127.0.0.1')),
+      );
     });
   });
 }

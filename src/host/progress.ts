@@ -17,7 +17,10 @@ export async function withProgress<T>(
     { location: vscode.ProgressLocation.Notification, title, cancellable: true },
     async (progress, uiToken) => {
       const ac = new AbortController();
-      const subs = [uiToken.onCancellationRequested(() => ac.abort()), token?.onCancellationRequested(() => ac.abort())];
+      const subs = [
+        uiToken.onCancellationRequested(() => ac.abort()),
+        token?.onCancellationRequested(() => ac.abort()),
+      ];
       try {
         const result = await work(ac.signal, (message, increment) => progress.report({ message, increment }));
         if (ac.signal.aborted) throw new CancelledError();

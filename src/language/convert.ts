@@ -16,12 +16,16 @@ const SEVERITY: Record<ManifestDiagnostic['severity'], vscode.DiagnosticSeverity
 export const DIAGNOSTIC_SOURCE = 'podvisor';
 
 /** `doc` is an open document, or anything that converts offsets (a closed file's line index). */
-export function toDiagnostic(doc: Pick<vscode.TextDocument, 'positionAt'>, d: ManifestDiagnostic): vscode.Diagnostic {
+export function toDiagnostic(
+  doc: Pick<vscode.TextDocument, 'positionAt'>,
+  d: ManifestDiagnostic,
+): vscode.Diagnostic {
   const r = new vscode.Range(doc.positionAt(d.start), doc.positionAt(Math.max(d.start, d.end)));
   const diag = new vscode.Diagnostic(r, d.message, SEVERITY[d.severity]);
   diag.source = DIAGNOSTIC_SOURCE;
   diag.code = d.code;
-  if (d.code === 'kubevirt.running-deprecated' || d.code === 'api.deprecated-kind') diag.tags = [vscode.DiagnosticTag.Deprecated];
+  if (d.code === 'kubevirt.running-deprecated' || d.code === 'api.deprecated-kind')
+    diag.tags = [vscode.DiagnosticTag.Deprecated];
   return diag;
 }
 
@@ -35,7 +39,8 @@ export function positionsOf(text: string): Pick<vscode.TextDocument, 'positionAt
       let hi = starts.length - 1;
       while (lo < hi) {
         const mid = (lo + hi + 1) >> 1;
-        if (starts[mid]! <= offset) lo = mid; else hi = mid - 1;
+        if (starts[mid]! <= offset) lo = mid;
+        else hi = mid - 1;
       }
       return new vscode.Position(lo, offset - starts[lo]!);
     },

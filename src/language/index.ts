@@ -20,8 +20,18 @@ export function imageLister(containers: ContainersSection): () => Promise<string
 }
 
 /** The manifest language: the engine adapter (diagnostics) and its providers. */
-export function createManifestLanguage(context: vscode.ExtensionContext, log: Logger, settings: SettingsStore, containers?: ContainersSection): ManifestLanguage {
-  return new ManifestLanguage({ context, log, settings, ...(containers ? { listImageNames: imageLister(containers) } : {}) });
+export function createManifestLanguage(
+  context: vscode.ExtensionContext,
+  log: Logger,
+  settings: SettingsStore,
+  containers?: ContainersSection,
+): ManifestLanguage {
+  return new ManifestLanguage({
+    context,
+    log,
+    settings,
+    ...(containers ? { listImageNames: imageLister(containers) } : {}),
+  });
 }
 
 export function registerManifestLanguage(lang: ManifestLanguage): vscode.Disposable[] {

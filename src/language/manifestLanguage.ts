@@ -57,7 +57,9 @@ export class ManifestLanguage implements vscode.Disposable {
       this.runtimeClasses,
       this.published,
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
-      vscode.workspace.onDidChangeTextDocument((e) => { if (e.contentChanges.length) this.schedule(e.document, ManifestLanguage.DEBOUNCE_MS); }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length) this.schedule(e.document, ManifestLanguage.DEBOUNCE_MS);
+      }),
       vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)),
       this.runtimeClasses.onDidChange(() => this.republishAll()),
       deps.settings.onDidChange(({ previous, current }) => {
@@ -66,7 +68,9 @@ export class ManifestLanguage implements vscode.Disposable {
         this.republishAll();
       }),
       vscode.extensions.onDidChange(() => this.refreshPolicy()),
-      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('yaml')) this.refreshPolicy(); }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('yaml')) this.refreshPolicy();
+      }),
     );
     this.refreshPolicy();
     for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
@@ -100,7 +104,10 @@ export class ManifestLanguage implements vscode.Disposable {
   private validationOptions(): { kubernetesVersion: string; knownRuntimeHandlers: string[] } {
     const s = this.deps.settings.current.manifests;
     const m = this.engineModule();
-    return { kubernetesVersion: s.kubernetesVersion, knownRuntimeHandlers: [...m.DEFAULT_RUNTIME_HANDLERS, ...s.knownRuntimeHandlers] };
+    return {
+      kubernetesVersion: s.kubernetesVersion,
+      knownRuntimeHandlers: [...m.DEFAULT_RUNTIME_HANDLERS, ...s.knownRuntimeHandlers],
+    };
   }
 
   /** Brings the engine up to the document's current text; undefined if it is not a manifest file. */
@@ -132,10 +139,13 @@ export class ManifestLanguage implements vscode.Disposable {
       this.publish(doc);
       return;
     }
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
-      this.publish(doc);
-    }, delay));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        this.publish(doc);
+      }, delay),
+    );
   }
 
   /** Validates a document now and publishes its diagnostics; returns what was published. */
@@ -147,13 +157,17 @@ export class ManifestLanguage implements vscode.Disposable {
         this.collection.delete(doc.uri);
         return [];
       }
-      const diags = this.visible(svc.documents(key), svc.diagnostics(key), doc.uri).map((d) => toDiagnostic(doc, d));
+      const diags = this.visible(svc.documents(key), svc.diagnostics(key), doc.uri).map((d) =>
+        toDiagnostic(doc, d),
+      );
       this.collection.set(doc.uri, diags);
       this.published.fire(doc.uri);
       return diags;
     } catch (e) {
       // A bug in a rule must never take the editor down with it; it is logged once per publish.
-      this.deps.log.error(`manifest validation failed for ${doc.uri.toString()}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      this.deps.log.error(
+        `manifest validation failed for ${doc.uri.toString()}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+      );
       return [];
     }
   }
@@ -163,14 +177,20 @@ export class ManifestLanguage implements vscode.Disposable {
    * the ones Red Hat's YAML extension already raises for the same fault, and none when the user
    * switched validation off.
    */
-  visible(docs: readonly ParsedDoc[], diags: readonly ManifestDiagnostic[], uri: vscode.Uri): ManifestDiagnostic[] {
+  visible(
+    docs: readonly ParsedDoc[],
+    diags: readonly ManifestDiagnostic[],
+    uri: vscode.Uri,
+  ): ManifestDiagnostic[] {
     if (!this.deps.settings.current.manifests.validate) return [];
     const policy = redHatPolicy(uri);
     if (!docs.some((d) => d.kindInfo)) return [];
     // Documents are in file order: the owner of an offset is the last one starting at or before it.
     const ownerAt = (offset: number): ParsedDoc | undefined => {
       let found: ParsedDoc | undefined;
-      for (const d of docs) if (d.slice.start <= offset) found = d; else break;
+      for (const d of docs)
+        if (d.slice.start <= offset) found = d;
+        else break;
       return found;
     };
     return diags.filter((d) => {
@@ -189,7 +209,10 @@ export class ManifestLanguage implements vscode.Disposable {
     const wasOpen = svc.has(key);
     svc.update(key, text);
     const docs = svc.documents(key);
-    const out = { diagnostics: this.visible(docs, svc.diagnostics(key), uri), recognised: docs.some((d) => d.kindInfo) };
+    const out = {
+      diagnostics: this.visible(docs, svc.diagnostics(key), uri),
+      recognised: docs.some((d) => d.kindInfo),
+    };
     if (!wasOpen) svc.close(key);
     else this.versions.delete(key);
     return out;

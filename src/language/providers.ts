@@ -19,12 +19,18 @@ const ITEM_KIND: Record<ManifestCompletionItem['kind'], vscode.CompletionItemKin
 export class ManifestCompletionProvider implements vscode.CompletionItemProvider {
   constructor(private readonly lang: ManifestLanguage) {}
 
-  async provideCompletionItems(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.CompletionList | undefined> {
+  async provideCompletionItems(
+    doc: vscode.TextDocument,
+    pos: vscode.Position,
+  ): Promise<vscode.CompletionList | undefined> {
     const svc = this.lang.sync(doc);
     // A YAML file with no manifest yet: only an empty one gets the starters.
     if (!svc) return doc.getText().trim() === '' ? this.starters(doc, pos) : undefined;
     const list = await svc.complete(doc.uri.toString(), doc.offsetAt(pos));
-    return new vscode.CompletionList(list.items.map((i) => toItem(doc, i)), list.isIncomplete);
+    return new vscode.CompletionList(
+      list.items.map((i) => toItem(doc, i)),
+      list.isIncomplete,
+    );
   }
 
   /** The starter snippets in an empty YAML file, which the engine has not been asked about. */
@@ -54,7 +60,8 @@ function toItem(doc: vscode.TextDocument, i: ManifestCompletionItem): vscode.Com
   if (i.documentation) it.documentation = new vscode.MarkdownString(i.documentation);
   if (i.preselect) it.preselect = true;
   // After a key is inserted, open the list again for its value (`runStrategy: |`).
-  if (i.kind === 'property' && /: \$0$/.test(i.insertText)) it.command = { command: 'editor.action.triggerSuggest', title: 'Suggest' };
+  if (i.kind === 'property' && /: \$0$/.test(i.insertText))
+    it.command = { command: 'editor.action.triggerSuggest', title: 'Suggest' };
   return it;
 }
 
@@ -73,8 +80,14 @@ export class ManifestCodeActionProvider implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
   constructor(private readonly lang: ManifestLanguage) {}
 
-  provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
-    const ours = context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && typeof d.code === 'string');
+  provideCodeActions(
+    doc: vscode.TextDocument,
+    _range: vscode.Range,
+    context: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
+    const ours = context.diagnostics.filter(
+      (d) => d.source === DIAGNOSTIC_SOURCE && typeof d.code === 'string',
+    );
     if (!ours.length) return [];
     const svc = this.lang.sync(doc);
     if (!svc) return [];
@@ -85,8 +98,9 @@ export class ManifestCodeActionProvider implements vscode.CodeActionProvider {
       // The editor hands back copies of the diagnostics: find the engine's own by code and place.
       const start = doc.offsetAt(d.range.start);
       const end = doc.offsetAt(d.range.end);
-      const ed = engineDiags.find((x) => x.code === d.code && x.start === start && x.end === end)
-        ?? engineDiags.find((x) => x.code === d.code && x.start <= start && x.end >= start);
+      const ed =
+        engineDiags.find((x) => x.code === d.code && x.start === start && x.end === end) ??
+        engineDiags.find((x) => x.code === d.code && x.start <= start && x.end >= start);
       if (!ed) continue;
       for (const a of svc.codeActions(key, ed)) {
         const ca = new vscode.CodeAction(a.title, vscode.CodeActionKind.QuickFix);
@@ -122,8 +136,18 @@ export class ManifestSymbolProvider implements vscode.DocumentSymbolProvider {
 function toSymbol(doc: vscode.TextDocument, s: ManifestSymbol): vscode.DocumentSymbol {
   const range = rangeOf(doc, s.start, s.end);
   // VS Code requires the selection inside the range.
-  const sel = rangeOf(doc, Math.max(s.start, Math.min(s.selStart, s.end)), Math.max(s.start, Math.min(s.selEnd, s.end)));
-  const sym = new vscode.DocumentSymbol(s.name || '(unnamed)', s.detail ?? '', SYMBOL_KIND[s.kind], range, sel);
+  const sel = rangeOf(
+    doc,
+    Math.max(s.start, Math.min(s.selStart, s.end)),
+    Math.max(s.start, Math.min(s.selEnd, s.end)),
+  );
+  const sym = new vscode.DocumentSymbol(
+    s.name || '(unnamed)',
+    s.detail ?? '',
+    SYMBOL_KIND[s.kind],
+    range,
+    sel,
+  );
   sym.children = s.children.map((c) => toSymbol(doc, c));
   return sym;
 }
@@ -153,9 +177,24 @@ export class ManifestCodeLensProvider implements vscode.CodeLensProvider, vscode
       const args = [doc.uri, p.slice.index];
       const name = p.kind ?? 'manifest';
       lenses.push(
-        new vscode.CodeLens(at, { title: vscode.l10n.t('$(check) Validate'), tooltip: vscode.l10n.t('Validate this {0}', name), command: 'podvisor.manifest.validate', arguments: args }),
-        new vscode.CodeLens(at, { title: vscode.l10n.t('$(play) Run locally'), tooltip: vscode.l10n.t('Run this {0} in a local sandbox', name), command: 'podvisor.sandbox.runManifest', arguments: args }),
-        new vscode.CodeLens(at, { title: vscode.l10n.t('$(cloud-upload) Apply to cluster'), tooltip: vscode.l10n.t('kubectl apply this {0} to the current context', name), command: 'podvisor.manifest.applyToCluster', arguments: args }),
+        new vscode.CodeLens(at, {
+          title: vscode.l10n.t('$(check) Validate'),
+          tooltip: vscode.l10n.t('Validate this {0}', name),
+          command: 'podvisor.manifest.validate',
+          arguments: args,
+        }),
+        new vscode.CodeLens(at, {
+          title: vscode.l10n.t('$(play) Run locally'),
+          tooltip: vscode.l10n.t('Run this {0} in a local sandbox', name),
+          command: 'podvisor.sandbox.runManifest',
+          arguments: args,
+        }),
+        new vscode.CodeLens(at, {
+          title: vscode.l10n.t('$(cloud-upload) Apply to cluster'),
+          tooltip: vscode.l10n.t('kubectl apply this {0} to the current context', name),
+          command: 'podvisor.manifest.applyToCluster',
+          arguments: args,
+        }),
       );
     }
     return lenses;
@@ -165,10 +204,19 @@ export class ManifestCodeLensProvider implements vscode.CodeLensProvider, vscode
 export function registerManifestProviders(lang: ManifestLanguage): vscode.Disposable[] {
   const lens = new ManifestCodeLensProvider(lang);
   return [
-    vscode.languages.registerCompletionItemProvider(YAML_SELECTOR, new ManifestCompletionProvider(lang), ':', ' '),
+    vscode.languages.registerCompletionItemProvider(
+      YAML_SELECTOR,
+      new ManifestCompletionProvider(lang),
+      ':',
+      ' ',
+    ),
     vscode.languages.registerHoverProvider(YAML_SELECTOR, new ManifestHoverProvider(lang)),
-    vscode.languages.registerCodeActionsProvider(YAML_SELECTOR, new ManifestCodeActionProvider(lang), { providedCodeActionKinds: ManifestCodeActionProvider.kinds }),
-    vscode.languages.registerDocumentSymbolProvider(YAML_SELECTOR, new ManifestSymbolProvider(lang), { label: 'Podvisor manifests' }),
+    vscode.languages.registerCodeActionsProvider(YAML_SELECTOR, new ManifestCodeActionProvider(lang), {
+      providedCodeActionKinds: ManifestCodeActionProvider.kinds,
+    }),
+    vscode.languages.registerDocumentSymbolProvider(YAML_SELECTOR, new ManifestSymbolProvider(lang), {
+      label: 'Podvisor manifests',
+    }),
     vscode.languages.registerCodeLensProvider(YAML_SELECTOR, lens),
     lens,
   ];

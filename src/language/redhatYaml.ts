@@ -1,5 +1,11 @@
 import * as vscode from 'vscode';
-import { kubernetesGlobs, matchesAny, overlapPolicy, type OverlapPolicy, type RedHatYamlState } from './yamlOverlap';
+import {
+  kubernetesGlobs,
+  matchesAny,
+  overlapPolicy,
+  type OverlapPolicy,
+  type RedHatYamlState,
+} from './yamlOverlap';
 
 export const REDHAT_YAML_ID = 'redhat.vscode-yaml';
 

@@ -21,7 +21,10 @@ export class RuntimeClassIndex implements vscode.Disposable {
   private readonly pending = new Set<string>();
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly log: Logger, private readonly engine: () => ManifestsModule) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly engine: () => ManifestsModule,
+  ) {}
 
   names(): string[] {
     const r = new Set<string>();
@@ -36,7 +39,9 @@ export class RuntimeClassIndex implements vscode.Disposable {
 
   /** Scans the workspace once and starts watching; later calls return the same promise. */
   start(): Promise<void> {
-    this.started ??= this.scan().catch((e: unknown) => this.log.warn(`RuntimeClass index: scan failed: ${e instanceof Error ? e.message : String(e)}`));
+    this.started ??= this.scan().catch((e: unknown) =>
+      this.log.warn(`RuntimeClass index: scan failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
     return this.started;
   }
 
@@ -44,10 +49,17 @@ export class RuntimeClassIndex implements vscode.Disposable {
     if (!vscode.workspace.workspaceFolders?.length) return;
     const t0 = performance.now();
     const w = vscode.workspace.createFileSystemWatcher(GLOB);
-    this.subs.push(w, w.onDidCreate((u) => this.queue(u)), w.onDidChange((u) => this.queue(u)), w.onDidDelete((u) => this.queue(u)));
+    this.subs.push(
+      w,
+      w.onDidCreate((u) => this.queue(u)),
+      w.onDidChange((u) => this.queue(u)),
+      w.onDidDelete((u) => this.queue(u)),
+    );
     const files = await vscode.workspace.findFiles(GLOB, EXCLUDE, MAX_FILES);
     for (const f of files) await this.read(f);
-    this.log.info(`RuntimeClass index: ${this.names().length} name(s) in ${files.length} YAML file(s), ${(performance.now() - t0).toFixed(0)} ms`);
+    this.log.info(
+      `RuntimeClass index: ${this.names().length} name(s) in ${files.length} YAML file(s), ${(performance.now() - t0).toFixed(0)} ms`,
+    );
     if (this.byFile.size) this.changed.fire();
   }
 

@@ -71,7 +71,15 @@ export async function complete(input: CompletionInput): Promise<ManifestCompleti
       items.push(...snippetItems(ctx.replaceStart, end, !parsed || parsed.empty));
       for (const [i, k] of ['apiVersion', 'kind', 'metadata'].entries()) {
         if (ctx.siblings.has(k)) continue;
-        items.push({ label: k, kind: 'property', insertText: k === 'metadata' ? 'metadata:\n  name: $0' : `${k}: $0`, snippet: true, sortText: `1${i}`, start: ctx.replaceStart, end });
+        items.push({
+          label: k,
+          kind: 'property',
+          insertText: k === 'metadata' ? 'metadata:\n  name: $0' : `${k}: $0`,
+          snippet: true,
+          sortText: `1${i}`,
+          start: ctx.replaceStart,
+          end,
+        });
       }
       if (!kindInfo) return { items, isIncomplete: false };
     }
@@ -91,7 +99,9 @@ export async function complete(input: CompletionInput): Promise<ManifestCompleti
   }
   if (path.length === 1 && path[0] === 'kind') {
     const api = parsed?.apiVersion ?? apiVersionFromText(input.text, input.offset);
-    return list((api ? kindsFor(api) : []).map((k, i) => value(k, 'keyword', start, end, i, `kind in ${api}`)));
+    return list(
+      (api ? kindsFor(api) : []).map((k, i) => value(k, 'keyword', start, end, i, `kind in ${api}`)),
+    );
   }
   if (!kindInfo) return EMPTY;
   const refs = await referenceItems(input, kindInfo, path, start, end);
@@ -119,8 +129,26 @@ function apiVersionFromText(text: string, offset: number): string | undefined {
   return m?.[1];
 }
 
-function value(v: string, kind: ManifestCompletionItem['kind'], start: number, end: number, i: number, detail?: string, documentation?: string): ManifestCompletionItem {
-  return { label: v, kind, insertText: v, snippet: false, sortText: String(i).padStart(4, '0'), start, end, ...(detail ? { detail } : {}), ...(documentation ? { documentation } : {}) };
+function value(
+  v: string,
+  kind: ManifestCompletionItem['kind'],
+  start: number,
+  end: number,
+  i: number,
+  detail?: string,
+  documentation?: string,
+): ManifestCompletionItem {
+  return {
+    label: v,
+    kind,
+    insertText: v,
+    snippet: false,
+    sortText: String(i).padStart(4, '0'),
+    start,
+    end,
+    ...(detail ? { detail } : {}),
+    ...(documentation ? { documentation } : {}),
+  };
 }
 
 function snippetItems(start: number, end: number, emptyDoc: boolean): ManifestCompletionItem[] {
@@ -128,7 +156,14 @@ function snippetItems(start: number, end: number, emptyDoc: boolean): ManifestCo
     label: s.label,
     kind: 'snippet' as const,
     detail: s.description,
-    documentation: '```yaml\n' + s.body.join('\n').replace(/\$\{\d+\|([^,|]*)[^}]*\}/g, '$1').replace(/\$\{\d+:([^}]*)\}/g, '$1').replace(/\$0/g, '') + '\n```',
+    documentation:
+      '```yaml\n' +
+      s.body
+        .join('\n')
+        .replace(/\$\{\d+\|([^,|]*)[^}]*\}/g, '$1')
+        .replace(/\$\{\d+:([^}]*)\}/g, '$1')
+        .replace(/\$0/g, '') +
+      '\n```',
     insertText: snippetText(s),
     snippet: true,
     // In an empty document the starters come first; elsewhere after the keys.
@@ -184,7 +219,10 @@ function insertFor(store: SchemaStore, key: string, s: JSONSchema): string {
   if (s.enum?.length) return `${k}: \${1|${s.enum.map((v) => escapeChoice(String(v))).join(',')}|}`;
   if (t.includes('array')) return `${k}:\n- $0`;
   if (t.includes('object') && t.length === 1) {
-    const hasChildren = (s.properties && Object.keys(s.properties).length > 0) || s.additionalProperties !== undefined || s['x-kubernetes-preserve-unknown-fields'];
+    const hasChildren =
+      (s.properties && Object.keys(s.properties).length > 0) ||
+      s.additionalProperties !== undefined ||
+      s['x-kubernetes-preserve-unknown-fields'];
     // An object with no fields is a marker (`masquerade: {}`, `pod: {}`).
     return hasChildren ? `${k}:\n  $0` : `${k}: {}$0`;
   }
@@ -193,7 +231,13 @@ function insertFor(store: SchemaStore, key: string, s: JSONSchema): string {
   return `${k}: $0`;
 }
 
-function keyItems(store: SchemaStore, schema: JSONSchema, present: Set<string>, start: number, end: number): ManifestCompletionItem[] {
+function keyItems(
+  store: SchemaStore,
+  schema: JSONSchema,
+  present: Set<string>,
+  start: number,
+  end: number,
+): ManifestCompletionItem[] {
   const props = schema.properties;
   if (!props) return [];
   const required = new Set(schema.required ?? []);
@@ -220,7 +264,13 @@ function keyItems(store: SchemaStore, schema: JSONSchema, present: Set<string>, 
   return items;
 }
 
-function valueItems(store: SchemaStore, s: JSONSchema, path: YamlPath, start: number, end: number): ManifestCompletionItem[] {
+function valueItems(
+  store: SchemaStore,
+  s: JSONSchema,
+  path: YamlPath,
+  start: number,
+  end: number,
+): ManifestCompletionItem[] {
   const last = path[path.length - 1];
   let values: string[] = [];
   if (s.enum?.length) values = s.enum.map(String);
@@ -238,7 +288,8 @@ function namesAt(parsed: ParsedDoc, path: readonly (string | number)[]): string[
   for (const it of seq.items) {
     if (!isMap(it)) continue;
     const n = it.get('name', true);
-    if (isScalar(n) && n.value !== null && n.value !== undefined && String(n.value) !== '') names.push(String(n.value));
+    if (isScalar(n) && n.value !== null && n.value !== undefined && String(n.value) !== '')
+      names.push(String(n.value));
   }
   return names;
 }
@@ -250,10 +301,18 @@ function startsWith(path: YamlPath, prefix: readonly (string | number)[]): boole
 /** `rest` matches the tail of `path` after `prefix`, with '#' for any index. */
 function tailIs(path: YamlPath, prefix: readonly (string | number)[], rest: readonly string[]): boolean {
   if (path.length !== prefix.length + rest.length || !startsWith(path, prefix)) return false;
-  return rest.every((r, i) => (r === '#' ? typeof path[prefix.length + i] === 'number' : path[prefix.length + i] === r));
+  return rest.every((r, i) =>
+    r === '#' ? typeof path[prefix.length + i] === 'number' : path[prefix.length + i] === r,
+  );
 }
 
-async function referenceItems(input: CompletionInput, k: KindInfo, path: YamlPath, start: number, end: number): Promise<ManifestCompletionItem[]> {
+async function referenceItems(
+  input: CompletionInput,
+  k: KindInfo,
+  path: YamlPath,
+  start: number,
+  end: number,
+): Promise<ManifestCompletionItem[]> {
   const parsed = input.parsed;
   const out: ManifestCompletionItem[] = [];
   const vmi = k.vmiSpecPath;
@@ -261,9 +320,19 @@ async function referenceItems(input: CompletionInput, k: KindInfo, path: YamlPat
     const pairs: [string[], string[], string[], string][] = [
       // [path tail of the name being typed, where the names come from, names already used, detail]
       [['domain', 'devices', 'disks', '#', 'name'], ['volumes'], ['domain', 'devices', 'disks'], 'volume'],
-      [['domain', 'devices', 'interfaces', '#', 'name'], ['networks'], ['domain', 'devices', 'interfaces'], 'network'],
+      [
+        ['domain', 'devices', 'interfaces', '#', 'name'],
+        ['networks'],
+        ['domain', 'devices', 'interfaces'],
+        'network',
+      ],
       [['volumes', '#', 'name'], ['domain', 'devices', 'disks'], ['volumes'], 'disk without a volume'],
-      [['networks', '#', 'name'], ['domain', 'devices', 'interfaces'], ['networks'], 'interface without a network'],
+      [
+        ['networks', '#', 'name'],
+        ['domain', 'devices', 'interfaces'],
+        ['networks'],
+        'interface without a network',
+      ],
     ];
     for (const [tail, from, used, detail] of pairs) {
       if (!tailIs(path, vmi, tail)) continue;
@@ -273,7 +342,9 @@ async function referenceItems(input: CompletionInput, k: KindInfo, path: YamlPat
       const selfName = namesAt(parsed, [...vmi, ...used])[self];
       if (selfName !== undefined) taken.delete(selfName);
       const names = namesAt(parsed, [...vmi, ...from]).filter((n) => !taken.has(n));
-      names.forEach((n, i) => out.push({ ...value(n, 'reference', start, end, i, detail), preselect: i === 0 }));
+      names.forEach((n, i) =>
+        out.push({ ...value(n, 'reference', start, end, i, detail), preselect: i === 0 }),
+      );
     }
     if (path[path.length - 1] === 'image' && path[path.length - 2] === 'containerDisk' && input.facts) {
       const images = await imageNames(input.facts);
@@ -283,8 +354,12 @@ async function referenceItems(input: CompletionInput, k: KindInfo, path: YamlPat
   if (path[path.length - 1] === 'runtimeClassName') {
     const names = new Set([...(input.facts?.runtimeClassNames?.() ?? [])]);
     const known = (input.knownRuntimeClasses ?? []).filter((n) => !names.has(n));
-    [...names].sort().forEach((n, i) => out.push(value(n, 'reference', start, end, i, 'RuntimeClass in the workspace')));
-    known.forEach((n, i) => out.push(value(n, 'reference', start, end, 50 + i, 'known RuntimeClass (setting)')));
+    [...names]
+      .sort()
+      .forEach((n, i) => out.push(value(n, 'reference', start, end, i, 'RuntimeClass in the workspace')));
+    known.forEach((n, i) =>
+      out.push(value(n, 'reference', start, end, 50 + i, 'known RuntimeClass (setting)')),
+    );
   }
   return out;
 }
@@ -294,7 +369,10 @@ async function imageNames(facts: CompletionFacts): Promise<string[]> {
   try {
     const cached = [...(facts.localImages?.() ?? [])];
     const r = facts.listImageNames
-      ? await Promise.race([facts.listImageNames(), new Promise<string[]>((res) => setTimeout(() => res(cached), 1500).unref?.())])
+      ? await Promise.race([
+          facts.listImageNames(),
+          new Promise<string[]>((res) => setTimeout(() => res(cached), 1500).unref?.()),
+        ])
       : cached;
     return [...new Set(r.filter((n) => n && !n.includes('<none>')))].sort();
   } catch {

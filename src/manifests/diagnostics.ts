@@ -28,14 +28,38 @@ export interface ValidationOptions {
 }
 
 export const DEFAULT_RUNTIME_HANDLERS: readonly string[] = [
-  'runc', 'crun', 'runsc', 'gvisor', 'kata', 'kata-containers', 'kata-qemu', 'kata-clh', 'kata-fc', 'kata-dragonball', 'kata-stratovirt',
-  'kata-qemu-tdx', 'kata-qemu-snp', 'kata-qemu-sev', 'kata-qemu-se', 'kata-qemu-nvidia-gpu', 'kata-qemu-coco-dev', 'kata-remote', 'youki', 'nvidia',
+  'runc',
+  'crun',
+  'runsc',
+  'gvisor',
+  'kata',
+  'kata-containers',
+  'kata-qemu',
+  'kata-clh',
+  'kata-fc',
+  'kata-dragonball',
+  'kata-stratovirt',
+  'kata-qemu-tdx',
+  'kata-qemu-snp',
+  'kata-qemu-sev',
+  'kata-qemu-se',
+  'kata-qemu-nvidia-gpu',
+  'kata-qemu-coco-dev',
+  'kata-remote',
+  'youki',
+  'nvidia',
 ];
 
-export const DEFAULT_OPTIONS: ValidationOptions = { kubernetesVersion: '1.35', knownRuntimeHandlers: DEFAULT_RUNTIME_HANDLERS };
+export const DEFAULT_OPTIONS: ValidationOptions = {
+  kubernetesVersion: '1.35',
+  knownRuntimeHandlers: DEFAULT_RUNTIME_HANDLERS,
+};
 
 /** Engine options from the `podvisor.manifests.*` settings: user handlers extend the built-in list. */
-export function validationOptionsFrom(settings: { kubernetesVersion: string; knownRuntimeHandlers: readonly string[] }): ValidationOptions {
+export function validationOptionsFrom(settings: {
+  kubernetesVersion: string;
+  knownRuntimeHandlers: readonly string[];
+}): ValidationOptions {
   return {
     kubernetesVersion: settings.kubernetesVersion,
     knownRuntimeHandlers: [...new Set([...DEFAULT_RUNTIME_HANDLERS, ...settings.knownRuntimeHandlers])],

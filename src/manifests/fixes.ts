@@ -35,17 +35,37 @@ type Path = readonly (string | number)[];
 export function codeActions(ctx: FixContext, d: ManifestDiagnostic): ManifestCodeAction[] {
   const data = (d.data ?? {}) as Record<string, unknown>;
   switch (d.code) {
-    case 'kubevirt.running-deprecated': return runningToRunStrategy(ctx);
-    case 'kubevirt.running-and-runStrategy': return removeRunning(ctx);
-    case 'api.removed-version': return replaceApiVersion(ctx, data);
-    case 'kubevirt.disk-without-volume': return addVolume(ctx, data);
-    case 'kubevirt.volume-without-disk': return addDisk(ctx, data);
-    case 'kubevirt.interface-without-network': return addNetwork(ctx, data);
-    case 'schema.required': return addRequired(ctx, data);
-    case 'schema.unknown-key': return renameKey(ctx, d, data);
-    case 'schema.enum': return replaceValue(d, data);
-    case 'virtlet.image-prefix': return typeof data.replacement === 'string' ? [{ title: `Use \`${data.replacement}\``, kind: 'quickfix', isPreferred: true, edits: [{ start: d.start, end: d.end, newText: data.replacement }] }] : [];
-    default: return [];
+    case 'kubevirt.running-deprecated':
+      return runningToRunStrategy(ctx);
+    case 'kubevirt.running-and-runStrategy':
+      return removeRunning(ctx);
+    case 'api.removed-version':
+      return replaceApiVersion(ctx, data);
+    case 'kubevirt.disk-without-volume':
+      return addVolume(ctx, data);
+    case 'kubevirt.volume-without-disk':
+      return addDisk(ctx, data);
+    case 'kubevirt.interface-without-network':
+      return addNetwork(ctx, data);
+    case 'schema.required':
+      return addRequired(ctx, data);
+    case 'schema.unknown-key':
+      return renameKey(ctx, d, data);
+    case 'schema.enum':
+      return replaceValue(d, data);
+    case 'virtlet.image-prefix':
+      return typeof data.replacement === 'string'
+        ? [
+            {
+              title: `Use \`${data.replacement}\``,
+              kind: 'quickfix',
+              isPreferred: true,
+              edits: [{ start: d.start, end: d.end, newText: data.replacement }],
+            },
+          ]
+        : [];
+    default:
+      return [];
   }
 }
 
@@ -109,7 +129,11 @@ function appendToMapping(ctx: FixContext, path: Path, lines: string[]): TextEdit
     const start = abs(ctx, k.range![0]);
     const end = valueNode?.range ? abs(ctx, valueNode.range[1]) : abs(ctx, k.range![1]) + 1;
     const keyLine = `${key}:\n`;
-    return { start, end: Math.max(end, start), newText: keyLine + block(lines, ' '.repeat(col) + unit).replace(/\n$/, '') };
+    return {
+      start,
+      end: Math.max(end, start),
+      newText: keyLine + block(lines, ' '.repeat(col) + unit).replace(/\n$/, ''),
+    };
   }
   // Neither the mapping nor its key: add the key to the parent.
   return appendToMapping(ctx, parentPath, [`${key}:`, ...lines.map((l) => unit + l)]);
@@ -135,7 +159,9 @@ function appendToSequence(ctx: FixContext, path: Path, itemLines: string[]): Tex
 function rewriteAsSequence(ctx: FixContext, path: Path, item: string[]): TextEdit | undefined {
   const parentPath = path.slice(0, -1);
   const key = path[path.length - 1] as string;
-  const parent = getIn(ctx.parsed, parentPath) ?? (parentPath.length === 0 ? (ctx.parsed.doc.contents as Node) : undefined);
+  const parent =
+    getIn(ctx.parsed, parentPath) ??
+    (parentPath.length === 0 ? (ctx.parsed.doc.contents as Node) : undefined);
   const p = pairOf(parent, key);
   if (p) {
     const k = p.key as Node;
@@ -163,7 +189,14 @@ function runningToRunStrategy(ctx: FixContext): ManifestCodeAction[] {
   const strategy = value === false || value === 'false' ? 'Halted' : 'Always';
   const start = abs(ctx, k.range![0]);
   const end = v?.range ? abs(ctx, v.range[1]) : abs(ctx, k.range![1]);
-  return [{ title: `Replace \`running: ${String(value)}\` with \`runStrategy: ${strategy}\``, kind: 'quickfix', isPreferred: true, edits: [{ start, end, newText: `runStrategy: ${strategy}` }] }];
+  return [
+    {
+      title: `Replace \`running: ${String(value)}\` with \`runStrategy: ${strategy}\``,
+      kind: 'quickfix',
+      isPreferred: true,
+      edits: [{ start, end, newText: `runStrategy: ${strategy}` }],
+    },
+  ];
 }
 
 function removeRunning(ctx: FixContext): ManifestCodeAction[] {
@@ -175,15 +208,30 @@ function removeRunning(ctx: FixContext): ManifestCodeAction[] {
   const last = v?.range ? abs(ctx, v.range[1]) : abs(ctx, k.range![1]);
   const nl = ctx.text.indexOf('\n', last);
   const end = nl < 0 ? ctx.text.length : nl + 1;
-  return [{ title: 'Remove the deprecated `spec.running` (keep `spec.runStrategy`)', kind: 'quickfix', isPreferred: true, edits: [{ start, end, newText: '' }] }];
+  return [
+    {
+      title: 'Remove the deprecated `spec.running` (keep `spec.runStrategy`)',
+      kind: 'quickfix',
+      isPreferred: true,
+      edits: [{ start, end, newText: '' }],
+    },
+  ];
 }
 
 function replaceApiVersion(ctx: FixContext, data: Record<string, unknown>): ManifestCodeAction[] {
-  const replacement = typeof data.replacement === 'string' ? data.replacement : ctx.parsed.kindInfo?.removed?.replacement;
+  const replacement =
+    typeof data.replacement === 'string' ? data.replacement : ctx.parsed.kindInfo?.removed?.replacement;
   const p = pairOf(ctx.parsed.doc.contents, 'apiVersion');
   const v = p?.value as Node | null | undefined;
   if (!replacement || !v?.range) return [];
-  return [{ title: `Change apiVersion to \`${replacement}\``, kind: 'quickfix', isPreferred: true, edits: [{ start: abs(ctx, v.range[0]), end: abs(ctx, v.range[1]), newText: replacement }] }];
+  return [
+    {
+      title: `Change apiVersion to \`${replacement}\``,
+      kind: 'quickfix',
+      isPreferred: true,
+      edits: [{ start: abs(ctx, v.range[0]), end: abs(ctx, v.range[1]), newText: replacement }],
+    },
+  ];
 }
 
 function vmiPath(ctx: FixContext, data: Record<string, unknown>): Path | undefined {
@@ -210,7 +258,13 @@ function addVolume(ctx: FixContext, data: Record<string, unknown>): ManifestCode
   for (const i of order) {
     const [source, lines] = VOLUME_SOURCES[i]!;
     const edit = appendToSequence(ctx, path, [`name: ${yamlScalar(name)}`, ...lines(name)]);
-    if (edit) out.push({ title: `Add a ${source} volume \`${name}\``, kind: 'quickfix', isPreferred: out.length === 0, edits: [edit] });
+    if (edit)
+      out.push({
+        title: `Add a ${source} volume \`${name}\``,
+        kind: 'quickfix',
+        isPreferred: out.length === 0,
+        edits: [edit],
+      });
   }
   return out;
 }
@@ -219,7 +273,11 @@ function addDisk(ctx: FixContext, data: Record<string, unknown>): ManifestCodeAc
   const name = typeof data.name === 'string' ? data.name : undefined;
   const base = vmiPath(ctx, data);
   if (!name || !base) return [];
-  const edit = appendToSequence(ctx, [...base, 'domain', 'devices', 'disks'], [`name: ${yamlScalar(name)}`, 'disk:', '  bus: virtio']);
+  const edit = appendToSequence(
+    ctx,
+    [...base, 'domain', 'devices', 'disks'],
+    [`name: ${yamlScalar(name)}`, 'disk:', '  bus: virtio'],
+  );
   return edit ? [{ title: `Add a virtio disk for volume \`${name}\``, kind: 'quickfix', edits: [edit] }] : [];
 }
 
@@ -228,7 +286,9 @@ function addNetwork(ctx: FixContext, data: Record<string, unknown>): ManifestCod
   const base = vmiPath(ctx, data);
   if (!name || !base) return [];
   const edit = appendToSequence(ctx, [...base, 'networks'], [`name: ${yamlScalar(name)}`, 'pod: {}']);
-  return edit ? [{ title: `Add a pod network \`${name}\``, kind: 'quickfix', isPreferred: true, edits: [edit] }] : [];
+  return edit
+    ? [{ title: `Add a pod network \`${name}\``, kind: 'quickfix', isPreferred: true, edits: [edit] }]
+    : [];
 }
 
 /** A placeholder value a required field of schema `s` can start from. */
@@ -247,34 +307,64 @@ function placeholderFor(store: SchemaStore, s: JSONSchema | undefined, key: stri
 
 function addRequired(ctx: FixContext, data: Record<string, unknown>): ManifestCodeAction[] {
   const path = Array.isArray(data.path) ? (data.path as Path) : undefined;
-  const missing = Array.isArray(data.missing) ? data.missing.filter((m): m is string => typeof m === 'string') : [];
+  const missing = Array.isArray(data.missing)
+    ? data.missing.filter((m): m is string => typeof m === 'string')
+    : [];
   if (!path || !missing.length || !ctx.parsed.kindInfo) return [];
   const root = ctx.store.forKind(ctx.parsed.kindInfo, ctx.k8sVersion);
   const parent = ctx.store.resolveAt(root, path);
-  const lines = missing.map((m) => `${m}: ${placeholderFor(ctx.store, parent && ctx.store.child(parent, m), m)}`);
+  const lines = missing.map(
+    (m) => `${m}: ${placeholderFor(ctx.store, parent && ctx.store.child(parent, m), m)}`,
+  );
   const edit = appendToMapping(ctx, path, lines);
   if (!edit) return [];
-  const title = missing.length === 1 ? `Add required field \`${missing[0]}\`` : `Add required fields ${missing.map((m) => `\`${m}\``).join(', ')}`;
+  const title =
+    missing.length === 1
+      ? `Add required field \`${missing[0]}\``
+      : `Add required fields ${missing.map((m) => `\`${m}\``).join(', ')}`;
   return [{ title, kind: 'quickfix', isPreferred: true, edits: [edit] }];
 }
 
-function renameKey(ctx: FixContext, d: ManifestDiagnostic, data: Record<string, unknown>): ManifestCodeAction[] {
+function renameKey(
+  ctx: FixContext,
+  d: ManifestDiagnostic,
+  data: Record<string, unknown>,
+): ManifestCodeAction[] {
   const suggestion = typeof data.suggestion === 'string' ? data.suggestion : undefined;
   if (!suggestion) return [];
   void ctx;
-  return [{ title: `Rename to \`${suggestion}\``, kind: 'quickfix', isPreferred: true, edits: [{ start: d.start, end: d.end, newText: suggestion }] }];
+  return [
+    {
+      title: `Rename to \`${suggestion}\``,
+      kind: 'quickfix',
+      isPreferred: true,
+      edits: [{ start: d.start, end: d.end, newText: suggestion }],
+    },
+  ];
 }
 
 function replaceValue(d: ManifestDiagnostic, data: Record<string, unknown>): ManifestCodeAction[] {
   const allowed = Array.isArray(data.allowed) ? data.allowed.map(String) : [];
   const current = String(data.value ?? '').toLowerCase();
   // The closest spelling first (case-insensitive match), then the rest, at most eight.
-  const sorted = [...allowed].sort((a, b) => Number(b.toLowerCase() === current) - Number(a.toLowerCase() === current));
-  return sorted.slice(0, 8).map((v, i) => ({ title: `Change to \`${v}\``, kind: 'quickfix' as const, isPreferred: i === 0 && v.toLowerCase() === current, edits: [{ start: d.start, end: d.end, newText: yamlScalar(v) }] }));
+  const sorted = [...allowed].sort(
+    (a, b) => Number(b.toLowerCase() === current) - Number(a.toLowerCase() === current),
+  );
+  return sorted
+    .slice(0, 8)
+    .map((v, i) => ({
+      title: `Change to \`${v}\``,
+      kind: 'quickfix' as const,
+      isPreferred: i === 0 && v.toLowerCase() === current,
+      edits: [{ start: d.start, end: d.end, newText: yamlScalar(v) }],
+    }));
 }
 
 /** A plain scalar when safe, else double-quoted. */
 function yamlScalar(v: string): string {
-  return /^[A-Za-z0-9_][\w.\-/]*$/.test(v) && !/^(true|false|yes|no|on|off|null|~|y|n)$/i.test(v) && !/^[0-9.+-]+$/.test(v) ? v : JSON.stringify(v);
+  return /^[A-Za-z0-9_][\w.\-/]*$/.test(v) &&
+    !/^(true|false|yes|no|on|off|null|~|y|n)$/i.test(v) &&
+    !/^[0-9.+-]+$/.test(v)
+    ? v
+    : JSON.stringify(v);
 }
-

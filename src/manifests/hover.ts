@@ -16,20 +16,31 @@ export interface ManifestHover {
   end: number;
 }
 
-export function hover(text: string, offset: number, parsed: ParsedDoc | undefined, schemas: SchemaStore, k8sVersion: string): ManifestHover | undefined {
+export function hover(
+  text: string,
+  offset: number,
+  parsed: ParsedDoc | undefined,
+  schemas: SchemaStore,
+  k8sVersion: string,
+): ManifestHover | undefined {
   const at = pathAtCursor(text, offset);
   if (!at) return undefined;
   const k = parsed?.kindInfo;
   if (!k) return undefined;
   if (at.path.length === 1 && at.path[0] === 'apiVersion' && k.removed) {
-    return { markdown: `\`${parsed?.apiVersion ?? ''}\` is no longer served: use \`${k.removed.replacement}\`.`, start: at.start, end: at.end };
+    return {
+      markdown: `\`${parsed?.apiVersion ?? ''}\` is no longer served: use \`${k.removed.replacement}\`.`,
+      start: at.start,
+      end: at.end,
+    };
   }
   const root = schemas.forKind(k, k8sVersion);
   const s = schemas.resolveAt(root, at.path);
   if (!s) return undefined;
   const key = String(at.path[at.path.length - 1]);
   let md = schemaMarkdown(schemas, s, key);
-  if (!s.enum && key === 'runStrategy') md += `\n\nAllowed values: ${RUN_STRATEGIES.map((v) => `\`${v}\``).join(', ')}`;
+  if (!s.enum && key === 'runStrategy')
+    md += `\n\nAllowed values: ${RUN_STRATEGIES.map((v) => `\`${v}\``).join(', ')}`;
   if (at.on === 'value' && s.enum?.length) {
     const v = text.slice(at.start, at.end).replace(/^["']|["']$/g, '');
     const known = s.enum.map(String).includes(v);

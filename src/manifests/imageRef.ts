@@ -3,7 +3,8 @@
  * Returns what is wrong, or undefined for a valid reference.
  */
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::\d+)?$|^\[[0-9a-fA-F:]+\](?::\d+)?$/;
+const HOST =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::\d+)?$|^\[[0-9a-fA-F:]+\](?::\d+)?$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$/;
 
@@ -14,7 +15,8 @@ export function imageRefProblem(ref: string): string | undefined {
   let rest = ref;
   const at = rest.indexOf('@');
   if (at >= 0) {
-    if (!DIGEST.test(rest.slice(at + 1))) return `\`${rest.slice(at + 1)}\` is not a valid digest (e.g. sha256:<64 hex>)`;
+    if (!DIGEST.test(rest.slice(at + 1)))
+      return `\`${rest.slice(at + 1)}\` is not a valid digest (e.g. sha256:<64 hex>)`;
     rest = rest.slice(0, at);
   }
   const slash = rest.lastIndexOf('/');
@@ -25,13 +27,19 @@ export function imageRefProblem(ref: string): string | undefined {
     rest = rest.slice(0, colon);
   }
   const parts = rest.split('/');
-  if (parts.length > 1 && (parts[0].includes('.') || parts[0].includes(':') || parts[0] === 'localhost' || parts[0].startsWith('['))) {
+  if (
+    parts.length > 1 &&
+    (parts[0].includes('.') || parts[0].includes(':') || parts[0] === 'localhost' || parts[0].startsWith('['))
+  ) {
     if (!HOST.test(parts[0])) return `\`${parts[0]}\` is not a valid registry host`;
     parts.shift();
   }
   for (const p of parts) {
     if (!p) return 'the image path has an empty component';
-    if (!COMPONENT.test(p)) return /[A-Z]/.test(p) ? `\`${p}\`: repository names must be lowercase` : `\`${p}\` is not a valid repository name component`;
+    if (!COMPONENT.test(p))
+      return /[A-Z]/.test(p)
+        ? `\`${p}\`: repository names must be lowercase`
+        : `\`${p}\` is not a valid repository name component`;
   }
   return undefined;
 }

@@ -1,11 +1,40 @@
 /** Entry of the lazily loaded `manifests` bundle (dist/lazy/manifests.js): the engine's public surface. */
 export { ManifestService, type ManifestServiceOptions, type UpdateStats } from './service';
-export { SchemaStore, findSchemaDir, BUNDLED_KUBERNETES_VERSION, type JSONSchema, type SchemaDescription } from './schemas';
+export {
+  SchemaStore,
+  findSchemaDir,
+  BUNDLED_KUBERNETES_VERSION,
+  type JSONSchema,
+  type SchemaDescription,
+} from './schemas';
 export { splitDocuments, lineStarts, positionOf, type DocSlice } from './documents';
-export { parseSlice, nodeAtOffset, getIn, nodeRange, type ParsedDoc, type NodeAt, type PathSeg } from './parse';
-export { detectKind, kindsFor, servedApiVersions, RUN_STRATEGIES, type KindInfo, type KindFamily } from './kinds';
+export {
+  parseSlice,
+  nodeAtOffset,
+  getIn,
+  nodeRange,
+  type ParsedDoc,
+  type NodeAt,
+  type PathSeg,
+} from './parse';
+export {
+  detectKind,
+  kindsFor,
+  servedApiVersions,
+  RUN_STRATEGIES,
+  type KindInfo,
+  type KindFamily,
+} from './kinds';
 export { validateParsed } from './validate';
-export { DEFAULT_RUNTIME_HANDLERS, DEFAULT_OPTIONS, validationOptionsFrom, type ManifestDiagnostic, type Severity, type WorkspaceFacts, type ValidationOptions } from './diagnostics';
+export {
+  DEFAULT_RUNTIME_HANDLERS,
+  DEFAULT_OPTIONS,
+  validationOptionsFrom,
+  type ManifestDiagnostic,
+  type Severity,
+  type WorkspaceFacts,
+  type ValidationOptions,
+} from './diagnostics';
 // Language features (A2).
 export { type ManifestCompletionItem, type ManifestCompletionList, type CompletionFacts } from './complete';
 export { type ManifestHover } from './hover';

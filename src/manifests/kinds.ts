@@ -2,8 +2,19 @@
  * Which kinds the manifest engine serves, chosen per document by apiVersion + kind. Unknown kinds
  * get `undefined` (silent). Removed API versions are recognised so they get one diagnostic.
  */
-export type KindFamily = 'kubevirt' | 'cdi' | 'instancetype' | 'pool' | 'snapshot' | 'export' | 'clone' | 'migrations'
-  | 'pod' | 'workload' | 'runtimeclass' | 'virtlet';
+export type KindFamily =
+  | 'kubevirt'
+  | 'cdi'
+  | 'instancetype'
+  | 'pool'
+  | 'snapshot'
+  | 'export'
+  | 'clone'
+  | 'migrations'
+  | 'pod'
+  | 'workload'
+  | 'runtimeclass'
+  | 'virtlet';
 
 export interface KindInfo {
   readonly group: string;
@@ -24,57 +35,205 @@ export interface KindInfo {
   readonly vmiSpecPath?: readonly (string | number)[];
 }
 
-export const RUN_STRATEGIES = ['Always', 'RerunOnFailure', 'Manual', 'Halted', 'Once', 'WaitAsReceiver'] as const;
+export const RUN_STRATEGIES = [
+  'Always',
+  'RerunOnFailure',
+  'Manual',
+  'Halted',
+  'Once',
+  'WaitAsReceiver',
+] as const;
 export const VIRTLET_ANNOTATION = 'kubernetes.io/target-runtime';
 
-interface KindRow { family: KindFamily; bundle: 'kubevirt' | 'kubernetes'; versions: string[]; removed?: Record<string, string>; deprecatedVersions?: Record<string, string>; podTemplatePath?: string[]; vmiSpecPath?: string[]; deprecated?: string }
+interface KindRow {
+  family: KindFamily;
+  bundle: 'kubevirt' | 'kubernetes';
+  versions: string[];
+  removed?: Record<string, string>;
+  deprecatedVersions?: Record<string, string>;
+  podTemplatePath?: string[];
+  vmiSpecPath?: string[];
+  deprecated?: string;
+}
 
-const KUBEVIRT_REMOVED = { v1alpha1: 'kubevirt.io/v1', v1alpha2: 'kubevirt.io/v1', v1alpha3: 'kubevirt.io/v1' };
+const KUBEVIRT_REMOVED = {
+  v1alpha1: 'kubevirt.io/v1',
+  v1alpha2: 'kubevirt.io/v1',
+  v1alpha3: 'kubevirt.io/v1',
+};
 /** group → kind → row. `versions` are served; `removed` maps a dead version to its replacement apiVersion. */
 const TABLE: Record<string, Record<string, KindRow>> = {
   'kubevirt.io': {
-    VirtualMachine: { family: 'kubevirt', bundle: 'kubevirt', versions: ['v1'], removed: KUBEVIRT_REMOVED, vmiSpecPath: ['spec', 'template', 'spec'] },
-    VirtualMachineInstance: { family: 'kubevirt', bundle: 'kubevirt', versions: ['v1'], removed: KUBEVIRT_REMOVED, vmiSpecPath: ['spec'] },
-    VirtualMachineInstanceReplicaSet: { family: 'kubevirt', bundle: 'kubevirt', versions: ['v1'], removed: KUBEVIRT_REMOVED, vmiSpecPath: ['spec', 'template', 'spec'] },
-    VirtualMachineInstanceMigration: { family: 'kubevirt', bundle: 'kubevirt', versions: ['v1'], removed: KUBEVIRT_REMOVED },
-    VirtualMachineInstancePreset: { family: 'kubevirt', bundle: 'kubevirt', versions: ['v1'], removed: KUBEVIRT_REMOVED,
-      deprecated: 'VirtualMachineInstancePreset is deprecated: use instancetypes and preferences (instancetype.kubevirt.io/v1beta1) instead' },
+    VirtualMachine: {
+      family: 'kubevirt',
+      bundle: 'kubevirt',
+      versions: ['v1'],
+      removed: KUBEVIRT_REMOVED,
+      vmiSpecPath: ['spec', 'template', 'spec'],
+    },
+    VirtualMachineInstance: {
+      family: 'kubevirt',
+      bundle: 'kubevirt',
+      versions: ['v1'],
+      removed: KUBEVIRT_REMOVED,
+      vmiSpecPath: ['spec'],
+    },
+    VirtualMachineInstanceReplicaSet: {
+      family: 'kubevirt',
+      bundle: 'kubevirt',
+      versions: ['v1'],
+      removed: KUBEVIRT_REMOVED,
+      vmiSpecPath: ['spec', 'template', 'spec'],
+    },
+    VirtualMachineInstanceMigration: {
+      family: 'kubevirt',
+      bundle: 'kubevirt',
+      versions: ['v1'],
+      removed: KUBEVIRT_REMOVED,
+    },
+    VirtualMachineInstancePreset: {
+      family: 'kubevirt',
+      bundle: 'kubevirt',
+      versions: ['v1'],
+      removed: KUBEVIRT_REMOVED,
+      deprecated:
+        'VirtualMachineInstancePreset is deprecated: use instancetypes and preferences (instancetype.kubevirt.io/v1beta1) instead',
+    },
   },
   'pool.kubevirt.io': {
-    VirtualMachinePool: { family: 'pool', bundle: 'kubevirt', versions: ['v1beta1', 'v1alpha1'], deprecatedVersions: { v1alpha1: 'pool.kubevirt.io/v1beta1' }, vmiSpecPath: ['spec', 'virtualMachineTemplate', 'spec', 'template', 'spec'] },
+    VirtualMachinePool: {
+      family: 'pool',
+      bundle: 'kubevirt',
+      versions: ['v1beta1', 'v1alpha1'],
+      deprecatedVersions: { v1alpha1: 'pool.kubevirt.io/v1beta1' },
+      vmiSpecPath: ['spec', 'virtualMachineTemplate', 'spec', 'template', 'spec'],
+    },
   },
-  'cdi.kubevirt.io': Object.fromEntries(['DataVolume', 'DataSource', 'DataImportCron'].map((k) => [k, { family: 'cdi', bundle: 'kubevirt', versions: ['v1beta1'], removed: { v1alpha1: 'cdi.kubevirt.io/v1beta1' } } as KindRow])),
-  'instancetype.kubevirt.io': Object.fromEntries(['VirtualMachineInstancetype', 'VirtualMachineClusterInstancetype', 'VirtualMachinePreference', 'VirtualMachineClusterPreference']
-    .map((k) => [k, { family: 'instancetype', bundle: 'kubevirt', versions: ['v1beta1', 'v1alpha2'], removed: { v1alpha1: 'instancetype.kubevirt.io/v1beta1' },
-      deprecatedVersions: { v1alpha2: 'instancetype.kubevirt.io/v1beta1' } } as KindRow])),
-  'snapshot.kubevirt.io': Object.fromEntries(['VirtualMachineSnapshot', 'VirtualMachineRestore'].map((k) => [k, { family: 'snapshot', bundle: 'kubevirt', versions: ['v1beta1', 'v1alpha1'], deprecatedVersions: { v1alpha1: 'snapshot.kubevirt.io/v1beta1' } } as KindRow])),
-  'export.kubevirt.io': { VirtualMachineExport: { family: 'export', bundle: 'kubevirt', versions: ['v1', 'v1beta1', 'v1alpha1'], deprecatedVersions: { v1alpha1: 'export.kubevirt.io/v1beta1' } } },
-  'backup.kubevirt.io': { VirtualMachineBackup: { family: 'snapshot', bundle: 'kubevirt', versions: ['v1alpha1'] } },
-  'clone.kubevirt.io': { VirtualMachineClone: { family: 'clone', bundle: 'kubevirt', versions: ['v1beta1', 'v1alpha1'], deprecatedVersions: { v1alpha1: 'clone.kubevirt.io/v1beta1' } } },
-  'migrations.kubevirt.io': { MigrationPolicy: { family: 'migrations', bundle: 'kubevirt', versions: ['v1alpha1'] } },
+  'cdi.kubevirt.io': Object.fromEntries(
+    ['DataVolume', 'DataSource', 'DataImportCron'].map((k) => [
+      k,
+      {
+        family: 'cdi',
+        bundle: 'kubevirt',
+        versions: ['v1beta1'],
+        removed: { v1alpha1: 'cdi.kubevirt.io/v1beta1' },
+      } as KindRow,
+    ]),
+  ),
+  'instancetype.kubevirt.io': Object.fromEntries(
+    [
+      'VirtualMachineInstancetype',
+      'VirtualMachineClusterInstancetype',
+      'VirtualMachinePreference',
+      'VirtualMachineClusterPreference',
+    ].map((k) => [
+      k,
+      {
+        family: 'instancetype',
+        bundle: 'kubevirt',
+        versions: ['v1beta1', 'v1alpha2'],
+        removed: { v1alpha1: 'instancetype.kubevirt.io/v1beta1' },
+        deprecatedVersions: { v1alpha2: 'instancetype.kubevirt.io/v1beta1' },
+      } as KindRow,
+    ]),
+  ),
+  'snapshot.kubevirt.io': Object.fromEntries(
+    ['VirtualMachineSnapshot', 'VirtualMachineRestore'].map((k) => [
+      k,
+      {
+        family: 'snapshot',
+        bundle: 'kubevirt',
+        versions: ['v1beta1', 'v1alpha1'],
+        deprecatedVersions: { v1alpha1: 'snapshot.kubevirt.io/v1beta1' },
+      } as KindRow,
+    ]),
+  ),
+  'export.kubevirt.io': {
+    VirtualMachineExport: {
+      family: 'export',
+      bundle: 'kubevirt',
+      versions: ['v1', 'v1beta1', 'v1alpha1'],
+      deprecatedVersions: { v1alpha1: 'export.kubevirt.io/v1beta1' },
+    },
+  },
+  'backup.kubevirt.io': {
+    VirtualMachineBackup: { family: 'snapshot', bundle: 'kubevirt', versions: ['v1alpha1'] },
+  },
+  'clone.kubevirt.io': {
+    VirtualMachineClone: {
+      family: 'clone',
+      bundle: 'kubevirt',
+      versions: ['v1beta1', 'v1alpha1'],
+      deprecatedVersions: { v1alpha1: 'clone.kubevirt.io/v1beta1' },
+    },
+  },
+  'migrations.kubevirt.io': {
+    MigrationPolicy: { family: 'migrations', bundle: 'kubevirt', versions: ['v1alpha1'] },
+  },
   '': { Pod: { family: 'pod', bundle: 'kubernetes', versions: ['v1'], podTemplatePath: [] } },
-  apps: Object.fromEntries(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].map((k) => [k, { family: 'workload', bundle: 'kubernetes', versions: ['v1'],
-    removed: { v1beta1: 'apps/v1', v1beta2: 'apps/v1' }, podTemplatePath: ['spec', 'template'] } as KindRow])),
-  extensions: Object.fromEntries(['Deployment', 'DaemonSet', 'ReplicaSet'].map((k) => [k, { family: 'workload', bundle: 'kubernetes', versions: [],
-    removed: { v1beta1: 'apps/v1' }, podTemplatePath: ['spec', 'template'] } as KindRow])),
+  apps: Object.fromEntries(
+    ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].map((k) => [
+      k,
+      {
+        family: 'workload',
+        bundle: 'kubernetes',
+        versions: ['v1'],
+        removed: { v1beta1: 'apps/v1', v1beta2: 'apps/v1' },
+        podTemplatePath: ['spec', 'template'],
+      } as KindRow,
+    ]),
+  ),
+  extensions: Object.fromEntries(
+    ['Deployment', 'DaemonSet', 'ReplicaSet'].map((k) => [
+      k,
+      {
+        family: 'workload',
+        bundle: 'kubernetes',
+        versions: [],
+        removed: { v1beta1: 'apps/v1' },
+        podTemplatePath: ['spec', 'template'],
+      } as KindRow,
+    ]),
+  ),
   batch: {
-    Job: { family: 'workload', bundle: 'kubernetes', versions: ['v1'], podTemplatePath: ['spec', 'template'] },
-    CronJob: { family: 'workload', bundle: 'kubernetes', versions: ['v1'], removed: { v1beta1: 'batch/v1', v2alpha1: 'batch/v1' }, podTemplatePath: ['spec', 'jobTemplate', 'spec', 'template'] },
+    Job: {
+      family: 'workload',
+      bundle: 'kubernetes',
+      versions: ['v1'],
+      podTemplatePath: ['spec', 'template'],
+    },
+    CronJob: {
+      family: 'workload',
+      bundle: 'kubernetes',
+      versions: ['v1'],
+      removed: { v1beta1: 'batch/v1', v2alpha1: 'batch/v1' },
+      podTemplatePath: ['spec', 'jobTemplate', 'spec', 'template'],
+    },
   },
-  'node.k8s.io': { RuntimeClass: { family: 'runtimeclass', bundle: 'kubernetes', versions: ['v1'], removed: { v1beta1: 'node.k8s.io/v1', v1alpha1: 'node.k8s.io/v1' } } },
+  'node.k8s.io': {
+    RuntimeClass: {
+      family: 'runtimeclass',
+      bundle: 'kubernetes',
+      versions: ['v1'],
+      removed: { v1beta1: 'node.k8s.io/v1', v1alpha1: 'node.k8s.io/v1' },
+    },
+  },
 };
 
 /** Groups whose every kind we know: an unknown kind there is still silent (could be a newer CRD). */
 export function servedApiVersions(): string[] {
   const r = new Set<string>();
-  for (const [g, kinds] of Object.entries(TABLE)) for (const row of Object.values(kinds)) for (const v of row.versions) r.add(g ? `${g}/${v}` : v);
+  for (const [g, kinds] of Object.entries(TABLE))
+    for (const row of Object.values(kinds)) for (const v of row.versions) r.add(g ? `${g}/${v}` : v);
   return [...r].sort();
 }
 
 /** Kinds served for an apiVersion (for completion of `kind:`). */
 export function kindsFor(apiVersion: string): string[] {
   const [group, version] = splitApiVersion(apiVersion);
-  return Object.entries(TABLE[group] ?? {}).filter(([, row]) => row.versions.includes(version)).map(([k]) => k);
+  return Object.entries(TABLE[group] ?? {})
+    .filter(([, row]) => row.versions.includes(version))
+    .map(([k]) => k);
 }
 
 export function splitApiVersion(apiVersion: string): [group: string, version: string] {
@@ -100,11 +259,16 @@ export function detectKind(apiVersion: unknown, kind: unknown, metadata?: unknow
   let family = row.family;
   if (family === 'pod' && isVirtletMeta(metadata)) family = 'virtlet';
   return {
-    group: servedGroup, version: served, kind: kind.trim(), family,
+    group: servedGroup,
+    version: served,
+    kind: kind.trim(),
+    family,
     schemaId: `${row.bundle}:${apiForSchema}/${kind.trim()}`,
     ...(removed ? { removed } : {}),
     ...(row.deprecated ? { deprecated: { message: row.deprecated } } : {}),
-    ...(!removed && row.deprecatedVersions?.[version] ? { deprecatedVersion: { replacement: row.deprecatedVersions[version] } } : {}),
+    ...(!removed && row.deprecatedVersions?.[version]
+      ? { deprecatedVersion: { replacement: row.deprecatedVersions[version] } }
+      : {}),
     ...(row.podTemplatePath ? { podTemplatePath: row.podTemplatePath } : {}),
     ...(row.vmiSpecPath ? { vmiSpecPath: row.vmiSpecPath } : {}),
   };
@@ -113,5 +277,9 @@ export function detectKind(apiVersion: unknown, kind: unknown, metadata?: unknow
 function isVirtletMeta(metadata: unknown): boolean {
   if (!metadata || typeof metadata !== 'object') return false;
   const ann = (metadata as { annotations?: unknown }).annotations;
-  return !!ann && typeof ann === 'object' && String((ann as Record<string, unknown>)[VIRTLET_ANNOTATION] ?? '').trim() === 'virtlet.cloud';
+  return (
+    !!ann &&
+    typeof ann === 'object' &&
+    String((ann as Record<string, unknown>)[VIRTLET_ANNOTATION] ?? '').trim() === 'virtlet.cloud'
+  );
 }

@@ -24,7 +24,13 @@ export interface ParsedDoc {
  * YAML 1.2 core schema: the `yaml` package's 1.1 schema reads `e1000` (a NIC model) as a float,
  * which go-yaml does not; 1.2 is what other editors use too.
  */
-const OPTIONS = { merge: true, keepSourceTokens: false, prettyErrors: false, uniqueKeys: true, strict: false };
+const OPTIONS = {
+  merge: true,
+  keepSourceTokens: false,
+  prettyErrors: false,
+  uniqueKeys: true,
+  strict: false,
+};
 
 export function parseSlice(slice: DocSlice): ParsedDoc {
   const doc = parseDocument(slice.text, OPTIONS) as Document.Parsed;
@@ -44,7 +50,15 @@ export function parseSlice(slice: DocSlice): ParsedDoc {
       kindInfo = detectKind(apiVersion, kind, meta);
     }
   }
-  return { slice, doc, errors, apiVersion, kind, kindInfo, empty: root === null || (isScalar(root) && root.value === null && !root.range[1]) };
+  return {
+    slice,
+    doc,
+    errors,
+    apiVersion,
+    kind,
+    kindInfo,
+    empty: root === null || (isScalar(root) && root.value === null && !root.range[1]),
+  };
 }
 
 /** The same parsed document at a new position (its text did not change). */
@@ -93,9 +107,15 @@ export function nodeAtOffset(parsed: ParsedDoc, offset: number): NodeAt {
         const k = p.key as Node | null;
         const v = p.value as Node | null;
         if (contains(k, off) && (!v || !contains(v, off) || off < (v.range?.[0] ?? 0))) {
-          path.push(keyText(k)); return { path, node: k, pair: p, isKey: true };
+          path.push(keyText(k));
+          return { path, node: k, pair: p, isKey: true };
         }
-        if (contains(v, off)) { path.push(keyText(k)); pair = p; next = v; break; }
+        if (contains(v, off)) {
+          path.push(keyText(k));
+          pair = p;
+          next = v;
+          break;
+        }
       }
       if (!next) break;
       node = next;
@@ -126,7 +146,8 @@ export function getIn(parsed: ParsedDoc, path: readonly PathSeg[]): Node | undef
 /** The pair holding `key` in a mapping node (for ranges of the key itself). */
 export function pairOf(map: unknown, key: string): Pair<Node, Node | null> | undefined {
   if (!isMap(map)) return undefined;
-  for (const p of map.items) if (isScalar(p.key) ? p.key.value === key : p.key === key) return p as Pair<Node, Node | null>;
+  for (const p of map.items)
+    if (isScalar(p.key) ? p.key.value === key : p.key === key) return p as Pair<Node, Node | null>;
   return undefined;
 }
 

@@ -8,7 +8,8 @@ export type PlaceholderKind = 'envsubst' | 'helm' | 'jinja';
 const ANY = /\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?+=-][^}\n]*)?\}|\{\{-?.*?-?\}\}|\{%-?.*?-?%\}|\{#.*?#\}/;
 const ANY_G = new RegExp(ANY.source, 'g');
 /** Control structures (`{{- if }}`, `{% for %}`): the text is not YAML until rendered. */
-const BLOCK = /\{\{-?\s*(?:if|else|end|range|with|define|template|include|block)\b|\{%-?\s*(?:if|for|else|elif|endif|endfor|set|macro|include|block)\b/;
+const BLOCK =
+  /\{\{-?\s*(?:if|else|end|range|with|define|template|include|block)\b|\{%-?\s*(?:if|for|else|elif|endif|endfor|set|macro|include|block)\b/;
 
 /**
  * Bare `$VAR` (envsubst accepts it too) only counts in a value without spaces (`$IMAGE`,
@@ -32,13 +33,25 @@ export function placeholderInValue(s: string): PlaceholderHit | undefined {
   if (hit) {
     // Spaces: keep only template (not shell) syntax.
     const t = /\{\{-?.*?-?\}\}|\{%-?.*?-?%\}/.exec(s);
-    return t ? { start: t.index, end: t.index + t[0].length, kind: t[0].startsWith('{%') ? 'jinja' : 'helm', text: t[0] } : undefined;
+    return t
+      ? {
+          start: t.index,
+          end: t.index + t[0].length,
+          kind: t[0].startsWith('{%') ? 'jinja' : 'helm',
+          text: t[0],
+        }
+      : undefined;
   }
   const m = bare(s);
   return m ? { start: m.index, end: m.index + m[0].length, kind: 'envsubst', text: m[0] } : undefined;
 }
 
-export interface PlaceholderHit { start: number; end: number; kind: PlaceholderKind; text: string }
+export interface PlaceholderHit {
+  start: number;
+  end: number;
+  kind: PlaceholderKind;
+  text: string;
+}
 
 /** The first placeholder in a text (offsets relative to it). */
 export function firstPlaceholder(s: string): PlaceholderHit | undefined {
@@ -46,7 +59,11 @@ export function firstPlaceholder(s: string): PlaceholderHit | undefined {
   ANY_G.lastIndex = 0;
   const m = ANY_G.exec(s);
   if (!m) return undefined;
-  const kind: PlaceholderKind = m[0].startsWith('$') ? 'envsubst' : m[0].startsWith('{%') || m[0].startsWith('{#') ? 'jinja' : 'helm';
+  const kind: PlaceholderKind = m[0].startsWith('$')
+    ? 'envsubst'
+    : m[0].startsWith('{%') || m[0].startsWith('{#')
+      ? 'jinja'
+      : 'helm';
   return { start: m.index, end: m.index + m[0].length, kind, text: m[0] };
 }
 

@@ -3,7 +3,14 @@
  * check well-formedness and compare requests with limits.
  */
 const RE = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
-const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const BINARY: Record<string, number> = {
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
 const DECIMAL: Record<string, number> = { m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
 
 /** The quantity's value as a number (fine for comparisons), or undefined when malformed. */
@@ -26,7 +33,22 @@ export function quantityProblem(v: unknown): string | undefined {
     const t = v.trim();
     if (/^\d+(\.\d+)?\s*(KB|MB|GB|TB|kb|mb|gb|KiB|MiB|GiB|TiB|ki|mi|gi)$/.test(t)) {
       const unit = t.replace(/^[\d.\s]+/, '');
-      const fix = { KB: 'k', kb: 'k', MB: 'M', mb: 'M', GB: 'G', gb: 'G', TB: 'T', KiB: 'Ki', MiB: 'Mi', GiB: 'Gi', TiB: 'Ti', ki: 'Ki', mi: 'Mi', gi: 'Gi' }[unit];
+      const fix = {
+        KB: 'k',
+        kb: 'k',
+        MB: 'M',
+        mb: 'M',
+        GB: 'G',
+        gb: 'G',
+        TB: 'T',
+        KiB: 'Ki',
+        MiB: 'Mi',
+        GiB: 'Gi',
+        TiB: 'Ti',
+        ki: 'Ki',
+        mi: 'Mi',
+        gi: 'Gi',
+      }[unit];
       return `unit \`${unit}\` is not a Kubernetes suffix${fix ? ` (use \`${fix}\`)` : ''}`;
     }
     if (/\s/.test(v)) return 'quantities contain no spaces';

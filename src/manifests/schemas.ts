@@ -49,9 +49,14 @@ export class SchemaStore {
   kubernetesVersions(): string[] {
     if (!this.versions) {
       try {
-        this.versions = fs.readdirSync(this.rootDir).map((f) => /^kubernetes-(\d+\.\d+)\.json$/.exec(f)?.[1]).filter((v): v is string => !!v)
+        this.versions = fs
+          .readdirSync(this.rootDir)
+          .map((f) => /^kubernetes-(\d+\.\d+)\.json$/.exec(f)?.[1])
+          .filter((v): v is string => !!v)
           .sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
-      } catch { this.versions = []; }
+      } catch {
+        this.versions = [];
+      }
     }
     return this.versions;
   }
@@ -112,16 +117,21 @@ export class SchemaStore {
   child(s: JSONSchema, seg: string | number): JSONSchema | undefined {
     let c: JSONSchema | undefined;
     if (typeof seg === 'number') c = s.items;
-    else c = s.properties?.[seg] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
+    else
+      c =
+        s.properties?.[seg] ??
+        (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
     return c && this.deref(c);
   }
 
   describe(schema: JSONSchema | undefined): SchemaDescription {
     const s = schema ? this.deref(schema) : {};
-    const types = s.type === undefined ? (s.properties ? ['object'] : []) : Array.isArray(s.type) ? s.type : [s.type];
+    const types =
+      s.type === undefined ? (s.properties ? ['object'] : []) : Array.isArray(s.type) ? s.type : [s.type];
     return {
       description: s.description,
-      types: s.format === 'quantity' ? ['quantity'] : s.format === 'int-or-string' ? ['integer', 'string'] : types,
+      types:
+        s.format === 'quantity' ? ['quantity'] : s.format === 'int-or-string' ? ['integer', 'string'] : types,
       enum: s.enum,
       required: s.required ?? [],
       properties: s.properties ? Object.keys(s.properties) : [],
@@ -131,7 +141,11 @@ export class SchemaStore {
   }
 
   private readText(file: string): string | undefined {
-    try { return fs.readFileSync(path.join(this.rootDir, file), 'utf8'); } catch { return undefined; }
+    try {
+      return fs.readFileSync(path.join(this.rootDir, file), 'utf8');
+    } catch {
+      return undefined;
+    }
   }
 
   private bundle(file: string): Bundle | undefined {

@@ -9,7 +9,12 @@ import { moveParsed, parseSlice, type ParsedDoc } from './parse';
 import { SchemaStore } from './schemas';
 import { validateParsed } from './validate';
 import { checkRuntimeClassNames } from './rules/workspace';
-import { DEFAULT_OPTIONS, type ManifestDiagnostic, type ValidationOptions, type WorkspaceFacts } from './diagnostics';
+import {
+  DEFAULT_OPTIONS,
+  type ManifestDiagnostic,
+  type ValidationOptions,
+  type WorkspaceFacts,
+} from './diagnostics';
 import { complete, type CompletionFacts, type ManifestCompletionList } from './complete';
 import { hover, type ManifestHover } from './hover';
 import { symbols, type ManifestSymbol } from './symbols';
@@ -29,7 +34,11 @@ export interface FileState {
   version: number;
 }
 
-export interface UpdateStats { documents: number; reparsed: number; reused: number }
+export interface UpdateStats {
+  documents: number;
+  reparsed: number;
+  reused: number;
+}
 
 export interface ManifestServiceOptions {
   /** Directory with the generated schema bundles (`<extension>/schemas`), or a shared store. */
@@ -74,12 +83,19 @@ export class ManifestService {
     this.facts = o.facts ?? {};
   }
 
-  get options(): ValidationOptions { return this.opts; }
+  get options(): ValidationOptions {
+    return this.opts;
+  }
 
   /** New settings: every open file is re-validated from scratch. */
   setOptions(options: Partial<ValidationOptions>): void {
     this.opts = { ...this.opts, ...options };
-    for (const f of this.files.values()) { const text = f.text; f.entries = []; f.text = ''; this.update(f.uri, text); }
+    for (const f of this.files.values()) {
+      const text = f.text;
+      f.entries = [];
+      f.text = '';
+      this.update(f.uri, text);
+    }
   }
 
   open(uri: string, text: string): ManifestDiagnostic[] {
@@ -110,7 +126,10 @@ export class ManifestService {
     const entries: Entry[] = [];
     let reparsed = 0;
     if (!old.length) {
-      for (const s of splitDocuments(text)) { entries.push(this.check(s)); reparsed++; }
+      for (const s of splitDocuments(text)) {
+        entries.push(this.check(s));
+        reparsed++;
+      }
     } else {
       // Documents wholly inside the unchanged prefix or suffix are kept without even comparing
       // them; only the region between is re-split, and its documents are matched by text.
@@ -119,7 +138,10 @@ export class ManifestService {
       const delta = text.length - oldText.length;
       let i = 0;
       // `end + 4 <= pre`: the next document's `---` marker line start is unchanged too.
-      while (i < old.length && old[i].parsed.slice.end + 4 <= pre) { entries.push(old[i]); i++; }
+      while (i < old.length && old[i].parsed.slice.end + 4 <= pre) {
+        entries.push(old[i]);
+        i++;
+      }
       let j = old.length;
       while (j > i && old[j - 1].parsed.slice.start - 1 >= oldText.length - suf) j--;
       const from = i < old.length ? old[i].parsed.slice.start : oldText.length;
@@ -128,23 +150,39 @@ export class ManifestService {
       for (let k = i; k < j; k++) {
         const e = old[k];
         const l = byText.get(e.parsed.slice.text);
-        if (l) l.push(e); else byText.set(e.parsed.slice.text, [e]);
+        if (l) l.push(e);
+        else byText.set(e.parsed.slice.text, [e]);
       }
       if (to > from || (from === 0 && text.length === 0 && entries.length === 0)) {
         for (const r of splitDocuments(text.slice(from, to))) {
-          const s: DocSlice = { index: entries.length, start: from + r.start, end: from + r.end, text: r.text };
+          const s: DocSlice = {
+            index: entries.length,
+            start: from + r.start,
+            end: from + r.end,
+            text: r.text,
+          };
           const prev = byText.get(s.text)?.shift();
           if (prev) entries.push({ parsed: moveParsed(prev.parsed, s), diags: prev.diags, base: prev.base });
-          else { entries.push(this.check(s)); reparsed++; }
+          else {
+            entries.push(this.check(s));
+            reparsed++;
+          }
         }
       }
       for (let k = j; k < old.length; k++) {
         const p = old[k].parsed;
         const s = p.slice;
-        const moved = s.index === entries.length && delta === 0 ? s : { index: entries.length, start: s.start + delta, end: s.end + delta, text: s.text };
+        const moved =
+          s.index === entries.length && delta === 0
+            ? s
+            : { index: entries.length, start: s.start + delta, end: s.end + delta, text: s.text };
         entries.push({ ...old[k], parsed: moveParsed(p, moved) });
       }
-      if (!entries.length) for (const s of splitDocuments(text)) { entries.push(this.check(s)); reparsed++; }
+      if (!entries.length)
+        for (const s of splitDocuments(text)) {
+          entries.push(this.check(s));
+          reparsed++;
+        }
     }
     f.text = text;
     f.entries = entries;
@@ -155,7 +193,11 @@ export class ManifestService {
 
   private check(s: DocSlice): Entry {
     const parsed = parseSlice(s);
-    return { parsed, diags: validateParsed(parsed, { store: this.store, options: this.opts }), base: s.start };
+    return {
+      parsed,
+      diags: validateParsed(parsed, { store: this.store, options: this.opts }),
+      base: s.start,
+    };
   }
 
   /** Current diagnostics of a file, in file offsets, ordered by position. */
@@ -168,11 +210,20 @@ export class ManifestService {
       const delta = e.parsed.slice.start - e.base;
       for (const d of e.diags) {
         // A template is reported once per file, not once per document.
-        if (d.code === 'template.placeholders') { if (placeholderSeen) continue; placeholderSeen = true; }
+        if (d.code === 'template.placeholders') {
+          if (placeholderSeen) continue;
+          placeholderSeen = true;
+        }
         out.push(delta ? { ...d, start: d.start + delta, end: d.end + delta } : d);
       }
     }
-    out.push(...checkRuntimeClassNames(f.entries.map((e) => e.parsed), this.opts, this.facts));
+    out.push(
+      ...checkRuntimeClassNames(
+        f.entries.map((e) => e.parsed),
+        this.opts,
+        this.facts,
+      ),
+    );
     return out;
   }
 
@@ -194,7 +245,8 @@ export class ManifestService {
     let hi = entries.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (entries[mid].parsed.slice.start <= offset) lo = mid; else hi = mid - 1;
+      if (entries[mid].parsed.slice.start <= offset) lo = mid;
+      else hi = mid - 1;
     }
     return entries[lo].parsed;
   }
@@ -206,8 +258,13 @@ export class ManifestService {
     const text = this.text(uri);
     if (text === undefined) return Promise.resolve({ items: [], isIncomplete: false });
     return complete({
-      text, offset, parsed: this.documentAt(uri, offset), schemas: this.store, k8sVersion: this.opts.kubernetesVersion,
-      facts: this.facts as CompletionFacts, knownRuntimeClasses: this.opts.knownRuntimeHandlers,
+      text,
+      offset,
+      parsed: this.documentAt(uri, offset),
+      schemas: this.store,
+      k8sVersion: this.opts.kubernetesVersion,
+      facts: this.facts as CompletionFacts,
+      knownRuntimeClasses: this.opts.knownRuntimeHandlers,
     });
   }
 
@@ -228,6 +285,9 @@ export class ManifestService {
     const text = this.text(uri);
     const parsed = this.documentAt(uri, diagnostic.start);
     if (text === undefined || !parsed) return [];
-    return codeActions({ text, parsed, store: this.store, k8sVersion: this.opts.kubernetesVersion }, diagnostic);
+    return codeActions(
+      { text, parsed, store: this.store, k8sVersion: this.opts.kubernetesVersion },
+      diagnostic,
+    );
   }
 }

@@ -184,7 +184,8 @@ export const MANIFEST_SNIPPETS: readonly ManifestSnippet[] = [
 /** The contents of `snippets/yaml.code-snippets`. */
 export function snippetFile(): Record<string, { prefix: string; description: string; body: string[] }> {
   const out: Record<string, { prefix: string; description: string; body: string[] }> = {};
-  for (const s of MANIFEST_SNIPPETS) out[s.label] = { prefix: s.prefix, description: s.description, body: [...s.body] };
+  for (const s of MANIFEST_SNIPPETS)
+    out[s.label] = { prefix: s.prefix, description: s.description, body: [...s.body] };
   return out;
 }
 

@@ -26,13 +26,18 @@ export function symbols(docs: readonly ParsedDoc[]): ManifestSymbol[] {
     if (p.empty || !p.kind) continue;
     const name = scalarAt(p, ['metadata', 'name']) ?? scalarAt(p, ['metadata', 'generateName']) ?? '';
     const kindPair = pairOf(p.doc.contents, 'kind');
-    const [selStart, selEnd] = kindPair ? nodeRange(p, kindPair.value as Node) : [p.slice.start, p.slice.start];
+    const [selStart, selEnd] = kindPair
+      ? nodeRange(p, kindPair.value as Node)
+      : [p.slice.start, p.slice.start];
     const [start, end] = docRange(p);
     out.push({
       name: name ? `${p.kind} ${name}` : p.kind,
       detail: p.apiVersion ?? '',
       kind: 'document',
-      start, end, selStart, selEnd: Math.max(selStart, selEnd),
+      start,
+      end,
+      selStart,
+      selEnd: Math.max(selStart, selEnd),
       children: p.kindInfo ? sections(p) : [],
     });
   }
@@ -51,17 +56,32 @@ function sections(p: ParsedDoc): ManifestSymbol[] {
   const out: ManifestSymbol[] = [];
   if (k.vmiSpecPath) {
     const v = k.vmiSpecPath;
-    out.push(...list(p, [...v, 'domain', 'devices'], 'disks'), ...list(p, [...v, 'domain', 'devices'], 'interfaces'));
+    out.push(
+      ...list(p, [...v, 'domain', 'devices'], 'disks'),
+      ...list(p, [...v, 'domain', 'devices'], 'interfaces'),
+    );
     out.push(...list(p, v, 'volumes'), ...list(p, v, 'networks'));
   }
   if (k.podTemplatePath) {
     const spec = [...k.podTemplatePath, 'spec'];
-    out.push(...field(p, spec, 'runtimeClassName'), ...list(p, spec, 'initContainers'), ...list(p, spec, 'containers'), ...list(p, spec, 'volumes'));
+    out.push(
+      ...field(p, spec, 'runtimeClassName'),
+      ...list(p, spec, 'initContainers'),
+      ...list(p, spec, 'containers'),
+      ...list(p, spec, 'volumes'),
+    );
   }
-  if (k.family === 'cdi') out.push(...field(p, ['spec'], 'source'), ...field(p, ['spec'], 'storage'), ...field(p, ['spec'], 'pvc'));
-  if (k.family === 'runtimeclass') out.push(...field(p, [], 'handler'), ...field(p, [], 'overhead'), ...field(p, [], 'scheduling'));
+  if (k.family === 'cdi')
+    out.push(...field(p, ['spec'], 'source'), ...field(p, ['spec'], 'storage'), ...field(p, ['spec'], 'pvc'));
+  if (k.family === 'runtimeclass')
+    out.push(...field(p, [], 'handler'), ...field(p, [], 'overhead'), ...field(p, [], 'scheduling'));
   if (k.family === 'instancetype') out.push(...field(p, ['spec'], 'cpu'), ...field(p, ['spec'], 'memory'));
-  if (k.kind === 'VirtualMachine') out.push(...field(p, ['spec'], 'runStrategy'), ...field(p, ['spec'], 'running'), ...list(p, ['spec'], 'dataVolumeTemplates'));
+  if (k.kind === 'VirtualMachine')
+    out.push(
+      ...field(p, ['spec'], 'runStrategy'),
+      ...field(p, ['spec'], 'running'),
+      ...list(p, ['spec'], 'dataVolumeTemplates'),
+    );
   return out.sort((a, b) => a.start - b.start);
 }
 
@@ -70,7 +90,10 @@ function scalarAt(p: ParsedDoc, path: Path): string | undefined {
   return isScalar(n) && n.value !== null && n.value !== undefined ? String(n.value) : undefined;
 }
 
-function pairRange(p: ParsedDoc, pair: Pair): { start: number; end: number; selStart: number; selEnd: number } {
+function pairRange(
+  p: ParsedDoc,
+  pair: Pair,
+): { start: number; end: number; selStart: number; selEnd: number } {
   const [selStart, selEnd] = nodeRange(p, pair.key as Node);
   const [, vEnd] = pair.value ? nodeRange(p, pair.value as Node) : [0, selEnd];
   return { start: selStart, end: Math.max(selEnd, vEnd), selStart, selEnd };
@@ -109,5 +132,13 @@ function field(p: ParsedDoc, parent: Path, key: string): ManifestSymbol[] {
   if (!pair) return [];
   const v = pair.value;
   const detail = isScalar(v) ? String(v.value) : undefined;
-  return [{ name: key, ...(detail !== undefined ? { detail } : {}), kind: 'field', ...pairRange(p, pair), children: [] }];
+  return [
+    {
+      name: key,
+      ...(detail !== undefined ? { detail } : {}),
+      kind: 'field',
+      ...pairRange(p, pair),
+      children: [],
+    },
+  ];
 }

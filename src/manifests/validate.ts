@@ -9,7 +9,14 @@ import type { ParsedDoc, PathSeg } from './parse';
 import { detectKind, VIRTLET_ANNOTATION, type KindInfo } from './kinds';
 import type { SchemaStore } from './schemas';
 import { DEFAULT_OPTIONS, type ManifestDiagnostic, type ValidationOptions } from './diagnostics';
-import { describeKind, firstPlaceholder, hasBlockTemplate, hasPlaceholder, placeholderInValue, type PlaceholderKind } from './placeholders';
+import {
+  describeKind,
+  firstPlaceholder,
+  hasBlockTemplate,
+  hasPlaceholder,
+  placeholderInValue,
+  type PlaceholderKind,
+} from './placeholders';
 import { get, getPath, pair, report, str, type CheckContext } from './rules/context';
 import { validateSchema } from './rules/schema';
 import { checkKubeVirt } from './rules/kubevirt';
@@ -27,10 +34,22 @@ export function validateParsed(parsed: ParsedDoc, vctx: ValidateContext): Manife
   const text = parsed.slice.text;
   const blockTemplate = hasBlockTemplate(text);
   const placeholder = findPlaceholder(parsed, blockTemplate);
-  const ctx: CheckContext = { parsed, store: vctx.store, options: vctx.options ?? DEFAULT_OPTIONS, out, templated: !!placeholder };
+  const ctx: CheckContext = {
+    parsed,
+    store: vctx.store,
+    options: vctx.options ?? DEFAULT_OPTIONS,
+    out,
+    templated: !!placeholder,
+  };
   if (placeholder) {
-    report(ctx, [placeholder.start, placeholder.end], 'info', 'template.placeholders',
-      `Template (${describeKind(placeholder.kind)} placeholders): checks limited until it is rendered`, { kind: placeholder.kind });
+    report(
+      ctx,
+      [placeholder.start, placeholder.end],
+      'info',
+      'template.placeholders',
+      `Template (${describeKind(placeholder.kind)} placeholders): checks limited until it is rendered`,
+      { kind: placeholder.kind },
+    );
   }
   // A template with control structures is not YAML until rendered: its syntax errors are noise.
   if (!blockTemplate) {
@@ -38,7 +57,14 @@ export function validateParsed(parsed: ParsedDoc, vctx: ValidateContext): Manife
       const [s, e2] = e.pos;
       const end = e2 > s ? e2 : Math.min(s + 1, text.length);
       const msg = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-      report(ctx, [s, end], e.name === 'YAMLWarning' ? 'warning' : 'error', e.code === 'TAB_AS_INDENT' ? 'yaml.tab-indentation' : 'yaml.syntax', msg, { yamlCode: e.code });
+      report(
+        ctx,
+        [s, end],
+        e.name === 'YAMLWarning' ? 'warning' : 'error',
+        e.code === 'TAB_AS_INDENT' ? 'yaml.tab-indentation' : 'yaml.syntax',
+        msg,
+        { yamlCode: e.code },
+      );
     }
   }
   const root = parsed.doc.contents as Node | null;
@@ -65,25 +91,47 @@ export function validateParsed(parsed: ParsedDoc, vctx: ValidateContext): Manife
 }
 
 /** One Kubernetes object (the document's root, or an item of a List) of a known kind. */
-function checkObject(ctx: CheckContext, root: Node | null, info: KindInfo, apiVersion: string, at: PathSeg[], broken: boolean): void {
+function checkObject(
+  ctx: CheckContext,
+  root: Node | null,
+  info: KindInfo,
+  apiVersion: string,
+  at: PathSeg[],
+  broken: boolean,
+): void {
   if (info.removed) {
-    report(ctx, get(root, 'apiVersion'), 'error', 'api.removed-version',
+    report(
+      ctx,
+      get(root, 'apiVersion'),
+      'error',
+      'api.removed-version',
       `\`${apiVersion}\` is no longer served for ${info.kind}: use \`${info.removed.replacement}\``,
-      { from: apiVersion, replacement: info.removed.replacement });
+      { from: apiVersion, replacement: info.removed.replacement },
+    );
     return;
   }
   if (info.deprecatedVersion) {
-    report(ctx, get(root, 'apiVersion'), 'warning', 'api.deprecated-version',
+    report(
+      ctx,
+      get(root, 'apiVersion'),
+      'warning',
+      'api.deprecated-version',
       `\`${apiVersion}\` is deprecated for ${info.kind}: use \`${info.deprecatedVersion.replacement}\``,
-      { from: apiVersion, replacement: info.deprecatedVersion.replacement });
+      { from: apiVersion, replacement: info.deprecatedVersion.replacement },
+    );
   }
-  if (info.deprecated) report(ctx, get(root, 'kind'), 'warning', 'api.deprecated-kind', info.deprecated.message, { kind: info.kind });
+  if (info.deprecated)
+    report(ctx, get(root, 'kind'), 'warning', 'api.deprecated-kind', info.deprecated.message, {
+      kind: info.kind,
+    });
   if (broken || !isMap(root)) return;
   const schema = ctx.store.forKind(info, ctx.options.kubernetesVersion);
   // CDI's bundled CRD schema (v1.63) lags CDI's docs and newer releases: unknown keys only warn there.
-  if (schema) validateSchema(info.family === 'cdi' ? { ...ctx, unknownKeySeverity: 'warning' } : ctx, root, schema, at);
+  if (schema)
+    validateSchema(info.family === 'cdi' ? { ...ctx, unknownKeySeverity: 'warning' } : ctx, root, schema, at);
   checkName(ctx, root);
-  if (info.vmiSpecPath || info.family === 'kubevirt' || info.family === 'pool') checkKubeVirt(ctx, root, info);
+  if (info.vmiSpecPath || info.family === 'kubevirt' || info.family === 'pool')
+    checkKubeVirt(ctx, root, info);
   if (info.podTemplatePath) checkPodLike(ctx, root, info);
 }
 
@@ -94,15 +142,34 @@ function checkName(ctx: CheckContext, root: Node): void {
   const node = get(get(root, 'metadata'), 'name');
   const name = str(node);
   // An ALL_CAPS token (`POD_NAME`) is a sed-style placeholder, not a name.
-  if (!node || name === undefined || hasPlaceholder(name) || /^[A-Z][A-Z0-9_]+$/.test(name) || (name.length <= 253 && DNS1123_SUBDOMAIN.test(name))) return;
-  const suggestion = name.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '').slice(0, 253);
-  report(ctx, node, 'error', 'metadata.invalid-name',
+  if (
+    !node ||
+    name === undefined ||
+    hasPlaceholder(name) ||
+    /^[A-Z][A-Z0-9_]+$/.test(name) ||
+    (name.length <= 253 && DNS1123_SUBDOMAIN.test(name))
+  )
+    return;
+  const suggestion = name
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '')
+    .slice(0, 253);
+  report(
+    ctx,
+    node,
+    'error',
+    'metadata.invalid-name',
     `\`metadata.name\` \`${name}\` is not a valid name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit${suggestion ? ` (e.g. \`${suggestion}\`)` : ''}`,
-    { name, suggestion });
+    { name, suggestion },
+  );
 }
 
 /** The first placeholder outside block scalars (shell scripts in `userData`/`command` use `${VAR}` legitimately). */
-function findPlaceholder(parsed: ParsedDoc, blockTemplate: boolean): { start: number; end: number; kind: PlaceholderKind } | undefined {
+function findPlaceholder(
+  parsed: ParsedDoc,
+  blockTemplate: boolean,
+): { start: number; end: number; kind: PlaceholderKind } | undefined {
   const text = parsed.slice.text;
   const first = firstPlaceholder(text);
   if (!first && !text.includes('$')) return undefined;
@@ -110,10 +177,19 @@ function findPlaceholder(parsed: ParsedDoc, blockTemplate: boolean): { start: nu
   let hit: { start: number; end: number; kind: PlaceholderKind } | undefined;
   visit(parsed.doc, {
     Scalar(_, node) {
-      if (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED || !node.range || typeof node.value !== 'string' || !hasPlaceholder(node.value)) return undefined;
+      if (
+        node.type === Scalar.BLOCK_LITERAL ||
+        node.type === Scalar.BLOCK_FOLDED ||
+        !node.range ||
+        typeof node.value !== 'string' ||
+        !hasPlaceholder(node.value)
+      )
+        return undefined;
       const src = text.slice(node.range[0], node.range[1]);
       const p = placeholderInValue(src);
-      hit = p ? { start: node.range[0] + p.start, end: node.range[0] + p.end, kind: p.kind } : { start: node.range[0], end: node.range[1], kind: 'envsubst' };
+      hit = p
+        ? { start: node.range[0] + p.start, end: node.range[0] + p.end, kind: p.kind }
+        : { start: node.range[0], end: node.range[1], kind: 'envsubst' };
       return visit.BREAK;
     },
   });
@@ -128,11 +204,30 @@ function checkFragment(ctx: CheckContext, root: Node | null): void {
   const av = pair(root, 'apiVersion');
   const kind = pair(root, 'kind');
   if (av && !kind && isScalar(av.value)) {
-    report(ctx, av.key, 'warning', 'manifest.missing-kind', `This document has \`apiVersion: ${String(av.value.value)}\` but no \`kind\``, { apiVersion: av.value.value });
+    report(
+      ctx,
+      av.key,
+      'warning',
+      'manifest.missing-kind',
+      `This document has \`apiVersion: ${String(av.value.value)}\` but no \`kind\``,
+      { apiVersion: av.value.value },
+    );
   } else if (kind && !av && isScalar(kind.value)) {
-    report(ctx, kind.key, 'warning', 'manifest.missing-apiVersion', `This document has \`kind: ${String(kind.value.value)}\` but no \`apiVersion\``, { kind: kind.value.value });
+    report(
+      ctx,
+      kind.key,
+      'warning',
+      'manifest.missing-apiVersion',
+      `This document has \`kind: ${String(kind.value.value)}\` but no \`apiVersion\``,
+      { kind: kind.value.value },
+    );
   } else if (!av && !kind && EMBEDDED.test(ctx.parsed.slice.text)) {
-    report(ctx, root.items[0].key as Node, 'info', 'manifest.fragment',
-      'No top-level `apiVersion`/`kind`: this is a fragment (e.g. Helm values) and is not checked as a manifest; the manifests it embeds are not validated');
+    report(
+      ctx,
+      root.items[0].key as Node,
+      'info',
+      'manifest.fragment',
+      'No top-level `apiVersion`/`kind`: this is a fragment (e.g. Helm values) and is not checked as a manifest; the manifests it embeds are not validated',
+    );
   }
 }

@@ -11,7 +11,15 @@ export type YamlPath = (string | number)[];
 /** What the cursor is on. */
 export type CursorContext =
   /** Typing a key (or on an empty line) in the mapping at `path`; `prefix` is what is typed so far. */
-  | { kind: 'key'; path: YamlPath; prefix: string; replaceStart: number; keyColumn: number; siblings: Set<string>; inNewItem: boolean }
+  | {
+      kind: 'key';
+      path: YamlPath;
+      prefix: string;
+      replaceStart: number;
+      keyColumn: number;
+      siblings: Set<string>;
+      inNewItem: boolean;
+    }
   /** Typing the value of `path` (its last element is the key). */
   | { kind: 'value'; path: YamlPath; prefix: string; replaceStart: number; replaceEnd: number }
   | { kind: 'none' };
@@ -182,7 +190,7 @@ function siblingKeys(lc: LineCursor, line: Line, col: number): Set<string> {
   for (let l = lc.next(line); l; l = lc.next(l)) {
     if (DOC_MARKER.test(l.text)) break;
     const s = shapeOf(l.text);
-    if (s.blank || (s.indent > col)) continue;
+    if (s.blank || s.indent > col) continue;
     if (s.indent < col) break;
     if (s.dashes[0] === col) continue; // a compact sequence under a sibling key
     if (s.key !== undefined) keys.add(s.key);
@@ -227,15 +235,30 @@ export function cursorContext(text: string, offset: number): CursorContext {
     const replaceStart = line.start + s.colonEnd + lead;
     const after = line.text.slice(col);
     const restOfValue = /^[^#\s]*/.exec(after)![0];
-    return { kind: 'value', path, prefix: stripQuote(valueText.trimStart()), replaceStart, replaceEnd: offset + restOfValue.length };
+    return {
+      kind: 'value',
+      path,
+      prefix: stripQuote(valueText.trimStart()),
+      replaceStart,
+      replaceEnd: offset + restOfValue.length,
+    };
   }
   const word = before.slice(s.contentCol);
-  if (/[:{}[\],]/.test(word) || /\s/.test(word.trimEnd()) || word.startsWith('"') || word.startsWith("'")) return { kind: 'none' };
+  if (/[:{}[\],]/.test(word) || /\s/.test(word.trimEnd()) || word.startsWith('"') || word.startsWith("'"))
+    return { kind: 'none' };
   const keyColumn = s.contentCol;
   const inNewItem = s.dashes.length > 0;
   const path = pathForContent(lc, line, s);
   const siblings = inNewItem ? new Set<string>() : siblingKeys(lc, line, keyColumn);
-  return { kind: 'key', path, prefix: word, replaceStart: line.start + keyColumn, keyColumn, siblings, inNewItem };
+  return {
+    kind: 'key',
+    path,
+    prefix: word,
+    replaceStart: line.start + keyColumn,
+    keyColumn,
+    siblings,
+    inNewItem,
+  };
 }
 
 /** The path of the mapping (or item) that content at `s.contentCol` on `line` belongs to. */
@@ -261,10 +284,13 @@ export function pathAtCursor(text: string, offset: number): PathAtCursor | undef
   if (inBlockScalar(lc, line, s.indent)) return undefined;
   const path = [...pathForContent(lc, line, s), s.key];
   const keyEnd = line.text.lastIndexOf(':', s.colonEnd - 1);
-  if (col >= s.contentCol && col <= keyEnd) return { path, start: line.start + s.contentCol, end: line.start + keyEnd, on: 'key' };
-  const valueStart = s.colonEnd + (line.text.slice(s.colonEnd).length - line.text.slice(s.colonEnd).trimStart().length);
+  if (col >= s.contentCol && col <= keyEnd)
+    return { path, start: line.start + s.contentCol, end: line.start + keyEnd, on: 'key' };
+  const valueStart =
+    s.colonEnd + (line.text.slice(s.colonEnd).length - line.text.slice(s.colonEnd).trimStart().length);
   const valueEnd = line.text.replace(/\s+#.*$/, '').trimEnd().length;
-  if (col >= valueStart && col <= valueEnd && valueEnd > valueStart) return { path, start: line.start + valueStart, end: line.start + valueEnd, on: 'value' };
+  if (col >= valueStart && col <= valueEnd && valueEnd > valueStart)
+    return { path, start: line.start + valueStart, end: line.start + valueEnd, on: 'value' };
   return undefined;
 }
 

@@ -5,7 +5,14 @@ import { createBody } from './hardening';
 import { argvOf } from './lifecycle';
 import { builtImageTag, containerName, LABEL } from './names';
 import { PhaseRunner, type LaunchContext } from './phases';
-import type { IsolationLevel, LaunchReport, LifecycleCommand, SandboxInfo, SandboxSource, SandboxSpec } from './types';
+import type {
+  IsolationLevel,
+  LaunchReport,
+  LifecycleCommand,
+  SandboxInfo,
+  SandboxSource,
+  SandboxSpec,
+} from './types';
 import { chooseUser, parsePasswd } from './users';
 
 /**
@@ -22,7 +29,10 @@ export class ContainerSandboxes {
   private shellFor(id: string): Promise<string> {
     let s = this.shells.get(id);
     if (!s) {
-      s = this.engine.pathExists(id, '/bin/bash').then((b) => (b ? '/bin/bash' : '/bin/sh'), () => '/bin/sh');
+      s = this.engine.pathExists(id, '/bin/bash').then(
+        (b) => (b ? '/bin/bash' : '/bin/sh'),
+        () => '/bin/sh',
+      );
       this.shells.set(id, s);
     }
     return s;
@@ -35,7 +45,10 @@ export class ContainerSandboxes {
    */
   /** The size the last terminal asked for: the warm shell starts at it, so it rarely needs a resize (and a redraw). */
   private lastDims?: { cols: number; rows: number };
-  private readonly warm = new Map<string, { id: string; session: Promise<InteractiveSession | undefined>; dispose: () => void }>();
+  private readonly warm = new Map<
+    string,
+    { id: string; session: Promise<InteractiveSession | undefined>; dispose: () => void }
+  >();
 
   constructor(private readonly engine: ContainerEngine) {}
 
@@ -54,7 +67,9 @@ export class ContainerSandboxes {
     const fresh = this.engine.info(signal);
     const entry = { at: Date.now(), info: fresh };
     this.info = entry;
-    fresh.catch(() => { if (this.info === entry) this.info = undefined; });
+    fresh.catch(() => {
+      if (this.info === entry) this.info = undefined;
+    });
     return fresh;
   }
 
@@ -70,8 +85,15 @@ export class ContainerSandboxes {
   private async imageFacts(image: string, id: string): Promise<ImageFacts> {
     const img = await this.engine.inspectImage(image);
     const read = async (): Promise<ImageFacts> => {
-      const [passwd, bash] = await Promise.all([this.engine.readFile(id, '/etc/passwd'), this.engine.pathExists(id, '/bin/bash').catch(() => false)]);
-      return { passwd: passwd?.toString('utf8') ?? '', shell: bash ? '/bin/bash' : '/bin/sh', imageUser: img?.user ?? '' };
+      const [passwd, bash] = await Promise.all([
+        this.engine.readFile(id, '/etc/passwd'),
+        this.engine.pathExists(id, '/bin/bash').catch(() => false),
+      ]);
+      return {
+        passwd: passwd?.toString('utf8') ?? '',
+        shell: bash ? '/bin/bash' : '/bin/sh',
+        imageUser: img?.user ?? '',
+      };
     };
     if (!img) return read();
     let f = this.facts.get(img.id);
@@ -89,22 +111,42 @@ export class ContainerSandboxes {
     let stream: InteractiveSession['stream'] | undefined;
     let timer: NodeJS.Timeout | undefined;
     const session = this.shellFor(id)
-      .then((sh) => this.engine.execInteractive(id, { cmd: [sh, '-l'], ...(user ? { user } : {}), ...(spec.workspace ? { workingDir: spec.workspace.target } : {}), env: spec.remoteEnv, ...(this.lastDims ?? {}) }))
-      .then((s) => {
-        stream = s.stream;
-        // Parked: its output stays buffered in the stream until a terminal reads it, and the
-        // socket must not keep a process (a test, a CLI) alive that never opens a terminal.
-        (stream as unknown as { unref?: () => void }).unref?.();
-        stream.once('close', () => { if (this.warm.get(name)?.session === session) this.warm.delete(name); });
-        return s;
-      }, () => undefined);
+      .then((sh) =>
+        this.engine.execInteractive(id, {
+          cmd: [sh, '-l'],
+          ...(user ? { user } : {}),
+          ...(spec.workspace ? { workingDir: spec.workspace.target } : {}),
+          env: spec.remoteEnv,
+          ...(this.lastDims ?? {}),
+        }),
+      )
+      .then(
+        (s) => {
+          stream = s.stream;
+          // Parked: its output stays buffered in the stream until a terminal reads it, and the
+          // socket must not keep a process (a test, a CLI) alive that never opens a terminal.
+          (stream as unknown as { unref?: () => void }).unref?.();
+          stream.once('close', () => {
+            if (this.warm.get(name)?.session === session) this.warm.delete(name);
+          });
+          return s;
+        },
+        () => undefined,
+      );
     // Only ever called while nobody holds it: the shell sits at its prompt, and `exit` ends it
     // (a dropped connection alone leaves an exec'd shell running on dockerd 20.10).
     const dispose = () => {
       if (timer) clearTimeout(timer);
-      void session.then((s) => { if (s && !s.stream.destroyed) s.stream.end('exit\n'); });
+      void session.then((s) => {
+        if (s && !s.stream.destroyed) s.stream.end('exit\n');
+      });
     };
-    timer = setTimeout(() => { if (this.warm.get(name)?.session === session) { this.warm.delete(name); dispose(); } }, WARM_MS);
+    timer = setTimeout(() => {
+      if (this.warm.get(name)?.session === session) {
+        this.warm.delete(name);
+        dispose();
+      }
+    }, WARM_MS);
     timer.unref();
     this.warm.set(name, { id, session, dispose });
   }
@@ -137,7 +179,12 @@ export class ContainerSandboxes {
     return u;
   }
 
-  async launch(spec: SandboxSpec, level: Exclude<IsolationLevel, 'microvm'>, runtime: string, ctx: LaunchContext): Promise<LaunchReport> {
+  async launch(
+    spec: SandboxSpec,
+    level: Exclude<IsolationLevel, 'microvm'>,
+    runtime: string,
+    ctx: LaunchContext,
+  ): Promise<LaunchReport> {
     const phases = new PhaseRunner(ctx, spec.name);
     const created: string[] = [];
     const builtImages: string[] = [];
@@ -148,12 +195,21 @@ export class ContainerSandboxes {
         const infoP = this.engineInfo(runtime, ctx.signal);
         infoP.catch(() => undefined);
         const existing = await this.engine.list({ [LABEL.sandbox]: spec.name });
-        if (existing.length) throw new UserError(`A sandbox named ${spec.name} already exists (${existing.map((c) => c.name).join(', ')}); open, restart or remove it`);
-        if (spec.workspace && !fs.existsSync(spec.workspace.hostPath)) throw new UserError(`Workspace folder ${spec.workspace.hostPath} does not exist`);
-        for (const m of spec.mounts) if (m.type === 'bind' && !fs.existsSync(m.source)) throw new UserError(`Mount source ${m.source} does not exist`);
+        if (existing.length)
+          throw new UserError(
+            `A sandbox named ${spec.name} already exists (${existing.map((c) => c.name).join(', ')}); open, restart or remove it`,
+          );
+        if (spec.workspace && !fs.existsSync(spec.workspace.hostPath))
+          throw new UserError(`Workspace folder ${spec.workspace.hostPath} does not exist`);
+        for (const m of spec.mounts)
+          if (m.type === 'bind' && !fs.existsSync(m.source))
+            throw new UserError(`Mount source ${m.source} does not exist`);
         return infoP;
       });
-      if (!(runtime in info.runtimes)) throw new UserError(`The engine has no runtime "${runtime}" (it has: ${Object.keys(info.runtimes).join(', ')})`);
+      if (!(runtime in info.runtimes))
+        throw new UserError(
+          `The engine has no runtime "${runtime}" (it has: ${Object.keys(info.runtimes).join(', ')})`,
+        );
 
       // Images: build what has a Dockerfile, check (or pull) the rest.
       const images: string[] = [];
@@ -162,7 +218,18 @@ export class ContainerSandboxes {
           const tag = builtImageTag(spec.name, c.name);
           const b = c.build;
           const id = await phases.run('build', `building ${tag}`, () =>
-            this.engine.build({ context: b.context, dockerfile: b.dockerfile, tag, args: b.args, ...(b.target ? { target: b.target } : {}), labels: { [LABEL.built]: spec.name } }, ctx.signal, (l) => ctx.log.info(`[build] ${l}`)),
+            this.engine.build(
+              {
+                context: b.context,
+                dockerfile: b.dockerfile,
+                tag,
+                args: b.args,
+                ...(b.target ? { target: b.target } : {}),
+                labels: { [LABEL.built]: spec.name },
+              },
+              ctx.signal,
+              (l) => ctx.log.info(`[build] ${l}`),
+            ),
           );
           builtImages.push(id);
           images.push(tag);
@@ -174,7 +241,9 @@ export class ContainerSandboxes {
               await this.engine.pull(ref, ctx.signal, (l) => ctx.log.debug(`[pull] ${l}`));
             } catch (e) {
               if (isCancelled(e)) throw e;
-              throw new UserError(`Image ${ref} is not on the engine and could not be pulled: ${messageOf(e)}`);
+              throw new UserError(
+                `Image ${ref} is not on the engine and could not be pulled: ${messageOf(e)}`,
+              );
             }
           });
           images.push(ref);
@@ -187,15 +256,32 @@ export class ContainerSandboxes {
       let userLookup: Promise<{ user: string; note?: string }> | undefined;
       for (const [i, c] of spec.containers.entries()) {
         const name = containerName(spec.name, spec.containers.length > 1 ? c.name : undefined);
-        const body = createBody({ spec, container: c, level, runtime, hostCpus: info.ncpu, hostMemory: info.memTotal, index: i, ...(first ? { joinNetworkOf: first } : {}) });
-        const id = await phases.run('create', `container ${name}`, () => this.engine.create({ name, image: images[i], body }, ctx.signal));
+        const body = createBody({
+          spec,
+          container: c,
+          level,
+          runtime,
+          hostCpus: info.ncpu,
+          hostMemory: info.memTotal,
+          index: i,
+          ...(first ? { joinNetworkOf: first } : {}),
+        });
+        const id = await phases.run('create', `container ${name}`, () =>
+          this.engine.create({ name, image: images[i], body }, ctx.signal),
+        );
         created.push(id);
         first ??= id;
         // /etc/passwd and the shell come from the image (cached by image id: an image's files
         // never change) or, the first time, from the created container while it starts.
         if (i === 0) {
           const facts = this.imageFacts(images[0], id);
-          this.shells.set(id, facts.then((f) => f.shell, () => '/bin/sh'));
+          this.shells.set(
+            id,
+            facts.then(
+              (f) => f.shell,
+              () => '/bin/sh',
+            ),
+          );
           userLookup = this.resolveUser(id, spec, images[0], facts);
           userLookup.catch(() => undefined);
         }
@@ -208,11 +294,15 @@ export class ContainerSandboxes {
       if (user.note) notes.push(user.note);
       if (spec.postCreateCommand) {
         const pc = spec.postCreateCommand;
-        await phases.run('post-create', 'postCreateCommand', () => this.runLifecycle(main, spec, user.user, pc, 'postCreateCommand', ctx));
+        await phases.run('post-create', 'postCreateCommand', () =>
+          this.runLifecycle(main, spec, user.user, pc, 'postCreateCommand', ctx),
+        );
       }
       if (spec.postStartCommand) {
         const ps = spec.postStartCommand;
-        await phases.run('post-start', 'postStartCommand', () => this.runLifecycle(main, spec, user.user, ps, 'postStartCommand', ctx));
+        await phases.run('post-start', 'postStartCommand', () =>
+          this.runLifecycle(main, spec, user.user, ps, 'postStartCommand', ctx),
+        );
       }
       for (const n of notes) ctx.log.warn(`sandbox ${spec.name}: ${n}`);
       this.warmUp(spec.name, main, spec, user.user);
@@ -221,11 +311,16 @@ export class ContainerSandboxes {
       return { name: spec.name, level, timings: phases.timings, notes, info: infoNow };
     } catch (e) {
       this.dropWarm(spec.name);
-      ctx.log.warn(`sandbox ${spec.name}: launch failed (${messageOf(e)}); cleaning up ${created.length} container(s), ${builtImages.length} built image(s)`);
-      for (const id of created.reverse()) await this.engine.remove(id).catch((x: unknown) => ctx.log.error(`cleanup: ${messageOf(x)}`));
-      for (const id of builtImages) await this.engine.removeImage(id).catch((x: unknown) => ctx.log.error(`cleanup: ${messageOf(x)}`));
+      ctx.log.warn(
+        `sandbox ${spec.name}: launch failed (${messageOf(e)}); cleaning up ${created.length} container(s), ${builtImages.length} built image(s)`,
+      );
+      for (const id of created.reverse())
+        await this.engine.remove(id).catch((x: unknown) => ctx.log.error(`cleanup: ${messageOf(x)}`));
+      for (const id of builtImages)
+        await this.engine.removeImage(id).catch((x: unknown) => ctx.log.error(`cleanup: ${messageOf(x)}`));
       // A build that failed leaves no tagged image, but may leave dangling ones labelled by us.
-      for (const img of await this.engine.listImages({ [LABEL.built]: spec.name }).catch(() => [])) await this.engine.removeImage(img.id).catch(() => undefined);
+      for (const img of await this.engine.listImages({ [LABEL.built]: spec.name }).catch(() => []))
+        await this.engine.removeImage(img.id).catch(() => undefined);
       // Whatever broke once the user cancelled (a closed console, an aborted request) is the cancel.
       if (ctx.signal?.aborted) throw new CancelledError();
       throw e;
@@ -233,7 +328,12 @@ export class ContainerSandboxes {
   }
 
   /** User for terminals and lifecycle commands (see users.ts). */
-  async resolveUser(id: string, spec: SandboxSpec, image: string, facts?: Promise<ImageFacts>): Promise<{ user: string; note?: string }> {
+  async resolveUser(
+    id: string,
+    spec: SandboxSpec,
+    image: string,
+    facts?: Promise<ImageFacts>,
+  ): Promise<{ user: string; note?: string }> {
     if (spec.remoteUser) return { user: spec.remoteUser };
     const f = await (facts ?? this.imageFacts(image, id));
     const img = { user: f.imageUser };
@@ -243,13 +343,36 @@ export class ContainerSandboxes {
       const st = fs.statSync(spec.workspace.hostPath);
       workspace = { uid: st.uid, mode: st.mode };
     }
-    return chooseUser({ imageUser: img?.user ?? '', passwd: parsePasswd(passwd), ...(workspace ? { workspace } : {}) });
+    return chooseUser({
+      imageUser: img?.user ?? '',
+      passwd: parsePasswd(passwd),
+      ...(workspace ? { workspace } : {}),
+    });
   }
 
-  private async runLifecycle(id: string, spec: SandboxSpec, user: string, c: LifecycleCommand, what: string, ctx: LaunchContext): Promise<void> {
-    const r = await this.engine.exec(id, { cmd: argvOf(c), user, ...(spec.workspace ? { workingDir: spec.workspace.target } : {}), env: spec.remoteEnv }, ctx.signal);
+  private async runLifecycle(
+    id: string,
+    spec: SandboxSpec,
+    user: string,
+    c: LifecycleCommand,
+    what: string,
+    ctx: LaunchContext,
+  ): Promise<void> {
+    const r = await this.engine.exec(
+      id,
+      {
+        cmd: argvOf(c),
+        user,
+        ...(spec.workspace ? { workingDir: spec.workspace.target } : {}),
+        env: spec.remoteEnv,
+      },
+      ctx.signal,
+    );
     for (const l of (r.stdout + r.stderr).split('\n')) if (l.trim()) ctx.log.info(`[${what}] ${l}`);
-    if (r.exitCode !== 0) throw new UserError(`${what} failed with exit code ${r.exitCode}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+    if (r.exitCode !== 0)
+      throw new UserError(
+        `${what} failed with exit code ${r.exitCode}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`,
+      );
   }
 
   /** Every container sandbox on the engine, grouped by sandbox name. */
@@ -296,10 +419,12 @@ export class ContainerSandboxes {
     if (spec?.postStartCommand) {
       const user = await this.resolveUser(main.id, spec, main.image);
       const ps = spec.postStartCommand;
-      await phases.run('post-start', 'postStartCommand', () => this.runLifecycle(main.id, spec, user.user, ps, 'postStartCommand', ctx));
+      await phases.run('post-start', 'postStartCommand', () =>
+        this.runLifecycle(main.id, spec, user.user, ps, 'postStartCommand', ctx),
+      );
     }
     const info = await this.find(name);
-    return { name, level: (info?.level ?? 'container'), timings: phases.timings, notes: [], info: info! };
+    return { name, level: info?.level ?? 'container', timings: phases.timings, notes: [], info: info! };
   }
 
   /** Removes the containers and any image Podvisor built for the sandbox. Never touches the workspace. */
@@ -307,17 +432,22 @@ export class ContainerSandboxes {
     this.dropWarm(name);
     const cs = await this.engine.list({ [LABEL.sandbox]: name });
     for (const c of sortMainLast(cs)) await this.engine.remove(c.id);
-    for (const img of await this.engine.listImages({ [LABEL.built]: name })) await this.engine.removeImage(img.id);
+    for (const img of await this.engine.listImages({ [LABEL.built]: name }))
+      await this.engine.removeImage(img.id);
   }
 
   /** A TTY shell (or `cmd`) in the sandbox's main container, as its user, in the workspace. */
-  async attach(name: string, opts: { cmd?: readonly string[]; cols?: number; rows?: number } = {}): Promise<InteractiveSession> {
+  async attach(
+    name: string,
+    opts: { cmd?: readonly string[]; cols?: number; rows?: number } = {},
+  ): Promise<InteractiveSession> {
     if (!opts.cmd) {
       const started = this.lastDims;
       if (opts.cols && opts.rows) this.lastDims = { cols: opts.cols, rows: opts.rows };
       const w = await this.takeWarm(name);
       if (w) {
-        if (opts.cols && opts.rows && (opts.cols !== started?.cols || opts.rows !== started?.rows)) await w.resize(opts.cols, opts.rows);
+        if (opts.cols && opts.rows && (opts.cols !== started?.cols || opts.rows !== started?.rows))
+          await w.resize(opts.cols, opts.rows);
         return w;
       }
     }
@@ -339,13 +469,26 @@ export class ContainerSandboxes {
   }
 
   /** Runs one command in the main container (tests, the bench, non-interactive use). */
-  async exec(name: string, cmd: readonly string[], signal?: AbortSignal): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  async exec(
+    name: string,
+    cmd: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     const cs = await this.engine.list({ [LABEL.sandbox]: name });
     const main = sortMainLast(cs).reverse()[0];
     if (!main) throw new UserError(`No sandbox named ${name}`);
     const spec = await this.specOf(name);
     const user = spec ? await this.resolveUser(main.id, spec, main.image) : { user: '' };
-    return this.engine.exec(main.id, { cmd, ...(user.user ? { user: user.user } : {}), ...(spec?.workspace ? { workingDir: spec.workspace.target } : {}), env: spec?.remoteEnv ?? {} }, signal);
+    return this.engine.exec(
+      main.id,
+      {
+        cmd,
+        ...(user.user ? { user: user.user } : {}),
+        ...(spec?.workspace ? { workingDir: spec.workspace.target } : {}),
+        env: spec?.remoteEnv ?? {},
+      },
+      signal,
+    );
   }
 }
 
@@ -387,7 +530,13 @@ function toInfo(name: string, cs: readonly ContainerSummary[]): SandboxInfo {
     /* keep the image as the source */
   }
   const states = cs.map((c) => c.state);
-  const state: SandboxInfo['state'] = states.every((s) => s === 'running') ? 'running' : states.includes('created') && !states.includes('exited') ? 'created' : states.some((s) => s === 'running') ? 'failed' : 'stopped';
+  const state: SandboxInfo['state'] = states.every((s) => s === 'running')
+    ? 'running'
+    : states.includes('created') && !states.includes('exited')
+      ? 'created'
+      : states.some((s) => s === 'running')
+        ? 'failed'
+        : 'stopped';
   return {
     name,
     level: (main.labels[LABEL.level] as IsolationLevel | undefined) ?? 'container',

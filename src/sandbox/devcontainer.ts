@@ -11,12 +11,35 @@ import { parseDockerSize } from './units';
 
 /** Keys this launcher honours; any other top-level key is listed once as not supported. */
 const HANDLED = new Set([
-  '$schema', 'name', 'image', 'build', 'dockerFile', 'context', 'workspaceFolder', 'workspaceMount', 'mounts', 'containerEnv',
-  'remoteEnv', 'remoteUser', 'containerUser', 'forwardPorts', 'appPort', 'postCreateCommand', 'postStartCommand', 'runArgs',
-  'hostRequirements', 'overrideCommand',
+  '$schema',
+  'name',
+  'image',
+  'build',
+  'dockerFile',
+  'context',
+  'workspaceFolder',
+  'workspaceMount',
+  'mounts',
+  'containerEnv',
+  'remoteEnv',
+  'remoteUser',
+  'containerUser',
+  'forwardPorts',
+  'appPort',
+  'postCreateCommand',
+  'postStartCommand',
+  'runArgs',
+  'hostRequirements',
+  'overrideCommand',
 ]);
 /** Keys that only matter to an editor UI and are harmless to skip (still listed, but as ignored). */
-const EDITOR_ONLY = new Set(['customizations', 'extensions', 'settings', 'portsAttributes', 'otherPortsAttributes']);
+const EDITOR_ONLY = new Set([
+  'customizations',
+  'extensions',
+  'settings',
+  'portsAttributes',
+  'otherPortsAttributes',
+]);
 
 const DEFAULT_PIDS = 1024;
 
@@ -30,7 +53,10 @@ export interface DevcontainerInput {
 }
 
 export function devcontainerPath(workspaceFolder: string): string | undefined {
-  for (const p of [path.join(workspaceFolder, '.devcontainer', 'devcontainer.json'), path.join(workspaceFolder, '.devcontainer.json')]) {
+  for (const p of [
+    path.join(workspaceFolder, '.devcontainer', 'devcontainer.json'),
+    path.join(workspaceFolder, '.devcontainer.json'),
+  ]) {
     if (fs.existsSync(p)) return p;
   }
   return undefined;
@@ -55,9 +81,12 @@ export function parseDevcontainer(text: string, input: DevcontainerInput & { fil
   if (errors.length) {
     const first = errors[0];
     const { line, col } = lineCol(text, first.offset);
-    throw new UserError(`${input.file}:${line}:${col}: devcontainer.json is not valid JSON: ${printParseErrorCode(first.error)}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`);
+    throw new UserError(
+      `${input.file}:${line}:${col}: devcontainer.json is not valid JSON: ${printParseErrorCode(first.error)}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`,
+    );
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UserError(`${input.file}: devcontainer.json must be an object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new UserError(`${input.file}: devcontainer.json must be an object`);
   try {
     return toSpec(raw as Record<string, unknown>, input);
   } catch (e) {
@@ -76,19 +105,21 @@ function toSpec(j: Record<string, unknown>, input: DevcontainerInput & { file: s
   const ws = path.resolve(input.workspaceFolder);
   const devDir = path.dirname(input.file);
   const env = input.env ?? process.env;
-  const vars = (containerWs: string) => (s: string): string =>
-    s.replace(/\$\{([^}]+)\}/g, (m, key: string) => {
-      if (key === 'localWorkspaceFolder') return ws;
-      if (key === 'localWorkspaceFolderBasename') return path.basename(ws);
-      if (key === 'containerWorkspaceFolder') return containerWs;
-      if (key === 'containerWorkspaceFolderBasename') return path.posix.basename(containerWs);
-      if (key.startsWith('localEnv:')) {
-        const [name, def] = key.slice('localEnv:'.length).split(':');
-        return env[name] ?? def ?? '';
-      }
-      if (key === 'devcontainerId') return nameForWorkspace(ws);
-      throw new Error(`unsupported variable ${m}`);
-    });
+  const vars =
+    (containerWs: string) =>
+    (s: string): string =>
+      s.replace(/\$\{([^}]+)\}/g, (m, key: string) => {
+        if (key === 'localWorkspaceFolder') return ws;
+        if (key === 'localWorkspaceFolderBasename') return path.basename(ws);
+        if (key === 'containerWorkspaceFolder') return containerWs;
+        if (key === 'containerWorkspaceFolderBasename') return path.posix.basename(containerWs);
+        if (key.startsWith('localEnv:')) {
+          const [name, def] = key.slice('localEnv:'.length).split(':');
+          return env[name] ?? def ?? '';
+        }
+        if (key === 'devcontainerId') return nameForWorkspace(ws);
+        throw new Error(`unsupported variable ${m}`);
+      });
 
   const unsupported = Object.keys(j).filter((k) => !HANDLED.has(k) && !EDITOR_ONLY.has(k));
   const editorOnly = Object.keys(j).filter((k) => EDITOR_ONLY.has(k));
@@ -99,29 +130,49 @@ function toSpec(j: Record<string, unknown>, input: DevcontainerInput & { file: s
   const image = optStr(j, 'image');
   let build: ContainerSpec['build'];
   const b = j.build !== undefined ? obj(j.build, 'build') : undefined;
-  const dockerfile = b ? optStr(b, 'dockerfile', 'build.dockerfile') ?? optStr(b, 'dockerFile', 'build.dockerFile') : optStr(j, 'dockerFile');
+  const dockerfile = b
+    ? (optStr(b, 'dockerfile', 'build.dockerfile') ?? optStr(b, 'dockerFile', 'build.dockerFile'))
+    : optStr(j, 'dockerFile');
   if (dockerfile) {
     const ctxRel = (b ? optStr(b, 'context', 'build.context') : optStr(j, 'context')) ?? '.';
     const context = path.resolve(devDir, ctxRel);
     const dfAbs = path.resolve(devDir, dockerfile);
-    if (!fs.existsSync(dfAbs)) throw new UserError(`${input.file}: build.dockerfile ${dockerfile} not found (${dfAbs})`);
+    if (!fs.existsSync(dfAbs))
+      throw new UserError(`${input.file}: build.dockerfile ${dockerfile} not found (${dfAbs})`);
     const rel = path.relative(context, dfAbs);
-    if (rel.startsWith('..')) throw new UserError(`${input.file}: the Dockerfile ${dfAbs} is outside the build context ${context}`);
+    if (rel.startsWith('..'))
+      throw new UserError(`${input.file}: the Dockerfile ${dfAbs} is outside the build context ${context}`);
     const args = b?.args !== undefined ? strMap(b.args, 'build.args') : {};
     const target = b ? optStr(b, 'target', 'build.target') : undefined;
-    const bOther = b ? Object.keys(b).filter((k) => !['dockerfile', 'dockerFile', 'context', 'args', 'target'].includes(k)) : [];
-    if (bOther.length) notes.push(`devcontainer.json: build keys not supported, ignored: ${bOther.map((k) => `build.${k}`).join(', ')}`);
-    build = { context, dockerfile: rel.split(path.sep).join('/'), args: Object.fromEntries(Object.entries(args).map(([k, v]) => [k, vars('')(v)])), ...(target ? { target } : {}) };
+    const bOther = b
+      ? Object.keys(b).filter((k) => !['dockerfile', 'dockerFile', 'context', 'args', 'target'].includes(k))
+      : [];
+    if (bOther.length)
+      notes.push(
+        `devcontainer.json: build keys not supported, ignored: ${bOther.map((k) => `build.${k}`).join(', ')}`,
+      );
+    build = {
+      context,
+      dockerfile: rel.split(path.sep).join('/'),
+      args: Object.fromEntries(Object.entries(args).map(([k, v]) => [k, vars('')(v)])),
+      ...(target ? { target } : {}),
+    };
   } else if (!image) {
-    throw new UserError(`${input.file}: needs "image" or "build.dockerfile" (Docker Compose setups are not supported)`);
+    throw new UserError(
+      `${input.file}: needs "image" or "build.dockerfile" (Docker Compose setups are not supported)`,
+    );
   }
-  if (image && build) notes.push('devcontainer.json: both image and build given; building (image is ignored)');
+  if (image && build)
+    notes.push('devcontainer.json: both image and build given; building (image is ignored)');
 
   // Workspace
   const basename = path.basename(ws);
   const wsRaw = optStr(j, 'workspaceFolder');
   const wsFolder = wsRaw !== undefined ? vars('')(wsRaw) : `/workspaces/${basename}`;
-  if (!wsFolder.startsWith('/')) throw new UserError(`${input.file}: workspaceFolder must be an absolute path inside the container, got ${wsFolder}`);
+  if (!wsFolder.startsWith('/'))
+    throw new UserError(
+      `${input.file}: workspaceFolder must be an absolute path inside the container, got ${wsFolder}`,
+    );
   const sub = vars(wsFolder);
   let workspace: SandboxSpec['workspace'] = { hostPath: ws, target: wsFolder, readonly: false };
   const wm = optStr(j, 'workspaceMount');
@@ -129,7 +180,8 @@ function toSpec(j: Record<string, unknown>, input: DevcontainerInput & { file: s
     if (wm === '') workspace = undefined;
     else {
       const m = parseMount(sub(wm), 'workspaceMount');
-      if (m.type !== 'bind') throw new UserError(`${input.file}: workspaceMount must be a bind mount of the workspace`);
+      if (m.type !== 'bind')
+        throw new UserError(`${input.file}: workspaceMount must be a bind mount of the workspace`);
       workspace = { hostPath: path.resolve(m.source), target: m.target, readonly: m.readonly };
     }
   }
@@ -138,12 +190,14 @@ function toSpec(j: Record<string, unknown>, input: DevcontainerInput & { file: s
   if (j.mounts !== undefined) {
     if (!Array.isArray(j.mounts)) throw new UserError(`${input.file}: mounts must be an array`);
     for (const [i, m] of j.mounts.entries()) {
-      const ms = typeof m === 'string' ? parseMount(sub(m), `mounts[${i}]`) : mountObject(m, `mounts[${i}]`, sub);
+      const ms =
+        typeof m === 'string' ? parseMount(sub(m), `mounts[${i}]`) : mountObject(m, `mounts[${i}]`, sub);
       mounts.push(ms);
     }
   }
 
-  const containerEnv = j.containerEnv !== undefined ? mapValues(strMap(j.containerEnv, 'containerEnv'), sub) : {};
+  const containerEnv =
+    j.containerEnv !== undefined ? mapValues(strMap(j.containerEnv, 'containerEnv'), sub) : {};
   const remoteEnv = j.remoteEnv !== undefined ? mapValues(strMap(j.remoteEnv, 'remoteEnv'), sub) : {};
 
   const ports: PortForward[] = [];
@@ -167,16 +221,19 @@ function toSpec(j: Record<string, unknown>, input: DevcontainerInput & { file: s
   if (j.hostRequirements !== undefined) {
     const hr = obj(j.hostRequirements, 'hostRequirements');
     if (hr.cpus !== undefined) {
-      if (typeof hr.cpus !== 'number' || !(hr.cpus > 0)) throw new UserError(`${input.file}: hostRequirements.cpus must be a positive number`);
+      if (typeof hr.cpus !== 'number' || !(hr.cpus > 0))
+        throw new UserError(`${input.file}: hostRequirements.cpus must be a positive number`);
       cpus ??= hr.cpus;
     }
     if (hr.memory !== undefined) {
       const n = typeof hr.memory === 'string' ? parseDockerSize(hr.memory) : undefined;
-      if (n === undefined) throw new UserError(`${input.file}: hostRequirements.memory must be a size like "4gb"`);
+      if (n === undefined)
+        throw new UserError(`${input.file}: hostRequirements.memory must be a size like "4gb"`);
       memoryBytes ??= n;
     }
     const other = Object.keys(hr).filter((k) => k !== 'cpus' && k !== 'memory');
-    if (other.length) notes.push(`devcontainer.json: hostRequirements not enforced locally: ${other.join(', ')}`);
+    if (other.length)
+      notes.push(`devcontainer.json: hostRequirements not enforced locally: ${other.join(', ')}`);
   }
 
   const overrideCommand = j.overrideCommand === undefined ? true : j.overrideCommand === true;
@@ -187,7 +244,11 @@ function toSpec(j: Record<string, unknown>, input: DevcontainerInput & { file: s
     keepAlive: overrideCommand,
     env: { ...containerEnv, ...safe.env },
     ports,
-    limits: { ...(cpus ? { cpus } : {}), ...(memoryBytes ? { memoryBytes } : {}), pids: safe.pids ?? DEFAULT_PIDS },
+    limits: {
+      ...(cpus ? { cpus } : {}),
+      ...(memoryBytes ? { memoryBytes } : {}),
+      pids: safe.pids ?? DEFAULT_PIDS,
+    },
     ...(workspace ? { workingDir: workspace.target } : {}),
     ...(optStr(j, 'containerUser') ? { user: optStr(j, 'containerUser') } : {}),
   };
@@ -227,44 +288,71 @@ export function parseMount(s: string, where: string): MountSpec {
     }
     kv[part.slice(0, i).trim()] = part.slice(i + 1).trim();
   }
-  const m = mountObject({ type: kv.type ?? 'volume', source: kv.source ?? kv.src ?? '', target: kv.target ?? kv.dst ?? kv.destination ?? '', readonly: ro || kv.readonly === 'true' || kv.ro === 'true' }, where, (x) => x);
+  const m = mountObject(
+    {
+      type: kv.type ?? 'volume',
+      source: kv.source ?? kv.src ?? '',
+      target: kv.target ?? kv.dst ?? kv.destination ?? '',
+      readonly: ro || kv.readonly === 'true' || kv.ro === 'true',
+    },
+    where,
+    (x) => x,
+  );
   return m;
 }
 
 function mountObject(v: unknown, where: string, sub: (s: string) => string): MountSpec {
   const o = obj(v, where);
   const type = typeof o.type === 'string' ? o.type : 'volume';
-  if (type !== 'bind' && type !== 'volume' && type !== 'tmpfs') throw new UserError(`${where}: mount type ${type} is not supported (bind, volume, tmpfs)`);
+  if (type !== 'bind' && type !== 'volume' && type !== 'tmpfs')
+    throw new UserError(`${where}: mount type ${type} is not supported (bind, volume, tmpfs)`);
   const source = typeof o.source === 'string' ? sub(o.source) : '';
   const target = typeof o.target === 'string' ? sub(o.target) : '';
   if (!target.startsWith('/')) throw new UserError(`${where}: mount target must be an absolute path`);
   if (type !== 'tmpfs' && !source) throw new UserError(`${where}: mount needs a source`);
   if (/docker\.sock$|containerd\.sock$|podman\.sock$/.test(source) || /^\/(var\/)?run\/docker/.test(source)) {
-    throw new UserError(`${where}: mounting the container engine's socket (${source}) would let the sandbox control the host; refused`);
+    throw new UserError(
+      `${where}: mounting the container engine's socket (${source}) would let the sandbox control the host; refused`,
+    );
   }
-  if (type === 'bind' && (path.resolve(source) === '/' || /^\/(proc|sys|dev|boot|etc)(\/|$)/.test(path.resolve(source)))) {
+  if (
+    type === 'bind' &&
+    (path.resolve(source) === '/' || /^\/(proc|sys|dev|boot|etc)(\/|$)/.test(path.resolve(source)))
+  ) {
     throw new UserError(`${where}: bind-mounting the host's ${source} into a sandbox is refused`);
   }
-  if (type === 'volume' && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(source)) throw new UserError(`${where}: "${source}" is not a valid volume name`);
-  return { type, source: type === 'bind' ? path.resolve(source) : source, target, readonly: o.readonly === true };
+  if (type === 'volume' && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(source))
+    throw new UserError(`${where}: "${source}" is not a valid volume name`);
+  return {
+    type,
+    source: type === 'bind' ? path.resolve(source) : source,
+    target,
+    readonly: o.readonly === true,
+  };
 }
 
 function parsePort(p: unknown, key: string): PortForward {
-  if (typeof p === 'number' && Number.isInteger(p) && p > 0 && p < 65536) return { container: p, host: 0, protocol: 'tcp' };
+  if (typeof p === 'number' && Number.isInteger(p) && p > 0 && p < 65536)
+    return { container: p, host: 0, protocol: 'tcp' };
   if (typeof p === 'string') {
     const m = /^(?:(\d+):)?(\d+)(?:\/(tcp|udp))?$/.exec(p.trim());
     if (m) {
       const container = Number(m[2]);
       const host = m[1] ? Number(m[1]) : 0;
-      if (container > 0 && container < 65536 && host < 65536) return { container, host, protocol: (m[3] as 'tcp' | 'udp' | undefined) ?? 'tcp' };
+      if (container > 0 && container < 65536 && host < 65536)
+        return { container, host, protocol: (m[3] as 'tcp' | 'udp' | undefined) ?? 'tcp' };
     }
-    if (/^[^:]+:\d+$/.test(p)) throw new UserError(`${key}: "${p}" forwards a port of another service (Docker Compose); not supported`);
+    if (/^[^:]+:\d+$/.test(p))
+      throw new UserError(
+        `${key}: "${p}" forwards a port of another service (Docker Compose); not supported`,
+      );
   }
   throw new UserError(`${key}: ${JSON.stringify(p)} is not a port`);
 }
 
 function obj(v: unknown, where: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UserError(`${where} must be an object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new UserError(`${where} must be an object`);
   return v as Record<string, unknown>;
 }
 function optStr(o: Record<string, unknown>, key: string, where = key): string | undefined {
@@ -284,7 +372,8 @@ function strMap(v: unknown, where: string): Record<string, string> {
   return out;
 }
 function strList(v: unknown, where: string): string[] {
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new UserError(`${where} must be an array of strings`);
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+    throw new UserError(`${where} must be an array of strings`);
   return v as string[];
 }
 function mapValues(o: Record<string, string>, f: (s: string) => string): Record<string, string> {

@@ -3,7 +3,15 @@ import * as path from 'path';
 import { PassThrough, type Readable } from 'stream';
 import Docker from 'dockerode';
 import { UserError } from '../common/errors';
-import type { ContainerEngine, ContainerSummary, EngineInfo, ExecOptions, ExecResult, ImageSummary, InteractiveSession } from './engine';
+import type {
+  ContainerEngine,
+  ContainerSummary,
+  EngineInfo,
+  ExecOptions,
+  ExecResult,
+  ImageSummary,
+  InteractiveSession,
+} from './engine';
 import { firstFileOfTar } from './tar';
 
 /** `unix:///path`, `tcp://host:port`, or empty (DOCKER_HOST, then /var/run/docker.sock). */
@@ -40,19 +48,29 @@ function parsePorts(raw: unknown): ContainerSummary['ports'] {
   const out: Array<{ container: number; host: number; hostIp: string; protocol: string }> = [];
   for (const p of raw as Array<Record<string, unknown>>) {
     if (typeof p.PrivatePort !== 'number') continue;
-    out.push({ container: p.PrivatePort, host: typeof p.PublicPort === 'number' ? p.PublicPort : 0, hostIp: typeof p.IP === 'string' ? p.IP : '', protocol: typeof p.Type === 'string' ? p.Type : 'tcp' });
+    out.push({
+      container: p.PrivatePort,
+      host: typeof p.PublicPort === 'number' ? p.PublicPort : 0,
+      hostIp: typeof p.IP === 'string' ? p.IP : '',
+      protocol: typeof p.Type === 'string' ? p.Type : 'tcp',
+    });
   }
   return out;
 }
 
 function strRecord(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+  if (v && typeof v === 'object')
+    for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
   return out;
 }
 
 /** Reads a JSON-lines progress stream (pull/build); rejects with the engine's error line. */
-function followStream(stream: NodeJS.ReadableStream, onLine: (s: string) => void, signal?: AbortSignal): Promise<Array<Record<string, unknown>>> {
+function followStream(
+  stream: NodeJS.ReadableStream,
+  onLine: (s: string) => void,
+  signal?: AbortSignal,
+): Promise<Array<Record<string, unknown>>> {
   return new Promise((resolve, reject) => {
     const events: Array<Record<string, unknown>> = [];
     let buf = '';
@@ -73,7 +91,14 @@ function followStream(stream: NodeJS.ReadableStream, onLine: (s: string) => void
       }
       events.push(ev);
       if (typeof ev.error === 'string') failed = ev.error;
-      const text = typeof ev.stream === 'string' ? ev.stream : typeof ev.status === 'string' ? `${ev.status}${typeof ev.progress === 'string' ? ' ' + ev.progress : ''}` : typeof ev.error === 'string' ? ev.error : undefined;
+      const text =
+        typeof ev.stream === 'string'
+          ? ev.stream
+          : typeof ev.status === 'string'
+            ? `${ev.status}${typeof ev.progress === 'string' ? ' ' + ev.progress : ''}`
+            : typeof ev.error === 'string'
+              ? ev.error
+              : undefined;
       if (text) for (const l of text.split('\n')) if (l.trim()) onLine(l.trimEnd());
     };
     stream.on('data', (d: Buffer) => {
@@ -105,7 +130,14 @@ function contextFiles(dir: string): string[] {
     for (const line of fs.readFileSync(di, 'utf8').split('\n')) {
       const p = line.trim();
       if (!p || p.startsWith('#') || p.startsWith('!')) continue;
-      const re = p.replace(/^\/+/, '').replace(/\/+$/, '').replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\u0000/g, '.*');
+      const re = p
+        .replace(/^\/+/, '')
+        .replace(/\/+$/, '')
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*\*/g, '\u0000')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]')
+        .replace(/\u0000/g, '.*');
       ignore.push(new RegExp(`^${re}(/|$)`));
     }
   }
@@ -132,17 +164,25 @@ export class DockerodeEngine implements ContainerEngine {
     try {
       return await f();
     } catch (e) {
-      if ((e as { name?: string }).name === 'AbortError' || (e as { code?: string }).code === 'PODVISOR_USER_ERROR') throw e;
+      if (
+        (e as { name?: string }).name === 'AbortError' ||
+        (e as { code?: string }).code === 'PODVISOR_USER_ERROR'
+      )
+        throw e;
       const code = (e as { code?: string }).code;
       if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
-        throw new UserError(`Failed to connect to the container engine at ${this.endpoint} (${code}). Is Docker running?`);
+        throw new UserError(
+          `Failed to connect to the container engine at ${this.endpoint} (${code}). Is Docker running?`,
+        );
       }
       throw new UserError(`${what}: ${engineReason(e)}`);
     }
   }
 
   async info(signal?: AbortSignal): Promise<EngineInfo> {
-    const i = (await this.call('Engine info', () => (this.docker.info as (o: object) => Promise<unknown>).call(this.docker, { abortSignal: signal }))) as Record<string, unknown>;
+    const i = (await this.call('Engine info', () =>
+      (this.docker.info as (o: object) => Promise<unknown>).call(this.docker, { abortSignal: signal }),
+    )) as Record<string, unknown>;
     const runtimes: Record<string, { path?: string }> = {};
     if (i.Runtimes && typeof i.Runtimes === 'object') {
       for (const [k, v] of Object.entries(i.Runtimes as Record<string, unknown>)) {
@@ -161,7 +201,9 @@ export class DockerodeEngine implements ContainerEngine {
   async inspectImage(ref: string, signal?: AbortSignal): Promise<ImageSummary | undefined> {
     try {
       const image = this.docker.getImage(ref);
-      const i = (await (image.inspect as (o: object) => Promise<unknown>).call(image, { abortSignal: signal })) as Record<string, unknown>;
+      const i = (await (image.inspect as (o: object) => Promise<unknown>).call(image, {
+        abortSignal: signal,
+      })) as Record<string, unknown>;
       const cfg = (i.Config ?? {}) as Record<string, unknown>;
       return {
         id: String(i.Id),
@@ -177,51 +219,76 @@ export class DockerodeEngine implements ContainerEngine {
   }
 
   async pull(ref: string, signal: AbortSignal | undefined, onLine: (s: string) => void): Promise<void> {
-    const stream = await this.call(`Pull ${ref}`, () => this.docker.pull(ref, { abortSignal: signal }) as Promise<NodeJS.ReadableStream>);
+    const stream = await this.call(
+      `Pull ${ref}`,
+      () => this.docker.pull(ref, { abortSignal: signal }) as Promise<NodeJS.ReadableStream>,
+    );
     await followStream(stream, onLine, signal).catch((e: unknown) => {
-      if ((e as { code?: string }).code === 'PODVISOR_USER_ERROR') throw new UserError(`Pull ${ref}: ${(e as Error).message}`);
+      if ((e as { code?: string }).code === 'PODVISOR_USER_ERROR')
+        throw new UserError(`Pull ${ref}: ${(e as Error).message}`);
       throw e;
     });
   }
 
   async build(
-    o: { context: string; dockerfile: string; tag: string; args: Readonly<Record<string, string>>; target?: string; labels: Readonly<Record<string, string>>; noCache?: boolean },
+    o: {
+      context: string;
+      dockerfile: string;
+      tag: string;
+      args: Readonly<Record<string, string>>;
+      target?: string;
+      labels: Readonly<Record<string, string>>;
+      noCache?: boolean;
+    },
     signal: AbortSignal | undefined,
     onLine: (s: string) => void,
   ): Promise<string> {
     const src = contextFiles(o.context);
-    if (!src.includes(o.dockerfile)) throw new UserError(`Build: ${o.dockerfile} is excluded by .dockerignore or missing in ${o.context}`);
+    if (!src.includes(o.dockerfile))
+      throw new UserError(`Build: ${o.dockerfile} is excluded by .dockerignore or missing in ${o.context}`);
     // Images a failed classic build leaves behind (its finished steps) are removed, but only
     // ones this build printed and that did not exist before: the engine may be shared.
-    const before = new Set((await this.call('List images', () => this.docker.listImages({ all: true }))).map((i) => i.Id.replace(/^sha256:/, '')));
+    const before = new Set(
+      (await this.call('List images', () => this.docker.listImages({ all: true }))).map((i) =>
+        i.Id.replace(/^sha256:/, ''),
+      ),
+    );
     const stepIds: string[] = [];
     const onBuildLine = (l: string) => {
       const m = /^\s*---> ([0-9a-f]{12,64})\s*$/.exec(l);
       if (m) stepIds.push(m[1]);
       onLine(l);
     };
-    const stream = await this.call('Build', () =>
-      this.docker.buildImage({ context: o.context, src }, {
-        t: o.tag,
-        dockerfile: o.dockerfile,
-        buildargs: o.args as Record<string, string>,
-        labels: o.labels as Record<string, string>,
-        ...(o.target ? { target: o.target } : {}),
-        nocache: o.noCache ?? false,
-        rm: true,
-        forcerm: true,
-        abortSignal: signal,
-      } as Docker.ImageBuildOptions) as Promise<NodeJS.ReadableStream>,
+    const stream = await this.call(
+      'Build',
+      () =>
+        this.docker.buildImage({ context: o.context, src }, {
+          t: o.tag,
+          dockerfile: o.dockerfile,
+          buildargs: o.args as Record<string, string>,
+          labels: o.labels as Record<string, string>,
+          ...(o.target ? { target: o.target } : {}),
+          nocache: o.noCache ?? false,
+          rm: true,
+          forcerm: true,
+          abortSignal: signal,
+        } as Docker.ImageBuildOptions) as Promise<NodeJS.ReadableStream>,
     );
     const events = await followStream(stream, onBuildLine, signal).catch(async (e: unknown) => {
       for (const id of stepIds.reverse()) {
         if ([...before].some((b) => b.startsWith(id))) continue;
-        await this.docker.getImage(id).remove({ noprune: false }).catch(() => undefined);
+        await this.docker
+          .getImage(id)
+          .remove({ noprune: false })
+          .catch(() => undefined);
       }
-      if ((e as { code?: string }).code === 'PODVISOR_USER_ERROR') throw new UserError(`Build failed: ${(e as Error).message}`);
+      if ((e as { code?: string }).code === 'PODVISOR_USER_ERROR')
+        throw new UserError(`Build failed: ${(e as Error).message}`);
       throw e;
     });
-    const aux = events.map((e) => (e.aux as { ID?: unknown } | undefined)?.ID).find((x) => typeof x === 'string');
+    const aux = events
+      .map((e) => (e.aux as { ID?: unknown } | undefined)?.ID)
+      .find((x) => typeof x === 'string');
     if (typeof aux === 'string') return aux;
     const img = await this.inspectImage(o.tag);
     if (!img) throw new UserError(`Build finished but ${o.tag} is not on the engine`);
@@ -236,8 +303,18 @@ export class DockerodeEngine implements ContainerEngine {
     }
   }
 
-  async create(o: { name: string; image: string; body: Record<string, unknown> }, signal?: AbortSignal): Promise<string> {
-    const c = await this.call('Create container', () => this.docker.createContainer({ ...o.body, name: o.name, Image: o.image, abortSignal: signal } as Docker.ContainerCreateOptions));
+  async create(
+    o: { name: string; image: string; body: Record<string, unknown> },
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const c = await this.call('Create container', () =>
+      this.docker.createContainer({
+        ...o.body,
+        name: o.name,
+        Image: o.image,
+        abortSignal: signal,
+      } as Docker.ContainerCreateOptions),
+    );
     return c.id;
   }
 
@@ -263,23 +340,37 @@ export class DockerodeEngine implements ContainerEngine {
   }
 
   async inspect(id: string): Promise<ContainerSummary | undefined> {
-    const all = await this.call('List containers', () => this.docker.listContainers({ all: true, filters: JSON.stringify({ id: [id] }) }));
+    const all = await this.call('List containers', () =>
+      this.docker.listContainers({ all: true, filters: JSON.stringify({ id: [id] }) }),
+    );
     const c = all.find((x) => x.Id === id || x.Id.startsWith(id));
     return c ? this.summary(c as unknown as Record<string, unknown>) : undefined;
   }
 
   async list(labels: Readonly<Record<string, string | true>>): Promise<ContainerSummary[]> {
-    const all = await this.call('List containers', () => this.docker.listContainers({ all: true, filters: labelFilters(labels) }));
+    const all = await this.call('List containers', () =>
+      this.docker.listContainers({ all: true, filters: labelFilters(labels) }),
+    );
     return all.map((c) => this.summary(c as unknown as Record<string, unknown>));
   }
 
-  async listImages(labels: Readonly<Record<string, string | true>>): Promise<Array<{ id: string; tags: string[]; labels: Record<string, string> }>> {
-    const all = await this.call('List images', () => this.docker.listImages({ filters: labelFilters(labels) }));
-    return all.map((i) => ({ id: i.Id, tags: Array.isArray(i.RepoTags) ? i.RepoTags : [], labels: strRecord(i.Labels) }));
+  async listImages(
+    labels: Readonly<Record<string, string | true>>,
+  ): Promise<Array<{ id: string; tags: string[]; labels: Record<string, string> }>> {
+    const all = await this.call('List images', () =>
+      this.docker.listImages({ filters: labelFilters(labels) }),
+    );
+    return all.map((i) => ({
+      id: i.Id,
+      tags: Array.isArray(i.RepoTags) ? i.RepoTags : [],
+      labels: strRecord(i.Labels),
+    }));
   }
 
   private summary(c: Record<string, unknown>): ContainerSummary {
-    const names = Array.isArray(c.Names) ? (c.Names as unknown[]).filter((x): x is string => typeof x === 'string') : [];
+    const names = Array.isArray(c.Names)
+      ? (c.Names as unknown[]).filter((x): x is string => typeof x === 'string')
+      : [];
     return {
       id: String(c.Id),
       name: (names[0] ?? '').replace(/^\//, ''),
@@ -294,8 +385,12 @@ export class DockerodeEngine implements ContainerEngine {
   async exec(id: string, o: ExecOptions, signal?: AbortSignal): Promise<ExecResult> {
     const exec = await this.call('Exec', () =>
       this.docker.getContainer(id).exec({
-        Cmd: [...o.cmd], AttachStdout: true, AttachStderr: true, Tty: false,
-        ...(o.user ? { User: o.user } : {}), ...(o.workingDir ? { WorkingDir: o.workingDir } : {}),
+        Cmd: [...o.cmd],
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+        ...(o.user ? { User: o.user } : {}),
+        ...(o.workingDir ? { WorkingDir: o.workingDir } : {}),
         Env: Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
       }),
     );
@@ -312,23 +407,48 @@ export class DockerodeEngine implements ContainerEngine {
         reject(Object.assign(new Error('Cancelled'), { name: 'AbortError' }));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      stream.on('end', () => { signal?.removeEventListener('abort', onAbort); resolve(); });
-      stream.on('close', () => { signal?.removeEventListener('abort', onAbort); resolve(); });
+      stream.on('end', () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      stream.on('close', () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
       stream.on('error', reject);
     });
     const info = await this.call('Exec inspect', () => exec.inspect());
-    return { exitCode: typeof info.ExitCode === 'number' ? info.ExitCode : -1, stdout: Buffer.concat(chunks.out).toString('utf8'), stderr: Buffer.concat(chunks.err).toString('utf8') };
+    return {
+      exitCode: typeof info.ExitCode === 'number' ? info.ExitCode : -1,
+      stdout: Buffer.concat(chunks.out).toString('utf8'),
+      stderr: Buffer.concat(chunks.err).toString('utf8'),
+    };
   }
 
-  async execInteractive(id: string, o: ExecOptions & { cols?: number; rows?: number }): Promise<InteractiveSession> {
+  async execInteractive(
+    id: string,
+    o: ExecOptions & { cols?: number; rows?: number },
+  ): Promise<InteractiveSession> {
     const exec = await this.call('Exec', () =>
       this.docker.getContainer(id).exec({
-        Cmd: [...o.cmd], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: true,
-        ...(o.user ? { User: o.user } : {}), ...(o.workingDir ? { WorkingDir: o.workingDir } : {}),
+        Cmd: [...o.cmd],
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: true,
+        ...(o.user ? { User: o.user } : {}),
+        ...(o.workingDir ? { WorkingDir: o.workingDir } : {}),
         Env: ['TERM=xterm-256color', ...Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`)],
       }),
     );
-    const stream = await this.call('Exec start', () => exec.start({ hijack: true, stdin: true, Tty: true, ...(o.cols && o.rows ? { ConsoleSize: [o.rows, o.cols] } : {}) } as Docker.ExecStartOptions));
+    const stream = await this.call('Exec start', () =>
+      exec.start({
+        hijack: true,
+        stdin: true,
+        Tty: true,
+        ...(o.cols && o.rows ? { ConsoleSize: [o.rows, o.cols] } : {}),
+      } as Docker.ExecStartOptions),
+    );
     return {
       stream,
       resize: async (cols, rows) => {
@@ -368,6 +488,8 @@ export class DockerodeEngine implements ContainerEngine {
   }
 
   async exportFs(id: string, signal?: AbortSignal): Promise<Readable> {
-    return (await this.call('Export', () => this.docker.getContainer(id).export({ abortSignal: signal }))) as unknown as Readable;
+    return (await this.call('Export', () =>
+      this.docker.getContainer(id).export({ abortSignal: signal }),
+    )) as unknown as Readable;
   }
 }

@@ -64,7 +64,15 @@ export interface ContainerEngine {
   inspectImage(ref: string, signal?: AbortSignal): Promise<ImageSummary | undefined>;
   pull(ref: string, signal: AbortSignal | undefined, onLine: (s: string) => void): Promise<void>;
   build(
-    opts: { context: string; dockerfile: string; tag: string; args: Readonly<Record<string, string>>; target?: string; labels: Readonly<Record<string, string>>; noCache?: boolean },
+    opts: {
+      context: string;
+      dockerfile: string;
+      tag: string;
+      args: Readonly<Record<string, string>>;
+      target?: string;
+      labels: Readonly<Record<string, string>>;
+      noCache?: boolean;
+    },
     signal: AbortSignal | undefined,
     onLine: (s: string) => void,
   ): Promise<string>;
@@ -75,9 +83,14 @@ export interface ContainerEngine {
   remove(id: string): Promise<void>;
   inspect(id: string): Promise<ContainerSummary | undefined>;
   list(labels: Readonly<Record<string, string | true>>): Promise<ContainerSummary[]>;
-  listImages(labels: Readonly<Record<string, string | true>>): Promise<Array<{ id: string; tags: string[]; labels: Record<string, string> }>>;
+  listImages(
+    labels: Readonly<Record<string, string | true>>,
+  ): Promise<Array<{ id: string; tags: string[]; labels: Record<string, string> }>>;
   exec(id: string, opts: ExecOptions, signal?: AbortSignal): Promise<ExecResult>;
-  execInteractive(id: string, opts: ExecOptions & { cols?: number; rows?: number }): Promise<InteractiveSession>;
+  execInteractive(
+    id: string,
+    opts: ExecOptions & { cols?: number; rows?: number },
+  ): Promise<InteractiveSession>;
   /** One file from a container's filesystem (works on created, not yet started containers). */
   readFile(id: string, file: string): Promise<Buffer | undefined>;
   /** Whether a path exists in a container's filesystem (HEAD of the archive endpoint). */

@@ -6,7 +6,16 @@ import type { ContainerSpec, IsolationLevel, SandboxSpec } from './types';
  * low ports). Everything else of Docker's default set (MKNOD, NET_RAW, SYS_CHROOT, SETFCAP,
  * AUDIT_WRITE, SETPCAP) is dropped.
  */
-export const DEV_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'NET_BIND_SERVICE'] as const;
+export const DEV_CAPS = [
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'SETGID',
+  'SETUID',
+  'NET_BIND_SERVICE',
+] as const;
 
 export const DEFAULT_MEMORY = 4 * 1024 ** 3;
 export const DEFAULT_CPUS = 2;
@@ -36,8 +45,20 @@ export function createBody(h: HardenInput): Record<string, unknown> {
   const cpus = Math.min(c.limits.cpus ?? DEFAULT_CPUS, Math.max(1, h.hostCpus));
   const memory = Math.min(c.limits.memoryBytes ?? DEFAULT_MEMORY, h.hostMemory > 0 ? h.hostMemory : Infinity);
   const mounts: Array<Record<string, unknown>> = [];
-  if (spec.workspace) mounts.push({ Type: 'bind', Source: spec.workspace.hostPath, Target: spec.workspace.target, ReadOnly: spec.workspace.readonly });
-  for (const m of spec.mounts) mounts.push({ Type: m.type, ...(m.type === 'tmpfs' ? {} : { Source: m.source }), Target: m.target, ReadOnly: m.readonly });
+  if (spec.workspace)
+    mounts.push({
+      Type: 'bind',
+      Source: spec.workspace.hostPath,
+      Target: spec.workspace.target,
+      ReadOnly: spec.workspace.readonly,
+    });
+  for (const m of spec.mounts)
+    mounts.push({
+      Type: m.type,
+      ...(m.type === 'tmpfs' ? {} : { Source: m.source }),
+      Target: m.target,
+      ReadOnly: m.readonly,
+    });
   const exposed: Record<string, object> = {};
   const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
   if (!h.joinNetworkOf) {
@@ -55,13 +76,17 @@ export function createBody(h: HardenInput): Record<string, unknown> {
     [LABEL.source]: JSON.stringify(spec.source),
     [LABEL.role]: c.name,
     [LABEL.index]: String(h.index ?? 0),
-    ...(spec.workspace ? { [LABEL.workspace]: spec.workspace.hostPath, [LABEL.workspaceTarget]: spec.workspace.target } : {}),
+    ...(spec.workspace
+      ? { [LABEL.workspace]: spec.workspace.hostPath, [LABEL.workspaceTarget]: spec.workspace.target }
+      : {}),
     [LABEL.spec]: JSON.stringify(spec),
   };
-  const cmd = c.keepAlive ? { Entrypoint: [KEEP_ALIVE[0]], Cmd: KEEP_ALIVE.slice(1) } : {
-    ...(c.entrypoint ? { Entrypoint: [...c.entrypoint] } : {}),
-    ...(c.command ? { Cmd: [...c.command] } : {}),
-  };
+  const cmd = c.keepAlive
+    ? { Entrypoint: [KEEP_ALIVE[0]], Cmd: KEEP_ALIVE.slice(1) }
+    : {
+        ...(c.entrypoint ? { Entrypoint: [...c.entrypoint] } : {}),
+        ...(c.command ? { Cmd: [...c.command] } : {}),
+      };
   return {
     ...(spec.hostname && !h.joinNetworkOf ? { Hostname: spec.hostname } : {}),
     ...(c.user ? { User: c.user } : {}),

@@ -24,7 +24,12 @@ export interface KubevirtPlan {
   readonly cpus: number;
   readonly memoryMiB: number;
   readonly containerDisk: { readonly image: string; readonly path?: string };
-  readonly kernelBoot?: { readonly image: string; readonly kernelPath: string; readonly initrdPath?: string; readonly kernelArgs?: string };
+  readonly kernelBoot?: {
+    readonly image: string;
+    readonly kernelPath: string;
+    readonly initrdPath?: string;
+    readonly kernelArgs?: string;
+  };
   readonly cloudInit?: { readonly userData: string; readonly networkData?: string };
   /** Guest ports from the pod-network interface (`ports:`), forwarded from 127.0.0.1. */
   readonly ports: ReadonlyArray<{ guest: number; proto: 'tcp' | 'udp' }>;
@@ -32,11 +37,15 @@ export interface KubevirtPlan {
   readonly notes: readonly string[];
 }
 
-const rec = (v: unknown): Record<string, unknown> | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const rec = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 export function isKubevirtVm(doc: YamlDoc): boolean {
-  return (doc.value.kind === 'VirtualMachine' || doc.value.kind === 'VirtualMachineInstance') && String(doc.value.apiVersion ?? '').startsWith('kubevirt.io/');
+  return (
+    (doc.value.kind === 'VirtualMachine' || doc.value.kind === 'VirtualMachineInstance') &&
+    String(doc.value.apiVersion ?? '').startsWith('kubevirt.io/')
+  );
 }
 
 export function kubevirtPlan(doc: YamlDoc): KubevirtPlan {
@@ -44,7 +53,8 @@ export function kubevirtPlan(doc: YamlDoc): KubevirtPlan {
   const meta = rec(doc.value.metadata) ?? {};
   const vmName = typeof meta.name === 'string' ? meta.name : 'vm';
   const where = `${doc.file} (${kind} ${vmName})`;
-  const spec = kind === 'VirtualMachine' ? rec(rec(rec(doc.value.spec)?.template)?.spec) : rec(doc.value.spec);
+  const spec =
+    kind === 'VirtualMachine' ? rec(rec(rec(doc.value.spec)?.template)?.spec) : rec(doc.value.spec);
   if (!spec) throw new UserError(`${where}: no ${kind === 'VirtualMachine' ? 'spec.template.spec' : 'spec'}`);
   const notes: string[] = [];
   const domain = rec(spec.domain) ?? {};
@@ -52,10 +62,13 @@ export function kubevirtPlan(doc: YamlDoc): KubevirtPlan {
   const n = (v: unknown) => (typeof v === 'number' && v > 0 ? v : 1);
   const cpus = Math.min(8, n(cpu.cores) * n(cpu.sockets) * n(cpu.threads));
   const guest = parseKubeMemory(rec(domain.memory)?.guest);
-  const req = parseKubeMemory(rec(rec(domain.resources)?.requests)?.memory) ?? parseKubeMemory(rec(rec(domain.resources)?.limits)?.memory);
+  const req =
+    parseKubeMemory(rec(rec(domain.resources)?.requests)?.memory) ??
+    parseKubeMemory(rec(rec(domain.resources)?.limits)?.memory);
   const memBytes = guest ?? req ?? 512 * 1024 ** 2;
   const memoryMiB = Math.max(64, Math.min(16384, Math.ceil(memBytes / 1024 ** 2)));
-  if (rec(domain.resources)?.limits && rec(rec(domain.resources)?.limits)?.cpu) notes.push('domain.resources.limits.cpu: CPU is sized from domain.cpu; limits are not enforced locally');
+  if (rec(domain.resources)?.limits && rec(rec(domain.resources)?.limits)?.cpu)
+    notes.push('domain.resources.limits.cpu: CPU is sized from domain.cpu; limits are not enforced locally');
 
   // Volumes: the first containerDisk boots; cloudInitNoCloud becomes the NoCloud seed.
   let containerDisk: KubevirtPlan['containerDisk'] | undefined;
@@ -66,59 +79,118 @@ export function kubevirtPlan(doc: YamlDoc): KubevirtPlan {
     const cd = rec(vol.containerDisk);
     const ci = rec(vol.cloudInitNoCloud);
     if (cd) {
-      if (typeof cd.image !== 'string' || !cd.image) throw new UserError(`${where}: volume ${vname}: containerDisk.image is required`);
-      if (!containerDisk) containerDisk = { image: cd.image, ...(typeof cd.path === 'string' ? { path: cd.path } : {}) };
+      if (typeof cd.image !== 'string' || !cd.image)
+        throw new UserError(`${where}: volume ${vname}: containerDisk.image is required`);
+      if (!containerDisk)
+        containerDisk = { image: cd.image, ...(typeof cd.path === 'string' ? { path: cd.path } : {}) };
       else notes.push(`volume ${vname}: only the first containerDisk is attached locally`);
     } else if (ci) {
-      const userData = typeof ci.userData === 'string' ? ci.userData : typeof ci.userDataBase64 === 'string' ? Buffer.from(ci.userDataBase64, 'base64').toString('utf8') : undefined;
-      if (ci.userDataSecretRef || ci.networkDataSecretRef) notes.push(`volume ${vname}: secret references are not available locally`);
-      if (userData === undefined) throw new UserError(`${where}: volume ${vname}: cloudInitNoCloud needs userData or userDataBase64 locally`);
-      const networkData = typeof ci.networkData === 'string' ? ci.networkData : typeof ci.networkDataBase64 === 'string' ? Buffer.from(ci.networkDataBase64, 'base64').toString('utf8') : undefined;
+      const userData =
+        typeof ci.userData === 'string'
+          ? ci.userData
+          : typeof ci.userDataBase64 === 'string'
+            ? Buffer.from(ci.userDataBase64, 'base64').toString('utf8')
+            : undefined;
+      if (ci.userDataSecretRef || ci.networkDataSecretRef)
+        notes.push(`volume ${vname}: secret references are not available locally`);
+      if (userData === undefined)
+        throw new UserError(
+          `${where}: volume ${vname}: cloudInitNoCloud needs userData or userDataBase64 locally`,
+        );
+      const networkData =
+        typeof ci.networkData === 'string'
+          ? ci.networkData
+          : typeof ci.networkDataBase64 === 'string'
+            ? Buffer.from(ci.networkDataBase64, 'base64').toString('utf8')
+            : undefined;
       cloudInit = { userData, ...(networkData ? { networkData } : {}) };
     } else {
       const type = Object.keys(vol).find((k) => k !== 'name') ?? 'unknown';
       notes.push(`volume ${vname} (${type}): not available locally, not attached`);
     }
   }
-  if (!containerDisk) throw new UserError(`${where}: no containerDisk volume; only containerDisk VMs boot locally (dataVolume and PVC disks live in a cluster)`);
+  if (!containerDisk)
+    throw new UserError(
+      `${where}: no containerDisk volume; only containerDisk VMs boot locally (dataVolume and PVC disks live in a cluster)`,
+    );
 
   const kb = rec(rec(domain.firmware)?.kernelBoot);
   let kernelBoot: KubevirtPlan['kernelBoot'];
   if (kb) {
     const c = rec(kb.container);
-    if (!c || typeof c.image !== 'string' || typeof c.kernelPath !== 'string') throw new UserError(`${where}: firmware.kernelBoot.container needs image and kernelPath`);
-    kernelBoot = { image: c.image, kernelPath: c.kernelPath, ...(typeof c.initrdPath === 'string' ? { initrdPath: c.initrdPath } : {}), ...(typeof kb.kernelArgs === 'string' ? { kernelArgs: kb.kernelArgs } : {}) };
+    if (!c || typeof c.image !== 'string' || typeof c.kernelPath !== 'string')
+      throw new UserError(`${where}: firmware.kernelBoot.container needs image and kernelPath`);
+    kernelBoot = {
+      image: c.image,
+      kernelPath: c.kernelPath,
+      ...(typeof c.initrdPath === 'string' ? { initrdPath: c.initrdPath } : {}),
+      ...(typeof kb.kernelArgs === 'string' ? { kernelArgs: kb.kernelArgs } : {}),
+    };
   }
 
   // Networks: the pod network is user-mode networking; other networks (multus, bridges) are not.
   const ports: Array<{ guest: number; proto: 'tcp' | 'udp' }> = [];
-  const podNets = new Set(arr(spec.networks).filter((x) => rec(rec(x)?.pod)).map((x) => String(rec(x)?.name)));
-  for (const x of arr(spec.networks)) if (!rec(rec(x)?.pod)) notes.push(`network ${String(rec(x)?.name)}: only the pod network exists locally (user-mode networking)`);
+  const podNets = new Set(
+    arr(spec.networks)
+      .filter((x) => rec(rec(x)?.pod))
+      .map((x) => String(rec(x)?.name)),
+  );
+  for (const x of arr(spec.networks))
+    if (!rec(rec(x)?.pod))
+      notes.push(
+        `network ${String(rec(x)?.name)}: only the pod network exists locally (user-mode networking)`,
+      );
   for (const i of arr(rec(domain.devices)?.interfaces)) {
     const iface = rec(i) ?? {};
     if (!podNets.has(String(iface.name))) continue;
     for (const p of arr(iface.ports)) {
       const pr = rec(p);
-      if (typeof pr?.port === 'number') ports.push({ guest: pr.port, proto: pr.protocol === 'UDP' ? 'udp' : 'tcp' });
+      if (typeof pr?.port === 'number')
+        ports.push({ guest: pr.port, proto: pr.protocol === 'UDP' ? 'udp' : 'tcp' });
     }
   }
-  for (const k of Object.keys(domain)) if (!['cpu', 'memory', 'resources', 'devices', 'firmware', 'machine'].includes(k)) notes.push(`domain.${k}: not honoured locally`);
-  for (const k of Object.keys(spec)) if (!['domain', 'volumes', 'networks', 'terminationGracePeriodSeconds'].includes(k)) notes.push(`spec.${k}: not honoured locally`);
+  for (const k of Object.keys(domain))
+    if (!['cpu', 'memory', 'resources', 'devices', 'firmware', 'machine'].includes(k))
+      notes.push(`domain.${k}: not honoured locally`);
+  for (const k of Object.keys(spec))
+    if (!['domain', 'volumes', 'networks', 'terminationGracePeriodSeconds'].includes(k))
+      notes.push(`spec.${k}: not honoured locally`);
   if (kind === 'VirtualMachine') {
     const vs = rec(doc.value.spec) ?? {};
-    for (const k of Object.keys(vs)) if (!['template', 'running', 'runStrategy'].includes(k)) notes.push(`VirtualMachine spec.${k}: not honoured locally`);
+    for (const k of Object.keys(vs))
+      if (!['template', 'running', 'runStrategy'].includes(k))
+        notes.push(`VirtualMachine spec.${k}: not honoured locally`);
   }
-  const name = `kv-${vmName}`.toLowerCase().replace(/[^a-z0-9_.-]/g, '-').slice(0, 63);
+  const name = `kv-${vmName}`
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]/g, '-')
+    .slice(0, 63);
   const np = vmNameProblem(name);
   if (np) throw new UserError(`${where}: ${np}`);
-  return { name, label: `${kind}/${vmName}`, cpus, memoryMiB, containerDisk, ...(kernelBoot ? { kernelBoot } : {}), ...(cloudInit ? { cloudInit } : {}), ports, notes };
+  return {
+    name,
+    label: `${kind}/${vmName}`,
+    cpus,
+    memoryMiB,
+    containerDisk,
+    ...(kernelBoot ? { kernelBoot } : {}),
+    ...(cloudInit ? { cloudInit } : {}),
+    ports,
+    notes,
+  };
 }
 
 /**
  * Copies files out of an image (create a container, `docker export`, extract the wanted paths),
  * cached by image id under `cacheDir`. Returns the folder holding them at their image paths.
  */
-export async function filesFromImage(engine: ContainerEngine, image: string, wanted: readonly string[], cacheDir: string, signal?: AbortSignal): Promise<string> {
+export async function filesFromImage(
+  engine: ContainerEngine,
+  image: string,
+  wanted: readonly string[],
+  cacheDir: string,
+  signal?: AbortSignal,
+): Promise<string> {
   const img = await engine.inspectImage(image, signal);
   if (!img) throw new UserError(`Image ${image} is not on the engine (build or pull it first)`);
   const rel = wanted.map((w) => w.replace(/^\/+/, ''));
@@ -130,16 +202,33 @@ export async function filesFromImage(engine: ContainerEngine, image: string, wan
   const tmp = fs.mkdtempSync(path.join(path.dirname(dir), '.extract-'));
   let cid: string | undefined;
   try {
-    cid = await engine.create({ name: `pv-sbx-extract-${Date.now().toString(36)}`, image, body: { Entrypoint: ['/none'], Cmd: [], Labels: { [LABEL.role]: 'extract', [LABEL.sandbox]: 'kubevirt' }, HostConfig: { NetworkMode: 'none' } } }, signal);
+    cid = await engine.create(
+      {
+        name: `pv-sbx-extract-${Date.now().toString(36)}`,
+        image,
+        body: {
+          Entrypoint: ['/none'],
+          Cmd: [],
+          Labels: { [LABEL.role]: 'extract', [LABEL.sandbox]: 'kubevirt' },
+          HostConfig: { NetworkMode: 'none' },
+        },
+      },
+      signal,
+    );
     const stream = await engine.exportFs(cid, signal);
-    const tar = execa('tar', ['-x', '-C', tmp, '-f', '-', ...rel.map((r) => (r.endsWith('/') ? r : r))], { stdin: 'pipe', signal } as execa.Options);
+    const tar = execa('tar', ['-x', '-C', tmp, '-f', '-', ...rel.map((r) => (r.endsWith('/') ? r : r))], {
+      stdin: 'pipe',
+      signal,
+    } as execa.Options);
     await Promise.all([pipeline(stream, tar.stdin!), tar]);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(tmp, dir);
     return dir;
   } catch (e) {
     const err = e as { stderr?: string };
-    throw new UserError(`Cannot copy ${wanted.join(', ')} out of ${image}: ${(err.stderr || messageOf(e)).trim().split('\n').slice(-2).join(' ')}`);
+    throw new UserError(
+      `Cannot copy ${wanted.join(', ')} out of ${image}: ${(err.stderr || messageOf(e)).trim().split('\n').slice(-2).join(' ')}`,
+    );
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
     if (cid) await engine.remove(cid).catch(() => undefined);
@@ -147,33 +236,85 @@ export async function filesFromImage(engine: ContainerEngine, image: string, wan
 }
 
 /** The containerDisk's disk file: `path`, else the one file under /disk (KubeVirt's convention). */
-async function containerDiskFile(engine: ContainerEngine, cd: KubevirtPlan['containerDisk'], cacheDir: string, signal?: AbortSignal): Promise<string> {
+async function containerDiskFile(
+  engine: ContainerEngine,
+  cd: KubevirtPlan['containerDisk'],
+  cacheDir: string,
+  signal?: AbortSignal,
+): Promise<string> {
   const dir = await filesFromImage(engine, cd.image, [cd.path ?? '/disk/'], cacheDir, signal);
   if (cd.path) return path.join(dir, cd.path.replace(/^\/+/, ''));
-  const files = fs.existsSync(path.join(dir, 'disk')) ? fs.readdirSync(path.join(dir, 'disk')).filter((f) => fs.statSync(path.join(dir, 'disk', f)).isFile()) : [];
-  if (files.length !== 1) throw new UserError(`containerDisk ${cd.image}: expected one file under /disk, found ${files.length ? files.join(', ') : 'none'}`);
+  const files = fs.existsSync(path.join(dir, 'disk'))
+    ? fs.readdirSync(path.join(dir, 'disk')).filter((f) => fs.statSync(path.join(dir, 'disk', f)).isFile())
+    : [];
+  if (files.length !== 1)
+    throw new UserError(
+      `containerDisk ${cd.image}: expected one file under /disk, found ${files.length ? files.join(', ') : 'none'}`,
+    );
   return path.join(dir, 'disk', files[0]);
 }
 
 /** Host ports for the VM's forwards are picked by the caller (free ports on 127.0.0.1). */
-export async function kubevirtCreateRequest(engine: ContainerEngine, plan: KubevirtPlan, cacheDir: string, hostPorts: readonly number[], signal?: AbortSignal): Promise<{ req: CreateRequest; seed?: { userData: string; networkConfig?: string } }> {
+export async function kubevirtCreateRequest(
+  engine: ContainerEngine,
+  plan: KubevirtPlan,
+  cacheDir: string,
+  hostPorts: readonly number[],
+  signal?: AbortSignal,
+): Promise<{ req: CreateRequest; seed?: { userData: string; networkConfig?: string } }> {
   const disk = await containerDiskFile(engine, plan.containerDisk, cacheDir, signal);
   const forwards = plan.ports.map((p, i) => ({ host: hostPorts[i], guest: p.guest, proto: p.proto }));
   const base = { name: plan.name, cpus: plan.cpus, memoryMiB: plan.memoryMiB, forwards };
   if (plan.kernelBoot) {
     const kb = plan.kernelBoot;
-    const dir = await filesFromImage(engine, kb.image, [kb.kernelPath, ...(kb.initrdPath ? [kb.initrdPath] : [])], cacheDir, signal);
-    const cmdline = kb.kernelArgs?.includes('console=') ? kb.kernelArgs : `console=ttyS0 ${kb.kernelArgs ?? ''}`.trim();
+    const dir = await filesFromImage(
+      engine,
+      kb.image,
+      [kb.kernelPath, ...(kb.initrdPath ? [kb.initrdPath] : [])],
+      cacheDir,
+      signal,
+    );
+    const cmdline = kb.kernelArgs?.includes('console=')
+      ? kb.kernelArgs
+      : `console=ttyS0 ${kb.kernelArgs ?? ''}`.trim();
     return {
-      req: { ...base, machine: 'microvm', source: { kind: 'kernel', kernel: path.join(dir, kb.kernelPath.replace(/^\/+/, '')), ...(kb.initrdPath ? { initrd: path.join(dir, kb.initrdPath.replace(/^\/+/, '')) } : {}), cmdline, disk } },
+      req: {
+        ...base,
+        machine: 'microvm',
+        source: {
+          kind: 'kernel',
+          kernel: path.join(dir, kb.kernelPath.replace(/^\/+/, '')),
+          ...(kb.initrdPath ? { initrd: path.join(dir, kb.initrdPath.replace(/^\/+/, '')) } : {}),
+          cmdline,
+          disk,
+        },
+      },
       // The kernel source has no seed: the caller adds it to the created VM.
-      ...(plan.cloudInit ? { seed: { userData: plan.cloudInit.userData, ...(plan.cloudInit.networkData ? { networkConfig: plan.cloudInit.networkData } : {}) } } : {}),
+      ...(plan.cloudInit
+        ? {
+            seed: {
+              userData: plan.cloudInit.userData,
+              ...(plan.cloudInit.networkData ? { networkConfig: plan.cloudInit.networkData } : {}),
+            },
+          }
+        : {}),
     };
   }
-  if (plan.cloudInit) return { req: { ...base, machine: 'q35', source: { kind: 'cloud', image: disk, userData: plan.cloudInit.userData, ...(plan.cloudInit.networkData ? { networkConfig: plan.cloudInit.networkData } : {}) } } };
+  if (plan.cloudInit)
+    return {
+      req: {
+        ...base,
+        machine: 'q35',
+        source: {
+          kind: 'cloud',
+          image: disk,
+          userData: plan.cloudInit.userData,
+          ...(plan.cloudInit.networkData ? { networkConfig: plan.cloudInit.networkData } : {}),
+        },
+      },
+    };
   return { req: { ...base, machine: 'q35', source: { kind: 'disk', image: disk } } };
 }
-
 
 /**
  * Creates the VM in the VMs store (so it is an ordinary Podvisor VM in the VMs tree) and boots
@@ -187,7 +328,8 @@ export async function launchKubevirt(
   cacheDir: string,
   signal?: AbortSignal,
 ): Promise<VmHandle> {
-  if (store.info(plan.name).spec) throw new UserError(`A VM named ${plan.name} already exists; start or delete it in the VMs view`);
+  if (store.info(plan.name).spec)
+    throw new UserError(`A VM named ${plan.name} already exists; start or delete it in the VMs view`);
   const hostPorts: number[] = [];
   for (let i = 0; i < plan.ports.length; i++) hostPorts.push(await freePort());
   const { req, seed } = await kubevirtCreateRequest(engine, plan, cacheDir, hostPorts, signal);
@@ -195,10 +337,24 @@ export async function launchKubevirt(
   const dir = path.join(store.home, plan.name);
   try {
     if (seed) {
-      writeSeedIso(path.join(dir, 'seed.iso'), { userData: seed.userData, metaData: defaultMetaData(plan.name, spec.createdAt ?? new Date().toISOString()), ...(seed.networkConfig ? { networkConfig: seed.networkConfig } : {}) });
-      fs.writeFileSync(path.join(dir, 'spec.json'), JSON.stringify({ ...spec, seed: 'seed.iso' }, null, 2) + '\n');
+      writeSeedIso(path.join(dir, 'seed.iso'), {
+        userData: seed.userData,
+        metaData: defaultMetaData(plan.name, spec.createdAt ?? new Date().toISOString()),
+        ...(seed.networkConfig ? { networkConfig: seed.networkConfig } : {}),
+      });
+      fs.writeFileSync(
+        path.join(dir, 'spec.json'),
+        JSON.stringify({ ...spec, seed: 'seed.iso' }, null, 2) + '\n',
+      );
     }
-    fs.writeFileSync(path.join(dir, 'kubevirt.json'), JSON.stringify({ source: plan.label, file: source.file, documentIndex: source.documentIndex, notes: plan.notes }, null, 2) + '\n');
+    fs.writeFileSync(
+      path.join(dir, 'kubevirt.json'),
+      JSON.stringify(
+        { source: plan.label, file: source.file, documentIndex: source.documentIndex, notes: plan.notes },
+        null,
+        2,
+      ) + '\n',
+    );
     return await store.start(plan.name, { ...(signal ? { signal } : {}) });
   } catch (e) {
     const h = store.handle(plan.name);

@@ -14,10 +14,22 @@ export interface LevelStatus {
 
 /** One line per level: what it protects against (shown in the quick pick). */
 export const LEVEL_NOTES: Record<IsolationLevel, { title: string; note: string }> = {
-  container: { title: 'Container (runc, hardened)', note: 'Namespaces, dropped capabilities and limits: stops accidents and runaway processes; shares the host kernel.' },
-  gvisor: { title: 'gVisor (runsc)', note: 'A user-space kernel answers the syscalls: host-kernel exploits from the workload are blocked.' },
-  kata: { title: 'Kata Containers', note: 'Each sandbox in a lightweight VM with its own kernel: a hardware-virtualization boundary.' },
-  microvm: { title: 'MicroVM (QEMU)', note: 'Own kernel and disk in QEMU; only the workspace is shared: a kernel exploit stays in the VM.' },
+  container: {
+    title: 'Container (runc, hardened)',
+    note: 'Namespaces, dropped capabilities and limits: stops accidents and runaway processes; shares the host kernel.',
+  },
+  gvisor: {
+    title: 'gVisor (runsc)',
+    note: 'A user-space kernel answers the syscalls: host-kernel exploits from the workload are blocked.',
+  },
+  kata: {
+    title: 'Kata Containers',
+    note: 'Each sandbox in a lightweight VM with its own kernel: a hardware-virtualization boundary.',
+  },
+  microvm: {
+    title: 'MicroVM (QEMU)',
+    note: 'Own kernel and disk in QEMU; only the workspace is shared: a kernel exploit stays in the VM.',
+  },
 };
 
 /** Engine runtime that looks like Kata (`kata`, `kata-runtime`, `io.containerd.kata.v2`, `kata-qemu`). */
@@ -40,10 +52,18 @@ export function which(name: string, env: NodeJS.ProcessEnv = process.env): strin
 }
 
 /** Container-based levels from the engine's `/info` runtimes. `info` undefined: no engine. */
-export function containerLevels(info: EngineInfo | undefined, engineError?: string, kataBinary = which('kata-runtime')): LevelStatus[] {
+export function containerLevels(
+  info: EngineInfo | undefined,
+  engineError?: string,
+  kataBinary = which('kata-runtime'),
+): LevelStatus[] {
   if (!info) {
     const why = `no container engine: ${engineError ?? 'not reachable'}`;
-    return (['container', 'gvisor', 'kata'] as const).map((level) => ({ level, available: false, detail: why }));
+    return (['container', 'gvisor', 'kata'] as const).map((level) => ({
+      level,
+      available: false,
+      detail: why,
+    }));
   }
   const names = Object.keys(info.runtimes);
   const runc = names.includes('runc') ? 'runc' : info.defaultRuntime;
@@ -53,9 +73,20 @@ export function containerLevels(info: EngineInfo | undefined, engineError?: stri
     { level: 'container', available: true, runtime: runc, detail: `runtime ${runc}` },
     runsc
       ? { level: 'gvisor', available: true, runtime: runsc, detail: `runtime ${runsc}` }
-      : { level: 'gvisor', available: false, detail: 'runsc is not registered with the engine (install gVisor and add it to daemon.json "runtimes")' },
+      : {
+          level: 'gvisor',
+          available: false,
+          detail:
+            'runsc is not registered with the engine (install gVisor and add it to daemon.json "runtimes")',
+        },
     kata
       ? { level: 'kata', available: true, runtime: kata, detail: `runtime ${kata}` }
-      : { level: 'kata', available: false, detail: kataBinary ? `${kataBinary} is installed but not registered with the engine (add it to daemon.json "runtimes")` : 'Kata Containers is not installed (no kata runtime in the engine, no kata-runtime on PATH)' },
+      : {
+          level: 'kata',
+          available: false,
+          detail: kataBinary
+            ? `${kataBinary} is installed but not registered with the engine (add it to daemon.json "runtimes")`
+            : 'Kata Containers is not installed (no kata runtime in the engine, no kata-runtime on PATH)',
+        },
   ];
 }

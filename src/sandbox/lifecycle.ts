@@ -9,7 +9,8 @@ export function lifecycleCommand(v: unknown, key: string, notes: string[]): Life
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v.trim() ? { shell: v } : undefined;
   if (Array.isArray(v)) {
-    if (!v.every((x) => typeof x === 'string') || v.length === 0) throw new TypeError(`${key} must be a string or an array of strings`);
+    if (!v.every((x) => typeof x === 'string') || v.length === 0)
+      throw new TypeError(`${key} must be a string or an array of strings`);
     return { argv: v as string[] };
   }
   if (typeof v === 'object') {
@@ -19,7 +20,8 @@ export function lifecycleCommand(v: unknown, key: string, notes: string[]): Life
       if (!one) continue;
       parts.push('shell' in one ? one.shell : one.argv.map(shQuote).join(' '));
     }
-    if (parts.length > 1) notes.push(`${key}: the object form runs its commands one after another here, not in parallel`);
+    if (parts.length > 1)
+      notes.push(`${key}: the object form runs its commands one after another here, not in parallel`);
     return parts.length ? { shell: parts.map((p) => `(${p})`).join(' && ') } : undefined;
   }
   throw new TypeError(`${key} must be a string, an array or an object`);

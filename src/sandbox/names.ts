@@ -26,7 +26,11 @@ export function isSandboxName(s: string): boolean {
 
 /** A valid sandbox name from anything (folder names, Pod names, image refs). */
 export function sandboxName(raw: string, salt?: string): string {
-  let base = raw.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[^a-z0-9]+/, '').replace(/-+$/, '');
+  let base = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]+/g, '-')
+    .replace(/^[^a-z0-9]+/, '')
+    .replace(/-+$/, '');
   if (!base) base = 'sandbox';
   base = base.slice(0, 40);
   const suffix = salt ? '-' + crypto.createHash('sha256').update(salt).digest('hex').slice(0, 6) : '';

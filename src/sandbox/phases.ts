@@ -13,7 +13,10 @@ export interface LaunchContext {
 export class PhaseRunner {
   readonly timings: PhaseTiming[] = [];
 
-  constructor(private readonly ctx: LaunchContext, private readonly name: string) {}
+  constructor(
+    private readonly ctx: LaunchContext,
+    private readonly name: string,
+  ) {}
 
   async run<T>(phase: Phase, message: string, work: () => Promise<T>): Promise<T> {
     if (this.ctx.signal?.aborted) throw new CancelledError();

@@ -28,7 +28,10 @@ const REJECT_REASONS: Array<[RegExp, string]> = [
   [/^--(device|device-cgroup-rule|gpus)$/, 'host devices are not passed into a sandbox'],
   [/^--(security-opt|cap-drop)$/, 'the sandbox security profile is fixed by its isolation level'],
   [/^--runtime$/, 'the runtime comes from the isolation level you choose'],
-  [/^(-v|--volume|--mount|--volumes-from)$/, 'use devcontainer `mounts` (checked for the Docker socket) instead'],
+  [
+    /^(-v|--volume|--mount|--volumes-from)$/,
+    'use devcontainer `mounts` (checked for the Docker socket) instead',
+  ],
   [/^(-p|--publish|-P|--publish-all)$/, 'use `forwardPorts` (published on 127.0.0.1 only)'],
   [/^(--name|-u|--user|-w|--workdir|--rm|-d|--detach|-i|-t|-it)$/, 'Podvisor sets this itself'],
 ];
@@ -66,7 +69,13 @@ export function parseRunArgs(args: readonly string[]): SafeRunArgs {
     if (rej) {
       rejected.push({ arg: raw, reason: rej[1] });
       // Skip the flag's value so it isn't read as a flag itself.
-      if (value === undefined && !/^(--privileged|-P|--publish-all|--rm|-d|--detach|-i|-t|-it)$/.test(flag) && args[i + 1] && !args[i + 1].startsWith('-')) i++;
+      if (
+        value === undefined &&
+        !/^(--privileged|-P|--publish-all|--rm|-d|--detach|-i|-t|-it)$/.test(flag) &&
+        args[i + 1] &&
+        !args[i + 1].startsWith('-')
+      )
+        i++;
       continue;
     }
     switch (flag) {
@@ -75,7 +84,11 @@ export function parseRunArgs(args: readonly string[]): SafeRunArgs {
         if (v === undefined) break;
         const cap = v.toUpperCase().replace(/^CAP_/, '');
         if (ALLOWED_CAPS.has(cap)) out.capAdd.push(cap);
-        else rejected.push({ arg: `--cap-add ${v}`, reason: `only ${[...ALLOWED_CAPS].join(', ')} may be added` });
+        else
+          rejected.push({
+            arg: `--cap-add ${v}`,
+            reason: `only ${[...ALLOWED_CAPS].join(', ')} may be added`,
+          });
         break;
       }
       case '-e':
@@ -118,7 +131,11 @@ export function parseRunArgs(args: readonly string[]): SafeRunArgs {
         const v = takeValue();
         if (v === undefined) break;
         const n = Number(v);
-        if (!Number.isInteger(n) || n <= 0) rejected.push({ arg: `--pids-limit ${v}`, reason: 'must be a positive integer (no unlimited in a sandbox)' });
+        if (!Number.isInteger(n) || n <= 0)
+          rejected.push({
+            arg: `--pids-limit ${v}`,
+            reason: 'must be a positive integer (no unlimited in a sandbox)',
+          });
         else out.pids = n;
         break;
       }
@@ -135,12 +152,17 @@ export function parseRunArgs(args: readonly string[]): SafeRunArgs {
         if (v === undefined) break;
         const k = v.indexOf('=');
         const key = k > 0 ? v.slice(0, k) : v;
-        if (key.startsWith('dev.podvisor.')) rejected.push({ arg: `${flag} ${v}`, reason: 'Podvisor labels are reserved' });
+        if (key.startsWith('dev.podvisor.'))
+          rejected.push({ arg: `${flag} ${v}`, reason: 'Podvisor labels are reserved' });
         else out.labels[key] = k > 0 ? v.slice(k + 1) : '';
         break;
       }
       default:
-        rejected.push({ arg: raw, reason: 'not in the sandbox-safe subset (--cap-add, -e/--env, --add-host, --init, --shm-size, --memory, --cpus, --pids-limit, --hostname, --label)' });
+        rejected.push({
+          arg: raw,
+          reason:
+            'not in the sandbox-safe subset (--cap-add, -e/--env, --add-host, --init, --shm-size, --memory, --cpus, --pids-limit, --hostname, --label)',
+        });
     }
   }
   if (rejected.length) throw new RunArgsError(rejected);

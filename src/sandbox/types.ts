@@ -119,7 +119,8 @@ export interface SandboxInfo {
 }
 
 /** Progress phases, in order; each is timed and logged. */
-export type Phase = 'prepare' | 'build' | 'pull' | 'disk' | 'create' | 'start' | 'post-create' | 'post-start' | 'attach';
+export type Phase =
+  'prepare' | 'build' | 'pull' | 'disk' | 'create' | 'start' | 'post-create' | 'post-start' | 'attach';
 
 export interface PhaseTiming {
   readonly phase: Phase;

@@ -1,6 +1,17 @@
 /** Parsers for sizes and CPU counts as devcontainer.json, docker and Kubernetes write them. */
 
-const DOCKER_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, t: 1024 ** 4, tb: 1024 ** 4 };
+const DOCKER_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1024 ** 4,
+};
 
 /** "4gb", "512m", "2g" → bytes (devcontainer hostRequirements, docker --memory). */
 export function parseDockerSize(s: string): number | undefined {
@@ -11,7 +22,15 @@ export function parseDockerSize(s: string): number | undefined {
 }
 
 const KUBE_UNITS: Record<string, number> = {
-  '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4,
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
 };
 
 /** Kubernetes quantity for memory ("128Mi", "1G", "1e9") → bytes. */

@@ -39,7 +39,9 @@ export function chooseUser(o: {
   if (o.remoteUser) return { user: o.remoteUser };
   const imageUser = o.imageUser.split(':')[0];
   if (imageUser && imageUser !== 'root' && imageUser !== '0') return { user: imageUser };
-  const candidates = o.passwd.filter((p) => p.uid >= 1000 && p.uid < 60000 && !/(nologin|false)$/.test(p.shell));
+  const candidates = o.passwd.filter(
+    (p) => p.uid >= 1000 && p.uid < 60000 && !/(nologin|false)$/.test(p.shell),
+  );
   if (!candidates.length) return { user: 'root' };
   if (!o.workspace) return { user: candidates[0].name };
   const owner = candidates.find((p) => p.uid === o.workspace!.uid);

@@ -15,7 +15,10 @@ export class WorkloadsTree implements vscode.TreeDataProvider<TreeNode>, vscode.
   private readonly subs: vscode.Disposable[] = [];
 
   constructor() {
-    this.view = vscode.window.createTreeView(WORKLOADS_VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
+    this.view = vscode.window.createTreeView(WORKLOADS_VIEW_ID, {
+      treeDataProvider: this,
+      showCollapseAll: true,
+    });
     this.subs.push(
       this.view,
       this.view.onDidChangeVisibility((e) => {

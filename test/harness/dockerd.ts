@@ -63,7 +63,10 @@ export async function startPrivateDockerd(dir: string, opts: DockerdOptions = {}
   const runtimes: string[] = ['runc'];
   const config: Record<string, unknown> = { runtimes: {} };
   if (fs.existsSync('/usr/bin/runsc')) {
-    (config.runtimes as Record<string, unknown>).runsc = { path: '/usr/bin/runsc', runtimeArgs: ['--network=host'] };
+    (config.runtimes as Record<string, unknown>).runsc = {
+      path: '/usr/bin/runsc',
+      runtimeArgs: ['--network=host'],
+    };
     runtimes.push('runsc');
   }
   const configFile = path.join(dir, 'daemon.json');
@@ -72,18 +75,27 @@ export async function startPrivateDockerd(dir: string, opts: DockerdOptions = {}
   const child = spawn(
     'dockerd',
     [
-      '--config-file', configFile,
-      '--data-root', path.join(dir, 'data'),
-      '--exec-root', path.join(dir, 'exec'),
-      '--pidfile', pidfile,
-      '-H', `unix://${socket}`,
-      '--bridge', bridge,
+      '--config-file',
+      configFile,
+      '--data-root',
+      path.join(dir, 'data'),
+      '--exec-root',
+      path.join(dir, 'exec'),
+      '--pidfile',
+      pidfile,
+      '-H',
+      `unix://${socket}`,
+      '--bridge',
+      bridge,
       '--iptables=false',
       '--ip-masq=false',
       '--userland-proxy=true',
-      '--storage-driver', 'overlay2',
-      '--containerd-namespace', 'podvisor-test',
-      '--containerd-plugins-namespace', 'podvisor-test-plugins',
+      '--storage-driver',
+      'overlay2',
+      '--containerd-namespace',
+      'podvisor-test',
+      '--containerd-plugins-namespace',
+      'podvisor-test-plugins',
     ],
     { detached: true, stdio: ['ignore', logFd, logFd] },
   );

@@ -50,18 +50,25 @@ export async function startEngines(cacheDir: string, log: (s: string) => void): 
       env.PODVISOR_TEST_RUNTIMES = dockerd.runtimes.join(',');
       env.PODVISOR_TEST_DOCKERD_PID = String(dockerd.pid);
       env.PODVISOR_TEST_DOCKERD_DIR = dockerd.dir;
-      if (!dockerd.runtimes.includes('runsc')) env.PODVISOR_TEST_WHY_NO_GVISOR = 'runsc is not installed (Debian package runsc)';
+      if (!dockerd.runtimes.includes('runsc'))
+        env.PODVISOR_TEST_WHY_NO_GVISOR = 'runsc is not installed (Debian package runsc)';
       const d = dockerd;
       stops.push(async () => {
         await stopPrivateDockerd(d);
         fs.rmSync(d.dir, { recursive: true, force: true });
       });
-      log(`[engines] private dockerd pid ${dockerd.pid} on ${dockerd.host} (${dockerd.runtimes.join(', ')}) in ${Date.now() - t0} ms`);
+      log(
+        `[engines] private dockerd pid ${dockerd.pid} on ${dockerd.host} (${dockerd.runtimes.join(', ')}) in ${Date.now() - t0} ms`,
+      );
     } catch (e) {
       env.PODVISOR_TEST_WHY_NO_DOCKER = `private dockerd failed to start: ${(e as Error).message.split('\n')[0]}`;
     }
   }
-  report.push(env.PODVISOR_TEST_DOCKER_HOST ? `docker: ${env.PODVISOR_TEST_RUNTIMES}` : `docker: MISSING — ${env.PODVISOR_TEST_WHY_NO_DOCKER}`);
+  report.push(
+    env.PODVISOR_TEST_DOCKER_HOST
+      ? `docker: ${env.PODVISOR_TEST_RUNTIMES}`
+      : `docker: MISSING — ${env.PODVISOR_TEST_WHY_NO_DOCKER}`,
+  );
   if (env.PODVISOR_TEST_WHY_NO_GVISOR) report.push(`gvisor: MISSING — ${env.PODVISOR_TEST_WHY_NO_GVISOR}`);
 
   // QEMU
@@ -89,10 +96,17 @@ export async function startEngines(cacheDir: string, log: (s: string) => void): 
     } catch (e) {
       log(`[engines] private libvirtd failed: ${(e as Error).message.split('\n')[0]}`);
     }
-  } else env.PODVISOR_TEST_WHY_NO_LIBVIRT = 'libvirtd/virsh not installed (Debian packages libvirt-daemon-system, libvirt-clients)';
-  report.push(env.PODVISOR_TEST_LIBVIRT ? `libvirt: available${env.PODVISOR_TEST_LIBVIRT_URI ? ` (${env.PODVISOR_TEST_LIBVIRT_URI})` : ''}` : `libvirt: MISSING — ${env.PODVISOR_TEST_WHY_NO_LIBVIRT}`);
+  } else
+    env.PODVISOR_TEST_WHY_NO_LIBVIRT =
+      'libvirtd/virsh not installed (Debian packages libvirt-daemon-system, libvirt-clients)';
+  report.push(
+    env.PODVISOR_TEST_LIBVIRT
+      ? `libvirt: available${env.PODVISOR_TEST_LIBVIRT_URI ? ` (${env.PODVISOR_TEST_LIBVIRT_URI})` : ''}`
+      : `libvirt: MISSING — ${env.PODVISOR_TEST_WHY_NO_LIBVIRT}`,
+  );
 
-  if (!exists(process.env.CHROMIUM ?? '/usr/bin/chromium')) env.PODVISOR_TEST_WHY_NO_CHROMIUM = 'Chromium is not installed (Debian package chromium)';
+  if (!exists(process.env.CHROMIUM ?? '/usr/bin/chromium'))
+    env.PODVISOR_TEST_WHY_NO_CHROMIUM = 'Chromium is not installed (Debian package chromium)';
 
   return {
     env,

@@ -22,7 +22,8 @@ export const repoRoot = ((): string => {
 export const testCache = process.env.PODVISOR_TEST_CACHE ?? path.join(repoRoot, '.cache', 'test');
 
 function skipLoudly(ctx: Mocha.Context, what: string): never {
-  const reason = process.env[`PODVISOR_TEST_WHY_NO_${what.toUpperCase()}`] ?? 'not provided by the test harness';
+  const reason =
+    process.env[`PODVISOR_TEST_WHY_NO_${what.toUpperCase()}`] ?? 'not provided by the test harness';
   console.log(`\n  !!! SKIPPED: ${ctx.test?.parent?.fullTitle() ?? 'suite'} needs ${what}: ${reason}\n`);
   ctx.skip();
 }

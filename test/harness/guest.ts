@@ -47,14 +47,28 @@ export interface GuestFixture {
 const FIXTURE_REVISION = 2;
 
 const MODULES = [
-  'virtio_mmio', 'virtio_pci', 'virtio_blk', 'virtio_net', 'virtio_console', 'virtio_rng',
-  'virtiofs', 'isofs', 'vmw_vsock_virtio_transport', 'button', 'evdev',
+  'virtio_mmio',
+  'virtio_pci',
+  'virtio_blk',
+  'virtio_net',
+  'virtio_console',
+  'virtio_rng',
+  'virtiofs',
+  'isofs',
+  'vmw_vsock_virtio_transport',
+  'button',
+  'evdev',
 ];
 
 const DISK_FILES = { '/hello.txt': 'hello from the disk\n', '/www/index.html': 'podvisor-www\n' };
 
 function run(cmd: string, args: string[], cwd?: string): string {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  return execFileSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }
 
 /** The versioned kernel package `linux-image-cloud-amd64` depends on (e.g. linux-image-6.1.0-56-cloud-amd64). */
@@ -104,7 +118,8 @@ function buildInitrd(kroot: string, kver: string, out: string): void {
   const w = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-initrd-'));
   try {
     busyboxRootfs(w);
-    for (const d of ['sbin', 'proc', 'sys', 'dev', 'mnt', 'newroot', 'lib/modules']) fs.mkdirSync(path.join(w, d), { recursive: true });
+    for (const d of ['sbin', 'proc', 'sys', 'dev', 'mnt', 'newroot', 'lib/modules'])
+      fs.mkdirSync(path.join(w, d), { recursive: true });
     const modRoot = path.join(kroot, 'lib', 'modules', kver);
     const order = moduleLoadOrder(modRoot, MODULES);
     for (const f of order) {
@@ -114,8 +129,16 @@ function buildInitrd(kroot: string, kver: string, out: string): void {
     fs.writeFileSync(path.join(w, 'etc', 'modules-load'), order.join('\n') + '\n');
     fs.writeFileSync(path.join(w, 'init'), INIT, { mode: 0o755 });
     const list = run('find', ['.'], w);
-    const cpio = execFileSync('busybox', ['cpio', '-o', '-H', 'newc'], { cwd: w, input: list, maxBuffer: 256 * 1024 * 1024, stdio: ['pipe', 'pipe', 'ignore'] });
-    fs.writeFileSync(out + '.tmp', execFileSync('gzip', ['-1'], { input: cpio, maxBuffer: 256 * 1024 * 1024 }));
+    const cpio = execFileSync('busybox', ['cpio', '-o', '-H', 'newc'], {
+      cwd: w,
+      input: list,
+      maxBuffer: 256 * 1024 * 1024,
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    fs.writeFileSync(
+      out + '.tmp',
+      execFileSync('gzip', ['-1'], { input: cpio, maxBuffer: 256 * 1024 * 1024 }),
+    );
     fs.renameSync(out + '.tmp', out);
   } finally {
     fs.rmSync(w, { recursive: true, force: true });
@@ -139,7 +162,12 @@ function buildDisk(out: string): void {
 
 function newestCached(root: string): string | undefined {
   if (!fs.existsSync(root)) return undefined;
-  return fs.readdirSync(root).filter((d) => d.endsWith(`-f${FIXTURE_REVISION}`) && fs.existsSync(path.join(root, d, 'ready'))).sort().pop()?.replace(/-f\d+$/, '');
+  return fs
+    .readdirSync(root)
+    .filter((d) => d.endsWith(`-f${FIXTURE_REVISION}`) && fs.existsSync(path.join(root, d, 'ready')))
+    .sort()
+    .pop()
+    ?.replace(/-f\d+$/, '');
 }
 
 /**
@@ -172,9 +200,15 @@ export function ensureGuest(): GuestFixture {
   // A fixture built in the last week is used without asking apt (which costs ~0.7 s); after
   // that, apt says which kernel is current and a new one gets its own cache entry.
   const cached = newestCached(root);
-  const fresh = cached && Date.now() - fs.statSync(path.join(root, `${cached}-f${FIXTURE_REVISION}`, 'ready')).mtimeMs < 7 * 86400_000;
-  const kver = fresh ? cached : kernelPackage()?.replace(/^linux-image-/, '') ?? cached;
-  if (!kver) throw new Error('no guest kernel: `apt-cache depends linux-image-cloud-amd64` found nothing and none is cached');
+  const fresh =
+    cached &&
+    Date.now() - fs.statSync(path.join(root, `${cached}-f${FIXTURE_REVISION}`, 'ready')).mtimeMs <
+      7 * 86400_000;
+  const kver = fresh ? cached : (kernelPackage()?.replace(/^linux-image-/, '') ?? cached);
+  if (!kver)
+    throw new Error(
+      'no guest kernel: `apt-cache depends linux-image-cloud-amd64` found nothing and none is cached',
+    );
   const dir = path.join(root, `${kver}-f${FIXTURE_REVISION}`);
   if (fs.existsSync(path.join(dir, 'ready'))) return fixture(dir, kver);
 
@@ -201,8 +235,26 @@ export function ensureGuest(): GuestFixture {
 /** Base QEMU arguments for the fixture on a `-M microvm` machine (no disk, no network). */
 export function microvmArgs(g: GuestFixture, accel: 'kvm' | 'tcg', extraCmdline = ''): string[] {
   return [
-    '-M', 'microvm', '-accel', accel, '-cpu', accel === 'kvm' ? 'host' : 'max', '-smp', '1', '-m', '256',
-    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-    '-kernel', g.kernel, '-initrd', g.initrd, '-append', `${g.cmdline} ${extraCmdline}`.trim(),
+    '-M',
+    'microvm',
+    '-accel',
+    accel,
+    '-cpu',
+    accel === 'kvm' ? 'host' : 'max',
+    '-smp',
+    '1',
+    '-m',
+    '256',
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-no-reboot',
+    '-kernel',
+    g.kernel,
+    '-initrd',
+    g.initrd,
+    '-append',
+    `${g.cmdline} ${extraCmdline}`.trim(),
   ];
 }

@@ -32,7 +32,11 @@ export interface LayerResult {
   failedTitles: string[];
 }
 
-type RunBounded = (cmd: string, argv: string[], o: { timeoutS: number; env: Record<string, string> }) => Promise<{ code: number | null; signal: string | null; timedOut: boolean }>;
+type RunBounded = (
+  cmd: string,
+  argv: string[],
+  o: { timeoutS: number; env: Record<string, string> },
+) => Promise<{ code: number | null; signal: string | null; timedOut: boolean }>;
 
 interface SessionConfig {
   root: string;
@@ -61,7 +65,14 @@ export async function runHostLayer(o: {
   // shared checkout); a suite whose bundle is missing then fails instead of vanishing.
   const hostDir = path.join(root, 'test', 'host');
   const fileFilter = o.env.PODVISOR_TEST_FILE ?? process.env.PODVISOR_TEST_FILE;
-  const pick = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => f.replace(/\.ts$/, '.js')).sort() : []);
+  const pick = (dir: string): string[] =>
+    fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith('.test.ts'))
+          .map((f) => f.replace(/\.ts$/, '.js'))
+          .sort()
+      : [];
   const rel = (dir: string, f: string): string => path.relative(path.join(root, 'test'), path.join(dir, f));
   const suites = pick(hostDir).filter((f) => !fileFilter || rel(hostDir, f).includes(fileFilter));
   const vsixDir = path.join(hostDir, 'vsix');
@@ -82,56 +93,109 @@ export async function runHostLayer(o: {
     const t0 = Date.now();
     const inst = await ensureCodeServer(root, log);
     installSeconds = inst.installSeconds;
-    log(`[host] code-server ready (${installSeconds ? `installed in ${installSeconds.toFixed(0)} s` : `already installed, checked in ${Date.now() - t0} ms`})`);
+    log(
+      `[host] code-server ready (${installSeconds ? `installed in ${installSeconds.toFixed(0)} s` : `already installed, checked in ${Date.now() - t0} ms`})`,
+    );
   } catch (e) {
     return skipAll(`code-server, which could not be installed: ${(e as Error).message}`);
   }
 
   // Everything the sessions load (the extension, the suites, this runner) from one private
   // snapshot of the build: in a shared checkout a colleague's build deletes out/ and dist/.
-  const snap = await snapshotExtension(fs.mkdtempSync(path.join(os.tmpdir(), 'podvisor-hostlayer-')), ['out/test/host', 'out/test/harness'], root);
+  const snap = await snapshotExtension(
+    fs.mkdtempSync(path.join(os.tmpdir(), 'podvisor-hostlayer-')),
+    ['out/test/host', 'out/test/harness'],
+    root,
+  );
   const runner = path.join(snap, 'out', 'test', 'harness', 'hostLayer.js');
   const corpus = path.resolve(root, '..', 'shared', 'corpus');
   // Suites find fixtures relative to their bundle (the snapshot); name the shared corpus explicitly.
-  const env = { ...o.env, PODVISOR_CODE_SERVER_DIR: codeServerDir(root), PODVISOR_RESULTS_DIR: path.join(root, 'test-results'), ...(!o.env.PODVISOR_CORPUS && !process.env.PODVISOR_CORPUS && fs.existsSync(corpus) ? { PODVISOR_CORPUS: corpus } : {}) };
+  const env = {
+    ...o.env,
+    PODVISOR_CODE_SERVER_DIR: codeServerDir(root),
+    PODVISOR_RESULTS_DIR: path.join(root, 'test-results'),
+    ...(!o.env.PODVISOR_CORPUS && !process.env.PODVISOR_CORPUS && fs.existsSync(corpus)
+      ? { PODVISOR_CORPUS: corpus }
+      : {}),
+  };
   const snapHost = path.join(snap, 'out', 'test', 'host');
   const results: LayerResult[] = [];
   const session = async (cfg: Omit<SessionConfig, 'root' | 'resultFile' | 'timeoutS'>): Promise<void> => {
-    const resultFile = path.join(os.tmpdir(), `podvisor-host-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
+    const resultFile = path.join(
+      os.tmpdir(),
+      `podvisor-host-${process.pid}-${Math.random().toString(36).slice(2)}.json`,
+    );
     const full: SessionConfig = { ...cfg, root: snap, resultFile, timeoutS };
     const t0 = Date.now();
     log(`[host] ${cfg.label}`);
-    const r = await o.runBounded(process.execPath, [runner, '--session', JSON.stringify(full)], { timeoutS, env });
+    const r = await o.runBounded(process.execPath, [runner, '--session', JSON.stringify(full)], {
+      timeoutS,
+      env,
+    });
     let res: LayerResult | undefined;
     try {
-      res = { label: cfg.label, ...(JSON.parse(fs.readFileSync(resultFile, 'utf8')) as Omit<LayerResult, 'label'>) };
+      res = {
+        label: cfg.label,
+        ...(JSON.parse(fs.readFileSync(resultFile, 'utf8')) as Omit<LayerResult, 'label'>),
+      };
     } catch {
       res = undefined;
     }
     fs.rmSync(resultFile, { force: true });
     if (!res || r.timedOut) {
-      res = { label: cfg.label, passed: res?.passed ?? 0, failed: (res?.failed ?? 0) + 1, skipped: res?.skipped ?? 0,
-        failedTitles: [...(res?.failedTitles ?? []), r.timedOut ? `session timed out after ${timeoutS}s` : `session crashed (exit ${r.code ?? r.signal})`] };
+      res = {
+        label: cfg.label,
+        passed: res?.passed ?? 0,
+        failed: (res?.failed ?? 0) + 1,
+        skipped: res?.skipped ?? 0,
+        failedTitles: [
+          ...(res?.failedTitles ?? []),
+          r.timedOut
+            ? `session timed out after ${timeoutS}s`
+            : `session crashed (exit ${r.code ?? r.signal})`,
+        ],
+      };
     } else if (r.code !== 0 && res.failed === 0) {
       res.failed = 1;
       res.failedTitles.push(`session exited with ${r.code ?? r.signal} although no test failed`);
     }
-    log(`[host] ${cfg.label}: ${res.passed} passed, ${res.failed} failed, ${res.skipped} skipped in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    log(
+      `[host] ${cfg.label}: ${res.passed} passed, ${res.failed} failed, ${res.skipped} skipped in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     results.push(res);
   };
 
-  for (const f of suites) await session({ label: rel(hostDir, f), testsPath: path.join(snapHost, 'index.js'), files: f });
+  for (const f of suites)
+    await session({ label: rel(hostDir, f), testsPath: path.join(snapHost, 'index.js'), files: f });
 
   if (vsixSuites.length) {
     const t0 = Date.now();
-    const pkg = spawnSync(process.execPath, [path.join(root, 'scripts', 'package.mjs'), '--quiet', '--out', path.join(snap, 'podvisor-test.vsix')], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+    const pkg = spawnSync(
+      process.execPath,
+      [path.join(root, 'scripts', 'package.mjs'), '--quiet', '--out', path.join(snap, 'podvisor-test.vsix')],
+      { cwd: root, encoding: 'utf8', timeout: 300_000 },
+    );
     const vsix = /^VSIX (.+)$/m.exec(pkg.stdout ?? '')?.[1];
     if (pkg.status !== 0 || !vsix) {
       log(`[host] npm run package failed:\n${pkg.stdout ?? ''}${pkg.stderr ?? ''}`);
-      results.push({ label: 'host/vsix (package)', passed: 0, failed: 1, skipped: vsixSuites.length, failedTitles: ['npm run package (vsce) failed'] });
+      results.push({
+        label: 'host/vsix (package)',
+        passed: 0,
+        failed: 1,
+        skipped: vsixSuites.length,
+        failedTitles: ['npm run package (vsce) failed'],
+      });
     } else {
-      log(`[host] packaged ${path.basename(vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      for (const f of vsixSuites) await session({ label: rel(vsixDir, f), testsPath: path.join(snapHost, 'vsix', 'index.js'), files: f, vsix });
+      log(
+        `[host] packaged ${path.basename(vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      );
+      for (const f of vsixSuites)
+        await session({
+          label: rel(vsixDir, f),
+          testsPath: path.join(snapHost, 'vsix', 'index.js'),
+          files: f,
+          vsix,
+        });
     }
   }
   fs.rmSync(snap, { recursive: true, force: true });
@@ -183,7 +247,14 @@ export async function runInHost(o: InHostOptions): Promise<number | 'timeout'> {
     // build, so a colleague's rebuild of out/ and dist/ can't pull files away mid-session.
     const testsRel = path.relative(o.root, o.testsPath);
     const inRepo = !testsRel.startsWith('..');
-    const snap = o.snapshot === false ? o.root : await snapshotExtension(path.join(stateDir, 'podvisor'), inRepo ? [path.dirname(testsRel)] : [], o.root);
+    const snap =
+      o.snapshot === false
+        ? o.root
+        : await snapshotExtension(
+            path.join(stateDir, 'podvisor'),
+            inRepo ? [path.dirname(testsRel)] : [],
+            o.root,
+          );
     const testsPath = inRepo ? path.join(snap, testsRel) : o.testsPath;
     const devPath = o.vsix ? path.join(stateDir, 'vsix-probe') : snap;
     const extensionsDir = path.join(stateDir, 'cs', 'ext');
@@ -199,15 +270,25 @@ export async function runInHost(o: InHostOptions): Promise<number | 'timeout'> {
       prepare: (dir, install) => {
         if (!o.vsix || !devPath) return;
         fs.mkdirSync(devPath, { recursive: true });
-        fs.writeFileSync(path.join(devPath, 'package.json'), JSON.stringify({
-          name: 'vsix-probe', publisher: 'podvisor-test', version: '0.0.0', engines: { vscode: '^1.90.0' },
-          description: 'Stand-in development extension so that tests run against the installed Podvisor package',
-        }));
+        fs.writeFileSync(
+          path.join(devPath, 'package.json'),
+          JSON.stringify({
+            name: 'vsix-probe',
+            publisher: 'podvisor-test',
+            version: '0.0.0',
+            engines: { vscode: '^1.90.0' },
+            description:
+              'Stand-in development extension so that tests run against the installed Podvisor package',
+          }),
+        );
         const ti = Date.now();
         installVsix(install, path.join(dir, 'cs'), o.vsix);
         log(`installed ${path.basename(o.vsix)} into ${extensionsDir} in ${Date.now() - ti} ms`);
       },
-      env: { ...o.env, ...(o.vsix ? { PODVISOR_VSIX_FILE: o.vsix, PODVISOR_VSIX_EXTENSIONS_DIR: extensionsDir } : {}) },
+      env: {
+        ...o.env,
+        ...(o.vsix ? { PODVISOR_VSIX_FILE: o.vsix, PODVISOR_VSIX_EXTENSIONS_DIR: extensionsDir } : {}),
+      },
       beforeNavigate: async (page, server) => {
         log(`code-server pid ${server.pid} on ${server.origin}`);
         await page.exposeFunction('codeAutomationExit', (n: unknown) => resolveExit(Number(n)));
@@ -216,13 +297,25 @@ export async function runInHost(o: InHostOptions): Promise<number | 'timeout'> {
         await page.exposeFunction('codeAutomationLog', (type: string, a: unknown) => {
           if (o.echo === false && !process.env.VERBOSE) return;
           const text = util.format(...(Array.isArray(a) ? a : [a]));
-          if (process.env.VERBOSE || (!/^(info|trace|debug)$/.test(type) || !/^(Resolv|Creating a socket|\[|Updating additional|Ignoring fetching|Started local extension host|Extension host)/.test(text))) console.log(text);
+          if (
+            process.env.VERBOSE ||
+            !/^(info|trace|debug)$/.test(type) ||
+            !/^(Resolv|Creating a socket|\[|Updating additional|Ignoring fetching|Started local extension host|Extension host)/.test(
+              text,
+            )
+          )
+            console.log(text);
         });
       },
     });
-    const r = await Promise.race([exited, new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), o.deadlineS * 1000))]);
+    const r = await Promise.race([
+      exited,
+      new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), o.deadlineS * 1000)),
+    ]);
     if (r !== 0) {
-      await screenshot(wb.page, `${o.label}-${r === 'timeout' ? 'timeout' : 'failure'}`).catch(() => undefined);
+      await screenshot(wb.page, `${o.label}-${r === 'timeout' ? 'timeout' : 'failure'}`).catch(
+        () => undefined,
+      );
       log(`code-server log tail:\n${wb.server.logTail(40)}`);
     }
     return r;
@@ -244,7 +337,12 @@ async function session(cfg: SessionConfig): Promise<number> {
   const deadlineS = Math.max(30, cfg.timeoutS - 20);
   try {
     code = await runInHost({
-      log, root: cfg.root, label: cfg.label, testsPath: cfg.testsPath, vsix: cfg.vsix, deadlineS,
+      log,
+      root: cfg.root,
+      label: cfg.label,
+      testsPath: cfg.testsPath,
+      vsix: cfg.vsix,
+      deadlineS,
       snapshot: false, // cfg.root is already the layer's snapshot
       env: { EXT_TEST_RESULT_FILE: hostResult, PODVISOR_HOST_FILES: cfg.files ?? '' },
     });
@@ -260,7 +358,14 @@ async function session(cfg: SessionConfig): Promise<number> {
   try {
     res = JSON.parse(fs.readFileSync(hostResult, 'utf8')) as Omit<LayerResult, 'label'>;
   } catch {
-    res = { passed: 0, failed: 1, skipped: 0, failedTitles: [note ?? `the extension host reported exit code ${code} without results (extension failed to load?)`] };
+    res = {
+      passed: 0,
+      failed: 1,
+      skipped: 0,
+      failedTitles: [
+        note ?? `the extension host reported exit code ${code} without results (extension failed to load?)`,
+      ],
+    };
   }
   if (note && res.failed === 0) {
     res.failed = 1;

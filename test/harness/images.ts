@@ -14,7 +14,12 @@ export const dockerCli = fs.existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 
 
 export function docker(host: string, args: string[], input?: Buffer | string): string {
   return execFileSync(dockerCli, args, {
-    env: { ...process.env, DOCKER_HOST: host, DOCKER_BUILDKIT: '1', DOCKER_CONFIG: path.join(os.tmpdir(), 'podvisor-test-docker-config') },
+    env: {
+      ...process.env,
+      DOCKER_HOST: host,
+      DOCKER_BUILDKIT: '1',
+      DOCKER_CONFIG: path.join(os.tmpdir(), 'podvisor-test-docker-config'),
+    },
     input,
     stdio: ['pipe', 'pipe', 'pipe'],
     encoding: 'utf8',
@@ -25,12 +30,16 @@ export function docker(host: string, args: string[], input?: Buffer | string): s
 /** Builds a busybox-static rootfs folder (bin/ with applet links, etc/passwd with root and a `dev` user). */
 export function busyboxRootfs(dest: string): string {
   fs.rmSync(dest, { recursive: true, force: true });
-  for (const d of ['bin', 'etc', 'tmp', 'root', 'home/dev', 'workspace']) fs.mkdirSync(path.join(dest, d), { recursive: true });
+  for (const d of ['bin', 'etc', 'tmp', 'root', 'home/dev', 'workspace'])
+    fs.mkdirSync(path.join(dest, d), { recursive: true });
   fs.copyFileSync('/bin/busybox', path.join(dest, 'bin', 'busybox'));
   fs.chmodSync(path.join(dest, 'bin', 'busybox'), 0o755);
   const applets = execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean);
   for (const a of applets) if (a !== 'busybox') fs.symlinkSync('busybox', path.join(dest, 'bin', a));
-  fs.writeFileSync(path.join(dest, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\ndev:x:1000:1000:dev:/home/dev:/bin/sh\n');
+  fs.writeFileSync(
+    path.join(dest, 'etc', 'passwd'),
+    'root:x:0:0:root:/root:/bin/sh\ndev:x:1000:1000:dev:/home/dev:/bin/sh\n',
+  );
   fs.writeFileSync(path.join(dest, 'etc', 'group'), 'root:x:0:\ndev:x:1000:\n');
   fs.chmodSync(path.join(dest, 'tmp'), 0o1777);
   return dest;

@@ -54,9 +54,10 @@ function daemonEnv(dir: string): NodeJS.ProcessEnv {
 
 function launch(dir: string, argv: string[], uid: number, gid: number, log: string): ChildProcess {
   const logFd = fs.openSync(path.join(dir, log), 'a');
-  const [cmd, args] = uid === 0 || process.getuid?.() !== 0
-    ? [argv[0]!, argv.slice(1)]
-    : ['setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', ...argv]];
+  const [cmd, args] =
+    uid === 0 || process.getuid?.() !== 0
+      ? [argv[0]!, argv.slice(1)]
+      : ['setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', ...argv]];
   // Own process group, so the test runner's group kill doesn't race our ordered stop; we stop it by pid.
   const child = spawn(cmd, args, { detached: true, env: daemonEnv(dir), stdio: ['ignore', logFd, logFd] });
   fs.closeSync(logFd);
@@ -66,7 +67,11 @@ function launch(dir: string, argv: string[], uid: number, gid: number, log: stri
 
 function virshOk(uri: string): boolean {
   try {
-    execFileSync('virsh', ['-c', uri, 'uri'], { stdio: 'ignore', timeout: 5000, env: { ...process.env, LIBVIRT_AUTOSTART: '0' } });
+    execFileSync('virsh', ['-c', uri, 'uri'], {
+      stdio: 'ignore',
+      timeout: 5000,
+      env: { ...process.env, LIBVIRT_AUTOSTART: '0' },
+    });
     return true;
   } catch {
     return false;
@@ -156,13 +161,24 @@ export async function startPrivateLibvirtd(dir: string, timeoutMs = 30_000): Pro
   const uri = `qemu:///session?socket=${socket}`;
   while (Date.now() - t0 < timeoutMs) {
     if (fs.existsSync(socket) && virshOk(uri)) {
-      return { uri, dir, socket, pid: libvirtd.pid!, virtlogdPid: virtlogd.pid!, uid, gid, startMs: Date.now() - t0 };
+      return {
+        uri,
+        dir,
+        socket,
+        pid: libvirtd.pid!,
+        virtlogdPid: virtlogd.pid!,
+        uid,
+        gid,
+        startMs: Date.now() - t0,
+      };
     }
     if (libvirtd.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 50));
   }
   stopFromPidfiles(dir);
-  const tail = fs.existsSync(path.join(dir, 'libvirtd.log')) ? fs.readFileSync(path.join(dir, 'libvirtd.log'), 'utf8').split('\n').slice(-15).join('\n') : '';
+  const tail = fs.existsSync(path.join(dir, 'libvirtd.log'))
+    ? fs.readFileSync(path.join(dir, 'libvirtd.log'), 'utf8').split('\n').slice(-15).join('\n')
+    : '';
   throw new Error(`private libvirtd did not come up in ${timeoutMs} ms:\n${tail}`);
 }
 
@@ -187,7 +203,11 @@ export function giveToDaemon(l: PrivateLibvirtd, src: string, name = path.basena
 }
 
 /** A qcow2 file owned by the daemon's user: an overlay on `backing` (raw) or blank. */
-export function makeQcow2(l: PrivateLibvirtd, name: string, opts: { backing?: string; size?: string } = {}): string {
+export function makeQcow2(
+  l: PrivateLibvirtd,
+  name: string,
+  opts: { backing?: string; size?: string } = {},
+): string {
   const dest = path.join(l.dir, 'files', name);
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   const args = ['create', '-q', '-f', 'qcow2'];
@@ -206,8 +226,23 @@ export function makeQcow2(l: PrivateLibvirtd, name: string, opts: { backing?: st
  * A small domain for the fixture guest: TCG (or KVM), q35, serial console on a pty (teed to
  * `serialLog`, written by virtlogd, so a marker printed before anyone attached is still seen), one qcow2 disk.
  */
-export function guestDomainXml(o: { name: string; kernel: string; initrd: string; cmdline: string; disk: string; accel: 'kvm' | 'tcg'; memoryMiB?: number; serialLog?: string }): string {
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
+export function guestDomainXml(o: {
+  name: string;
+  kernel: string;
+  initrd: string;
+  cmdline: string;
+  disk: string;
+  accel: 'kvm' | 'tcg';
+  memoryMiB?: number;
+  serialLog?: string;
+}): string {
+  const esc = (s: string) =>
+    s
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/'/g, '&apos;')
+      .replace(/"/g, '&quot;');
   return `<domain type='${o.accel === 'kvm' ? 'kvm' : 'qemu'}'>
   <name>${esc(o.name)}</name>
   <memory unit='MiB'>${o.memoryMiB ?? 256}</memory>

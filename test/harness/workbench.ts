@@ -8,12 +8,29 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { ensureCodeServer, findRepoRoot, startCodeServer, stateEnv, type CodeServer, type CodeServerInstall } from './codeServer';
+import {
+  ensureCodeServer,
+  findRepoRoot,
+  startCodeServer,
+  stateEnv,
+  type CodeServer,
+  type CodeServerInstall,
+} from './codeServer';
 
 const repoRoot = findRepoRoot();
 
-export const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--disable-features=Translate,MediaRouter', '--lang=en-US'];
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+  '--disable-features=Translate,MediaRouter',
+  '--lang=en-US',
+];
 
 export function chromiumPath(): string {
   return process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -21,7 +38,11 @@ export function chromiumPath(): string {
 
 /** Why a browser-driven test can't run here, or undefined when it can. */
 export function whyNoChromium(): string | undefined {
-  if (!fs.existsSync(chromiumPath())) return process.env.PODVISOR_TEST_WHY_NO_CHROMIUM ?? `Chromium is not installed (${chromiumPath()}; Debian package chromium)`;
+  if (!fs.existsSync(chromiumPath()))
+    return (
+      process.env.PODVISOR_TEST_WHY_NO_CHROMIUM ??
+      `Chromium is not installed (${chromiumPath()}; Debian package chromium)`
+    );
   try {
     require.resolve('playwright-core');
   } catch {
@@ -44,7 +65,8 @@ export function copySamples(dest: string, settings: Record<string, unknown> = te
 /** Settings that make Podvisor talk to the private test engine (when the harness gave one). */
 export function testSettings(): Record<string, unknown> {
   const s: Record<string, unknown> = { 'podvisor.log.level': 'debug' };
-  if (process.env.PODVISOR_TEST_DOCKER_HOST) s['podvisor.docker.host'] = process.env.PODVISOR_TEST_DOCKER_HOST;
+  if (process.env.PODVISOR_TEST_DOCKER_HOST)
+    s['podvisor.docker.host'] = process.env.PODVISOR_TEST_DOCKER_HOST;
   return s;
 }
 
@@ -58,8 +80,13 @@ const SNAPSHOT_SKIP = new Set(['node_modules', '.git', '.cache', 'test-results',
  * one checkout, and every build first deletes dist/ and out/: a session that ran straight
  * from the checkout would lose its files half-way. Retries while a build is in progress.
  */
-export async function snapshotExtension(dest: string, extra: string[] = [], root = repoRoot): Promise<string> {
-  const main = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { main: string }).main;
+export async function snapshotExtension(
+  dest: string,
+  extra: string[] = [],
+  root = repoRoot,
+): Promise<string> {
+  const main = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { main: string })
+    .main;
   const needed = [main.endsWith('.js') ? main : `${main}.js`, ...extra];
   for (let attempt = 0; ; attempt++) {
     fs.rmSync(dest, { recursive: true, force: true });
@@ -76,13 +103,19 @@ export async function snapshotExtension(dest: string, extra: string[] = [], root
       throw new Error(`missing ${missing.join(', ')}`);
     } catch (e) {
       // ENOENT while a build deletes and rewrites dist/ or out/: wait for it to finish.
-      if (attempt >= 30) throw new Error(`could not snapshot the built extension (run the build first): ${(e as Error).message}`);
+      if (attempt >= 30)
+        throw new Error(
+          `could not snapshot the built extension (run the build first): ${(e as Error).message}`,
+        );
       await new Promise((r) => setTimeout(r, 2000));
     }
   }
 }
 
-export async function launchChromium(userDataDir: string, viewport = { width: 1400, height: 900 }): Promise<BrowserContext> {
+export async function launchChromium(
+  userDataDir: string,
+  viewport = { width: 1400, height: 900 },
+): Promise<BrowserContext> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { chromium } = require('playwright-core') as typeof import('playwright-core');
   return chromium.launchPersistentContext(userDataDir, {
@@ -136,7 +169,9 @@ export async function openWorkbench(o: OpenOptions = {}): Promise<Workbench> {
     } catch (e) {
       // No code-server (no registry, no build tools): a tour can't run — skip it loudly, counted.
       if (!o.ctx) throw e;
-      console.log(`\n  !!! SKIPPED: ${o.ctx.test?.parent?.fullTitle() ?? 'UI tour'} needs code-server, which could not be installed: ${(e as Error).message}\n`);
+      console.log(
+        `\n  !!! SKIPPED: ${o.ctx.test?.parent?.fullTitle() ?? 'UI tour'} needs code-server, which could not be installed: ${(e as Error).message}\n`,
+      );
       return o.ctx.skip();
     }
   }
@@ -146,8 +181,12 @@ export async function openWorkbench(o: OpenOptions = {}): Promise<Workbench> {
   await o.prepare?.(stateDir, install);
   const devPath = o.devPath ?? (await snapshotExtension(path.join(stateDir, 'podvisor')));
   const server = await startCodeServer({
-    install, stateDir: path.join(stateDir, 'cs'), smokeTestDriver: true, log,
-    env: o.env, userSettings: { ...testSettings(), ...o.userSettings },
+    install,
+    stateDir: path.join(stateDir, 'cs'),
+    smokeTestDriver: true,
+    log,
+    env: o.env,
+    userSettings: { ...testSettings(), ...o.userSettings },
   });
   let context: BrowserContext | undefined;
   const close = async (): Promise<void> => {
@@ -184,13 +223,19 @@ export async function waitForWorkbench(page: Page, timeoutMs = 120_000): Promise
 /** Clicks the Podvisor activity-bar icon (retrying while the workbench settles) until the Workloads view shows. */
 export async function openPodvisorView(page: Page, timeoutMs = 90_000): Promise<void> {
   const end = Date.now() + timeoutMs;
-  const icon = page.locator('.activitybar .action-item a[aria-label^="Podvisor"], .activitybar .action-label[aria-label^="Podvisor"]').first();
+  const icon = page
+    .locator(
+      '.activitybar .action-item a[aria-label^="Podvisor"], .activitybar .action-label[aria-label^="Podvisor"]',
+    )
+    .first();
   // One view in the container: the title reads "Podvisor: Workloads"; several: "Podvisor" + pane headers.
   const view = page.locator('.part.sidebar .composite.title', { hasText: /Podvisor/i }).first();
   for (;;) {
     try {
       await icon.waitFor({ timeout: 15_000 });
-      const checked = await icon.evaluate((el) => el.closest('.action-item')?.classList.contains('checked') ?? false);
+      const checked = await icon.evaluate(
+        (el) => el.closest('.action-item')?.classList.contains('checked') ?? false,
+      );
       if (!checked) await icon.click();
       await view.waitFor({ timeout: 10_000 });
       return;
@@ -212,7 +257,10 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
       await input.fill(`>${title}`);
       // Click the entry whose label is exactly the title (Enter would run whichever ranks first).
       const exact = new RegExp(`^\\s*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
-      const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+      const row = page
+        .locator('.quick-input-list .monaco-list-row')
+        .filter({ has: page.locator('.label-name', { hasText: exact }) })
+        .first();
       const anyRow = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
       await anyRow.waitFor({ timeout: 5_000 });
       // A title given in part ("Launch Sandbox" for "Launch Sandbox…") falls back to the top entry.
@@ -221,7 +269,10 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
       await input.waitFor({ state: 'hidden', timeout: 5_000 });
       return;
     } catch (e) {
-      if (Date.now() > end) throw new Error(`could not run "${title}" from the command palette: ${(e as Error).message.split('\n')[0]}`);
+      if (Date.now() > end)
+        throw new Error(
+          `could not run "${title}" from the command palette: ${(e as Error).message.split('\n')[0]}`,
+        );
     }
   }
 }
@@ -256,7 +307,9 @@ export function useWorkbench(name: string, o: OpenOptions = {}): () => Workbench
   });
   afterEach(async function () {
     if (this.currentTest?.state === 'failed' && wb) {
-      console.log(`    failure screenshot: ${await screenshot(wb.page, `${name}-failure-${this.currentTest.title}`)}`);
+      console.log(
+        `    failure screenshot: ${await screenshot(wb.page, `${name}-failure-${this.currentTest.title}`)}`,
+      );
     }
   });
   return () => {

@@ -12,7 +12,6 @@ import { docker, dockerCli, ensureBusyboxImage } from '../harness/images';
 import { execFile } from 'child_process';
 import { until } from '../harness/until';
 
-
 describe('containers (in a real extension host)', function () {
   this.timeout(120_000);
   let host: string;
@@ -29,7 +28,9 @@ describe('containers (in a real extension host)', function () {
   before(async function () {
     const h = process.env.PODVISOR_TEST_DOCKER_HOST;
     if (!h) {
-      console.log(`\n  !!! SKIPPED: containers in-host suite needs docker: ${process.env.PODVISOR_TEST_WHY_NO_DOCKER ?? 'not provided by the test harness'}\n`);
+      console.log(
+        `\n  !!! SKIPPED: containers in-host suite needs docker: ${process.env.PODVISOR_TEST_WHY_NO_DOCKER ?? 'not provided by the test harness'}\n`,
+      );
       this.skip();
     }
     host = h;
@@ -37,7 +38,11 @@ describe('containers (in a real extension host)', function () {
     id = docker(host, ['run', '-d', '--name', NAME, img, ...LOOP]);
     pv = await vscode.extensions.getExtension<PodvisorApi>('podvisor.podvisor')!.activate();
     section = pv.services.containers;
-    assert.strictEqual(vscode.workspace.getConfiguration('podvisor.docker').get('host'), host, 'the harness points the setting at the test engine');
+    assert.strictEqual(
+      vscode.workspace.getConfiguration('podvisor.docker').get('host'),
+      host,
+      'the harness points the setting at the test engine',
+    );
     await vscode.commands.executeCommand('workbench.view.extension.podvisor');
     await until('the Workloads view is visible', () => pv.services.tree.view.visible);
   });
@@ -57,7 +62,11 @@ describe('containers (in a real extension host)', function () {
     assert.strictEqual(item.label, NAME);
     assert.strictEqual(item.contextValue, 'container.running');
     assert.match(String(item.description), /podvisor-test\/busybox:1 · up/);
-    await until('the runtime badge', () => /\[container\]/.test(String(section.nodeOf(id)!.getTreeItem().description)), 5000);
+    await until(
+      'the runtime badge',
+      () => /\[container\]/.test(String(section.nodeOf(id)!.getTreeItem().description)),
+      5000,
+    );
     assert.match(String(section.endpointText()), new RegExp(host.replace(/[/.]/g, '\\$&')));
   });
 
@@ -68,7 +77,11 @@ describe('containers (in a real extension host)', function () {
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     await running;
     assert.strictEqual(docker(host, ['inspect', '-f', '{{.State.Status}}', id]), 'exited');
-    await until('stopped in the tree', () => section.nodeOf(id)?.getTreeItem().contextValue === 'container.stopped', 3000);
+    await until(
+      'stopped in the tree',
+      () => section.nodeOf(id)?.getTreeItem().contextValue === 'container.stopped',
+      3000,
+    );
   });
 
   it('(c) docker stop → the changed item reaches the real view', async () => {
@@ -76,11 +89,22 @@ describe('containers (in a real extension host)', function () {
     const eventAt: number[] = [];
     for (let i = 0; i < 3; i++) {
       await vscode.commands.executeCommand('podvisor.container.start', id);
-      await until('running in the tree', () => section.nodeOf(id)?.getTreeItem().contextValue === 'container.running', 5000, 5);
+      await until(
+        'running in the tree',
+        () => section.nodeOf(id)?.getTreeItem().contextValue === 'container.running',
+        5000,
+        5,
+      );
       await new Promise((r) => setTimeout(r, 200));
       const t0 = performance.now();
       const offStore = section.store!.onChange((ch) => {
-        if (ch.cause === 'event' && ch.eventAt !== undefined && ch.containers !== 'all' && ch.containers.includes(id) && section.store!.containers.get(id)?.state === 'stopped') {
+        if (
+          ch.cause === 'event' &&
+          ch.eventAt !== undefined &&
+          ch.containers !== 'all' &&
+          ch.containers.includes(id) &&
+          section.store!.containers.get(id)?.state === 'stopped'
+        ) {
           eventAt.push(ch.eventAt - t0);
           offStore();
         }
@@ -95,13 +119,20 @@ describe('containers (in a real extension host)', function () {
           }
         });
       });
-      const stop = new Promise((res, rej) => execFile(dockerCli, ['stop', id], { env: { ...process.env, DOCKER_HOST: host } }, (e) => (e ? rej(e) : res(undefined))));
+      const stop = new Promise((res, rej) =>
+        execFile(dockerCli, ['stop', id], { env: { ...process.env, DOCKER_HOST: host } }, (e) =>
+          e ? rej(e) : res(undefined),
+        ),
+      );
       samples.push(await seen);
       await stop;
     }
     const med = [...samples].sort((a, b) => a - b)[1];
-    numbers['(c) docker stop → tree item (median of 3)'] = `${med.toFixed(0)} ms (${samples.map((s) => s.toFixed(0)).join(', ')})`;
-    numbers['   of which: docker stop → engine event received'] = eventAt.map((s) => `${s.toFixed(0)} ms`).join(', ');
+    numbers['(c) docker stop → tree item (median of 3)'] =
+      `${med.toFixed(0)} ms (${samples.map((s) => s.toFixed(0)).join(', ')})`;
+    numbers['   of which: docker stop → engine event received'] = eventAt
+      .map((s) => `${s.toFixed(0)} ms`)
+      .join(', ');
     assert.ok(med < 2000, `median ${med} ms`);
   });
 
@@ -110,25 +141,41 @@ describe('containers (in a real extension host)', function () {
     const bogus = `unix:///tmp/pv-no-engine-${process.pid}.sock`;
     await cfg().update('host', bogus, vscode.ConfigurationTarget.Workspace);
     try {
-      const node = await until('the not-reachable node', async () => (await section.roots()).find((n) => n.id === 'docker:unreachable'), 10_000).catch(async (e: Error) => {
-        throw new Error(`${e.message}; endpoint ${section.endpointText()}, status ${JSON.stringify(section.store?.status)}, roots ${(await section.roots()).map((n) => n.id).join(',')}, setting ${String(cfg().get('host'))}`);
+      const node = await until(
+        'the not-reachable node',
+        async () => (await section.roots()).find((n) => n.id === 'docker:unreachable'),
+        10_000,
+      ).catch(async (e: Error) => {
+        throw new Error(
+          `${e.message}; endpoint ${section.endpointText()}, status ${JSON.stringify(section.store?.status)}, roots ${(await section.roots()).map((n) => n.id).join(',')}, setting ${String(cfg().get('host'))}`,
+        );
       });
       const item = await node.getTreeItem();
       assert.match(String(item.label), /not reachable/);
       assert.match(String(item.description), new RegExp(bogus.replace(/[/.]/g, '\\$&')));
       assert.strictEqual(item.contextValue, 'docker.unreachable');
-      const actions = await Promise.all((await node.getChildren()).map(async (c) => (await c.getTreeItem()).command?.command));
+      const actions = await Promise.all(
+        (await node.getChildren()).map(async (c) => (await c.getTreeItem()).command?.command),
+      );
       assert.deepStrictEqual(actions, ['podvisor.docker.retry', 'podvisor.docker.selectContext']);
       await vscode.commands.executeCommand('podvisor.docker.retry'); // still down: no error thrown, still the node
       assert.ok((await section.roots()).some((n) => n.id === 'docker:unreachable'));
     } finally {
       await cfg().update('host', host, vscode.ConfigurationTarget.Workspace);
     }
-    await until('containers back after the setting is restored', () => section.nodeOf(id) ?? (section.store?.status.kind === 'ready' && section.store.containers.has(id)), 10_000);
+    await until(
+      'containers back after the setting is restored',
+      () =>
+        section.nodeOf(id) ?? (section.store?.status.kind === 'ready' && section.store.containers.has(id)),
+      10_000,
+    );
   });
 
   it('inspect opens a read-only JSON document of the container', async () => {
-    const doc = (await vscode.commands.executeCommand('podvisor.container.inspect', id)) as vscode.TextDocument;
+    const doc = (await vscode.commands.executeCommand(
+      'podvisor.container.inspect',
+      id,
+    )) as vscode.TextDocument;
     assert.strictEqual(doc.languageId, 'json');
     assert.strictEqual((JSON.parse(doc.getText()) as { Id: string }).Id, id);
     assert.strictEqual(doc.uri.scheme, 'podvisor-docker');

@@ -17,7 +17,6 @@ async function api(): Promise<PodvisorApi> {
   return ext.activate();
 }
 
-
 interface Contributes {
   commands?: Array<{ command: string; title?: string; category?: string }>;
   views?: Record<string, Array<{ id: string }>>;
@@ -31,8 +30,11 @@ describe('foundation (in a real extension host)', function () {
 
   before(async function () {
     pv = await api();
-    contributes = (vscode.extensions.getExtension(EXT_ID)!.packageJSON as { contributes: Contributes }).contributes;
-    console.log(`    host: node ${process.version}, uiKind=${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'}, remote=${vscode.env.remoteName ?? '-'}, vscode ${vscode.version}`);
+    contributes = (vscode.extensions.getExtension(EXT_ID)!.packageJSON as { contributes: Contributes })
+      .contributes;
+    console.log(
+      `    host: node ${process.version}, uiKind=${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'}, remote=${vscode.env.remoteName ?? '-'}, vscode ${vscode.version}`,
+    );
   });
 
   it('runs in a Node extension host with the extension active', () => {
@@ -42,19 +44,32 @@ describe('foundation (in a real extension host)', function () {
   });
 
   it('every podvisor.* command in package.json is registered, and every registered one is declared', async () => {
-    const declared = (contributes.commands ?? []).map((c) => c.command).filter((c) => c.startsWith('podvisor.'));
+    const declared = (contributes.commands ?? [])
+      .map((c) => c.command)
+      .filter((c) => c.startsWith('podvisor.'));
     assert.ok(declared.length >= 2, `package.json declares only ${declared.length} podvisor commands`);
     // The workbench itself registers <viewId>.focus etc. for each contributed view: not ours.
-    const viewIds = Object.values(contributes.views ?? {}).flat().map((v) => v.id);
-    const generated = (c: string): boolean => viewIds.some((v) => c.startsWith(`${v}.`) && /\.(focus|resetViewLocation|removeView|toggleVisibility|open)$/.test(c.slice(v.length)));
-    const registered = (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('podvisor.') && !generated(c));
+    const viewIds = Object.values(contributes.views ?? {})
+      .flat()
+      .map((v) => v.id);
+    const generated = (c: string): boolean =>
+      viewIds.some(
+        (v) =>
+          c.startsWith(`${v}.`) &&
+          /\.(focus|resetViewLocation|removeView|toggleVisibility|open)$/.test(c.slice(v.length)),
+      );
+    const registered = (await vscode.commands.getCommands(true)).filter(
+      (c) => c.startsWith('podvisor.') && !generated(c),
+    );
     const notRegistered = declared.filter((c) => !registered.includes(c));
     const notDeclared = registered.filter((c) => !declared.includes(c));
     assert.deepStrictEqual({ notRegistered, notDeclared }, { notRegistered: [], notDeclared: [] });
   });
 
   it('every declared command has a title and the Podvisor category', () => {
-    const bad = (contributes.commands ?? []).filter((c) => c.command.startsWith('podvisor.') && (!c.title || c.category !== 'Podvisor')).map((c) => c.command);
+    const bad = (contributes.commands ?? [])
+      .filter((c) => c.command.startsWith('podvisor.') && (!c.title || c.category !== 'Podvisor'))
+      .map((c) => c.command);
     assert.deepStrictEqual(bad, []);
   });
 
@@ -63,10 +78,14 @@ describe('foundation (in a real extension host)', function () {
     assert.strictEqual(container, 'podvisor');
     const view = pv.services.tree.view;
     // The container can take a moment to restore on a busy machine: re-issue the open until the view shows.
-    await until('Workloads view visible', async () => {
-      if (!view.visible) await vscode.commands.executeCommand(`workbench.view.extension.${container}`);
-      return view.visible;
-    }, 60_000);
+    await until(
+      'Workloads view visible',
+      async () => {
+        if (!view.visible) await vscode.commands.executeCommand(`workbench.view.extension.${container}`);
+        return view.visible;
+      },
+      60_000,
+    );
     assert.strictEqual(view.visible, true);
   });
 
@@ -90,7 +109,14 @@ describe('foundation (in a real extension host)', function () {
     log.info('host test: hello from the foundation suite');
     await vscode.commands.executeCommand('podvisor.showLog');
     // The output view shows the channel as a document of the `output` scheme.
-    await until('Podvisor output document', () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'output' && /Podvisor/i.test(d.uri.toString())), 30_000);
+    await until(
+      'Podvisor output document',
+      () =>
+        vscode.workspace.textDocuments.find(
+          (d) => d.uri.scheme === 'output' && /Podvisor/i.test(d.uri.toString()),
+        ),
+      30_000,
+    );
   });
 
   it('a command given bad input shows one error with "Open Log" and settles (real command, real wrapper)', async () => {
@@ -109,8 +135,15 @@ describe('foundation (in a real extension host)', function () {
       const result = await vscode.commands.executeCommand('podvisor.container.stop', bogus);
       assert.strictEqual(result, undefined, 'the wrapper should settle with undefined, not reject');
       assert.strictEqual(shown.length, 1, `expected exactly one error message, got ${JSON.stringify(shown)}`);
-      if (process.env.PODVISOR_TEST_DOCKER_HOST) assert.ok(shown[0]!.message.includes(bogus), `the message does not name the container: ${shown[0]!.message}`);
-      assert.ok(shown[0]!.items.includes('Open Log'), `no "Open Log" action: ${JSON.stringify(shown[0]!.items)}`);
+      if (process.env.PODVISOR_TEST_DOCKER_HOST)
+        assert.ok(
+          shown[0]!.message.includes(bogus),
+          `the message does not name the container: ${shown[0]!.message}`,
+        );
+      assert.ok(
+        shown[0]!.items.includes('Open Log'),
+        `no "Open Log" action: ${JSON.stringify(shown[0]!.items)}`,
+      );
     } finally {
       win.showErrorMessage = original;
     }
@@ -119,10 +152,16 @@ describe('foundation (in a real extension host)', function () {
   it('the harness passes the test environment and settings to the host', function () {
     const host = process.env.PODVISOR_TEST_DOCKER_HOST;
     if (!host) {
-      console.log('\n  !!! SKIPPED: no PODVISOR_TEST_DOCKER_HOST in the extension host (no private engine)\n');
+      console.log(
+        '\n  !!! SKIPPED: no PODVISOR_TEST_DOCKER_HOST in the extension host (no private engine)\n',
+      );
       this.skip();
     }
-    assert.strictEqual(pv.services.settings.current.docker.host, host, 'podvisor.docker.host is not the private engine');
+    assert.strictEqual(
+      pv.services.settings.current.docker.host,
+      host,
+      'podvisor.docker.host is not the private engine',
+    );
     assert.ok(vscode.workspace.workspaceFolders?.length, 'no workspace folder open');
   });
 });

@@ -24,7 +24,10 @@ export function runSuitesIn(dir: string): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, reporter: 'spec', timeout: 60_000, slow: 5_000 });
   if (process.env.PODVISOR_TEST_GREP) mocha.grep(process.env.PODVISOR_TEST_GREP);
   const only = (process.env.PODVISOR_HOST_FILES ?? '').split(',').filter(Boolean);
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.test.js') && (!only.length || only.some((o) => f.includes(o)))).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.test.js') && (!only.length || only.some((o) => f.includes(o))))
+    .sort();
   for (const f of files) mocha.addFile(path.join(dir, f));
   const resultFile = process.env.EXT_TEST_RESULT_FILE;
   const failedTitles: string[] = [];
@@ -34,7 +37,12 @@ export function runSuitesIn(dir: string): Promise<void> {
     };
     if (!files.length) {
       // Nothing to run is a harness mistake, not a pass.
-      write({ passed: 0, failed: 1, skipped: 0, failedTitles: [`no *.test.js in ${dir} matching ${only.join(',') || '*'}`] });
+      write({
+        passed: 0,
+        failed: 1,
+        skipped: 0,
+        failedTitles: [`no *.test.js in ${dir} matching ${only.join(',') || '*'}`],
+      });
       reject(new Error(`no host test files in ${dir}`));
       return;
     }
@@ -50,7 +58,12 @@ export function runSuitesIn(dir: string): Promise<void> {
       });
       runner.on('fail', (t) => failedTitles.push(t.fullTitle()));
     } catch (e) {
-      write({ passed: 0, failed: 1, skipped: 0, failedTitles: [`mocha could not load the suites: ${(e as Error).message}`] });
+      write({
+        passed: 0,
+        failed: 1,
+        skipped: 0,
+        failedTitles: [`mocha could not load the suites: ${(e as Error).message}`],
+      });
       reject(e);
     }
   });

@@ -20,7 +20,6 @@ import { until } from '../harness/until';
 const NAME = 'pv-host-guest';
 const BOGUS = `qemu:///session?socket=/tmp/podvisor-no-daemon-${process.pid}/libvirt-sock`;
 
-
 async function itemOf(g: LibvirtGroup, name: string): Promise<vscode.TreeItem | undefined> {
   const n = g.domainNode(name);
   return n ? n.getTreeItem() : undefined;
@@ -31,14 +30,17 @@ describe('libvirt domains (in a real extension host)', function () {
   let daemon: PrivateLibvirtd;
   let guest: GuestDomain;
   let section: LibvirtSection;
-  const virsh = (...args: string[]) => execFileSync('virsh', ['-c', daemon.uri, ...args], { encoding: 'utf8', stdio: 'pipe' });
+  const virsh = (...args: string[]) =>
+    execFileSync('virsh', ['-c', daemon.uri, ...args], { encoding: 'utf8', stdio: 'pipe' });
   const numbers: Record<string, string> = {};
 
   before(async function () {
     const raw = process.env.PODVISOR_TEST_LIBVIRT_DAEMON;
     const accel = process.env.PODVISOR_TEST_ACCEL;
     if (!raw || (accel !== 'kvm' && accel !== 'tcg')) {
-      console.log(`\n  !!! SKIPPED: libvirt in-host suite needs the harness's libvirtd and QEMU: ${process.env.PODVISOR_TEST_WHY_NO_LIBVIRT ?? process.env.PODVISOR_TEST_WHY_NO_QEMU ?? 'not provided by the test harness'}\n`);
+      console.log(
+        `\n  !!! SKIPPED: libvirt in-host suite needs the harness's libvirtd and QEMU: ${process.env.PODVISOR_TEST_WHY_NO_LIBVIRT ?? process.env.PODVISOR_TEST_WHY_NO_QEMU ?? 'not provided by the test harness'}\n`,
+      );
       this.skip();
     }
     daemon = JSON.parse(raw) as PrivateLibvirtd;
@@ -48,8 +50,13 @@ describe('libvirt domains (in a real extension host)', function () {
     const pv = await vscode.extensions.getExtension<PodvisorApi>('podvisor.podvisor')!.activate();
     section = pv.services.tree.section<LibvirtSection>('libvirt')!;
     assert.ok(section, 'the libvirt section is registered');
-    await vscode.workspace.getConfiguration('podvisor').update('libvirt.uris', [daemon.uri, BOGUS], vscode.ConfigurationTarget.Global);
-    await until('the groups follow the setting', () => section.allGroups.map((g) => g.uri).join(' ') === `${daemon.uri} ${BOGUS}`);
+    await vscode.workspace
+      .getConfiguration('podvisor')
+      .update('libvirt.uris', [daemon.uri, BOGUS], vscode.ConfigurationTarget.Global);
+    await until(
+      'the groups follow the setting',
+      () => section.allGroups.map((g) => g.uri).join(' ') === `${daemon.uri} ${BOGUS}`,
+    );
     // Show the view, so the section runs its event streams.
     await vscode.commands.executeCommand('workbench.view.extension.podvisor');
     await until('the Workloads view is visible', () => pv.services.tree.view.visible, 20_000);
@@ -57,7 +64,9 @@ describe('libvirt domains (in a real extension host)', function () {
 
   after(async function () {
     for (const t of vscode.window.terminals) if (t.name.startsWith(NAME)) t.dispose();
-    await vscode.workspace.getConfiguration('podvisor').update('libvirt.uris', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('podvisor')
+      .update('libvirt.uris', undefined, vscode.ConfigurationTarget.Global);
     if (daemon) {
       try {
         virsh('destroy', NAME);
@@ -109,7 +118,9 @@ describe('libvirt domains (in a real extension host)', function () {
     this.timeout(90_000);
     const dir = path.join('/tmp', `podvisor-libvirt-late-${process.pid}`);
     const lateUri = `qemu:///session?socket=${dir}/run/libvirt/libvirt-sock`;
-    await vscode.workspace.getConfiguration('podvisor').update('libvirt.uris', [daemon.uri, BOGUS, lateUri], vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('podvisor')
+      .update('libvirt.uris', [daemon.uri, BOGUS, lateUri], vscode.ConfigurationTarget.Global);
     const late = await until('the third group', () => section.group(lateUri));
     await until('the late group in error', async () => {
       await late.getChildren();
@@ -119,16 +130,28 @@ describe('libvirt domains (in a real extension host)', function () {
     try {
       d = await startPrivateLibvirtd(dir);
       const t0 = performance.now();
-      await until('the late group to connect by itself', () => late.getTreeItem().contextValue === 'libvirt.group.ok', 45_000, 100);
+      await until(
+        'the late group to connect by itself',
+        () => late.getTreeItem().contextValue === 'libvirt.group.ok',
+        45_000,
+        100,
+      );
       numbers['daemon started → group ok (back-off)'] = `${(performance.now() - t0).toFixed(0)} ms`;
       assert.strictEqual((await late.getChildren())[0] !== undefined, true);
       await stopPrivateLibvirtd(d, false);
       const t1 = performance.now();
-      await until('the late group to notice the daemon is gone', () => late.getTreeItem().contextValue === 'libvirt.group.error', 20_000, 100);
+      await until(
+        'the late group to notice the daemon is gone',
+        () => late.getTreeItem().contextValue === 'libvirt.group.error',
+        20_000,
+        100,
+      );
       numbers['daemon stopped → group error'] = `${(performance.now() - t1).toFixed(0)} ms`;
     } finally {
       if (d) await stopPrivateLibvirtd(d);
-      await vscode.workspace.getConfiguration('podvisor').update('libvirt.uris', [daemon.uri, BOGUS], vscode.ConfigurationTarget.Global);
+      await vscode.workspace
+        .getConfiguration('podvisor')
+        .update('libvirt.uris', [daemon.uri, BOGUS], vscode.ConfigurationTarget.Global);
       await until('back to two groups', () => section.allGroups.length === 2);
     }
   });
@@ -143,7 +166,10 @@ describe('libvirt domains (in a real extension host)', function () {
     });
     await vscode.commands.executeCommand('podvisor.libvirt.removeConnection', g);
     await until('the group gone', () => !section.group(extra));
-    assert.deepStrictEqual(section.allGroups.map((x) => x.uri), [daemon.uri, BOGUS]);
+    assert.deepStrictEqual(
+      section.allGroups.map((x) => x.uri),
+      [daemon.uri, BOGUS],
+    );
   });
 
   it('follows a change made outside (virsh suspend) through the event stream', async () => {
@@ -152,10 +178,20 @@ describe('libvirt domains (in a real extension host)', function () {
     await new Promise((r) => setTimeout(r, 1200)); // let the stream settle (it reports after 1 s)
     const t0 = performance.now();
     virsh('suspend', NAME);
-    await until('paused in the tree', async () => (await itemOf(g, NAME))?.contextValue === 'domain.paused', 10_000, 10);
+    await until(
+      'paused in the tree',
+      async () => (await itemOf(g, NAME))?.contextValue === 'domain.paused',
+      10_000,
+      10,
+    );
     numbers['outside suspend → tree row (event)'] = `${(performance.now() - t0).toFixed(0)} ms`;
     virsh('resume', NAME);
-    await until('running in the tree', async () => (await itemOf(g, NAME))?.contextValue === 'domain.running', 10_000, 10);
+    await until(
+      'running in the tree',
+      async () => (await itemOf(g, NAME))?.contextValue === 'domain.running',
+      10_000,
+      10,
+    );
   });
 
   it('palette commands pause and resume it', async () => {
@@ -172,21 +208,44 @@ describe('libvirt domains (in a real extension host)', function () {
   it('snapshot commands: take one, list it', async () => {
     const ref = { uri: daemon.uri, name: NAME };
     await vscode.commands.executeCommand('podvisor.libvirt.snapshotCreate', ref, 'host-snap');
-    const snaps = await vscode.commands.executeCommand<Array<{ name: string; current: boolean }>>('podvisor.libvirt.snapshots', ref, { quiet: true });
-    assert.deepStrictEqual(snaps.map((s) => [s.name, s.current]), [['host-snap', true]]);
+    const snaps = await vscode.commands.executeCommand<Array<{ name: string; current: boolean }>>(
+      'podvisor.libvirt.snapshots',
+      ref,
+      { quiet: true },
+    );
+    assert.deepStrictEqual(
+      snaps.map((s) => [s.name, s.current]),
+      [['host-snap', true]],
+    );
     virsh('snapshot-delete', '--domain', NAME, '--snapshotname', 'host-snap');
   });
 
   it('the console command opens a terminal whose input reaches the guest', async () => {
-    await until(`${GUEST_MARKER} in the serial log`, () => fs.readFileSync(guest.serialLog, 'utf8').includes(GUEST_MARKER), 120_000, 200);
-    const term = await vscode.commands.executeCommand<vscode.Terminal>('podvisor.libvirt.console', { uri: daemon.uri, name: NAME });
+    await until(
+      `${GUEST_MARKER} in the serial log`,
+      () => fs.readFileSync(guest.serialLog, 'utf8').includes(GUEST_MARKER),
+      120_000,
+      200,
+    );
+    const term = await vscode.commands.executeCommand<vscode.Terminal>('podvisor.libvirt.console', {
+      uri: daemon.uri,
+      name: NAME,
+    });
     assert.ok(term, 'a terminal');
     assert.strictEqual(term.name, `${NAME} (serial)`);
     const pid = await until('the virsh process', async () => await term.processId, 20_000);
-    assert.match(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /virsh\0-c\0.*\0console\0--domain\0pv-host-guest\0--force/);
+    assert.match(
+      fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'),
+      /virsh\0-c\0.*\0console\0--domain\0pv-host-guest\0--force/,
+    );
     await new Promise((r) => setTimeout(r, 1500)); // virsh attaches
     term.sendText('echo PV-HOST-$((6*7))');
-    await until('the typed command echoed by the guest', () => /PV-HOST-42/.test(fs.readFileSync(guest.serialLog, 'utf8')), 20_000, 100);
+    await until(
+      'the typed command echoed by the guest',
+      () => /PV-HOST-42/.test(fs.readFileSync(guest.serialLog, 'utf8')),
+      20_000,
+      100,
+    );
     term.dispose();
   });
 
@@ -195,7 +254,12 @@ describe('libvirt domains (in a real extension host)', function () {
     const g = section.group(daemon.uri)!;
     const t0 = performance.now();
     await vscode.commands.executeCommand('podvisor.libvirt.shutdown', { uri: daemon.uri, name: NAME });
-    await until('shut off in the tree', async () => (await itemOf(g, NAME))?.contextValue === 'domain.shutoff', 90_000, 50);
+    await until(
+      'shut off in the tree',
+      async () => (await itemOf(g, NAME))?.contextValue === 'domain.shutoff',
+      90_000,
+      50,
+    );
     numbers['shutdown command → tree shut off'] = `${(performance.now() - t0).toFixed(0)} ms`;
     assert.match(virsh('domstate', '--domain', NAME), /shut off/);
     assert.match(String(g.getTreeItem().description), /0 running \/ 1/);

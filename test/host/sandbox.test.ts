@@ -15,7 +15,6 @@ import { docker, ensureBusyboxImage } from '../harness/images';
 import { ensureContainerDiskImage } from '../integration/sandbox/kvImage';
 import { until } from '../harness/until';
 
-
 describe('sandboxes (in a real extension host)', function () {
   this.timeout(180_000);
   let host: string;
@@ -27,14 +26,19 @@ describe('sandboxes (in a real extension host)', function () {
   before(async function () {
     const h = process.env.PODVISOR_TEST_DOCKER_HOST;
     if (!h) {
-      console.log(`\n  !!! SKIPPED: sandbox in-host suite needs docker: ${process.env.PODVISOR_TEST_WHY_NO_DOCKER ?? 'not provided by the test harness'}\n`);
+      console.log(
+        `\n  !!! SKIPPED: sandbox in-host suite needs docker: ${process.env.PODVISOR_TEST_WHY_NO_DOCKER ?? 'not provided by the test harness'}\n`,
+      );
       this.skip();
     }
     host = h;
     ensureBusyboxImage(host);
     pv = await vscode.extensions.getExtension<PodvisorApi>('podvisor.podvisor')!.activate();
     ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
-    assert.ok(fs.existsSync(path.join(ws, '.devcontainer', 'devcontainer.json')), 'the workspace is the samples copy');
+    assert.ok(
+      fs.existsSync(path.join(ws, '.devcontainer', 'devcontainer.json')),
+      'the workspace is the samples copy',
+    );
     await vscode.commands.executeCommand('workbench.view.extension.podvisor');
   });
 
@@ -50,17 +54,26 @@ describe('sandboxes (in a real extension host)', function () {
 
   it('Launch Sandbox from the palette ends with a terminal that runs a command in the workspace', async () => {
     const t0 = performance.now();
-    const report = (await vscode.commands.executeCommand('podvisor.sandbox.launch', { level: 'container' })) as { name: string; level: string; timings: Array<{ phase: string; ms: number }> } | undefined;
+    const report = (await vscode.commands.executeCommand('podvisor.sandbox.launch', {
+      level: 'container',
+    })) as { name: string; level: string; timings: Array<{ phase: string; ms: number }> } | undefined;
     assert.ok(report, 'the command returned the launch report (it failed otherwise: see the log)');
     name = report.name;
-    numbers['launch → ready'] = `${(performance.now() - t0).toFixed(0)} ms (${report.timings.map((t) => `${t.phase} ${t.ms.toFixed(0)}`).join(', ')})`;
+    numbers['launch → ready'] =
+      `${(performance.now() - t0).toFixed(0)} ms (${report.timings.map((t) => `${t.phase} ${t.ms.toFixed(0)}`).join(', ')})`;
     assert.strictEqual(report.level, 'container');
-    const term = await until('the sandbox terminal', () => vscode.window.terminals.find((t) => t.name === `Sandbox: ${name}`));
+    const term = await until('the sandbox terminal', () =>
+      vscode.window.terminals.find((t) => t.name === `Sandbox: ${name}`),
+    );
     const marker = path.join(ws, 'from-sandbox-terminal.txt');
     fs.rmSync(marker, { force: true });
     const t1 = performance.now();
     term.sendText('echo "$SAMPLE from $(hostname)" > from-sandbox-terminal.txt');
-    const text = await until('the file written by the terminal', () => fs.existsSync(marker) && fs.readFileSync(marker, 'utf8'), 20_000);
+    const text = await until(
+      'the file written by the terminal',
+      () => fs.existsSync(marker) && fs.readFileSync(marker, 'utf8'),
+      20_000,
+    );
     numbers['terminal command → file on host'] = `${(performance.now() - t1).toFixed(0)} ms`;
     assert.match(text, /^podvisor from [0-9a-f]{12}\n$/);
     fs.rmSync(marker, { force: true });
@@ -86,7 +99,12 @@ describe('sandboxes (in a real extension host)', function () {
 
   it('launching again opens the existing sandbox instead of making a second one', async () => {
     await vscode.commands.executeCommand('podvisor.sandbox.launch', { level: 'container' });
-    assert.strictEqual(docker(host, ['ps', '-q', '--filter', `label=dev.podvisor.sandbox=${name}`]).split('\n').filter(Boolean).length, 1);
+    assert.strictEqual(
+      docker(host, ['ps', '-q', '--filter', `label=dev.podvisor.sandbox=${name}`])
+        .split('\n')
+        .filter(Boolean).length,
+      1,
+    );
   });
 
   it('stop, restart (postStartCommand only) and rebuild (re-reads devcontainer.json) from commands', async () => {
@@ -98,7 +116,10 @@ describe('sandboxes (in a real extension host)', function () {
     assert.strictEqual(docker(host, ['inspect', '-f', '{{.State.Status}}', id]), 'running');
     // The test edits its own copy of the workspace (Podvisor itself never writes it).
     const file = path.join(ws, '.devcontainer', 'devcontainer.json');
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"SAMPLE": "podvisor"', '"SAMPLE": "rebuilt"'));
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(file, 'utf8').replace('"SAMPLE": "podvisor"', '"SAMPLE": "rebuilt"'),
+    );
     const t0 = performance.now();
     await vscode.commands.executeCommand('podvisor.sandbox.rebuild', name, { terminal: false });
     numbers['rebuild'] = `${(performance.now() - t0).toFixed(0)} ms`;
@@ -110,7 +131,10 @@ describe('sandboxes (in a real extension host)', function () {
   it('remove deletes the containers; the workspace stays', async () => {
     const before = fs.readdirSync(ws).sort();
     await vscode.commands.executeCommand('podvisor.sandbox.remove', name, { confirm: false });
-    assert.strictEqual(docker(host, ['ps', '-a', '-q', '--filter', `label=dev.podvisor.sandbox=${name}`]), '');
+    assert.strictEqual(
+      docker(host, ['ps', '-a', '-q', '--filter', `label=dev.podvisor.sandbox=${name}`]),
+      '',
+    );
     assert.deepStrictEqual(fs.readdirSync(ws).sort(), before);
     assert.ok(!vscode.window.terminals.some((t) => t.name === `Sandbox: ${name}`));
     name = '';
@@ -121,26 +145,55 @@ describe('sandboxes (in a real extension host)', function () {
     if (!runtimes.includes('runsc')) this.skip();
     const dir = path.join(ws, 'pv-host-manifests');
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'rc.yaml'), 'apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata:\n  name: sandboxed\nhandler: runsc\n');
+    fs.writeFileSync(
+      path.join(dir, 'rc.yaml'),
+      'apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata:\n  name: sandboxed\nhandler: runsc\n',
+    );
     const pod = path.join(dir, 'pod.yaml');
-    fs.writeFileSync(pod, 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: hostpod\nspec:\n  runtimeClassName: sandboxed\n  containers:\n  - name: app\n    image: podvisor-test/busybox:1\n    command: ["sh", "-c", "sleep 3600"]\n    resources: { limits: { memory: 64Mi } }\n');
+    fs.writeFileSync(
+      pod,
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: hostpod\nspec:\n  runtimeClassName: sandboxed\n  containers:\n  - name: app\n    image: podvisor-test/busybox:1\n    command: ["sh", "-c", "sleep 3600"]\n    resources: { limits: { memory: 64Mi } }\n',
+    );
     try {
-      const r = (await vscode.commands.executeCommand('podvisor.sandbox.runManifest', vscode.Uri.file(pod), 1)) as { name: string; level: string; info: { ids: string[] } } | undefined;
+      const r = (await vscode.commands.executeCommand(
+        'podvisor.sandbox.runManifest',
+        vscode.Uri.file(pod),
+        1,
+      )) as { name: string; level: string; info: { ids: string[] } } | undefined;
       assert.ok(r, 'the command returned a report (see the log otherwise)');
       assert.strictEqual(r.level, 'gvisor');
-      assert.strictEqual(docker(host, ['inspect', '-f', '{{.HostConfig.Runtime}} {{.HostConfig.Memory}}', r.info.ids[0]]), `runsc ${64 * 1024 * 1024}`);
+      assert.strictEqual(
+        docker(host, ['inspect', '-f', '{{.HostConfig.Runtime}} {{.HostConfig.Memory}}', r.info.ids[0]]),
+        `runsc ${64 * 1024 * 1024}`,
+      );
       await vscode.commands.executeCommand('podvisor.sandbox.remove', r.name, { confirm: false });
-      assert.strictEqual(docker(host, ['ps', '-a', '-q', '--filter', `label=dev.podvisor.sandbox=${r.name}`]), '');
+      assert.strictEqual(
+        docker(host, ['ps', '-a', '-q', '--filter', `label=dev.podvisor.sandbox=${r.name}`]),
+        '',
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('Open in sandbox from an image name (the Images tree action)', async () => {
-    const r = (await vscode.commands.executeCommand('podvisor.sandbox.launchFromImage', 'podvisor-test/busybox:1', { level: 'container', terminal: false })) as { name: string; info: { source: { kind: string } } } | undefined;
+    const r = (await vscode.commands.executeCommand(
+      'podvisor.sandbox.launchFromImage',
+      'podvisor-test/busybox:1',
+      { level: 'container', terminal: false },
+    )) as { name: string; info: { source: { kind: string } } } | undefined;
     assert.ok(r);
     assert.strictEqual(r.info.source.kind, 'image');
-    assert.strictEqual(docker(host, ['exec', docker(host, ['ps', '-q', '--filter', `label=dev.podvisor.sandbox=${r.name}`]), 'sh', '-c', 'ls /workspaces']), path.basename(ws));
+    assert.strictEqual(
+      docker(host, [
+        'exec',
+        docker(host, ['ps', '-q', '--filter', `label=dev.podvisor.sandbox=${r.name}`]),
+        'sh',
+        '-c',
+        'ls /workspaces',
+      ]),
+      path.basename(ws),
+    );
     await vscode.commands.executeCommand('podvisor.sandbox.remove', r.name, { confirm: false });
   });
 
@@ -148,16 +201,23 @@ describe('sandboxes (in a real extension host)', function () {
     if (process.env.PODVISOR_TEST_ACCEL !== 'kvm' && process.env.PODVISOR_TEST_ACCEL !== 'tcg') this.skip();
     this.timeout(240_000);
     const t0 = performance.now();
-    const r = (await vscode.commands.executeCommand('podvisor.sandbox.launch', { level: 'microvm' })) as { name: string; level: string } | undefined;
+    const r = (await vscode.commands.executeCommand('podvisor.sandbox.launch', { level: 'microvm' })) as
+      { name: string; level: string } | undefined;
     assert.ok(r, 'the command returned a report (see the log otherwise)');
     name = r.name;
     numbers['microVM launch → ready'] = `${(performance.now() - t0).toFixed(0)} ms`;
     assert.strictEqual(r.level, 'microvm');
-    const term = await until('the sandbox terminal', () => vscode.window.terminals.find((t) => t.name === `Sandbox: ${name}`));
+    const term = await until('the sandbox terminal', () =>
+      vscode.window.terminals.find((t) => t.name === `Sandbox: ${name}`),
+    );
     const marker = path.join(ws, 'from-vm-terminal.txt');
     fs.rmSync(marker, { force: true });
     term.sendText('echo "$SAMPLE in $(uname -r)" > from-vm-terminal.txt');
-    const text = await until('the file written from the VM console', () => fs.existsSync(marker) && fs.readFileSync(marker, 'utf8'), 30_000);
+    const text = await until(
+      'the file written from the VM console',
+      () => fs.existsSync(marker) && fs.readFileSync(marker, 'utf8'),
+      30_000,
+    );
     // SAMPLE was changed to "rebuilt" by the rebuild test above.
     assert.match(text, /^rebuilt in .*cloud-amd64\n$/);
     fs.rmSync(marker, { force: true });
@@ -172,7 +232,9 @@ describe('sandboxes (in a real extension host)', function () {
     this.timeout(300_000);
     const image = ensureContainerDiskImage(host);
     const file = path.join(ws, 'pv-host-vmi.yaml');
-    fs.writeFileSync(file, `apiVersion: kubevirt.io/v1
+    fs.writeFileSync(
+      file,
+      `apiVersion: kubevirt.io/v1
 kind: VirtualMachineInstance
 metadata:
   name: hostvmi
@@ -187,21 +249,39 @@ spec:
   volumes:
   - name: root
     containerDisk: { image: ${image} }
-`);
+`,
+    );
     try {
-      const r = (await vscode.commands.executeCommand('podvisor.sandbox.runManifest', vscode.Uri.file(file), 0)) as { vm: string } | undefined;
+      const r = (await vscode.commands.executeCommand(
+        'podvisor.sandbox.runManifest',
+        vscode.Uri.file(file),
+        0,
+      )) as { vm: string } | undefined;
       assert.ok(r, 'the command returned the VM (see the log otherwise)');
       assert.strictEqual(r.vm, 'kv-hostvmi');
-      await until('the VM console terminal', () => vscode.window.terminals.find((t) => t.name.includes('kv-hostvmi')), 30_000);
+      await until(
+        'the VM console terminal',
+        () => vscode.window.terminals.find((t) => t.name.includes('kv-hostvmi')),
+        30_000,
+      );
       // The VM is an ordinary Podvisor VM: the VMs view's own commands act on it.
       await vscode.commands.executeCommand('podvisor.vm.forceOff', 'kv-hostvmi');
-      await until('QEMU gone', () => !fs.readdirSync('/proc').some((p) => /^\d+$/.test(p) && (() => {
-        try {
-          return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('kv-hostvmi/qemu.pid');
-        } catch {
-          return false;
-        }
-      })()), 15_000);
+      await until(
+        'QEMU gone',
+        () =>
+          !fs.readdirSync('/proc').some(
+            (p) =>
+              /^\d+$/.test(p) &&
+              (() => {
+                try {
+                  return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('kv-hostvmi/qemu.pid');
+                } catch {
+                  return false;
+                }
+              })(),
+          ),
+        15_000,
+      );
     } finally {
       fs.rmSync(file, { force: true });
     }

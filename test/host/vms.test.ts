@@ -15,7 +15,11 @@ import { until as waitUntil } from '../harness/until';
 
 const NAME = 'pv-host-vm';
 
-const until = <T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> => waitUntil(what, probe, timeoutMs, 50);
+const until = <T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> => waitUntil(what, probe, timeoutMs, 50);
 
 describe('QEMU VMs (in a real extension host)', function () {
   this.timeout(300_000);
@@ -27,7 +31,9 @@ describe('QEMU VMs (in a real extension host)', function () {
     this.timeout(300_000);
     const accel = process.env.PODVISOR_TEST_ACCEL;
     if (accel !== 'kvm' && accel !== 'tcg') {
-      console.log(`\n  !!! SKIPPED: VM in-host suite needs QEMU: ${process.env.PODVISOR_TEST_WHY_NO_QEMU ?? 'not provided by the test harness'}\n`);
+      console.log(
+        `\n  !!! SKIPPED: VM in-host suite needs QEMU: ${process.env.PODVISOR_TEST_WHY_NO_QEMU ?? 'not provided by the test harness'}\n`,
+      );
       this.skip();
     }
     const guest = ensureGuest();
@@ -35,12 +41,22 @@ describe('QEMU VMs (in a real extension host)', function () {
     pv = await vscode.extensions.getExtension<PodvisorApi>('podvisor.podvisor')!.activate();
     section = pv.services.tree.section<VmsSection>('vms')!;
     assert.ok(section, 'the Virtual Machines section is registered');
-    await vscode.workspace.getConfiguration('podvisor').update('vm.home', home, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('podvisor')
+      .update('vm.home', home, vscode.ConfigurationTarget.Global);
     await until('the section follows podvisor.vm.home', () => section.home === home);
     const specFile = path.join(home, '..', `${path.basename(home)}-spec.yaml`);
     fs.writeFileSync(
       specFile,
-      [`name: ${NAME}`, 'memoryMiB: 192', 'from:', `  kernel: ${guest.kernel}`, `  initrd: ${guest.initrd}`, `  cmdline: "${guest.cmdline}"`, ''].join('\n'),
+      [
+        `name: ${NAME}`,
+        'memoryMiB: 192',
+        'from:',
+        `  kernel: ${guest.kernel}`,
+        `  initrd: ${guest.initrd}`,
+        `  cmdline: "${guest.cmdline}"`,
+        '',
+      ].join('\n'),
     );
     await vscode.commands.executeCommand('podvisor.vm.createFromSpec', specFile);
     fs.rmSync(specFile, { force: true });
@@ -55,7 +71,9 @@ describe('QEMU VMs (in a real extension host)', function () {
       h.kill();
       await h.exited;
     }
-    await vscode.workspace.getConfiguration('podvisor').update('vm.home', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('podvisor')
+      .update('vm.home', undefined, vscode.ConfigurationTarget.Global);
     if (home) fs.rmSync(home, { recursive: true, force: true });
   });
 
@@ -90,7 +108,11 @@ describe('QEMU VMs (in a real extension host)', function () {
 
   it('stops from the palette (ACPI shutdown) and the row turns stopped', async () => {
     await vscode.commands.executeCommand('podvisor.vm.shutdown', NAME);
-    await until('the row says stopped', async () => (await section.vmNode(NAME)?.getTreeItem())?.contextValue === 'vm.stopped', 60_000);
+    await until(
+      'the row says stopped',
+      async () => (await section.vmNode(NAME)?.getTreeItem())?.contextValue === 'vm.stopped',
+      60_000,
+    );
     const store = await section.ready();
     assert.ok(!fs.existsSync(store.paths(NAME).pidfile), 'no pidfile left');
   });
@@ -98,7 +120,11 @@ describe('QEMU VMs (in a real extension host)', function () {
   it('refreshes the section quickly with 50 VMs defined', async () => {
     const store = await section.ready();
     const guest = ensureGuest();
-    for (let i = 0; i < 49; i++) await store.create({ name: `many-${String(i).padStart(2, '0')}`, source: { kind: 'kernel', kernel: guest.kernel } });
+    for (let i = 0; i < 49; i++)
+      await store.create({
+        name: `many-${String(i).padStart(2, '0')}`,
+        source: { kind: 'kernel', kernel: guest.kernel },
+      });
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t0 = performance.now();

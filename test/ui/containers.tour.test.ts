@@ -6,7 +6,13 @@
 import * as assert from 'assert';
 import { dockerRuntimes } from '../harness/env';
 import { docker, ensureBusyboxImage } from '../harness/images';
-import { openPodvisorView, openWorkbench, screenshot, whyNoChromium, type Workbench } from '../harness/workbench';
+import {
+  openPodvisorView,
+  openWorkbench,
+  screenshot,
+  whyNoChromium,
+  type Workbench,
+} from '../harness/workbench';
 
 describe('UI tour: containers in the Workloads view', function () {
   this.timeout(180_000);
@@ -19,13 +25,40 @@ describe('UI tour: containers in the Workloads view', function () {
     const why = whyNoChromium();
     host = process.env.PODVISOR_TEST_DOCKER_HOST;
     if (why || !host) {
-      console.log(`\n  !!! SKIPPED: the containers tour needs ${why ? `Chromium: ${why}` : `docker: ${process.env.PODVISOR_TEST_WHY_NO_DOCKER ?? 'not provided by the test harness'}`}\n`);
+      console.log(
+        `\n  !!! SKIPPED: the containers tour needs ${why ? `Chromium: ${why}` : `docker: ${process.env.PODVISOR_TEST_WHY_NO_DOCKER ?? 'not provided by the test harness'}`}\n`,
+      );
       this.skip();
     }
     const img = ensureBusyboxImage(host);
-    docker(host, ['run', '-d', '--name', names[0], '--label', 'com.docker.compose.project=shop', '-p', '127.0.0.1::80', img, 'sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait']);
+    docker(host, [
+      'run',
+      '-d',
+      '--name',
+      names[0],
+      '--label',
+      'com.docker.compose.project=shop',
+      '-p',
+      '127.0.0.1::80',
+      img,
+      'sh',
+      '-c',
+      'trap "exit 0" TERM; sleep 3600 & wait',
+    ]);
     if (dockerRuntimes().includes('runsc')) {
-      docker(host, ['run', '-d', '--runtime=runsc', '--name', names[1], '--label', 'com.docker.compose.project=shop', img, 'sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait']);
+      docker(host, [
+        'run',
+        '-d',
+        '--runtime=runsc',
+        '--name',
+        names[1],
+        '--label',
+        'com.docker.compose.project=shop',
+        img,
+        'sh',
+        '-c',
+        'trap "exit 0" TERM; sleep 3600 & wait',
+      ]);
     }
     wb = await openWorkbench({ ctx: this, log: (s) => console.log(`    ${s}`) });
   });
@@ -36,7 +69,8 @@ describe('UI tour: containers in the Workloads view', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) console.log(`    failure screenshot: ${await screenshot(wb.page, 'containers-tour-failure')}`);
+    if (this.currentTest?.state === 'failed' && wb)
+      console.log(`    failure screenshot: ${await screenshot(wb.page, 'containers-tour-failure')}`);
   });
 
   it('shows the containers with state, image and isolation badge', async () => {

@@ -18,7 +18,10 @@ async function quickOpen(page: Page, name: string): Promise<void> {
       await page.keyboard.press('Control+P');
       await input.waitFor({ timeout: 5_000 });
       await input.fill(name);
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 10_000 });
+      await page
+        .locator('.quick-input-list .monaco-list-row', { hasText: name })
+        .first()
+        .waitFor({ timeout: 10_000 });
       await page.keyboard.press('Enter');
       await page.locator('.tabs-container .tab', { hasText: name }).first().waitFor({ timeout: 10_000 });
       return;
@@ -63,7 +66,10 @@ describe('UI tour: manifests', function () {
     assert.match(text, /Disk `datadisk` has no volume/);
     assert.match(text, /kubevirt\.io\/v1alpha3.*no longer served/);
     // Squiggles in the editor too.
-    await page.locator('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning').first().waitFor({ state: 'attached', timeout: 30_000 });
+    await page
+      .locator('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning')
+      .first()
+      .waitFor({ state: 'attached', timeout: 30_000 });
     console.log(`    ${await screenshot(page, 'manifests-1-problems')}`);
   });
 
@@ -80,15 +86,27 @@ describe('UI tour: manifests', function () {
     await page.keyboard.type('          au');
     await page.keyboard.press('Control+Space');
     const suggest = page.locator('.suggest-widget');
-    await suggest.locator('.monaco-list-row', { hasText: 'autoattachGraphicsDevice' }).first().waitFor({ timeout: 30_000 });
+    await suggest
+      .locator('.monaco-list-row', { hasText: 'autoattachGraphicsDevice' })
+      .first()
+      .waitFor({ timeout: 30_000 });
     // Open the details pane (documentation from the schema) when it is not shown already.
-    if (!(await page.locator('.suggest-details-container .docs, .suggest-details .docs').first().isVisible().catch(() => false))) {
+    if (
+      !(await page
+        .locator('.suggest-details-container .docs, .suggest-details .docs')
+        .first()
+        .isVisible()
+        .catch(() => false))
+    ) {
       await page.keyboard.press('Control+Space');
     }
     await page.waitForTimeout(500);
     console.log(`    ${await screenshot(page, 'manifests-2-completion')}`);
     const rows = await suggest.locator('.monaco-list-row').allInnerTexts();
-    assert.ok(rows.some((r) => r.includes('autoattachPodInterface')), rows.join(' | '));
+    assert.ok(
+      rows.some((r) => r.includes('autoattachPodInterface')),
+      rows.join(' | '),
+    );
     await page.keyboard.press('Escape');
   });
 
@@ -119,7 +137,10 @@ describe('UI tour: manifests', function () {
     for (let i = 0; i < 'Always'.length; i++) await page.keyboard.press('Backspace');
     await page.keyboard.press('Control+Space');
     const suggest = page.locator('.suggest-widget');
-    await suggest.locator('.monaco-list-row', { hasText: 'RerunOnFailure' }).first().waitFor({ timeout: 30_000 });
+    await suggest
+      .locator('.monaco-list-row', { hasText: 'RerunOnFailure' })
+      .first()
+      .waitFor({ timeout: 30_000 });
     console.log(`    ${await screenshot(page, 'manifests-3-runstrategy')}`);
     await page.keyboard.press('Escape');
   });

@@ -7,7 +7,13 @@
 import * as assert from 'assert';
 import { dockerRuntimes } from '../harness/env';
 import { docker, ensureBusyboxImage } from '../harness/images';
-import { openPodvisorView, openWorkbench, screenshot, whyNoChromium, type Workbench } from '../harness/workbench';
+import {
+  openPodvisorView,
+  openWorkbench,
+  screenshot,
+  whyNoChromium,
+  type Workbench,
+} from '../harness/workbench';
 import { nameForWorkspace } from '../../src/sandbox/names';
 
 describe('UI tour: Launch Sandbox and the Sandboxes group', function () {
@@ -21,7 +27,9 @@ describe('UI tour: Launch Sandbox and the Sandboxes group', function () {
     const why = whyNoChromium();
     host = process.env.PODVISOR_TEST_DOCKER_HOST;
     if (why || !host) {
-      console.log(`\n  !!! SKIPPED: the sandbox tour needs ${why ? `Chromium: ${why}` : `docker: ${process.env.PODVISOR_TEST_WHY_NO_DOCKER ?? 'not provided by the test harness'}`}\n`);
+      console.log(
+        `\n  !!! SKIPPED: the sandbox tour needs ${why ? `Chromium: ${why}` : `docker: ${process.env.PODVISOR_TEST_WHY_NO_DOCKER ?? 'not provided by the test harness'}`}\n`,
+      );
       this.skip();
     }
     ensureBusyboxImage(host);
@@ -38,7 +46,8 @@ describe('UI tour: Launch Sandbox and the Sandboxes group', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) console.log(`    failure screenshot: ${await screenshot(wb.page, 'sandbox-tour-failure')}`);
+    if (this.currentTest?.state === 'failed' && wb)
+      console.log(`    failure screenshot: ${await screenshot(wb.page, 'sandbox-tour-failure')}`);
   });
 
   it('Launch Sandbox… offers the levels, launches, opens the terminal and lists the sandbox', async () => {
@@ -57,7 +66,10 @@ describe('UI tour: Launch Sandbox and the Sandboxes group', function () {
         await page.keyboard.press('F1');
         await input.waitFor({ timeout: 5_000 });
         await input.fill('>Podvisor: Launch Sandbox');
-        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Launch Sandbox' }).first().waitFor({ timeout: 5_000 });
+        await page
+          .locator('.quick-input-list .monaco-list-row', { hasText: 'Launch Sandbox' })
+          .first()
+          .waitFor({ timeout: 5_000 });
         await page.keyboard.press('Enter');
         await levelRow.waitFor({ timeout: 20_000 });
         break;
@@ -73,9 +85,13 @@ describe('UI tour: Launch Sandbox and the Sandboxes group', function () {
     await levelRow.click();
 
     // The terminal opens when the sandbox is ready.
-    await page.locator('.terminal-tab, .single-terminal-tab, .tabs-container .tab', { hasText: `Sandbox: ${name}` }).first().waitFor({ timeout: 120_000 }).catch(async () => {
-      await page.locator('.panel .terminal-wrapper, .xterm').first().waitFor({ timeout: 30_000 });
-    });
+    await page
+      .locator('.terminal-tab, .single-terminal-tab, .tabs-container .tab', { hasText: `Sandbox: ${name}` })
+      .first()
+      .waitFor({ timeout: 120_000 })
+      .catch(async () => {
+        await page.locator('.panel .terminal-wrapper, .xterm').first().waitFor({ timeout: 30_000 });
+      });
     // The Sandboxes row shows the source label; the Containers section lists the same container
     // (pv-sbx-NAME), which must not be mistaken for it.
     const row = tree.locator('.monaco-list-row', { hasText: 'Podvisor sample workspace' }).first();
@@ -83,7 +99,10 @@ describe('UI tour: Launch Sandbox and the Sandboxes group', function () {
     const rowText = await row.innerText();
     assert.match(rowText, gvisor ? /gVisor/ : /runc/);
     assert.ok(rowText.startsWith(name), rowText);
-    assert.match(docker(host!, ['ps', '--filter', `label=dev.podvisor.sandbox=${name}`, '--format', '{{.Status}}']), /^Up/);
+    assert.match(
+      docker(host!, ['ps', '--filter', `label=dev.podvisor.sandbox=${name}`, '--format', '{{.Status}}']),
+      /^Up/,
+    );
     await row.hover();
     await page.waitForTimeout(1500);
     console.log(`    ${await screenshot(page, 'sandbox-tour-2-running')}`);

@@ -21,7 +21,10 @@ describe('UI tour: Podvisor in the workbench', function () {
     assert.match(title, /Podvisor/i);
     assert.match(await page.locator('.part.sidebar').first().innerText(), /Workloads/i);
     // The view's first load: rows (sections) or the welcome content, whichever the features give.
-    await page.locator('.part.sidebar .monaco-list-row, .part.sidebar .welcome-view-content').first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.part.sidebar .monaco-list-row, .part.sidebar .welcome-view-content')
+      .first()
+      .waitFor({ timeout: 30_000 });
     await page.waitForTimeout(500);
     console.log(`    ${await screenshot(page, 'tour-1-podvisor-view')}`);
   });
@@ -40,11 +43,22 @@ describe('UI tour: Podvisor in the workbench', function () {
     const page = workbench().page;
     await runCommand(page, 'Podvisor: Show Log');
     // The Output view's channel picker names the channel shown.
-    const picker = page.locator('.part.panel .monaco-select-box, .part.panel select').filter({ hasText: 'Podvisor' }).first();
+    const picker = page
+      .locator('.part.panel .monaco-select-box, .part.panel select')
+      .filter({ hasText: 'Podvisor' })
+      .first();
     await picker.waitFor({ timeout: 60_000 });
-    assert.strictEqual((await picker.evaluate((el) => (el as unknown as { value?: string }).value ?? el.textContent))?.includes('Podvisor'), true);
+    assert.strictEqual(
+      (
+        await picker.evaluate((el) => (el as unknown as { value?: string }).value ?? el.textContent)
+      )?.includes('Podvisor'),
+      true,
+    );
     // …and it has log lines (the first ones may have scrolled away: only visible lines render).
-    await page.locator('.part.panel .view-line', { hasText: /\[(info|warning|error|debug|trace)\]/ }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.part.panel .view-line', { hasText: /\[(info|warning|error|debug|trace)\]/ })
+      .first()
+      .waitFor({ timeout: 30_000 });
     console.log(`    ${await screenshot(page, 'tour-3-log')}`);
   });
 
@@ -55,10 +69,16 @@ describe('UI tour: Podvisor in the workbench', function () {
     const input = page.locator('.quick-input-widget input');
     await input.waitFor();
     await input.fill('kubevirt-vm.yaml');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'kubevirt-vm.yaml' }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'kubevirt-vm.yaml' })
+      .first()
+      .waitFor({ timeout: 30_000 });
     await page.keyboard.press('Enter');
     await page.locator('.tab', { hasText: 'kubevirt-vm.yaml' }).first().waitFor({ timeout: 30_000 });
-    await page.locator('.monaco-editor .view-lines', { hasText: 'VirtualMachine' }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.monaco-editor .view-lines', { hasText: 'VirtualMachine' })
+      .first()
+      .waitFor({ timeout: 30_000 });
     const shot = await screenshot(page, 'tour-4-manifest');
     console.log(`    ${shot}`);
     // PODVISOR_UPDATE_SCREENSHOTS=1: refresh the README's picture from this run.

@@ -11,12 +11,22 @@ import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { VmStore, vmPaths } from '../../src/backends/qemu';
 import { ensureGuest, GUEST_PROMPT, type GuestFixture } from '../harness/guest';
-import { openPodvisorView, openWorkbench, screenshot, whyNoChromium, type Workbench } from '../harness/workbench';
+import {
+  openPodvisorView,
+  openWorkbench,
+  screenshot,
+  whyNoChromium,
+  type Workbench,
+} from '../harness/workbench';
 import { until as waitUntil } from '../harness/until';
 
 const NAME = 'tour-vm';
 
-const until = <T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> => waitUntil(what, probe, timeoutMs, 250);
+const until = <T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> => waitUntil(what, probe, timeoutMs, 250);
 
 /** Runs a palette command that then asks for a VM in a quick pick, and picks `vm`. */
 async function runOnVm(page: Page, title: string, vm: string): Promise<void> {
@@ -27,14 +37,21 @@ async function runOnVm(page: Page, title: string, vm: string): Promise<void> {
       await page.keyboard.press('F1');
       await input.waitFor({ timeout: 5_000 });
       await input.fill(`>${title}`);
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 5_000 });
+      await page
+        .locator('.quick-input-list .monaco-list-row', { hasText: title })
+        .first()
+        .waitFor({ timeout: 5_000 });
       await page.keyboard.press('Enter');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: vm }).first().waitFor({ timeout: 15_000 });
+      await page
+        .locator('.quick-input-list .monaco-list-row', { hasText: vm })
+        .first()
+        .waitFor({ timeout: 15_000 });
       await page.keyboard.press('Enter');
       await input.waitFor({ state: 'hidden', timeout: 5_000 });
       return;
     } catch (e) {
-      if (attempt >= 4) throw new Error(`could not run "${title}" on ${vm}: ${(e as Error).message.split('\n')[0]}`);
+      if (attempt >= 4)
+        throw new Error(`could not run "${title}" on ${vm}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
 }
@@ -50,13 +67,26 @@ describe('UI tour: virtual machines', function () {
     const why = whyNoChromium();
     const accel = process.env.PODVISOR_TEST_ACCEL;
     if (why || (accel !== 'kvm' && accel !== 'tcg')) {
-      console.log(`\n  !!! SKIPPED: the VM tour needs Chromium and QEMU: ${why ?? process.env.PODVISOR_TEST_WHY_NO_QEMU ?? 'QEMU not provided by the test harness'}\n`);
+      console.log(
+        `\n  !!! SKIPPED: the VM tour needs Chromium and QEMU: ${why ?? process.env.PODVISOR_TEST_WHY_NO_QEMU ?? 'QEMU not provided by the test harness'}\n`,
+      );
       this.skip();
     }
     guest = ensureGuest();
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-tour-vms-'));
     const store = new VmStore(home, { accelerator: 'auto', cpuModel: 'auto' });
-    await store.create({ name: NAME, memoryMiB: 192, source: { kind: 'kernel', kernel: guest.kernel, initrd: guest.initrd, cmdline: `${guest.cmdline} pv.disk=/dev/vda`, disk: guest.disk }, forwards: [{ host: 18080 + (process.pid % 1000), guest: 80, proto: 'tcp' }] });
+    await store.create({
+      name: NAME,
+      memoryMiB: 192,
+      source: {
+        kind: 'kernel',
+        kernel: guest.kernel,
+        initrd: guest.initrd,
+        cmdline: `${guest.cmdline} pv.disk=/dev/vda`,
+        disk: guest.disk,
+      },
+      forwards: [{ host: 18080 + (process.pid % 1000), guest: 80, proto: 'tcp' }],
+    });
     store.dispose();
     wb = await openWorkbench({ ctx: this, userSettings: { 'podvisor.vm.home': home } });
   });
@@ -66,7 +96,8 @@ describe('UI tour: virtual machines', function () {
       const p = vmPaths(path.join(home, NAME));
       try {
         const pid = Number(fs.readFileSync(p.pidfile, 'utf8'));
-        if (pid > 0 && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(p.pidfile)) process.kill(pid, 'SIGKILL');
+        if (pid > 0 && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(p.pidfile))
+          process.kill(pid, 'SIGKILL');
       } catch {
         /* not running */
       }
@@ -81,15 +112,26 @@ describe('UI tour: virtual machines', function () {
     const tree = page.locator('.part.sidebar');
     await tree.locator('.monaco-list-row', { hasText: NAME }).first().waitFor({ timeout: 60_000 });
     await runOnVm(page, 'Podvisor: Start VM', NAME);
-    await tree.locator('.monaco-list-row', { hasText: /running/ }).first().waitFor({ timeout: 60_000 });
+    await tree
+      .locator('.monaco-list-row', { hasText: /running/ })
+      .first()
+      .waitFor({ timeout: 60_000 });
     const log = vmPaths(path.join(home, NAME)).serialLog;
-    await until('the guest prompt in serial.log', () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes(GUEST_PROMPT), 180_000);
+    await until(
+      'the guest prompt in serial.log',
+      () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes(GUEST_PROMPT),
+      180_000,
+    );
     await runOnVm(page, 'Podvisor: Open VM Serial Console', NAME);
     const term = page.locator('.terminal-wrapper .xterm').first();
     await term.waitFor({ timeout: 30_000 });
     await term.click();
     await page.keyboard.type('cat /disk/hello.txt; uname -r\n', { delay: 20 });
-    await until('the command output in serial.log', () => fs.readFileSync(log, 'utf8').includes(guest.kernelVersion), 60_000);
+    await until(
+      'the command output in serial.log',
+      () => fs.readFileSync(log, 'utf8').includes(guest.kernelVersion),
+      60_000,
+    );
     // Expand the VM row to show its details (accelerator, uptime, forwarded port).
     await tree.locator('.monaco-list-row', { hasText: NAME }).first().click();
     await page.waitForTimeout(1500);

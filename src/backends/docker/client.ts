@@ -11,19 +11,32 @@ import { assertContainerRef } from './names';
 import { parseImage, parseInspectedContainer, parseListedContainer } from './parse';
 import type { ContainerInfo, ImageInfo } from './model';
 
-export function dockerodeOptions(ep: Pick<Endpoint, 'host' | 'tlsDir' | 'tlsVerify'>): Dockerode.DockerOptions {
+export function dockerodeOptions(
+  ep: Pick<Endpoint, 'host' | 'tlsDir' | 'tlsVerify'>,
+): Dockerode.DockerOptions {
   const h = ep.host;
   if (h.startsWith('unix://')) return { socketPath: h.slice('unix://'.length) };
   if (h.startsWith('npipe://')) return { socketPath: h.slice('npipe://'.length) };
   const u = new URL(h);
   if (u.protocol === 'ssh:') {
-    return { protocol: 'ssh', host: u.hostname, port: u.port ? Number(u.port) : 22, username: u.username || undefined } as Dockerode.DockerOptions;
+    return {
+      protocol: 'ssh',
+      host: u.hostname,
+      port: u.port ? Number(u.port) : 22,
+      username: u.username || undefined,
+    } as Dockerode.DockerOptions;
   }
-  if (u.protocol !== 'tcp:' && u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`Unsupported Docker endpoint: ${h}`);
+  if (u.protocol !== 'tcp:' && u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new Error(`Unsupported Docker endpoint: ${h}`);
   const tls = ep.tlsVerify || u.protocol === 'https:';
-  const opts: Dockerode.DockerOptions = { host: u.hostname, port: u.port ? Number(u.port) : tls ? 2376 : 2375, protocol: tls ? 'https' : 'http' };
+  const opts: Dockerode.DockerOptions = {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : tls ? 2376 : 2375,
+    protocol: tls ? 'https' : 'http',
+  };
   if (tls && ep.tlsDir) {
-    const read = (f: string) => (fs.existsSync(path.join(ep.tlsDir!, f)) ? fs.readFileSync(path.join(ep.tlsDir!, f)) : undefined);
+    const read = (f: string) =>
+      fs.existsSync(path.join(ep.tlsDir!, f)) ? fs.readFileSync(path.join(ep.tlsDir!, f)) : undefined;
     Object.assign(opts, { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') });
   }
   return opts;
@@ -67,8 +80,12 @@ export class DockerClient {
 
   async info(o: Sig = {}): Promise<EngineInfo> {
     const [info, version] = await Promise.all([
-      (this.api.info as (o: unknown) => Promise<Record<string, unknown>>).call(this.api, { abortSignal: o.signal }),
-      (this.api.version as unknown as (o: unknown) => Promise<Record<string, unknown>>).call(this.api, { abortSignal: o.signal }),
+      (this.api.info as (o: unknown) => Promise<Record<string, unknown>>).call(this.api, {
+        abortSignal: o.signal,
+      }),
+      (this.api.version as unknown as (o: unknown) => Promise<Record<string, unknown>>).call(this.api, {
+        abortSignal: o.signal,
+      }),
     ]);
     const runtimes = typeof info.Runtimes === 'object' && info.Runtimes ? Object.keys(info.Runtimes) : [];
     const comps = Array.isArray(version.Components) ? (version.Components as Array<{ Name?: unknown }>) : [];
@@ -86,11 +103,15 @@ export class DockerClient {
   async listContainers(o: Sig & { runtimes?: ReadonlyMap<string, string> } = {}): Promise<ContainerInfo[]> {
     let raw: unknown;
     try {
-      raw = await this.api.listContainers({ all: true, abortSignal: o.signal } as Dockerode.ContainerListOptions);
+      raw = await this.api.listContainers({
+        all: true,
+        abortSignal: o.signal,
+      } as Dockerode.ContainerListOptions);
     } catch (e) {
       throw engineError('Could not list containers', e);
     }
-    if (!Array.isArray(raw)) throw engineError('Could not list containers', new Error('the engine did not answer with a list'));
+    if (!Array.isArray(raw))
+      throw engineError('Could not list containers', new Error('the engine did not answer with a list'));
     const out: ContainerInfo[] = [];
     for (const x of raw) {
       const id = (x as { Id?: unknown }).Id;
@@ -108,7 +129,9 @@ export class DockerClient {
 
   async inspectContainerRaw(id: string, o: Sig = {}): Promise<unknown> {
     try {
-      return await this.api.getContainer(assertContainerRef(id)).inspect({ abortSignal: o.signal } as Dockerode.ContainerInspectOptions);
+      return await this.api
+        .getContainer(assertContainerRef(id))
+        .inspect({ abortSignal: o.signal } as Dockerode.ContainerInspectOptions);
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 404) return undefined;
       throw engineError(`Could not inspect container ${id.slice(0, 12)}`, e);
@@ -122,7 +145,8 @@ export class DockerClient {
     } catch (e) {
       throw engineError('Could not list images', e);
     }
-    if (!Array.isArray(raw)) throw engineError('Could not list images', new Error('the engine did not answer with a list'));
+    if (!Array.isArray(raw))
+      throw engineError('Could not list images', new Error('the engine did not answer with a list'));
     return raw.map((x) => parseImage(x)).filter((x): x is ImageInfo => !!x);
   }
 
@@ -143,7 +167,11 @@ export class DockerClient {
   }
 
   /** start | stop | restart | pause | unpause, with the container's label for messages. */
-  async containerAction(action: 'start' | 'stop' | 'restart' | 'pause' | 'unpause' | 'kill', id: string, o: Sig & { label?: string; timeoutS?: number } = {}): Promise<void> {
+  async containerAction(
+    action: 'start' | 'stop' | 'restart' | 'pause' | 'unpause' | 'kill',
+    id: string,
+    o: Sig & { label?: string; timeoutS?: number } = {},
+  ): Promise<void> {
     const c = this.api.getContainer(assertContainerRef(id));
     const opts: Record<string, unknown> = { abortSignal: o.signal };
     if ((action === 'stop' || action === 'restart') && o.timeoutS !== undefined) opts.t = o.timeoutS;
@@ -156,9 +184,14 @@ export class DockerClient {
     }
   }
 
-  async removeContainer(id: string, o: Sig & { force?: boolean; label?: string; volumes?: boolean } = {}): Promise<void> {
+  async removeContainer(
+    id: string,
+    o: Sig & { force?: boolean; label?: string; volumes?: boolean } = {},
+  ): Promise<void> {
     try {
-      await this.api.getContainer(assertContainerRef(id)).remove({ force: !!o.force, v: !!o.volumes, abortSignal: o.signal } as never);
+      await this.api
+        .getContainer(assertContainerRef(id))
+        .remove({ force: !!o.force, v: !!o.volumes, abortSignal: o.signal } as never);
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 404) return;
       throw engineError(`Could not remove ${o.label ?? id.slice(0, 12)}`, e);
@@ -167,7 +200,9 @@ export class DockerClient {
 
   async renameContainer(id: string, newName: string, o: Sig = {}): Promise<void> {
     try {
-      await this.api.getContainer(assertContainerRef(id)).rename({ name: newName, abortSignal: o.signal } as never);
+      await this.api
+        .getContainer(assertContainerRef(id))
+        .rename({ name: newName, abortSignal: o.signal } as never);
     } catch (e) {
       throw engineError(`Could not rename to ${newName}`, e);
     }
@@ -178,9 +213,14 @@ export class DockerClient {
     try {
       const opts: Record<string, unknown> = { abortSignal: o.signal };
       if (o.labels?.length) opts.filters = { label: o.labels };
-      const r = (await (this.api.pruneContainers as (o: unknown) => Promise<unknown>).call(this.api, opts)) as { ContainersDeleted?: unknown; SpaceReclaimed?: unknown };
+      const r = (await (this.api.pruneContainers as (o: unknown) => Promise<unknown>).call(
+        this.api,
+        opts,
+      )) as { ContainersDeleted?: unknown; SpaceReclaimed?: unknown };
       return {
-        removed: Array.isArray(r.ContainersDeleted) ? r.ContainersDeleted.filter((x): x is string => typeof x === 'string') : [],
+        removed: Array.isArray(r.ContainersDeleted)
+          ? r.ContainersDeleted.filter((x): x is string => typeof x === 'string')
+          : [],
         spaceReclaimed: typeof r.SpaceReclaimed === 'number' ? r.SpaceReclaimed : 0,
       };
     } catch (e) {

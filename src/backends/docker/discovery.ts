@@ -6,7 +6,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-export type EndpointSource = 'setting' | 'context-setting' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'context' | 'default' | 'podman' | 'none';
+export type EndpointSource =
+  | 'setting'
+  | 'context-setting'
+  | 'DOCKER_HOST'
+  | 'DOCKER_CONTEXT'
+  | 'context'
+  | 'default'
+  | 'podman'
+  | 'none';
 
 export interface Endpoint {
   /** `unix:///path`, `tcp://host:port`, `ssh://user@host`. */
@@ -100,7 +108,12 @@ export function listContexts(input: DiscoveryInput): DockerContext[] {
   }
   out.sort((a, b) => a.name.localeCompare(b.name));
   const def = defaultEndpoint(input);
-  out.unshift({ name: 'default', host: def.host, description: 'Current DOCKER_HOST based configuration', current: current === 'default' });
+  out.unshift({
+    name: 'default',
+    host: def.host,
+    description: 'Current DOCKER_HOST based configuration',
+    current: current === 'default',
+  });
   return out;
 }
 
@@ -117,7 +130,13 @@ function defaultEndpoint(input: DiscoveryInput): Endpoint {
   const envHost = input.env.DOCKER_HOST?.trim();
   if (envHost) {
     const tls = input.env.DOCKER_TLS_VERIFY ? true : undefined;
-    return { host: envHost, source: 'DOCKER_HOST', configured: true, tlsVerify: tls, tlsDir: tls ? input.env.DOCKER_CERT_PATH || path.join(dockerConfigDir(input), '') : undefined };
+    return {
+      host: envHost,
+      source: 'DOCKER_HOST',
+      configured: true,
+      tlsVerify: tls,
+      tlsDir: tls ? input.env.DOCKER_CERT_PATH || path.join(dockerConfigDir(input), '') : undefined,
+    };
   }
   const def = input.defaultSocket ?? DEFAULT_SOCKET;
   if (socketExists(def)) return { host: `unix://${def}`, source: 'default', configured: true };
@@ -125,7 +144,8 @@ function defaultEndpoint(input: DiscoveryInput): Endpoint {
     input.env.XDG_RUNTIME_DIR ? path.join(input.env.XDG_RUNTIME_DIR, 'podman', 'podman.sock') : undefined,
     input.podmanRootSocket ?? PODMAN_ROOT_SOCKET,
   ].filter((p): p is string => !!p);
-  for (const p of podman) if (socketExists(p)) return { host: `unix://${p}`, source: 'podman', configured: true };
+  for (const p of podman)
+    if (socketExists(p)) return { host: `unix://${p}`, source: 'podman', configured: true };
   // Nothing found: the CLI would still try the default socket; so do we, but say it is the first run.
   return { host: `unix://${def}`, source: 'none', configured: false };
 }
@@ -134,7 +154,14 @@ function fromContext(input: DiscoveryInput, name: string, source: EndpointSource
   if (name === 'default') return { ...defaultEndpoint(input), context: 'default' };
   const ctx = listContexts(input).find((c) => c.name === name);
   if (!ctx) return undefined;
-  return { host: ctx.host, source, context: ctx.name, tlsDir: ctx.tlsDir, tlsVerify: ctx.tlsDir ? true : undefined, configured: true };
+  return {
+    host: ctx.host,
+    source,
+    context: ctx.name,
+    tlsDir: ctx.tlsDir,
+    tlsVerify: ctx.tlsDir ? true : undefined,
+    configured: true,
+  };
 }
 
 /**
@@ -148,20 +175,29 @@ export function discoverEndpoint(input: DiscoveryInput): Endpoint {
   const ctxSetting = input.settingContext?.trim();
   if (ctxSetting) {
     const ep = fromContext(input, ctxSetting, 'context-setting');
-    if (!ep) throw new Error(`Docker context "${ctxSetting}" (setting podvisor.docker.context) does not exist in ${dockerConfigDir(input)}`);
+    if (!ep)
+      throw new Error(
+        `Docker context "${ctxSetting}" (setting podvisor.docker.context) does not exist in ${dockerConfigDir(input)}`,
+      );
     return ep;
   }
   if (input.env.DOCKER_HOST?.trim()) return defaultEndpoint(input);
   const envCtx = input.env.DOCKER_CONTEXT?.trim();
   if (envCtx) {
     const ep = fromContext(input, envCtx, 'DOCKER_CONTEXT');
-    if (!ep) throw new Error(`Docker context "${envCtx}" (DOCKER_CONTEXT) does not exist in ${dockerConfigDir(input)}`);
+    if (!ep)
+      throw new Error(
+        `Docker context "${envCtx}" (DOCKER_CONTEXT) does not exist in ${dockerConfigDir(input)}`,
+      );
     return ep;
   }
   const cur = currentContextName(input);
   if (cur) {
     const ep = fromContext(input, cur, 'context');
-    if (!ep) throw new Error(`Docker context "${cur}" (currentContext in ${path.join(dockerConfigDir(input), 'config.json')}) does not exist`);
+    if (!ep)
+      throw new Error(
+        `Docker context "${cur}" (currentContext in ${path.join(dockerConfigDir(input), 'config.json')}) does not exist`,
+      );
     return ep;
   }
   return defaultEndpoint(input);

@@ -13,11 +13,28 @@ export interface EngineErrorInfo {
   readonly unreachable: boolean;
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EACCES', 'ENOTSOCK', 'ECONNABORTED']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EACCES',
+  'ENOTSOCK',
+  'ECONNABORTED',
+]);
 
 export function engineErrorInfo(e: unknown): EngineErrorInfo {
   if (typeof e !== 'object' || e === null) return { reason: String(e), unreachable: false };
-  const x = e as { json?: unknown; statusCode?: unknown; code?: unknown; message?: unknown; reason?: unknown };
+  const x = e as {
+    json?: unknown;
+    statusCode?: unknown;
+    code?: unknown;
+    message?: unknown;
+    reason?: unknown;
+  };
   const statusCode = typeof x.statusCode === 'number' ? x.statusCode : undefined;
   let reason: string | undefined;
   if (typeof x.json === 'object' && x.json !== null) {

@@ -21,14 +21,21 @@ export function parseEventLine(line: string, receivedAt: number): EngineEvent | 
     return undefined;
   }
   if (typeof x !== 'object' || x === null) return undefined;
-  const o = x as { Type?: unknown; Action?: unknown; status?: unknown; id?: unknown; Actor?: { ID?: unknown; Attributes?: unknown } };
+  const o = x as {
+    Type?: unknown;
+    Action?: unknown;
+    status?: unknown;
+    id?: unknown;
+    Actor?: { ID?: unknown; Attributes?: unknown };
+  };
   const type = typeof o.Type === 'string' ? o.Type : '';
   const action = typeof o.Action === 'string' ? o.Action : typeof o.status === 'string' ? o.status : '';
   const id = typeof o.Actor?.ID === 'string' ? o.Actor.ID : typeof o.id === 'string' ? o.id : '';
   if (!type || !action) return undefined;
   const attributes: Record<string, string> = {};
   const a = o.Actor?.Attributes;
-  if (typeof a === 'object' && a !== null) for (const [k, v] of Object.entries(a)) if (typeof v === 'string') attributes[k] = v;
+  if (typeof a === 'object' && a !== null)
+    for (const [k, v] of Object.entries(a)) if (typeof v === 'string') attributes[k] = v;
   return { type, action, id, attributes, receivedAt };
 }
 

@@ -64,12 +64,20 @@ export function parseListedContainer(x: unknown, runtime?: string): ContainerInf
   if (Array.isArray(x.Ports)) {
     for (const p of x.Ports) {
       if (!isObj(p) || typeof p.PrivatePort !== 'number') continue;
-      ports.push({ privatePort: p.PrivatePort, publicPort: typeof p.PublicPort === 'number' ? p.PublicPort : undefined, ip: typeof p.IP === 'string' ? p.IP : undefined, type: s(p.Type, 'tcp') });
+      ports.push({
+        privatePort: p.PrivatePort,
+        publicPort: typeof p.PublicPort === 'number' ? p.PublicPort : undefined,
+        ip: typeof p.IP === 'string' ? p.IP : undefined,
+        type: s(p.Type, 'tcp'),
+      });
     }
   }
   const exit = /^Exited \((-?\d+)\)/.exec(statusText);
   const health = /\((healthy|unhealthy|health: starting)\)/.exec(statusText)?.[1];
-  const nets = isObj(x.NetworkSettings) && isObj(x.NetworkSettings.Networks) ? Object.keys(x.NetworkSettings.Networks) : [];
+  const nets =
+    isObj(x.NetworkSettings) && isObj(x.NetworkSettings.Networks)
+      ? Object.keys(x.NetworkSettings.Networks)
+      : [];
   return {
     id: x.Id,
     // The primary name is the one without a slash inside (links add "/other/alias" names).
@@ -123,7 +131,12 @@ export function parseInspectedContainer(x: unknown): ContainerInfo | undefined {
         for (const b of binds) {
           if (!isObj(b)) continue;
           const hp = Number(s(b.HostPort));
-          ports.push({ privatePort, type: m[2], publicPort: hp > 0 ? hp : undefined, ip: s(b.HostIp) || undefined });
+          ports.push({
+            privatePort,
+            type: m[2],
+            publicPort: hp > 0 ? hp : undefined,
+            ip: s(b.HostIp) || undefined,
+          });
         }
       } else {
         ports.push({ privatePort, type: m[2] });
@@ -133,7 +146,10 @@ export function parseInspectedContainer(x: unknown): ContainerInfo | undefined {
   const rawState = s(st.Status, st.Running === true ? 'running' : 'unknown');
   const runtime = s(hc.Runtime) || undefined;
   const health = isObj(st.Health) ? s(st.Health.Status) || undefined : undefined;
-  const cmd = [...(Array.isArray(x.Path) ? [] : [s(x.Path)]), ...(Array.isArray(x.Args) ? x.Args.filter((a): a is string => typeof a === 'string') : [])].filter(Boolean);
+  const cmd = [
+    ...(Array.isArray(x.Path) ? [] : [s(x.Path)]),
+    ...(Array.isArray(x.Args) ? x.Args.filter((a): a is string => typeof a === 'string') : []),
+  ].filter(Boolean);
   const startedAt = isoMs(st.StartedAt);
   const finishedAt = isoMs(st.FinishedAt);
   const state = stateOf(rawState);
@@ -165,8 +181,12 @@ export function parseInspectedContainer(x: unknown): ContainerInfo | undefined {
 /** One entry of GET /images/json. */
 export function parseImage(x: unknown): ImageInfo | undefined {
   if (!isObj(x) || typeof x.Id !== 'string') return undefined;
-  const tags = (Array.isArray(x.RepoTags) ? x.RepoTags : []).filter((t): t is string => typeof t === 'string' && t !== '<none>:<none>');
-  const digests = (Array.isArray(x.RepoDigests) ? x.RepoDigests : []).filter((t): t is string => typeof t === 'string' && t !== '<none>@<none>');
+  const tags = (Array.isArray(x.RepoTags) ? x.RepoTags : []).filter(
+    (t): t is string => typeof t === 'string' && t !== '<none>:<none>',
+  );
+  const digests = (Array.isArray(x.RepoDigests) ? x.RepoDigests : []).filter(
+    (t): t is string => typeof t === 'string' && t !== '<none>@<none>',
+  );
   return {
     id: x.Id,
     repoTags: tags,

@@ -63,7 +63,11 @@ export function statusLine(c: ContainerInfo, now: number): string {
   switch (c.state) {
     case 'running':
     case 'paused': {
-      const base = c.startedAt ? `up ${humanDuration(now - c.startedAt)}` : c.statusText.replace(/^Up /, 'up ').replace(/ \((Paused|healthy|unhealthy|health: starting)\)/g, '');
+      const base = c.startedAt
+        ? `up ${humanDuration(now - c.startedAt)}`
+        : c.statusText
+            .replace(/^Up /, 'up ')
+            .replace(/ \((Paused|healthy|unhealthy|health: starting)\)/g, '');
       const health = c.health ? ` (${c.health})` : '';
       return c.state === 'paused' ? `paused, ${base}${health}` : `${base}${health}`;
     }
@@ -115,7 +119,8 @@ export function containerTooltip(c: ContainerInfo, now: number): string {
   md += `\n- Isolation: ${c.runtime ? `${ISOLATION_BADGE[c.isolation] || 'unknown'} (runtime ${escapeMd(c.runtime)})` : 'not yet known'}`;
   if (c.ports.length) md += `\n- Ports: ${escapeMd(c.ports.map(formatPort).join(', '))}`;
   if (c.networks.length) md += `\n- Networks: ${escapeMd(c.networks.join(', '))}`;
-  if (c.composeProject) md += `\n- Compose: ${escapeMd(c.composeProject)}${c.composeService ? ` / ${escapeMd(c.composeService)}` : ''}`;
+  if (c.composeProject)
+    md += `\n- Compose: ${escapeMd(c.composeProject)}${c.composeService ? ` / ${escapeMd(c.composeService)}` : ''}`;
   if (c.created) md += `\n- Created: ${humanDuration(now - c.created)} ago`;
   return md;
 }
@@ -139,8 +144,14 @@ export function presentContainer(c: ContainerInfo, now: number): ItemView {
 }
 
 export function presentImage(i: ImageInfo, now: number): ItemView {
-  const label = i.repoTags[0] ?? (i.repoDigests[0] ? `${i.repoDigests[0].split('@')[0]}@<none>` : `<none> ${i.id.replace(/^sha256:/, '').slice(0, 12)}`);
-  const desc = [humanSize(i.size), i.created ? `${humanDuration(now - i.created)} ago` : ''].filter(Boolean).join(' · ');
+  const label =
+    i.repoTags[0] ??
+    (i.repoDigests[0]
+      ? `${i.repoDigests[0].split('@')[0]}@<none>`
+      : `<none> ${i.id.replace(/^sha256:/, '').slice(0, 12)}`);
+  const desc = [humanSize(i.size), i.created ? `${humanDuration(now - i.created)} ago` : '']
+    .filter(Boolean)
+    .join(' · ');
   const tip = [
     `**${escapeMd(label)}**`,
     '',
@@ -160,7 +171,16 @@ export function presentImage(i: ImageInfo, now: number): ItemView {
   };
 }
 
-const STATE_ORDER: Record<string, number> = { running: 0, restarting: 1, paused: 2, created: 3, stopped: 4, dead: 5, removing: 6, unknown: 7 };
+const STATE_ORDER: Record<string, number> = {
+  running: 0,
+  restarting: 1,
+  paused: 2,
+  created: 3,
+  stopped: 4,
+  dead: 5,
+  removing: 6,
+  unknown: 7,
+};
 
 export function compareContainers(sortBy: SortBy): (a: ContainerInfo, b: ContainerInfo) => number {
   const byName = (a: ContainerInfo, b: ContainerInfo) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -187,12 +207,17 @@ export interface ContainerGroup {
 export function groupOf(c: ContainerInfo, groupBy: GroupBy): { key: string; label: string } {
   switch (groupBy) {
     case 'composeProject':
-      return c.composeProject ? { key: `compose:${c.composeProject}`, label: c.composeProject } : { key: 'compose:', label: '(no Compose project)' };
+      return c.composeProject
+        ? { key: `compose:${c.composeProject}`, label: c.composeProject }
+        : { key: 'compose:', label: '(no Compose project)' };
     case 'state':
       return { key: `state:${c.state}`, label: c.state };
     case 'runtime':
       return c.runtime
-        ? { key: `runtime:${c.runtime}`, label: `${c.runtime}${ISOLATION_BADGE[c.isolation] ? ` — ${ISOLATION_BADGE[c.isolation]}` : ''}` }
+        ? {
+            key: `runtime:${c.runtime}`,
+            label: `${c.runtime}${ISOLATION_BADGE[c.isolation] ? ` — ${ISOLATION_BADGE[c.isolation]}` : ''}`,
+          }
         : { key: 'runtime:', label: '(runtime not yet known)' };
     default:
       return { key: '', label: '' };
@@ -200,7 +225,11 @@ export function groupOf(c: ContainerInfo, groupBy: GroupBy): { key: string; labe
 }
 
 /** Containers grouped and sorted; with groupBy 'none', one group with key ''. */
-export function groupContainers(list: Iterable<ContainerInfo>, groupBy: GroupBy, sortBy: SortBy): ContainerGroup[] {
+export function groupContainers(
+  list: Iterable<ContainerInfo>,
+  groupBy: GroupBy,
+  sortBy: SortBy,
+): ContainerGroup[] {
   const groups = new Map<string, ContainerGroup>();
   for (const c of list) {
     const g = groupOf(c, groupBy);
@@ -211,6 +240,7 @@ export function groupContainers(list: Iterable<ContainerInfo>, groupBy: GroupBy,
   const cmp = compareContainers(sortBy);
   const out = [...groups.values()];
   for (const g of out) g.containers.sort(cmp);
-  const rank = (g: ContainerGroup) => (groupBy === 'state' ? STATE_ORDER[g.key.slice(6)] ?? 9 : g.key.endsWith(':') ? 1 : 0);
+  const rank = (g: ContainerGroup) =>
+    groupBy === 'state' ? (STATE_ORDER[g.key.slice(6)] ?? 9) : g.key.endsWith(':') ? 1 : 0;
   return out.sort((a, b) => rank(a) - rank(b) || a.label.localeCompare(b.label));
 }

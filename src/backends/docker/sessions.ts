@@ -56,7 +56,11 @@ class BaseSession implements Session {
 }
 
 /** `docker logs -f --tail N`: streamed until the container stops or the terminal closes. */
-export async function followLogs(client: DockerClient, id: string, opts: { tail: number; timestamps?: boolean }): Promise<Session> {
+export async function followLogs(
+  client: DockerClient,
+  id: string,
+  opts: { tail: number; timestamps?: boolean },
+): Promise<Session> {
   const c = client.api.getContainer(assertContainerRef(id));
   let tty = false;
   try {
@@ -67,7 +71,13 @@ export async function followLogs(client: DockerClient, id: string, opts: { tail:
   }
   let stream: Readable;
   try {
-    stream = (await c.logs({ follow: true, stdout: true, stderr: true, tail: opts.tail < 0 ? 'all' : opts.tail, timestamps: !!opts.timestamps } as never)) as unknown as Readable;
+    stream = (await c.logs({
+      follow: true,
+      stdout: true,
+      stderr: true,
+      tail: opts.tail < 0 ? 'all' : opts.tail,
+      timestamps: !!opts.timestamps,
+    } as never)) as unknown as Readable;
   } catch (e) {
     throw engineError(`Could not read logs of ${id.slice(0, 12)}`, e);
   }
@@ -92,15 +102,30 @@ export async function followLogs(client: DockerClient, id: string, opts: { tail:
 }
 
 /** Picks bash when the image has it, else sh. A constant script: nothing from the user goes in. */
-export const SHELL_PICKER = ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi'];
+export const SHELL_PICKER = [
+  '/bin/sh',
+  '-c',
+  'if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi',
+];
 
 /** An interactive shell in a running container (exec with a TTY), resizable. */
-export async function openShell(client: DockerClient, id: string, opts: { cols?: number; rows?: number; cmd?: string[] } = {}): Promise<Session> {
+export async function openShell(
+  client: DockerClient,
+  id: string,
+  opts: { cols?: number; rows?: number; cmd?: string[] } = {},
+): Promise<Session> {
   const c = client.api.getContainer(assertContainerRef(id));
   let exec: Awaited<ReturnType<typeof c.exec>>;
   let stream: Duplex;
   try {
-    exec = await c.exec({ Cmd: opts.cmd ?? SHELL_PICKER, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: true, Env: ['TERM=xterm-256color'] });
+    exec = await c.exec({
+      Cmd: opts.cmd ?? SHELL_PICKER,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: true,
+      Env: ['TERM=xterm-256color'],
+    });
     stream = (await exec.start({ hijack: true, stdin: true, Tty: true } as never)) as unknown as Duplex;
   } catch (e) {
     throw engineError(`Could not open a shell in ${id.slice(0, 12)}`, e);

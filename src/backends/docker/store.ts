@@ -67,7 +67,10 @@ export class ContainerStore {
   private runtimeWork?: Promise<void>;
   readonly stats = { events: 0, inspects: 0, lists: 0, reconnects: 0 };
 
-  constructor(readonly client: DockerClient, private readonly opts: StoreOptions) {}
+  constructor(
+    readonly client: DockerClient,
+    private readonly opts: StoreOptions,
+  ) {}
 
   get status(): StoreStatus {
     return this._status;
@@ -91,7 +94,10 @@ export class ContainerStore {
   private setStatus(s: StoreStatus): void {
     const was = this._status;
     this._status = s;
-    if (was.kind !== s.kind || (was.kind === 'unreachable' && s.kind === 'unreachable' && was.reason !== s.reason)) {
+    if (
+      was.kind !== s.kind ||
+      (was.kind === 'unreachable' && s.kind === 'unreachable' && was.reason !== s.reason)
+    ) {
       if (s.kind === 'unreachable') {
         // The model must not show containers of an engine it can no longer see.
         this.containers.clear();
@@ -188,7 +194,10 @@ export class ContainerStore {
       const reason = engineErrorInfo(e).reason;
       // Once per outage (or change of reason), not once per reconnect attempt.
       const again = this.status.kind === 'unreachable' && this.status.reason === reason;
-      (again ? this.opts.log.debug : this.opts.log.warn).call(this.opts.log, `Docker engine at ${this.client.endpoint.host} not reachable: ${reason}`);
+      (again ? this.opts.log.debug : this.opts.log.warn).call(
+        this.opts.log,
+        `Docker engine at ${this.client.endpoint.host} not reachable: ${reason}`,
+      );
       this.setStatus({ kind: 'unreachable', reason });
       this.scheduleReconnect();
     }
@@ -226,10 +235,13 @@ export class ContainerStore {
     const abort = new AbortController();
     const entry: { abort: AbortController; body?: Readable } = { abort };
     this.stream = entry;
-    const body = (await (this.client.api.getEvents as unknown as (o: unknown) => Promise<Readable>).call(this.client.api, {
-      filters: { type: ['container', 'image'] },
-      abortSignal: abort.signal,
-    })) as Readable;
+    const body = (await (this.client.api.getEvents as unknown as (o: unknown) => Promise<Readable>).call(
+      this.client.api,
+      {
+        filters: { type: ['container', 'image'] },
+        abortSignal: abort.signal,
+      },
+    )) as Readable;
     entry.body = body;
     if (this.stream !== entry) {
       body.destroy();
@@ -265,7 +277,12 @@ export class ContainerStore {
       this.flushScheduled = true;
       // setImmediate, not a timer: every event already in this chunk joins the batch, and events
       // arriving while the batch is being inspected join the next one (natural coalescing).
-      setImmediate(() => void this.enqueue(() => this.flush()).catch((err) => this.opts.log.warn(`event update failed: ${messageOf(err)}`)));
+      setImmediate(
+        () =>
+          void this.enqueue(() => this.flush()).catch((err) =>
+            this.opts.log.warn(`event update failed: ${messageOf(err)}`),
+          ),
+      );
     }
   }
 
@@ -307,12 +324,16 @@ export class ContainerStore {
       changed.push(id);
     });
     if (images) this.images = await this.client.listImages();
-    if (changed.length || images) this.emit({ containers: changed, images, status: false, cause: 'event', eventAt });
+    if (changed.length || images)
+      this.emit({ containers: changed, images, status: false, cause: 'event', eventAt });
   }
 
   private async fullList(cause: 'list' | 'poll' | 'event', eventAt?: number): Promise<void> {
     this.stats.lists++;
-    const [list, images] = await Promise.all([this.client.listContainers({ runtimes: this.runtimes }), this.client.listImages()]);
+    const [list, images] = await Promise.all([
+      this.client.listContainers({ runtimes: this.runtimes }),
+      this.client.listImages(),
+    ]);
     this.containers.clear();
     for (const c of list) this.containers.set(c.id, c);
     for (const id of [...this.runtimes.keys()]) if (!this.containers.has(id)) this.runtimes.delete(id);
@@ -340,7 +361,13 @@ export class ContainerStore {
           done.push(id);
         }
       });
-      if (done.length && !this.disposed) this.emit({ containers: done.length > 64 ? 'all' : done, images: false, status: false, cause: 'runtime' });
+      if (done.length && !this.disposed)
+        this.emit({
+          containers: done.length > 64 ? 'all' : done,
+          images: false,
+          status: false,
+          cause: 'runtime',
+        });
     })().finally(() => (this.runtimeWork = undefined));
   }
 
@@ -353,7 +380,11 @@ export class ContainerStore {
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time. */
-export async function mapLimit<T>(items: readonly T[], limit: number, fn: (x: T) => Promise<void>): Promise<void> {
+export async function mapLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (x: T) => Promise<void>,
+): Promise<void> {
   let i = 0;
   const worker = async () => {
     while (i < items.length) await fn(items[i++]);

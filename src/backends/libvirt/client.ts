@@ -10,7 +10,10 @@ const STATS = ['--raw', '--state', '--vcpu', '--balloon'];
 
 /** One libvirt connection (URI), driven through virsh. Every domain name is checked first. */
 export class LibvirtClient {
-  constructor(readonly uri: string, private readonly o: VirshOptions) {
+  constructor(
+    readonly uri: string,
+    private readonly o: VirshOptions,
+  ) {
     checkUri(uri);
   }
 
@@ -50,14 +53,22 @@ export class LibvirtClient {
     checkDomainName(name);
     const [list, current] = await Promise.all([
       this.run(['snapshot-list', '--domain', name], ro),
-      this.run(['snapshot-current', '--domain', name, '--name'], ro).then((s) => s.trim(), () => undefined),
+      this.run(['snapshot-current', '--domain', name, '--name'], ro).then(
+        (s) => s.trim(),
+        () => undefined,
+      ),
     ]);
     const parsed = parseSnapshotList(list, current);
     if (!parsed.ok) throw new UserError(`Could not read the snapshots of ${name}: ${parsed.error}`);
     return parsed.value;
   }
 
-  async createSnapshot(name: string, snapshot: string, description: string | undefined, ro?: RunOptions): Promise<void> {
+  async createSnapshot(
+    name: string,
+    snapshot: string,
+    description: string | undefined,
+    ro?: RunOptions,
+  ): Promise<void> {
     checkDomainName(name);
     checkSnapshotName(snapshot);
     const args = ['snapshot-create-as', '--domain', name, '--name', snapshot, '--atomic'];
@@ -67,14 +78,22 @@ export class LibvirtClient {
 
   async revertSnapshot(name: string, snapshot: string, ro?: RunOptions): Promise<void> {
     checkDomainName(name);
-    if (typeof snapshot !== 'string' || !snapshot || snapshot.startsWith('-')) throw new UserError(`Invalid snapshot name ${JSON.stringify(snapshot)}.`);
-    await this.run(['snapshot-revert', '--domain', name, '--snapshotname', snapshot], { timeoutMs: 300_000, ...ro });
+    if (typeof snapshot !== 'string' || !snapshot || snapshot.startsWith('-'))
+      throw new UserError(`Invalid snapshot name ${JSON.stringify(snapshot)}.`);
+    await this.run(['snapshot-revert', '--domain', name, '--snapshotname', snapshot], {
+      timeoutMs: 300_000,
+      ...ro,
+    });
   }
 
   async deleteSnapshot(name: string, snapshot: string, ro?: RunOptions): Promise<void> {
     checkDomainName(name);
-    if (typeof snapshot !== 'string' || !snapshot || snapshot.startsWith('-')) throw new UserError(`Invalid snapshot name ${JSON.stringify(snapshot)}.`);
-    await this.run(['snapshot-delete', '--domain', name, '--snapshotname', snapshot], { timeoutMs: 300_000, ...ro });
+    if (typeof snapshot !== 'string' || !snapshot || snapshot.startsWith('-'))
+      throw new UserError(`Invalid snapshot name ${JSON.stringify(snapshot)}.`);
+    await this.run(['snapshot-delete', '--domain', name, '--snapshotname', snapshot], {
+      timeoutMs: 300_000,
+      ...ro,
+    });
   }
 
   /**

@@ -27,7 +27,12 @@ export class EventStream {
   private backoff = MIN_BACKOFF_MS;
   private disposed = false;
 
-  constructor(readonly uri: string, private readonly virsh: string, private readonly h: EventStreamHandlers, private readonly log: Logger) {
+  constructor(
+    readonly uri: string,
+    private readonly virsh: string,
+    private readonly h: EventStreamHandlers,
+    private readonly log: Logger,
+  ) {
     checkUri(uri);
     this.spawn();
   }
@@ -72,7 +77,13 @@ export class EventStream {
       if (Date.now() - startedAt > MAX_BACKOFF_MS) this.backoff = MIN_BACKOFF_MS;
       const retry = this.backoff;
       this.backoff = Math.min(MAX_BACKOFF_MS, this.backoff * 2);
-      const reason = err.split('\n').filter((l) => l.startsWith('error:')).pop()?.slice(6).trim() || why;
+      const reason =
+        err
+          .split('\n')
+          .filter((l) => l.startsWith('error:'))
+          .pop()
+          ?.slice(6)
+          .trim() || why;
       this.log.debug(`libvirt event stream for ${this.uri} ended (${reason}); retry in ${retry} ms`);
       this.h.onDisconnected(reason, retry);
       this.timer = setTimeout(() => this.spawn(), retry);

@@ -9,10 +9,14 @@ import { UserError } from '../../common/errors';
 const BAD_CHARS = /[\u0000-\u001f\u007f/]/;
 
 export function checkDomainName(name: unknown): string {
-  if (typeof name !== 'string' || name.length === 0) throw new UserError('A libvirt domain name is required.');
-  if (name.length > 200) throw new UserError(`Invalid libvirt domain name (longer than 200 characters): ${name.slice(0, 40)}…`);
-  if (name.startsWith('-')) throw new UserError(`Invalid libvirt domain name "${name}": it must not start with "-".`);
-  if (BAD_CHARS.test(name)) throw new UserError(`Invalid libvirt domain name ${JSON.stringify(name)}: no "/" or control characters.`);
+  if (typeof name !== 'string' || name.length === 0)
+    throw new UserError('A libvirt domain name is required.');
+  if (name.length > 200)
+    throw new UserError(`Invalid libvirt domain name (longer than 200 characters): ${name.slice(0, 40)}…`);
+  if (name.startsWith('-'))
+    throw new UserError(`Invalid libvirt domain name "${name}": it must not start with "-".`);
+  if (BAD_CHARS.test(name))
+    throw new UserError(`Invalid libvirt domain name ${JSON.stringify(name)}: no "/" or control characters.`);
   return name;
 }
 
@@ -21,7 +25,9 @@ const SNAPSHOT_NAME = /^[A-Za-z0-9][A-Za-z0-9._+:@-]{0,99}$/;
 
 export function checkSnapshotName(name: unknown): string {
   if (typeof name !== 'string' || !SNAPSHOT_NAME.test(name)) {
-    throw new UserError(`Invalid snapshot name ${JSON.stringify(name)}: use letters, digits and . _ + : @ - (starting with a letter or digit, at most 100).`);
+    throw new UserError(
+      `Invalid snapshot name ${JSON.stringify(name)}: use letters, digits and . _ + : @ - (starting with a letter or digit, at most 100).`,
+    );
   }
   return name;
 }
@@ -31,7 +37,9 @@ const URI = /^[a-z][a-z0-9]*(\+[a-z0-9]+)?:\/\/[^\s]*$/;
 
 export function checkUri(uri: unknown): string {
   if (typeof uri !== 'string' || !URI.test(uri) || BAD_CHARS.test(uri.replace(/\//g, ''))) {
-    throw new UserError(`Invalid libvirt connection URI ${JSON.stringify(uri)} (expected e.g. qemu:///system).`);
+    throw new UserError(
+      `Invalid libvirt connection URI ${JSON.stringify(uri)} (expected e.g. qemu:///system).`,
+    );
   }
   return uri;
 }

@@ -3,7 +3,14 @@ import type { Domain, DomainEvent, DomainState, Snapshot } from './types';
 
 /** virDomainState numbers as `domstats --state` prints them. */
 const STATES: Record<string, DomainState> = {
-  '0': 'unknown', '1': 'running', '2': 'running', '3': 'paused', '4': 'shutdown', '5': 'shutoff', '6': 'crashed', '7': 'pmsuspended',
+  '0': 'unknown',
+  '1': 'running',
+  '2': 'running',
+  '3': 'paused',
+  '4': 'shutdown',
+  '5': 'shutoff',
+  '6': 'crashed',
+  '7': 'pmsuspended',
 };
 
 function int(v: string | undefined): number | undefined {
@@ -42,7 +49,8 @@ export function parseDomstats(uri: string, text: string): Errorable<Domain[]> {
       continue;
     }
     const kv = /^\s+([A-Za-z0-9_.-]+)=(.*)$/.exec(line);
-    if (!kv || !cur) return fail(`unexpected line in virsh domstats output: ${JSON.stringify(line.slice(0, 120))}`);
+    if (!kv || !cur)
+      return fail(`unexpected line in virsh domstats output: ${JSON.stringify(line.slice(0, 120))}`);
     cur.kv.set(kv[1]!, kv[2]!);
   }
   flush();
@@ -53,7 +61,10 @@ export function parseDomstats(uri: string, text: string): Errorable<Domain[]> {
 export function parseSnapshotList(text: string, current: string | undefined): Errorable<Snapshot[]> {
   const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
   const header = lines.findIndex((l) => /^\s*Name\s+Creation Time\s+State\s*$/.test(l));
-  if (header < 0) return text.trim() === '' ? ok([]) : fail(`unexpected virsh snapshot-list output: ${JSON.stringify(text.slice(0, 120))}`);
+  if (header < 0)
+    return text.trim() === ''
+      ? ok([])
+      : fail(`unexpected virsh snapshot-list output: ${JSON.stringify(text.slice(0, 120))}`);
   const out: Snapshot[] = [];
   for (const l of lines.slice(header + 1)) {
     if (!l.trim() || /^-+$/.test(l.trim())) continue;

@@ -1,5 +1,6 @@
 /** A domain's state as the tree shows it (libvirt's virDomainState, folded). */
-export type DomainState = 'running' | 'paused' | 'shutoff' | 'shutdown' | 'crashed' | 'pmsuspended' | 'unknown';
+export type DomainState =
+  'running' | 'paused' | 'shutoff' | 'shutdown' | 'crashed' | 'pmsuspended' | 'unknown';
 
 export interface Domain {
   readonly uri: string;

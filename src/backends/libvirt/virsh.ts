@@ -7,7 +7,11 @@ import { checkUri } from './names';
 export type VirshFailure = 'not-installed' | 'unreachable' | 'denied' | 'no-domain' | 'failed';
 
 export class VirshError extends UserError {
-  constructor(message: string, readonly reason: VirshFailure, detail?: string) {
+  constructor(
+    message: string,
+    readonly reason: VirshFailure,
+    detail?: string,
+  ) {
     super(message, detail);
     this.name = 'VirshError';
   }
@@ -15,7 +19,9 @@ export class VirshError extends UserError {
 
 export function failureOf(e: unknown): VirshFailure | undefined {
   const r = (e as { reason?: unknown } | undefined)?.reason;
-  return r === 'not-installed' || r === 'unreachable' || r === 'denied' || r === 'no-domain' || r === 'failed' ? r : undefined;
+  return r === 'not-installed' || r === 'unreachable' || r === 'denied' || r === 'no-domain' || r === 'failed'
+    ? r
+    : undefined;
 }
 
 export interface VirshOptions {
@@ -31,7 +37,11 @@ export interface RunOptions {
 
 /** virsh's own reason: its `error: …` lines, without the generic ones when a specific one follows. */
 export function virshReason(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('error:')).map((l) => l.slice(6).trim());
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('error:'))
+    .map((l) => l.slice(6).trim());
   const specific = lines.filter((l) => !/^failed to connect to the hypervisor$/i.test(l));
   const chosen = specific.length ? specific : lines;
   return chosen.join(' — ') || stderr.trim().split('\n').pop() || 'virsh failed';
@@ -40,8 +50,14 @@ export function virshReason(stderr: string): string {
 /** What kind of failure virsh reported (stderr in the C locale). */
 export function classify(stderr: string): VirshFailure {
   if (/Failed to connect socket to '[^']*': Permission denied/i.test(stderr)) return 'denied';
-  if (/failed to connect to the hypervisor|Failed to connect socket|Cannot recv data|no connection driver available|Connection refused|End of file while reading data/i.test(stderr)) return 'unreachable';
-  if (/authentication (unavailable|failed)|polkit|Permission denied|access denied/i.test(stderr)) return 'denied';
+  if (
+    /failed to connect to the hypervisor|Failed to connect socket|Cannot recv data|no connection driver available|Connection refused|End of file while reading data/i.test(
+      stderr,
+    )
+  )
+    return 'unreachable';
+  if (/authentication (unavailable|failed)|polkit|Permission denied|access denied/i.test(stderr))
+    return 'denied';
   if (/failed to get domain|Domain not found|no domain with matching/i.test(stderr)) return 'no-domain';
   return 'failed';
 }
@@ -50,7 +66,12 @@ export function classify(stderr: string): VirshFailure {
  * Runs `virsh -c URI ARGS…` (argument array, never a shell) with a C locale so the output we
  * parse doesn't change with the user's language. Cancelling the signal kills virsh.
  */
-export async function virsh(o: VirshOptions, uri: string, args: readonly string[], ro: RunOptions = {}): Promise<string> {
+export async function virsh(
+  o: VirshOptions,
+  uri: string,
+  args: readonly string[],
+  ro: RunOptions = {},
+): Promise<string> {
   checkUri(uri);
   if (ro.signal?.aborted) throw new CancelledError();
   const argv = ['-c', uri, ...args];
@@ -66,12 +87,20 @@ export async function virsh(o: VirshOptions, uri: string, args: readonly string[
   ro.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const r = await child;
-    o.log.debug(`virsh ${argv.join(' ')} → ${r.exitCode ?? r.signal} in ${(performance.now() - t0).toFixed(0)} ms`);
+    o.log.debug(
+      `virsh ${argv.join(' ')} → ${r.exitCode ?? r.signal} in ${(performance.now() - t0).toFixed(0)} ms`,
+    );
     if (ro.signal?.aborted) throw new CancelledError();
     // With reject:false a spawn failure comes back as the error object itself.
     const spawnError = r as unknown as { code?: unknown; message?: unknown };
-    if (spawnError.code === 'ENOENT' || (r.failed && typeof spawnError.message === 'string' && /\bENOENT\b/.test(spawnError.message))) {
-      throw new VirshError(`virsh was not found ("${o.virsh}"): install libvirt-clients or set podvisor.libvirt.virshPath.`, 'not-installed');
+    if (
+      spawnError.code === 'ENOENT' ||
+      (r.failed && typeof spawnError.message === 'string' && /\bENOENT\b/.test(spawnError.message))
+    ) {
+      throw new VirshError(
+        `virsh was not found ("${o.virsh}"): install libvirt-clients or set podvisor.libvirt.virshPath.`,
+        'not-installed',
+      );
     }
     if (r.timedOut) throw new VirshError(`virsh ${args[0] ?? ''} timed out on ${uri}`, 'failed');
     if (r.exitCode !== 0) {

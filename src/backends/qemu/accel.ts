@@ -35,20 +35,31 @@ export function probeKvm(fresh = false): Promise<AccelProbe> {
 async function doProbe(): Promise<AccelProbe> {
   if (!fs.existsSync('/dev/kvm')) return { kvmUsable: false, why: '/dev/kvm does not exist' };
   if (fs.existsSync('/sys/module/kvm_pvm')) {
-    return { kvmUsable: false, why: '/dev/kvm is kvm_pvm (nested, no hardware virtualization): guests fail under it' };
+    return {
+      kvmUsable: false,
+      why: '/dev/kvm is kvm_pvm (nested, no hardware virtualization): guests fail under it',
+    };
   }
   try {
     fs.accessSync('/dev/kvm', fs.constants.R_OK | fs.constants.W_OK);
   } catch {
-    return { kvmUsable: false, why: '/dev/kvm is not readable and writable by this user (add it to the kvm group)' };
+    return {
+      kvmUsable: false,
+      why: '/dev/kvm is not readable and writable by this user (add it to the kvm group)',
+    };
   }
   // QEMU with `-machine none` opens KVM and creates a VM without booting anything.
-  const r = await execa(QEMU_BINARY, ['-accel', 'kvm', '-machine', 'none', '-nodefaults', '-display', 'none', '-S', '-qmp', 'stdio'], {
-    input: '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n',
-    reject: false,
-    timeout: 10_000,
-  });
-  if (r.exitCode !== 0) return { kvmUsable: false, why: `QEMU could not use KVM: ${lastLine(r.stderr) || `exit ${r.exitCode}`}` };
+  const r = await execa(
+    QEMU_BINARY,
+    ['-accel', 'kvm', '-machine', 'none', '-nodefaults', '-display', 'none', '-S', '-qmp', 'stdio'],
+    {
+      input: '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n',
+      reject: false,
+      timeout: 10_000,
+    },
+  );
+  if (r.exitCode !== 0)
+    return { kvmUsable: false, why: `QEMU could not use KVM: ${lastLine(r.stderr) || `exit ${r.exitCode}`}` };
   return { kvmUsable: true, why: 'KVM works' };
 }
 
@@ -64,7 +75,10 @@ function lastLine(s: string): string {
 export function resolveAcceleration(choice: AccelChoice, cpuModel: string, probe: AccelProbe): Acceleration {
   let accel: 'kvm' | 'tcg';
   if (choice === 'kvm') {
-    if (!probe.kvmUsable) throw new UserError(`KVM was requested but is not usable: ${probe.why}. Set podvisor.vm.accelerator to "auto" or "tcg".`);
+    if (!probe.kvmUsable)
+      throw new UserError(
+        `KVM was requested but is not usable: ${probe.why}. Set podvisor.vm.accelerator to "auto" or "tcg".`,
+      );
     accel = 'kvm';
   } else if (choice === 'tcg') accel = 'tcg';
   else accel = probe.kvmUsable ? 'kvm' : 'tcg';
@@ -73,8 +87,11 @@ export function resolveAcceleration(choice: AccelChoice, cpuModel: string, probe
   const cp = cpuModelProblem(model);
   if (cp) throw new UserError(`Invalid CPU model: ${cp}`);
   if (model === 'host' && accel !== 'kvm') {
-    throw new UserError(`CPU model "host" needs KVM, but this VM runs with TCG (${probe.why}). Use "max" or "auto".`);
+    throw new UserError(
+      `CPU model "host" needs KVM, but this VM runs with TCG (${probe.why}). Use "max" or "auto".`,
+    );
   }
-  const why = choice === 'tcg' ? 'TCG requested' : accel === 'kvm' ? probe.why : `TCG (software): ${probe.why}`;
+  const why =
+    choice === 'tcg' ? 'TCG requested' : accel === 'kvm' ? probe.why : `TCG (software): ${probe.why}`;
   return { accel, cpuModel: model, why };
 }

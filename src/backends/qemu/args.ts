@@ -30,7 +30,8 @@ function safeRead(f: string): string {
 /** The kernel command line QEMU gets: the spec's, plus `tsc_early_khz` for TCG microvms (see hostTscKhz). */
 export function effectiveCmdline(spec: VmSpec, accel: Acceleration, tscKhz = hostTscKhz()): string {
   const base = spec.cmdline ?? 'console=ttyS0';
-  if (spec.machine !== 'microvm' || accel.accel !== 'tcg' || !tscKhz || /\btsc(_early_khz)?=/.test(base)) return base;
+  if (spec.machine !== 'microvm' || accel.accel !== 'tcg' || !tscKhz || /\btsc(_early_khz)?=/.test(base))
+    return base;
   return `${base} tsc_early_khz=${tscKhz}`;
 }
 
@@ -50,17 +51,30 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, accel: Acceleration, opts
   const pcie = micro && spec.shares.length > 0;
   const dev = (kind: string) => (micro && !pcie ? `${kind}-device` : `${kind}-pci`);
   const a: string[] = [
-    '-name', `guest=${spec.name},process=pv-${spec.name}`.slice(0, 200),
-    '-machine', pcie ? 'microvm,pcie=on' : spec.machine,
-    '-accel', accel.accel,
-    '-cpu', accel.cpuModel,
-    '-smp', String(spec.cpus),
-    '-m', String(spec.memoryMiB),
-    '-nodefaults', '-no-user-config', '-display', 'none',
-    '-qmp', `unix:${paths.qmpSock},server=on,wait=off`,
-    '-chardev', `socket,id=ser0,path=${paths.serialSock},server=on,wait=off,logfile=${paths.serialLog},logappend=on`,
-    '-serial', 'chardev:ser0',
-    '-pidfile', paths.pidfile,
+    '-name',
+    `guest=${spec.name},process=pv-${spec.name}`.slice(0, 200),
+    '-machine',
+    pcie ? 'microvm,pcie=on' : spec.machine,
+    '-accel',
+    accel.accel,
+    '-cpu',
+    accel.cpuModel,
+    '-smp',
+    String(spec.cpus),
+    '-m',
+    String(spec.memoryMiB),
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-qmp',
+    `unix:${paths.qmpSock},server=on,wait=off`,
+    '-chardev',
+    `socket,id=ser0,path=${paths.serialSock},server=on,wait=off,logfile=${paths.serialLog},logappend=on`,
+    '-serial',
+    'chardev:ser0',
+    '-pidfile',
+    paths.pidfile,
   ];
   if (opts.paused) a.push('-S');
   if (spec.kernel) {
@@ -69,7 +83,10 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, accel: Acceleration, opts
     a.push('-append', effectiveCmdline(spec, accel));
   }
   spec.disks.forEach((d, i) => {
-    a.push('-drive', `file=${resolveIn(paths.dir, d.file)},format=${d.format},if=none,id=disk${i}${d.readOnly ? ',readonly=on' : ''}`);
+    a.push(
+      '-drive',
+      `file=${resolveIn(paths.dir, d.file)},format=${d.format},if=none,id=disk${i}${d.readOnly ? ',readonly=on' : ''}`,
+    );
     a.push('-device', `${dev('virtio-blk')},drive=disk${i}${micro ? '' : `,bootindex=${i}`}`);
   });
   const cds: Array<[string, string]> = [];
@@ -78,18 +95,35 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, accel: Acceleration, opts
   for (const [id, file] of cds) {
     a.push('-drive', `file=${file},format=raw,if=none,id=${id},readonly=on${micro ? '' : ',media=cdrom'}`);
     // After the disks in boot order: an empty disk falls through to the installer.
-    a.push('-device', micro ? `${dev('virtio-blk')},drive=${id}` : `ide-cd,drive=${id}${id === 'cd0' ? `,bootindex=${spec.disks.length}` : ''}`);
+    a.push(
+      '-device',
+      micro
+        ? `${dev('virtio-blk')},drive=${id}`
+        : `ide-cd,drive=${id}${id === 'cd0' ? `,bootindex=${spec.disks.length}` : ''}`,
+    );
   }
   if (spec.network.mode === 'user') {
     // Forwards bind 127.0.0.1 only: a VM's services are never exposed to the network by us.
-    const fwd = spec.network.forwards.map((f) => `,hostfwd=${f.proto}:127.0.0.1:${f.host}-:${f.guest}`).join('');
+    const fwd = spec.network.forwards
+      .map((f) => `,hostfwd=${f.proto}:127.0.0.1:${f.host}-:${f.guest}`)
+      .join('');
     a.push('-netdev', `user,id=net0${fwd}`, '-device', `${dev('virtio-net')},netdev=net0`);
   }
   if (spec.shares.length) {
     // vhost-user-fs needs guest RAM shared with virtiofsd.
-    a.push('-object', `memory-backend-memfd,id=mem,size=${spec.memoryMiB}M,share=on`, '-machine', 'memory-backend=mem');
+    a.push(
+      '-object',
+      `memory-backend-memfd,id=mem,size=${spec.memoryMiB}M,share=on`,
+      '-machine',
+      'memory-backend=mem',
+    );
     spec.shares.forEach((s, i) => {
-      a.push('-chardev', `socket,id=fs${i},path=${paths.shareSock(s.tag)}`, '-device', `${dev('vhost-user-fs')},chardev=fs${i},tag=${s.tag}`);
+      a.push(
+        '-chardev',
+        `socket,id=fs${i},path=${paths.shareSock(s.tag)}`,
+        '-device',
+        `${dev('vhost-user-fs')},chardev=fs${i},tag=${s.tag}`,
+      );
     });
   }
   if (!micro) a.push('-device', 'virtio-rng-pci');

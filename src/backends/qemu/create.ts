@@ -12,13 +12,32 @@ import { UserError } from '../../common/errors';
 import { checkBaseDisk, checkIso, checkKernel, createEmptyDisk, createOverlay } from './images';
 import { vmNameProblem } from './names';
 import { defaultMetaData, writeSeedIso } from './seed';
-import { parsePortForward, parseVmSpec, type AccelChoice, type Machine, type PortForward, type ShareSpec, type VmSpec } from './spec';
+import {
+  parsePortForward,
+  parseVmSpec,
+  type AccelChoice,
+  type Machine,
+  type PortForward,
+  type ShareSpec,
+  type VmSpec,
+} from './spec';
 
 export type VmSource =
   | { readonly kind: 'disk'; readonly image: string }
   | { readonly kind: 'iso'; readonly iso: string; readonly diskGiB: number }
-  | { readonly kind: 'kernel'; readonly kernel: string; readonly initrd?: string; readonly cmdline?: string; readonly disk?: string }
-  | { readonly kind: 'cloud'; readonly image: string; readonly userData: string; readonly networkConfig?: string };
+  | {
+      readonly kind: 'kernel';
+      readonly kernel: string;
+      readonly initrd?: string;
+      readonly cmdline?: string;
+      readonly disk?: string;
+    }
+  | {
+      readonly kind: 'cloud';
+      readonly image: string;
+      readonly userData: string;
+      readonly networkConfig?: string;
+    };
 
 export interface CreateRequest {
   readonly name: string;
@@ -45,7 +64,9 @@ export function parseCreateRequest(textContent: string, file: string): CreateReq
   try {
     raw = YAML.parse(textContent);
   } catch (e) {
-    throw new UserError(`${path.basename(file)} is not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}`);
+    throw new UserError(
+      `${path.basename(file)} is not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}`,
+    );
   }
   const where = path.basename(file);
   const bad = (m: string): never => {
@@ -61,8 +82,14 @@ export function parseCreateRequest(textContent: string, file: string): CreateReq
   };
   const from = isObj(o.from) ? o.from : bad('"from" is required: one of disk, iso, kernel, cloudImage');
   let source: VmSource;
-  if (from.disk !== undefined && from.kernel === undefined) source = { kind: 'disk', image: abs(from.disk, 'from.disk') };
-  else if (from.iso !== undefined) source = { kind: 'iso', iso: abs(from.iso, 'from.iso'), diskGiB: typeof from.diskGiB === 'number' ? from.diskGiB : 20 };
+  if (from.disk !== undefined && from.kernel === undefined)
+    source = { kind: 'disk', image: abs(from.disk, 'from.disk') };
+  else if (from.iso !== undefined)
+    source = {
+      kind: 'iso',
+      iso: abs(from.iso, 'from.iso'),
+      diskGiB: typeof from.diskGiB === 'number' ? from.diskGiB : 20,
+    };
   else if (from.kernel !== undefined) {
     source = {
       kind: 'kernel',
@@ -74,9 +101,15 @@ export function parseCreateRequest(textContent: string, file: string): CreateReq
   } else if (from.cloudImage !== undefined) {
     let userData: string;
     if (typeof from.userData === 'string') userData = from.userData;
-    else if (from.userDataFile !== undefined) userData = fs.readFileSync(abs(from.userDataFile, 'from.userDataFile'), 'utf8');
+    else if (from.userDataFile !== undefined)
+      userData = fs.readFileSync(abs(from.userDataFile, 'from.userDataFile'), 'utf8');
     else userData = bad('a cloud image needs "userData" or "userDataFile"');
-    source = { kind: 'cloud', image: abs(from.cloudImage, 'from.cloudImage'), userData, networkConfig: typeof from.networkConfig === 'string' ? from.networkConfig : undefined };
+    source = {
+      kind: 'cloud',
+      image: abs(from.cloudImage, 'from.cloudImage'),
+      userData,
+      networkConfig: typeof from.networkConfig === 'string' ? from.networkConfig : undefined,
+    };
   } else source = bad('"from" needs one of disk, iso, kernel, cloudImage');
   const fw = o.forwards ?? [];
   if (!Array.isArray(fw)) bad('"forwards" must be a list');
@@ -89,7 +122,12 @@ export function parseCreateRequest(textContent: string, file: string): CreateReq
     machine: o.machine as Machine | undefined,
     source,
     forwards: (fw as unknown[]).map((f) => parsePortForward(f, where)),
-    shares: (shares as unknown[]).map((s) => (isObj(s) && typeof s.path === 'string' ? { ...s, path: abs(s.path, 'shares.path') } : s) as ShareSpec),
+    shares: (shares as unknown[]).map(
+      (s) =>
+        (isObj(s) && typeof s.path === 'string'
+          ? { ...s, path: abs(s.path, 'shares.path') }
+          : s) as ShareSpec,
+    ),
     accelerator: o.accelerator as AccelChoice | undefined,
     cpuModel: typeof o.cpuModel === 'string' ? o.cpuModel : undefined,
   };
@@ -99,7 +137,10 @@ export function parseCreateRequest(textContent: string, file: string): CreateReq
 export async function createVm(home: string, req: CreateRequest, signal?: AbortSignal): Promise<VmSpec> {
   const np = vmNameProblem(req.name);
   if (np) throw new UserError(np);
-  if (home.includes(',')) throw new UserError(`The VM home ${home} contains ",", which QEMU options cannot carry. Set podvisor.vm.home to another folder.`);
+  if (home.includes(','))
+    throw new UserError(
+      `The VM home ${home} contains ",", which QEMU options cannot carry. Set podvisor.vm.home to another folder.`,
+    );
   const dir = path.join(home, req.name);
   if (fs.existsSync(dir)) throw new UserError(`A VM named "${req.name}" already exists.`);
   const createdAt = new Date().toISOString();
@@ -114,7 +155,8 @@ export async function createVm(home: string, req: CreateRequest, signal?: AbortS
   }
   if (src.kind === 'iso') {
     checkIso(src.iso);
-    if (!(src.diskGiB >= 1 && src.diskGiB <= 4096)) throw new UserError('The new disk size must be 1–4096 GiB.');
+    if (!(src.diskGiB >= 1 && src.diskGiB <= 4096))
+      throw new UserError('The new disk size must be 1–4096 GiB.');
   }
   if (src.kind === 'kernel') checkKernel(src.kernel, src.initrd);
   if (src.kind === 'cloud' && !src.userData.trim()) throw new UserError('cloud-init user-data is empty.');
@@ -128,8 +170,12 @@ export async function createVm(home: string, req: CreateRequest, signal?: AbortS
     machine,
     kernel: src.kind === 'kernel' ? src.kernel : undefined,
     initrd: src.kind === 'kernel' ? src.initrd : undefined,
-    cmdline: src.kind === 'kernel' ? src.cmdline ?? 'console=ttyS0' : undefined,
-    disks: baseImage ? [{ file: 'disk0.qcow2', format: 'qcow2', base: path.resolve(baseImage) }] : src.kind === 'iso' ? [{ file: 'disk0.qcow2', format: 'qcow2' }] : [],
+    cmdline: src.kind === 'kernel' ? (src.cmdline ?? 'console=ttyS0') : undefined,
+    disks: baseImage
+      ? [{ file: 'disk0.qcow2', format: 'qcow2', base: path.resolve(baseImage) }]
+      : src.kind === 'iso'
+        ? [{ file: 'disk0.qcow2', format: 'qcow2' }]
+        : [],
     cdrom: src.kind === 'iso' ? path.resolve(src.iso) : undefined,
     seed: src.kind === 'cloud' ? 'seed.iso' : undefined,
     network: { mode: 'user', forwards: req.forwards ?? [] },
@@ -144,10 +190,15 @@ export async function createVm(home: string, req: CreateRequest, signal?: AbortS
   fs.mkdirSync(home, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(home, `.${req.name}.creating-`));
   try {
-    if (baseImage && baseFormat) await createOverlay(path.resolve(baseImage), baseFormat, path.join(tmp, 'disk0.qcow2'), signal);
+    if (baseImage && baseFormat)
+      await createOverlay(path.resolve(baseImage), baseFormat, path.join(tmp, 'disk0.qcow2'), signal);
     if (src.kind === 'iso') await createEmptyDisk(path.join(tmp, 'disk0.qcow2'), src.diskGiB, signal);
     if (src.kind === 'cloud') {
-      writeSeedIso(path.join(tmp, 'seed.iso'), { userData: src.userData, metaData: defaultMetaData(req.name, createdAt), networkConfig: src.networkConfig });
+      writeSeedIso(path.join(tmp, 'seed.iso'), {
+        userData: src.userData,
+        metaData: defaultMetaData(req.name, createdAt),
+        networkConfig: src.networkConfig,
+      });
     }
     fs.writeFileSync(path.join(tmp, 'spec.json'), JSON.stringify(spec, null, 2) + '\n');
     fs.renameSync(tmp, dir);

@@ -17,8 +17,14 @@ export async function imageInfo(file: string, signal?: AbortSignal): Promise<Ima
   const st = fs.statSync(file);
   if (!st.isFile()) throw new UserError(`Not a file: ${file}`);
   // -U: don't take the image lock (a running VM may use it); we only read metadata.
-  const r = await execa('qemu-img', ['info', '-U', '--output=json', file], { reject: false, signal } as execa.Options);
-  if (r.exitCode !== 0) throw new UserError(`qemu-img cannot read ${file}: ${r.stderr.trim().split('\n').pop() ?? 'unknown error'}`);
+  const r = await execa('qemu-img', ['info', '-U', '--output=json', file], {
+    reject: false,
+    signal,
+  } as execa.Options);
+  if (r.exitCode !== 0)
+    throw new UserError(
+      `qemu-img cannot read ${file}: ${r.stderr.trim().split('\n').pop() ?? 'unknown error'}`,
+    );
   let j: unknown;
   try {
     j = JSON.parse(r.stdout);
@@ -26,8 +32,13 @@ export async function imageInfo(file: string, signal?: AbortSignal): Promise<Ima
     throw new UserError(`qemu-img info gave unreadable output for ${file}`);
   }
   const o = j as { format?: unknown; 'virtual-size'?: unknown; 'backing-filename'?: unknown };
-  if (typeof o.format !== 'string' || typeof o['virtual-size'] !== 'number') throw new UserError(`qemu-img info: unexpected output for ${file}`);
-  return { format: o.format, virtualSize: o['virtual-size'], backingFile: typeof o['backing-filename'] === 'string' ? o['backing-filename'] : undefined };
+  if (typeof o.format !== 'string' || typeof o['virtual-size'] !== 'number')
+    throw new UserError(`qemu-img info: unexpected output for ${file}`);
+  return {
+    format: o.format,
+    virtualSize: o['virtual-size'],
+    backingFile: typeof o['backing-filename'] === 'string' ? o['backing-filename'] : undefined,
+  };
 }
 
 /**
@@ -38,31 +49,49 @@ export async function imageInfo(file: string, signal?: AbortSignal): Promise<Ima
 export async function checkBaseDisk(file: string, signal?: AbortSignal): Promise<ImageInfo> {
   const info = await imageInfo(file, signal);
   if (info.format !== 'qcow2' && info.format !== 'raw') {
-    throw new UserError(`Unsupported disk format "${info.format}" for ${file}: use qcow2 or raw (convert with qemu-img convert).`);
+    throw new UserError(
+      `Unsupported disk format "${info.format}" for ${file}: use qcow2 or raw (convert with qemu-img convert).`,
+    );
   }
   if (info.format === 'raw') {
     const size = fs.statSync(file).size;
-    if (size === 0 || size % 512 !== 0) throw new UserError(`${file} is not a disk image: ${size} bytes is not a whole number of 512-byte sectors.`);
+    if (size === 0 || size % 512 !== 0)
+      throw new UserError(
+        `${file} is not a disk image: ${size} bytes is not a whole number of 512-byte sectors.`,
+      );
   }
   if (info.format === 'qcow2') {
     const r = await execa('qemu-img', ['check', '-U', file], { reject: false, signal } as execa.Options);
     // exit 0: clean; 3: leaked clusters only (harmless); anything else: corrupt or unreadable.
     if (r.exitCode !== 0 && r.exitCode !== 3) {
-      throw new UserError(`The qcow2 image ${file} is corrupt: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' ')}`);
+      throw new UserError(
+        `The qcow2 image ${file} is corrupt: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' ')}`,
+      );
     }
   }
   return info;
 }
 
 /** Creates `overlay` (qcow2) on `base`; the base is only ever opened read-only by QEMU. */
-export async function createOverlay(base: string, baseFormat: 'qcow2' | 'raw', overlay: string, signal?: AbortSignal): Promise<void> {
-  const r = await execa('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', base, '-F', baseFormat, overlay], { reject: false, signal } as execa.Options);
+export async function createOverlay(
+  base: string,
+  baseFormat: 'qcow2' | 'raw',
+  overlay: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const r = await execa('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', base, '-F', baseFormat, overlay], {
+    reject: false,
+    signal,
+  } as execa.Options);
   if (r.exitCode !== 0) throw new UserError(`Could not create the overlay disk: ${r.stderr.trim()}`);
 }
 
 /** Creates an empty qcow2 disk (for installing from an ISO). */
 export async function createEmptyDisk(file: string, sizeGiB: number, signal?: AbortSignal): Promise<void> {
-  const r = await execa('qemu-img', ['create', '-q', '-f', 'qcow2', file, `${sizeGiB}G`], { reject: false, signal } as execa.Options);
+  const r = await execa('qemu-img', ['create', '-q', '-f', 'qcow2', file, `${sizeGiB}G`], {
+    reject: false,
+    signal,
+  } as execa.Options);
   if (r.exitCode !== 0) throw new UserError(`Could not create the disk: ${r.stderr.trim()}`);
 }
 
@@ -73,7 +102,8 @@ export function checkIso(file: string): void {
   try {
     const b = Buffer.alloc(5);
     const n = fs.readSync(fd, b, 0, 5, 0x8001);
-    if (n !== 5 || b.toString('latin1') !== 'CD001') throw new UserError(`${file} is not an ISO 9660 image (no "CD001" volume descriptor at 0x8001).`);
+    if (n !== 5 || b.toString('latin1') !== 'CD001')
+      throw new UserError(`${file} is not an ISO 9660 image (no "CD001" volume descriptor at 0x8001).`);
   } finally {
     fs.closeSync(fd);
   }
@@ -81,14 +111,17 @@ export function checkIso(file: string): void {
 
 /** Kernel and initrd must be readable files; a bzImage has "HdrS" at 0x202. */
 export function checkKernel(kernel: string, initrd?: string): void {
-  if (!fs.existsSync(kernel) || !fs.statSync(kernel).isFile()) throw new UserError(`Kernel not found: ${kernel}`);
+  if (!fs.existsSync(kernel) || !fs.statSync(kernel).isFile())
+    throw new UserError(`Kernel not found: ${kernel}`);
   const fd = fs.openSync(kernel, 'r');
   try {
     const b = Buffer.alloc(4);
     fs.readSync(fd, b, 0, 4, 0x202);
-    if (b.toString('latin1') !== 'HdrS') throw new UserError(`${kernel} is not an x86 Linux kernel (bzImage) — no "HdrS" boot header.`);
+    if (b.toString('latin1') !== 'HdrS')
+      throw new UserError(`${kernel} is not an x86 Linux kernel (bzImage) — no "HdrS" boot header.`);
   } finally {
     fs.closeSync(fd);
   }
-  if (initrd && (!fs.existsSync(initrd) || !fs.statSync(initrd).isFile())) throw new UserError(`Initrd not found: ${initrd}`);
+  if (initrd && (!fs.existsSync(initrd) || !fs.statSync(initrd).isFile()))
+    throw new UserError(`Initrd not found: ${initrd}`);
 }

@@ -11,5 +11,13 @@ export { QmpClient, QmpError, type QmpEvent } from './qmp';
 export { buildSeedIso, writeSeedIso } from './seed';
 export { SerialChannel } from './serial';
 export { snapshotNameProblem, type Snapshot } from './snapshots';
-export { parsePortForward, parseVmSpec, type VmSpec, type PortForward, type ShareSpec, type Machine, type AccelChoice } from './spec';
+export {
+  parsePortForward,
+  parseVmSpec,
+  type VmSpec,
+  type PortForward,
+  type ShareSpec,
+  type Machine,
+  type AccelChoice,
+} from './spec';
 export { VmStore, type VmInfo, type VmDefaults } from './store';

@@ -20,7 +20,12 @@ function moduleDeps(file: string): string[] {
   const buf = fs.readFileSync(file);
   const at = buf.indexOf('depends=');
   if (at < 0) return [];
-  return buf.subarray(at + 8, buf.indexOf(0, at)).toString('latin1').split(',').filter(Boolean).map((m) => m.replace(/-/g, '_'));
+  return buf
+    .subarray(at + 8, buf.indexOf(0, at))
+    .toString('latin1')
+    .split(',')
+    .filter(Boolean)
+    .map((m) => m.replace(/-/g, '_'));
 }
 
 /** The files (relative to `modRoot`) to load for `wanted`, dependencies first; builtins and unknown names left out. */

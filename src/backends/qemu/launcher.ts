@@ -175,7 +175,8 @@ function tryKill(pid: number, sig: NodeJS.Signals | 0): boolean {
 export function cleanupRuntime(paths: VmPaths): void {
   for (const f of [paths.pidfile, paths.qmpSock, paths.serialSock]) fs.rmSync(f, { force: true });
   if (paths.sockDir !== paths.dir && fs.existsSync(paths.sockDir)) {
-    for (const f of fs.readdirSync(paths.sockDir)) if (f.endsWith('.sock')) fs.rmSync(`${paths.sockDir}/${f}`, { force: true });
+    for (const f of fs.readdirSync(paths.sockDir))
+      if (f.endsWith('.sock')) fs.rmSync(`${paths.sockDir}/${f}`, { force: true });
     try {
       fs.rmdirSync(paths.sockDir);
     } catch {
@@ -186,15 +187,24 @@ export function cleanupRuntime(paths: VmPaths): void {
 
 /** Checks that every file the spec points to is there and is what it claims, before QEMU runs. */
 export function preflight(spec: VmSpec, paths: VmPaths): void {
-  if (spec.kernel) checkKernel(resolveIn(paths.dir, spec.kernel), spec.initrd ? resolveIn(paths.dir, spec.initrd) : undefined);
+  if (spec.kernel)
+    checkKernel(
+      resolveIn(paths.dir, spec.kernel),
+      spec.initrd ? resolveIn(paths.dir, spec.initrd) : undefined,
+    );
   for (const d of spec.disks) {
     const f = resolveIn(paths.dir, d.file);
     if (!fs.existsSync(f)) throw new UserError(`Disk ${f} of VM "${spec.name}" is missing.`);
-    if (d.base && !fs.existsSync(d.base)) throw new UserError(`The base image ${d.base} of VM "${spec.name}" is missing (the VM's disk is an overlay on it).`);
+    if (d.base && !fs.existsSync(d.base))
+      throw new UserError(
+        `The base image ${d.base} of VM "${spec.name}" is missing (the VM's disk is an overlay on it).`,
+      );
   }
   if (spec.cdrom) checkIso(resolveIn(paths.dir, spec.cdrom));
   if (spec.seed) checkIso(resolveIn(paths.dir, spec.seed));
-  for (const s of spec.shares) if (!fs.existsSync(s.path) || !fs.statSync(s.path).isDirectory()) throw new UserError(`Shared folder ${s.path} does not exist.`);
+  for (const s of spec.shares)
+    if (!fs.existsSync(s.path) || !fs.statSync(s.path).isDirectory())
+      throw new UserError(`Shared folder ${s.path} does not exist.`);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -208,7 +218,12 @@ function tail(file: string, lines = 6): string {
 }
 
 /** Connects to a unix socket QEMU is about to create, until it exists or `alive()` says QEMU died. */
-async function connectWhenReady<T>(connect: () => Promise<T>, alive: () => boolean, timeoutMs: number, signal?: AbortSignal): Promise<T> {
+async function connectWhenReady<T>(
+  connect: () => Promise<T>,
+  alive: () => boolean,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<T> {
   const t0 = Date.now();
   let delay = 2;
   for (;;) {
@@ -226,19 +241,27 @@ async function connectWhenReady<T>(connect: () => Promise<T>, alive: () => boole
 
 async function startVirtiofsd(opts: LaunchOptions, alive: { children: ChildProcess[] }): Promise<void> {
   const bin = opts.virtiofsd ?? '/usr/lib/qemu/virtiofsd';
-  if (opts.spec.shares.length && !fs.existsSync(bin)) throw new UserError(`Shared folders need virtiofsd (${bin} not found; Debian package qemu-system-common).`);
+  if (opts.spec.shares.length && !fs.existsSync(bin))
+    throw new UserError(
+      `Shared folders need virtiofsd (${bin} not found; Debian package qemu-system-common).`,
+    );
   for (const s of opts.spec.shares) {
     const sock = opts.paths.shareSock(s.tag);
     fs.rmSync(sock, { force: true });
     const args = [`--socket-path=${sock}`, '-o', `source=${s.path}`, '-o', 'cache=auto'];
     if (s.readOnly) args.push('-o', 'readonly');
-    const p = spawn(bin, args, { stdio: ['ignore', 'ignore', fs.openSync(opts.paths.qemuLog, 'a')], detached: true });
+    const p = spawn(bin, args, {
+      stdio: ['ignore', 'ignore', fs.openSync(opts.paths.qemuLog, 'a')],
+      detached: true,
+    });
     p.unref();
     alive.children.push(p);
     const t0 = Date.now();
     while (!fs.existsSync(sock)) {
-      if (p.exitCode !== null) throw new UserError(`virtiofsd for share "${s.tag}" exited: ${tail(opts.paths.qemuLog, 2)}`);
-      if (Date.now() - t0 > 10_000) throw new UserError(`virtiofsd for share "${s.tag}" did not create its socket`);
+      if (p.exitCode !== null)
+        throw new UserError(`virtiofsd for share "${s.tag}" exited: ${tail(opts.paths.qemuLog, 2)}`);
+      if (Date.now() - t0 > 10_000)
+        throw new UserError(`virtiofsd for share "${s.tag}" did not create its socket`);
       await sleep(10);
     }
   }
@@ -252,7 +275,8 @@ export async function launchVm(opts: LaunchOptions): Promise<VmHandle> {
   await checkPortsFree(spec.network.forwards);
   if (fs.existsSync(paths.pidfile)) {
     const pid = Number(fs.readFileSync(paths.pidfile, 'utf8').trim());
-    if (pid > 0 && isOurQemu(pid, paths)) throw new UserError(`VM "${spec.name}" is already running (pid ${pid}).`);
+    if (pid > 0 && isOurQemu(pid, paths))
+      throw new UserError(`VM "${spec.name}" is already running (pid ${pid}).`);
   }
   cleanupRuntime(paths);
   fs.mkdirSync(paths.sockDir, { recursive: true, mode: 0o700 });
@@ -270,18 +294,35 @@ export async function launchVm(opts: LaunchOptions): Promise<VmHandle> {
     log.info(`qemu: ${QEMU_BINARY} ${args.join(' ')}`);
     const out = fs.openSync(paths.qemuLog, 'a');
     const startedAt = Date.now();
-    child = spawn(opts.qemuBinary ?? QEMU_BINARY, args, { stdio: ['ignore', out, out], detached: true, cwd: paths.dir });
+    child = spawn(opts.qemuBinary ?? QEMU_BINARY, args, {
+      stdio: ['ignore', out, out],
+      detached: true,
+      cwd: paths.dir,
+    });
     fs.closeSync(out);
     const c = child;
     let spawnError: Error | undefined;
     c.once('error', (e) => (spawnError = e));
     const alive = () => c.exitCode === null && c.signalCode === null && !spawnError;
-    qmp = await connectWhenReady(() => QmpClient.connect(paths.qmpSock, 10_000), alive, 30_000, opts.signal).catch((e: Error) => {
+    qmp = await connectWhenReady(
+      () => QmpClient.connect(paths.qmpSock, 10_000),
+      alive,
+      30_000,
+      opts.signal,
+    ).catch((e: Error) => {
       if (spawnError) throw new UserError(`Cannot run ${QEMU_BINARY}: ${spawnError.message}`);
-      if (!alive()) throw new UserError(`QEMU failed to start VM "${spec.name}": ${tail(paths.qemuLog) || `exit ${c.exitCode ?? c.signalCode}`}`);
+      if (!alive())
+        throw new UserError(
+          `QEMU failed to start VM "${spec.name}": ${tail(paths.qemuLog) || `exit ${c.exitCode ?? c.signalCode}`}`,
+        );
       throw e;
     });
-    serial = await connectWhenReady(() => SerialChannel.connect(paths.serialSock, paths.serialLog), alive, 10_000, opts.signal);
+    serial = await connectWhenReady(
+      () => SerialChannel.connect(paths.serialSock, paths.serialLog),
+      alive,
+      10_000,
+      opts.signal,
+    );
     const h = new VmHandle(c.pid!, qmp, serial, paths, opts.accel, startedAt, true);
     for (const p of helpers.children) h.addHelper(p);
     c.once('exit', (code, sig) => {
@@ -300,7 +341,9 @@ export async function launchVm(opts: LaunchOptions): Promise<VmHandle> {
     serial?.close();
     if (child?.pid && child.exitCode === null) {
       tryKill(child.pid, 'SIGKILL');
-      await new Promise<void>((r) => (child!.exitCode !== null || child!.signalCode !== null ? r() : child!.once('exit', () => r())));
+      await new Promise<void>((r) =>
+        child!.exitCode !== null || child!.signalCode !== null ? r() : child!.once('exit', () => r()),
+      );
     }
     for (const p of helpers.children) if (p.pid && p.exitCode === null) tryKill(p.pid, 'SIGKILL');
     cleanupRuntime(paths);
@@ -340,7 +383,11 @@ export async function attachVm(paths: VmPaths, accel: Acceleration): Promise<VmH
   const argOf = (flag: string) => argv[argv.indexOf(flag) + 1];
   const ran = argOf('-accel');
   if (argv.includes('-accel') && (ran === 'kvm' || ran === 'tcg')) {
-    accel = { accel: ran, cpuModel: argv.includes('-cpu') ? argOf('-cpu') ?? accel.cpuModel : accel.cpuModel, why: ran === accel.accel ? accel.why : `${ran.toUpperCase()} (as started)` };
+    accel = {
+      accel: ran,
+      cpuModel: argv.includes('-cpu') ? (argOf('-cpu') ?? accel.cpuModel) : accel.cpuModel,
+      why: ran === accel.accel ? accel.why : `${ran.toUpperCase()} (as started)`,
+    };
   }
   const qmp = await QmpClient.connect(paths.qmpSock, 5000);
   // This boot's console history is in serial.log (rotated per boot): the terminal shows it.

@@ -23,14 +23,20 @@ export interface VmPaths {
 const MAX_SOCK = 100;
 
 export function runtimeRoot(): string {
-  const base = process.env.XDG_RUNTIME_DIR && process.env.XDG_RUNTIME_DIR.length < 40 ? process.env.XDG_RUNTIME_DIR : os.tmpdir();
+  const base =
+    process.env.XDG_RUNTIME_DIR && process.env.XDG_RUNTIME_DIR.length < 40
+      ? process.env.XDG_RUNTIME_DIR
+      : os.tmpdir();
   return path.join(base, `podvisor-${process.getuid?.() ?? 0}`);
 }
 
 export function vmPaths(dir: string): VmPaths {
   const abs = path.resolve(dir);
   const longest = path.join(abs, 'fs-' + 'x'.repeat(36) + '.sock');
-  const sockDir = longest.length <= MAX_SOCK ? abs : path.join(runtimeRoot(), crypto.createHash('sha1').update(abs).digest('hex').slice(0, 16));
+  const sockDir =
+    longest.length <= MAX_SOCK
+      ? abs
+      : path.join(runtimeRoot(), crypto.createHash('sha1').update(abs).digest('hex').slice(0, 16));
   return {
     dir: abs,
     spec: path.join(abs, 'spec.json'),

@@ -15,7 +15,9 @@ export async function checkPortsFree(forwards: readonly PortForward[]): Promise<
   for (const f of forwards) {
     if (f.proto !== 'tcp') continue; // UDP binds can't be probed the same way; QEMU reports them
     if (!(await tcpFree(f.host))) {
-      throw new UserError(`Host port 127.0.0.1:${f.host} is already in use, so it can't be forwarded to guest port ${f.guest}. Pick another port or stop what uses it.`);
+      throw new UserError(
+        `Host port 127.0.0.1:${f.host} is already in use, so it can't be forwarded to guest port ${f.guest}. Pick another port or stop what uses it.`,
+      );
     }
   }
 }

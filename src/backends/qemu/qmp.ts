@@ -20,7 +20,11 @@ interface Pending {
 }
 
 export class QmpError extends Error {
-  constructor(readonly command: string, readonly qmpClass: string, desc: string) {
+  constructor(
+    readonly command: string,
+    readonly qmpClass: string,
+    desc: string,
+  ) {
     super(`QEMU refused ${command}: ${desc}`);
     this.name = 'QmpError';
   }
@@ -55,7 +59,10 @@ export class QmpClient extends EventEmitter {
     const sock = net.createConnection(socketPath);
     const c = new QmpClient(sock);
     const greeting = new Promise<Record<string, unknown>>((resolve, reject) => {
-      const t = setTimeout(() => reject(new UserError(`QMP at ${socketPath} did not greet within ${timeoutMs} ms`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new UserError(`QMP at ${socketPath} did not greet within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const onAbort = () => reject(new Error('aborted'));
       signal?.addEventListener('abort', onAbort, { once: true });
       c.greetingWaiter = (g) => {
@@ -74,7 +81,9 @@ export class QmpClient extends EventEmitter {
     sock.on('error', () => undefined); // 'close' follows and rejects what is pending
     try {
       const g = await greeting;
-      const v = (g.QMP as { version?: { qemu?: { major: number; minor: number; micro: number } } } | undefined)?.version?.qemu;
+      const v = (
+        g.QMP as { version?: { qemu?: { major: number; minor: number; micro: number } } } | undefined
+      )?.version?.qemu;
       if (v) c.version = `${v.major}.${v.minor}.${v.micro}`;
       await c.execute('qmp_capabilities');
       return c;
@@ -110,7 +119,11 @@ export class QmpClient extends EventEmitter {
       return;
     }
     if (typeof msg.event === 'string') {
-      this.emit('event', { event: msg.event, data: msg.data as Record<string, unknown> | undefined, timestamp: msg.timestamp } as QmpEvent);
+      this.emit('event', {
+        event: msg.event,
+        data: msg.data as Record<string, unknown> | undefined,
+        timestamp: msg.timestamp,
+      } as QmpEvent);
       return;
     }
     const id = typeof msg.id === 'string' ? msg.id : undefined;
@@ -119,14 +132,17 @@ export class QmpClient extends EventEmitter {
     this.pending.delete(id);
     if ('error' in msg) {
       const err = msg.error as { class?: string; desc?: string };
-      p.reject(new QmpError(p.command, String(err.class ?? 'GenericError'), String(err.desc ?? 'unknown error')));
+      p.reject(
+        new QmpError(p.command, String(err.class ?? 'GenericError'), String(err.desc ?? 'unknown error')),
+      );
     } else p.resolve(msg.return);
   }
 
   private onClose(): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
-    for (const p of this.pending.values()) p.reject(new UserError(`QEMU closed the QMP connection during ${p.command}`));
+    for (const p of this.pending.values())
+      p.reject(new UserError(`QEMU closed the QMP connection during ${p.command}`));
     this.pending.clear();
     this.emit('close');
   }
@@ -151,13 +167,19 @@ export class QmpClient extends EventEmitter {
           reject(e);
         },
       });
-      this.sock.write(JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id }) + '\n');
+      this.sock.write(
+        JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id }) + '\n',
+      );
     });
   }
 
   /** Runs a human monitor command (savevm, loadvm, info snapshots…) and returns its text. */
   async hmp(commandLine: string, timeoutMs = 120_000): Promise<string> {
-    const out = await this.execute<unknown>('human-monitor-command', { 'command-line': commandLine }, timeoutMs);
+    const out = await this.execute<unknown>(
+      'human-monitor-command',
+      { 'command-line': commandLine },
+      timeoutMs,
+    );
     return typeof out === 'string' ? out : '';
   }
 

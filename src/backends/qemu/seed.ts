@@ -65,10 +65,13 @@ export function buildSeedIso(files: SeedFiles, label = 'cidata', now = new Date(
     ['META-DATA;1', Buffer.from(files.metaData, 'utf8')],
     ['USER-DATA;1', Buffer.from(files.userData, 'utf8')],
   ];
-  if (files.networkConfig !== undefined) entries.push(['NETWORK-CONFIG;1', Buffer.from(files.networkConfig, 'utf8')]);
+  if (files.networkConfig !== undefined)
+    entries.push(['NETWORK-CONFIG;1', Buffer.from(files.networkConfig, 'utf8')]);
   entries.sort((a, b) => (a[0] < b[0] ? -1 : 1)); // ISO 9660 wants records sorted by identifier
 
-  const pathL = 18, pathM = 19, rootSector = 20;
+  const pathL = 18,
+    pathM = 19,
+    rootSector = 20;
   let next = rootSector + 1;
   const placed = entries.map(([id, data]) => {
     const at = next;
@@ -123,7 +126,16 @@ export function buildSeedIso(files: SeedFiles, label = 'cidata', now = new Date(
   pvd.writeUInt32LE(pathL, 140);
   pvd.writeUInt32BE(pathM, 148);
   recs[0].copy(pvd, 156);
-  for (const [o, l] of [[190, 128], [318, 128], [446, 128], [574, 128], [702, 37], [739, 37], [776, 37]] as const) text(pvd, o, l, '');
+  for (const [o, l] of [
+    [190, 128],
+    [318, 128],
+    [446, 128],
+    [574, 128],
+    [702, 37],
+    [739, 37],
+    [776, 37],
+  ] as const)
+    text(pvd, o, l, '');
   text(pvd, 574, 128, 'PODVISOR');
   const d = longDate(now);
   pvd.write(d, 813, 'latin1');

@@ -67,7 +67,9 @@ export class SerialChannel extends EventEmitter {
         }
         resolve(ch);
       });
-      sock.once('error', (e) => reject(new UserError(`Cannot connect to the serial console at ${socketPath}: ${e.message}`)));
+      sock.once('error', (e) =>
+        reject(new UserError(`Cannot connect to the serial console at ${socketPath}: ${e.message}`)),
+      );
     });
   }
 
@@ -119,7 +121,11 @@ export class SerialChannel extends EventEmitter {
       };
       const t = setTimeout(() => {
         done();
-        reject(new UserError(`"${String(text)}" did not appear on the console within ${timeoutMs} ms; last output: ${JSON.stringify(this.recent.slice(-300))}`));
+        reject(
+          new UserError(
+            `"${String(text)}" did not appear on the console within ${timeoutMs} ms; last output: ${JSON.stringify(this.recent.slice(-300))}`,
+          ),
+        );
       }, timeoutMs);
       this.on('data', onData);
       this.on('close', onClose);

@@ -17,7 +17,8 @@ export interface Snapshot {
 }
 
 export function snapshotNameProblem(n: string): string | undefined {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/.test(n)) return `"${n}" is not a valid snapshot name: letters, digits, ".", "_", "-" (at most 40).`;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/.test(n))
+    return `"${n}" is not a valid snapshot name: letters, digits, ".", "_", "-" (at most 40).`;
   // HMP treats an all-digit argument as a snapshot ID, not a name.
   if (/^\d+$/.test(n)) return 'A snapshot name cannot be only digits.';
   return undefined;
@@ -31,7 +32,10 @@ function checkName(n: string): void {
 function parseSnapshots(list: unknown): Snapshot[] {
   if (!Array.isArray(list)) return [];
   return list
-    .filter((s): s is Record<string, unknown> => typeof s === 'object' && s !== null && typeof (s as { name?: unknown }).name === 'string')
+    .filter(
+      (s): s is Record<string, unknown> =>
+        typeof s === 'object' && s !== null && typeof (s as { name?: unknown }).name === 'string',
+    )
     .map((s) => ({
       id: String(s.id ?? ''),
       name: String(s.name),
@@ -51,7 +55,10 @@ export const liveSnapshots = {
   async list(qmp: QmpClient): Promise<Snapshot[]> {
     const blocks = await qmp.execute<unknown>('query-block');
     if (!Array.isArray(blocks)) return [];
-    for (const b of blocks as Array<{ device?: string; inserted?: { ro?: boolean; image?: { snapshots?: unknown } } }>) {
+    for (const b of blocks as Array<{
+      device?: string;
+      inserted?: { ro?: boolean; image?: { snapshots?: unknown } };
+    }>) {
       if (b.inserted && !b.inserted.ro) return parseSnapshots(b.inserted.image?.snapshots);
     }
     return [];
@@ -72,7 +79,8 @@ export const liveSnapshots = {
 
 async function qemuImg(args: string[], what: string): Promise<string> {
   const r = await execa('qemu-img', args, { reject: false });
-  if (r.exitCode !== 0) throw new UserError(`${what} failed: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}`}`);
+  if (r.exitCode !== 0)
+    throw new UserError(`${what} failed: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}`}`);
   return r.stdout;
 }
 

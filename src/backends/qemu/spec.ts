@@ -70,7 +70,8 @@ function optStr(o: Obj, k: string, where: string): string | undefined {
 
 function int(o: Obj, k: string, def: number, min: number, max: number, where: string): number {
   const v = o[k] ?? def;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(where, `"${k}" must be an integer from ${min} to ${max}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    bad(where, `"${k}" must be an integer from ${min} to ${max}`);
   return v;
 }
 
@@ -84,28 +85,37 @@ export function parsePortForward(v: unknown, where: string): PortForward {
     // "8080:80" or "8080:80/udp"
     const m = /^(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/.exec(v.trim());
     if (!m) bad(where, `port forward "${v}" must look like HOST:GUEST or HOST:GUEST/udp`);
-    return checkPorts({ host: Number(m[1]), guest: Number(m[2]), proto: (m[3] as 'tcp' | 'udp' | undefined) ?? 'tcp' }, where);
+    return checkPorts(
+      { host: Number(m[1]), guest: Number(m[2]), proto: (m[3] as 'tcp' | 'udp' | undefined) ?? 'tcp' },
+      where,
+    );
   }
   if (!isObj(v)) bad(where, 'a port forward must be "HOST:GUEST" or {host, guest, proto}');
   const proto = v.proto ?? 'tcp';
   if (proto !== 'tcp' && proto !== 'udp') bad(where, '"proto" must be tcp or udp');
-  return checkPorts({ host: int(v, 'host', -1, 1, 65535, where), guest: int(v, 'guest', -1, 1, 65535, where), proto }, where);
+  return checkPorts(
+    { host: int(v, 'host', -1, 1, 65535, where), guest: int(v, 'guest', -1, 1, 65535, where), proto },
+    where,
+  );
 }
 
 function checkPorts(f: PortForward, where: string): PortForward {
-  if (f.host < 1 || f.host > 65535 || f.guest < 1 || f.guest > 65535) bad(where, `ports must be 1–65535 (got ${f.host}:${f.guest})`);
+  if (f.host < 1 || f.host > 65535 || f.guest < 1 || f.guest > 65535)
+    bad(where, `ports must be 1–65535 (got ${f.host}:${f.guest})`);
   return f;
 }
 
 /** Validates a parsed spec object (from spec.json or a user's file). Relative paths stay relative. */
 export function parseVmSpec(raw: unknown, where = ''): VmSpec {
   if (!isObj(raw)) bad(where, 'expected an object');
-  if (raw.version !== undefined && raw.version !== 1) bad(where, `unsupported version ${String(raw.version)}`);
+  if (raw.version !== undefined && raw.version !== 1)
+    bad(where, `unsupported version ${String(raw.version)}`);
   const name = optStr(raw, 'name', where) ?? bad(where, '"name" is required');
   const np = vmNameProblem(name);
   if (np) bad(where, np);
   const machine = raw.machine ?? 'microvm';
-  if (machine !== 'microvm' && machine !== 'q35' && machine !== 'pc') bad(where, '"machine" must be microvm, q35 or pc');
+  if (machine !== 'microvm' && machine !== 'q35' && machine !== 'pc')
+    bad(where, '"machine" must be microvm, q35 or pc');
   const disks = (raw.disks ?? []) as unknown;
   if (!Array.isArray(disks)) bad(where, '"disks" must be a list');
   const parsedDisks = disks.map((d, i): DiskSpec => {
@@ -141,7 +151,8 @@ export function parseVmSpec(raw: unknown, where = ''): VmSpec {
     return { tag, path: p, readOnly: s.readOnly === true };
   });
   const accelerator = raw.accelerator ?? undefined;
-  if (accelerator !== undefined && accelerator !== 'auto' && accelerator !== 'kvm' && accelerator !== 'tcg') bad(where, '"accelerator" must be auto, kvm or tcg');
+  if (accelerator !== undefined && accelerator !== 'auto' && accelerator !== 'kvm' && accelerator !== 'tcg')
+    bad(where, '"accelerator" must be auto, kvm or tcg');
   const cpuModel = optStr(raw, 'cpuModel', where);
   if (cpuModel) {
     const cp = cpuModelProblem(cpuModel);
@@ -151,10 +162,13 @@ export function parseVmSpec(raw: unknown, where = ''): VmSpec {
   const initrd = optStr(raw, 'initrd', where);
   const cdrom = optStr(raw, 'cdrom', where);
   const seed = optStr(raw, 'seed', where);
-  for (const [k, v] of Object.entries({ kernel, initrd, cdrom, seed })) if (v?.includes(',')) bad(where, `"${k}" must not contain ","`);
+  for (const [k, v] of Object.entries({ kernel, initrd, cdrom, seed }))
+    if (v?.includes(',')) bad(where, `"${k}" must not contain ","`);
   if (initrd && !kernel) bad(where, '"initrd" needs "kernel"');
-  if (machine === 'microvm' && !kernel) bad(where, 'machine "microvm" boots only with "kernel" (it has no firmware boot); use q35');
-  if (!kernel && !cdrom && parsedDisks.length === 0) bad(where, 'nothing to boot: give a disk, an ISO or a kernel');
+  if (machine === 'microvm' && !kernel)
+    bad(where, 'machine "microvm" boots only with "kernel" (it has no firmware boot); use q35');
+  if (!kernel && !cdrom && parsedDisks.length === 0)
+    bad(where, 'nothing to boot: give a disk, an ISO or a kernel');
   return {
     version: 1,
     name,

@@ -72,7 +72,9 @@ export class VmStore extends EventEmitter {
       if (!fs.existsSync(paths.pidfile)) continue;
       try {
         const spec = this.readSpec(name).spec;
-        const accel = spec ? resolveAcceleration('auto', spec.cpuModel ?? 'auto', await probeKvm()) : { accel: 'tcg' as const, cpuModel: 'max', why: '' };
+        const accel = spec
+          ? resolveAcceleration('auto', spec.cpuModel ?? 'auto', await probeKvm())
+          : { accel: 'tcg' as const, cpuModel: 'max', why: '' };
         const h = await attachVm(paths, accel);
         if (h) this.track(name, h);
       } catch (e) {
@@ -104,7 +106,10 @@ export class VmStore extends EventEmitter {
     let entry: { mtimeMs: number; spec?: VmSpec; problem?: string };
     try {
       const spec = parseVmSpec(JSON.parse(fs.readFileSync(file, 'utf8')), `${name}/spec.json`);
-      entry = spec.name === name ? { mtimeMs, spec } : { mtimeMs, problem: `spec.json names "${spec.name}", but the folder is "${name}"` };
+      entry =
+        spec.name === name
+          ? { mtimeMs, spec }
+          : { mtimeMs, problem: `spec.json names "${spec.name}", but the folder is "${name}"` };
     } catch (e) {
       entry = { mtimeMs, problem: (e as Error).message };
     }
@@ -153,7 +158,8 @@ export class VmStore extends EventEmitter {
   }
 
   async acceleration(spec: VmSpec): Promise<Acceleration> {
-    const choice = spec.accelerator && spec.accelerator !== 'auto' ? spec.accelerator : this.defaults.accelerator;
+    const choice =
+      spec.accelerator && spec.accelerator !== 'auto' ? spec.accelerator : this.defaults.accelerator;
     const model = spec.cpuModel ?? this.defaults.cpuModel;
     return resolveAcceleration(choice, model, await probeKvm());
   }
@@ -168,7 +174,14 @@ export class VmStore extends EventEmitter {
     this.emit('change', name);
     try {
       const accel = await this.acceleration(spec);
-      const h = await launchVm({ spec, paths: this.paths(name), accel, log: this.log, signal: opts.signal, paused: opts.paused });
+      const h = await launchVm({
+        spec,
+        paths: this.paths(name),
+        accel,
+        log: this.log,
+        signal: opts.signal,
+        paused: opts.paused,
+      });
       this.track(name, h);
       this.log.info(`VM ${name} started (pid ${h.pid}, ${accel.accel}, cpu ${accel.cpuModel})`);
       return h;
@@ -207,7 +220,9 @@ export class VmStore extends EventEmitter {
   private writableDisks(name: string): string[] {
     const { spec } = this.readSpec(name);
     const dir = path.join(this.home, name);
-    const disks = (spec?.disks ?? []).filter((d) => !d.readOnly && d.format === 'qcow2').map((d) => resolveIn(dir, d.file));
+    const disks = (spec?.disks ?? [])
+      .filter((d) => !d.readOnly && d.format === 'qcow2')
+      .map((d) => resolveIn(dir, d.file));
     if (!disks.length) throw new UserError(`VM "${name}" has no qcow2 disk, so it cannot have snapshots.`);
     return disks;
   }
@@ -236,7 +251,8 @@ export class VmStore extends EventEmitter {
     const { spec, problem } = this.readSpec(name);
     if (!spec) throw new UserError(`VM "${name}": ${problem}`);
     const h = this.handles.get(name);
-    if (h && h.state !== 'stopped') throw new UserError(`VM "${name}" is running; shut it down before detaching its ISO.`);
+    if (h && h.state !== 'stopped')
+      throw new UserError(`VM "${name}" is running; shut it down before detaching its ISO.`);
     if (!spec.cdrom) throw new UserError(`VM "${name}" has no installer ISO attached.`);
     const next = { ...spec, cdrom: undefined };
     const file = this.paths(name).spec;
@@ -250,10 +266,12 @@ export class VmStore extends EventEmitter {
   async delete(name: string): Promise<void> {
     const paths = this.paths(name);
     const h = this.handles.get(name);
-    if ((h && h.state !== 'stopped') || this.busy.has(name)) throw new UserError(`VM "${name}" is running; stop it before deleting it.`);
+    if ((h && h.state !== 'stopped') || this.busy.has(name))
+      throw new UserError(`VM "${name}" is running; stop it before deleting it.`);
     if (fs.existsSync(paths.pidfile)) {
       const pid = Number(fs.readFileSync(paths.pidfile, 'utf8').trim());
-      if (pid > 0 && isOurQemu(pid, paths)) throw new UserError(`VM "${name}" is running (pid ${pid}); stop it before deleting it.`);
+      if (pid > 0 && isOurQemu(pid, paths))
+        throw new UserError(`VM "${name}" is running (pid ${pid}); stop it before deleting it.`);
     }
     const real = fs.realpathSync(paths.dir);
     if (path.dirname(real) !== fs.realpathSync(this.home) || !fs.existsSync(path.join(real, 'spec.json'))) {

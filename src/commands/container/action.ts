@@ -8,16 +8,27 @@ import { containerTargets } from './targets';
 type Action = 'start' | 'stop' | 'restart' | 'pause' | 'unpause';
 
 /** A lifecycle command: targets, then the engine call under a cancellable progress. */
-export function lifecycleCommand(id: string, action: Action, applies: (c: ContainerInfo) => boolean, title: (name: string) => string, placeHolder: string): Command {
+export function lifecycleCommand(
+  id: string,
+  action: Action,
+  applies: (c: ContainerInfo) => boolean,
+  title: (name: string) => string,
+  placeHolder: string,
+): Command {
   return {
     id,
     async execute(svc: Services, ...args: unknown[]) {
       const targets = await containerTargets(svc, args, applies, placeHolder);
       const client = await svc.containers.client();
-      await withProgress(targets.length === 1 ? title(targets[0].name) : title(vscode.l10n.t('{0} containers', targets.length)), async (signal) => {
-        // One at a time: the engine serializes them anyway, and the first error stops the rest.
-        for (const c of targets) await client.containerAction(action, c.id, { signal, label: c.name });
-      });
+      await withProgress(
+        targets.length === 1
+          ? title(targets[0].name)
+          : title(vscode.l10n.t('{0} containers', targets.length)),
+        async (signal) => {
+          // One at a time: the engine serializes them anyway, and the first error stops the rest.
+          for (const c of targets) await client.containerAction(action, c.id, { signal, label: c.name });
+        },
+      );
     },
   };
 }

@@ -11,7 +11,11 @@ export const renameContainer: Command = {
     const given = typeof args[2] === 'string' ? args[2] : undefined;
     const name =
       given ??
-      (await vscode.window.showInputBox({ title: vscode.l10n.t('Rename {0}', c.name), value: c.name, validateInput: (v) => m.validateContainerName(v.trim()) }));
+      (await vscode.window.showInputBox({
+        title: vscode.l10n.t('Rename {0}', c.name),
+        value: c.name,
+        validateInput: (v) => m.validateContainerName(v.trim()),
+      }));
     if (name === undefined) throw new CancelledError();
     const bad = m.validateContainerName(name.trim());
     if (bad) throw new UserError(bad);

@@ -9,9 +9,15 @@ import { ContainerNode } from '../../tree/containers/nodes';
  * passed by another command or a test, or — from the palette — one picked from a list of the
  * containers the action applies to.
  */
-export async function containerTargets(svc: Services, args: unknown[], applies: (c: ContainerInfo) => boolean, placeHolder: string): Promise<ContainerInfo[]> {
+export async function containerTargets(
+  svc: Services,
+  args: unknown[],
+  applies: (c: ContainerInfo) => boolean,
+  placeHolder: string,
+): Promise<ContainerInfo[]> {
   const [first, all] = args;
-  if (Array.isArray(all) && all.length > 1 && all.every((x) => x instanceof ContainerNode)) return (all as ContainerNode[]).map((n) => n.info);
+  if (Array.isArray(all) && all.length > 1 && all.every((x) => x instanceof ContainerNode))
+    return (all as ContainerNode[]).map((n) => n.info);
   if (first instanceof ContainerNode) return [first.info];
   const section = svc.containers;
   await section.client();
@@ -25,7 +31,12 @@ export async function containerTargets(svc: Services, args: unknown[], applies: 
   const candidates = list.filter(applies).sort((a, b) => a.name.localeCompare(b.name));
   if (!candidates.length) throw new UserError(vscode.l10n.t('No container to apply this to.'));
   const pick = await vscode.window.showQuickPick(
-    candidates.map((c) => ({ label: c.name, description: `${c.image} · ${c.state}`, detail: c.id.slice(0, 12), c })),
+    candidates.map((c) => ({
+      label: c.name,
+      description: `${c.image} · ${c.state}`,
+      detail: c.id.slice(0, 12),
+      c,
+    })),
     { placeHolder, matchOnDescription: true, matchOnDetail: true },
   );
   if (!pick) throw new CancelledError();
@@ -33,4 +44,5 @@ export async function containerTargets(svc: Services, args: unknown[], applies: 
 }
 
 export const isRunning = (c: ContainerInfo) => c.state === 'running' || c.state === 'restarting';
-export const isStopped = (c: ContainerInfo) => c.state === 'stopped' || c.state === 'created' || c.state === 'dead';
+export const isStopped = (c: ContainerInfo) =>
+  c.state === 'stopped' || c.state === 'created' || c.state === 'dead';

@@ -12,11 +12,23 @@ export const removeImage: Command = {
     const confirmed = (args[2] as { confirmed?: boolean } | undefined)?.confirmed === true;
     if (!confirmed) {
       const remove = vscode.l10n.t('Remove');
-      const pick = await vscode.window.showWarningMessage(vscode.l10n.t('Remove image {0}?', name), { modal: true, detail: img.repoTags.length > 1 ? vscode.l10n.t('Only this tag is removed; the image keeps its other tags.') : undefined }, remove);
+      const pick = await vscode.window.showWarningMessage(
+        vscode.l10n.t('Remove image {0}?', name),
+        {
+          modal: true,
+          detail:
+            img.repoTags.length > 1
+              ? vscode.l10n.t('Only this tag is removed; the image keeps its other tags.')
+              : undefined,
+        },
+        remove,
+      );
       if (pick !== remove) throw new CancelledError();
     }
     const client = await svc.containers.client();
     // By tag when it has one (removes that tag only, like `docker rmi repo:tag`), else by id.
-    await withProgress(vscode.l10n.t('Removing image {0}', name), (signal) => client.removeImage(img.repoTags[0] ?? img.id, { signal }));
+    await withProgress(vscode.l10n.t('Removing image {0}', name), (signal) =>
+      client.removeImage(img.repoTags[0] ?? img.id, { signal }),
+    );
   },
 };

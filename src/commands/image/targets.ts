@@ -12,13 +12,19 @@ export async function imageTarget(svc: Services, args: unknown[], placeHolder: s
   await svc.containers.store?.idle();
   const list = svc.containers.images();
   if (typeof first === 'string' && first) {
-    const i = list.find((x) => x.id === first || x.id.replace(/^sha256:/, '').startsWith(first) || x.repoTags.includes(first));
+    const i = list.find(
+      (x) => x.id === first || x.id.replace(/^sha256:/, '').startsWith(first) || x.repoTags.includes(first),
+    );
     if (!i) throw new UserError(vscode.l10n.t('No image {0}', first));
     return i;
   }
   if (!list.length) throw new UserError(vscode.l10n.t('No images.'));
   const pick = await vscode.window.showQuickPick(
-    list.map((i) => ({ label: i.repoTags[0] ?? i.id.replace(/^sha256:/, '').slice(0, 12), description: i.repoTags.slice(1).join(', '), i })),
+    list.map((i) => ({
+      label: i.repoTags[0] ?? i.id.replace(/^sha256:/, '').slice(0, 12),
+      description: i.repoTags.slice(1).join(', '),
+      i,
+    })),
     { placeHolder },
   );
   if (!pick) throw new CancelledError();

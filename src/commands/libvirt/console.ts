@@ -12,7 +12,12 @@ import { libvirtSection, targetDomain } from './target';
 export const openConsole: Command = {
   id: 'podvisor.libvirt.console',
   async execute(svc: Services, arg?: unknown) {
-    const ref = await targetDomain(svc, arg, ['running', 'paused'], vscode.l10n.t('Domain whose serial console to open'));
+    const ref = await targetDomain(
+      svc,
+      arg,
+      ['running', 'paused'],
+      vscode.l10n.t('Domain whose serial console to open'),
+    );
     if (!ref) return undefined;
     const { command, args } = libvirtSection(svc).client(ref.uri).consoleCommand(ref.name);
     const name = vscode.l10n.t('{0} (serial)', ref.name);

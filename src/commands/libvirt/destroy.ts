@@ -8,7 +8,10 @@ export const destroyDomain = lifecycleCommand(
   ['running', 'paused', 'unknown'],
   (n) => vscode.l10n.t('Forcing {0} off…', n),
   (n) => ({
-    message: vscode.l10n.t('Force off "{0}"? The guest gets no chance to shut down; unsaved data in it is lost. The domain stays defined.', n),
+    message: vscode.l10n.t(
+      'Force off "{0}"? The guest gets no chance to shut down; unsaved data in it is lost. The domain stays defined.',
+      n,
+    ),
     button: vscode.l10n.t('Force Off'),
   }),
 );

@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
 import { lifecycleCommand } from './lifecycle';
 
-export const rebootDomain = lifecycleCommand('podvisor.libvirt.reboot', 'reboot', ['running'], (n) => vscode.l10n.t('Rebooting {0}…', n));
+export const rebootDomain = lifecycleCommand('podvisor.libvirt.reboot', 'reboot', ['running'], (n) =>
+  vscode.l10n.t('Rebooting {0}…', n),
+);

@@ -19,18 +19,35 @@ function defaultName(): string {
 export const createSnapshot: Command = {
   id: 'podvisor.libvirt.snapshotCreate',
   async execute(svc: Services, arg?: unknown, nameArg?: unknown) {
-    const ref = await targetDomain(svc, arg, ['running', 'paused', 'shutoff'], vscode.l10n.t('Domain to snapshot'));
+    const ref = await targetDomain(
+      svc,
+      arg,
+      ['running', 'paused', 'shutoff'],
+      vscode.l10n.t('Domain to snapshot'),
+    );
     if (!ref) return;
-    const name = typeof nameArg === 'string' ? nameArg : await vscode.window.showInputBox({
-      title: vscode.l10n.t('Snapshot of {0}', ref.name),
-      prompt: vscode.l10n.t('Snapshot name'),
-      value: defaultName(),
-      validateInput: (v) => (SNAPSHOT_NAME.test(v) ? undefined : vscode.l10n.t('Letters, digits and . _ + : @ - (start with a letter or digit, at most 100)')),
-    });
+    const name =
+      typeof nameArg === 'string'
+        ? nameArg
+        : await vscode.window.showInputBox({
+            title: vscode.l10n.t('Snapshot of {0}', ref.name),
+            prompt: vscode.l10n.t('Snapshot name'),
+            value: defaultName(),
+            validateInput: (v) =>
+              SNAPSHOT_NAME.test(v)
+                ? undefined
+                : vscode.l10n.t(
+                    'Letters, digits and . _ + : @ - (start with a letter or digit, at most 100)',
+                  ),
+          });
     if (!name) return;
     const client = libvirtSection(svc).client(ref.uri);
-    await withProgress(vscode.l10n.t('Snapshotting {0} as {1}…', ref.name, name), (signal) => client.createSnapshot(ref.name, name, undefined, { signal }));
+    await withProgress(vscode.l10n.t('Snapshotting {0} as {1}…', ref.name, name), (signal) =>
+      client.createSnapshot(ref.name, name, undefined, { signal }),
+    );
     svc.log.info(`libvirt ${ref.uri}: snapshot ${name} of ${ref.name} created`);
-    void vscode.window.showInformationMessage(vscode.l10n.t('Snapshot "{0}" of {1} created.', name, ref.name));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('Snapshot "{0}" of {1} created.', name, ref.name),
+    );
   },
 };

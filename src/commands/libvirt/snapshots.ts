@@ -11,7 +11,12 @@ import { pickSnapshot } from './snapshotPick';
 export const listSnapshots: Command = {
   id: 'podvisor.libvirt.snapshots',
   async execute(svc: Services, arg?: unknown, opts?: unknown) {
-    const ref = await targetDomain(svc, arg, ['running', 'paused', 'shutoff', 'unknown'], vscode.l10n.t('Domain whose snapshots to show'));
+    const ref = await targetDomain(
+      svc,
+      arg,
+      ['running', 'paused', 'shutoff', 'unknown'],
+      vscode.l10n.t('Domain whose snapshots to show'),
+    );
     if (!ref) return undefined;
     const client = libvirtSection(svc).client(ref.uri);
     const snaps = await client.snapshots(ref.name);
@@ -24,11 +29,18 @@ export const listSnapshots: Command = {
     if (!picked) return snaps;
     const revert = vscode.l10n.t('Revert to It');
     const del = vscode.l10n.t('Delete It');
-    const what = await vscode.window.showQuickPick([revert, del], { placeHolder: vscode.l10n.t('Snapshot "{0}"', picked.name) });
-    if (what === revert) await vscode.commands.executeCommand('podvisor.libvirt.snapshotRevert', ref, picked.name);
+    const what = await vscode.window.showQuickPick([revert, del], {
+      placeHolder: vscode.l10n.t('Snapshot "{0}"', picked.name),
+    });
+    if (what === revert)
+      await vscode.commands.executeCommand('podvisor.libvirt.snapshotRevert', ref, picked.name);
     else if (what === del) {
       const button = vscode.l10n.t('Delete');
-      const ok = await vscode.window.showWarningMessage(vscode.l10n.t('Delete snapshot "{0}" of {1}?', picked.name, ref.name), { modal: true }, button);
+      const ok = await vscode.window.showWarningMessage(
+        vscode.l10n.t('Delete snapshot "{0}" of {1}?', picked.name, ref.name),
+        { modal: true },
+        button,
+      );
       if (ok !== button) return snaps;
       await client.deleteSnapshot(ref.name, picked.name);
       svc.log.info(`libvirt ${ref.uri}: snapshot ${picked.name} of ${ref.name} deleted`);

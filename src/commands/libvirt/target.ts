@@ -16,7 +16,12 @@ export function libvirtSection(svc: Services): LibvirtSection {
 }
 
 function isRef(x: unknown): x is DomainRef {
-  return typeof x === 'object' && x !== null && typeof (x as DomainRef).uri === 'string' && typeof (x as DomainRef).name === 'string';
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as DomainRef).uri === 'string' &&
+    typeof (x as DomainRef).name === 'string'
+  );
 }
 
 /**
@@ -35,10 +40,17 @@ export async function targetDomain(
   if (section.domains().length === 0) await section.refresh();
   const candidates = section.domains().filter((n) => states.includes(contextState(n.domain)));
   if (candidates.length === 0) {
-    throw new UserError(vscode.l10n.t('No libvirt domain is in a state for this action ({0}).', states.join(', ')));
+    throw new UserError(
+      vscode.l10n.t('No libvirt domain is in a state for this action ({0}).', states.join(', ')),
+    );
   }
   const pick = await vscode.window.showQuickPick(
-    candidates.map((n: DomainNode) => ({ label: n.name, description: n.domain.state, detail: n.uri, node: n })),
+    candidates.map((n: DomainNode) => ({
+      label: n.name,
+      description: n.domain.state,
+      detail: n.uri,
+      node: n,
+    })),
     { placeHolder, matchOnDetail: true },
   );
   return pick ? { uri: pick.node.uri, name: pick.node.name } : undefined;

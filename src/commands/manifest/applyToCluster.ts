@@ -24,13 +24,23 @@ export const applyManifestToCluster: Command = {
     });
     const apply = vscode.l10n.t('Apply');
     const question = errors.length
-      ? vscode.l10n.t('{0} has {1} error(s). Apply it to cluster context "{2}" anyway?', what, errors.length, context)
+      ? vscode.l10n.t(
+          '{0} has {1} error(s). Apply it to cluster context "{2}" anyway?',
+          what,
+          errors.length,
+          context,
+        )
       : vscode.l10n.t('Apply {0} to cluster context "{1}"?', what, context);
     const pick = await vscode.window.showWarningMessage(question, { modal: true }, apply);
     if (pick !== apply) throw new CancelledError();
     // The document's own text (without the `---` marker), exactly as in the editor.
-    const text = t.doc.getText().slice(p.slice.start, p.slice.end).replace(/^---[^\n]*\n/, '');
-    const out = await withProgress(vscode.l10n.t('Applying {0} to {1}', what, context), (signal) => applyManifest(kubectl, context, text, signal));
+    const text = t.doc
+      .getText()
+      .slice(p.slice.start, p.slice.end)
+      .replace(/^---[^\n]*\n/, '');
+    const out = await withProgress(vscode.l10n.t('Applying {0} to {1}', what, context), (signal) =>
+      applyManifest(kubectl, context, text, signal),
+    );
     svc.log.info(`kubectl apply (${context}): ${out}`);
     void vscode.window.showInformationMessage(out || vscode.l10n.t('{0} applied to {1}.', what, context));
     return out;

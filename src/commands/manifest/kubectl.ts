@@ -23,7 +23,8 @@ export function findKubectl(env: NodeJS.ProcessEnv = process.env): string | unde
   return undefined;
 }
 
-export const KUBECTL_NOT_FOUND = 'kubectl not found on PATH: install kubectl and configure a cluster context to apply manifests (Run locally works without a cluster)';
+export const KUBECTL_NOT_FOUND =
+  'kubectl not found on PATH: install kubectl and configure a cluster context to apply manifests (Run locally works without a cluster)';
 
 /** The kubectl to use, or a UserError that says what to do. */
 export function requireKubectl(env: NodeJS.ProcessEnv = process.env): string {
@@ -33,20 +34,39 @@ export function requireKubectl(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** `kubectl config current-context`, or a UserError with kubectl's own reason. */
-export async function currentContext(kubectl: string, signal?: AbortSignal, env?: NodeJS.ProcessEnv): Promise<string> {
+export async function currentContext(
+  kubectl: string,
+  signal?: AbortSignal,
+  env?: NodeJS.ProcessEnv,
+): Promise<string> {
   const r = await run(kubectl, ['config', 'current-context'], { timeout: 15_000, env }, signal);
   const ctx = String(r.stdout ?? '').trim();
   if (r.exitCode !== 0 || !ctx) {
     const why = String(r.stderr ?? '').trim() || `exit code ${String(r.exitCode)}`;
-    throw new UserError(`No Kubernetes cluster context: kubectl config current-context failed (${why}). Select one with \`kubectl config use-context NAME\` or set KUBECONFIG.`, why);
+    throw new UserError(
+      `No Kubernetes cluster context: kubectl config current-context failed (${why}). Select one with \`kubectl config use-context NAME\` or set KUBECONFIG.`,
+      why,
+    );
   }
-  if (!/^[\w.@:/-]+$/.test(ctx)) throw new UserError(`kubectl reported an unexpected context name: ${JSON.stringify(ctx.slice(0, 80))}`);
+  if (!/^[\w.@:/-]+$/.test(ctx))
+    throw new UserError(`kubectl reported an unexpected context name: ${JSON.stringify(ctx.slice(0, 80))}`);
   return ctx;
 }
 
 /** `kubectl --context CTX apply -f -` with the manifest on stdin; returns kubectl's report. */
-export async function applyManifest(kubectl: string, context: string, manifest: string, signal?: AbortSignal, env?: NodeJS.ProcessEnv): Promise<string> {
-  const r = await run(kubectl, ['--context', context, 'apply', '-f', '-'], { input: manifest, timeout: 120_000, env }, signal);
+export async function applyManifest(
+  kubectl: string,
+  context: string,
+  manifest: string,
+  signal?: AbortSignal,
+  env?: NodeJS.ProcessEnv,
+): Promise<string> {
+  const r = await run(
+    kubectl,
+    ['--context', context, 'apply', '-f', '-'],
+    { input: manifest, timeout: 120_000, env },
+    signal,
+  );
   if (r.exitCode !== 0) {
     const why = String(r.stderr ?? '').trim() || `exit code ${String(r.exitCode)}`;
     throw new UserError(`kubectl apply failed: ${why.split('\n')[0]}`, why);
@@ -55,9 +75,20 @@ export async function applyManifest(kubectl: string, context: string, manifest: 
 }
 
 /** execa v5 has no `signal` option: cancel the child when the signal fires. */
-async function run(file: string, args: string[], o: { input?: string; timeout: number; env?: NodeJS.ProcessEnv }, signal?: AbortSignal): Promise<execa.ExecaReturnValue> {
+async function run(
+  file: string,
+  args: string[],
+  o: { input?: string; timeout: number; env?: NodeJS.ProcessEnv },
+  signal?: AbortSignal,
+): Promise<execa.ExecaReturnValue> {
   if (signal?.aborted) throw new CancelledError();
-  const child = execa(file, args, { input: o.input, reject: false, timeout: o.timeout, env: o.env, extendEnv: true });
+  const child = execa(file, args, {
+    input: o.input,
+    reject: false,
+    timeout: o.timeout,
+    env: o.env,
+    extendEnv: true,
+  });
   const onAbort = (): void => child.cancel();
   signal?.addEventListener('abort', onAbort);
   try {

@@ -16,11 +16,17 @@ export interface ManifestTarget {
  * Resolves the command's arguments `(uri?, documentIndex?)` as sent by the CodeLens, or falls
  * back to the active editor and its cursor (command palette).
  */
-export async function manifestTarget(svc: Services, uriArg: unknown, indexArg: unknown, needDocument: boolean): Promise<ManifestTarget> {
+export async function manifestTarget(
+  svc: Services,
+  uriArg: unknown,
+  indexArg: unknown,
+  needDocument: boolean,
+): Promise<ManifestTarget> {
   let doc: vscode.TextDocument | undefined;
   let cursor: number | undefined;
   if (uriArg instanceof vscode.Uri) doc = await vscode.workspace.openTextDocument(uriArg);
-  else if (typeof uriArg === 'string' && uriArg) doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(uriArg));
+  else if (typeof uriArg === 'string' && uriArg)
+    doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(uriArg));
   else {
     const ed = vscode.window.activeTextEditor;
     doc = ed?.document;
@@ -30,7 +36,12 @@ export async function manifestTarget(svc: Services, uriArg: unknown, indexArg: u
   const engine = svc.manifests.sync(doc);
   const docs = engine?.documents(doc.uri.toString()) ?? [];
   if (!engine || !docs.some((p) => p.kindInfo)) {
-    throw new UserError(vscode.l10n.t('{0} holds no KubeVirt, Pod, workload or RuntimeClass manifest.', vscode.workspace.asRelativePath(doc.uri)));
+    throw new UserError(
+      vscode.l10n.t(
+        '{0} holds no KubeVirt, Pod, workload or RuntimeClass manifest.',
+        vscode.workspace.asRelativePath(doc.uri),
+      ),
+    );
   }
   let parsed: ParsedDoc | undefined;
   if (typeof indexArg === 'number' && Number.isInteger(indexArg)) {

@@ -38,7 +38,8 @@ export const validateWorkspaceManifests: Command = {
           svc.log.warn(`validate workspace: cannot read ${uri.fsPath}: ${String(e)}`);
           continue;
         }
-        if (++done % 50 === 0) report(vscode.l10n.t('{0} of {1} files', done, files.length), (50 / files.length) * 100);
+        if (++done % 50 === 0)
+          report(vscode.l10n.t('{0} of {1} files', done, files.length), (50 / files.length) * 100);
         if (!mayHoldManifest(text)) continue;
         let found: vscode.Diagnostic[];
         let recognised: boolean;
@@ -63,7 +64,12 @@ export const validateWorkspaceManifests: Command = {
       }
     });
     svc.log.info(`validate workspace: ${JSON.stringify(result)}`);
-    const msg = vscode.l10n.t('Validated {0} manifest file(s): {1} error(s), {2} warning(s).', result.manifests, result.errors, result.warnings);
+    const msg = vscode.l10n.t(
+      'Validated {0} manifest file(s): {1} error(s), {2} warning(s).',
+      result.manifests,
+      result.errors,
+      result.warnings,
+    );
     if (result.errors + result.warnings > 0) {
       void vscode.window.showWarningMessage(msg);
       void vscode.commands.executeCommand('workbench.actions.view.problems');

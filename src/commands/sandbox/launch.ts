@@ -12,11 +12,16 @@ export const launchSandbox: Command = {
   id: 'podvisor.sandbox.launch',
   async execute(svc, arg?: unknown) {
     requireTrust();
-    const a = (typeof arg === 'object' && arg !== null ? arg : {}) as { folder?: unknown; level?: unknown; terminal?: unknown };
+    const a = (typeof arg === 'object' && arg !== null ? arg : {}) as {
+      folder?: unknown;
+      level?: unknown;
+      terminal?: unknown;
+    };
     const folder = typeof a.folder === 'string' ? a.folder : await pickFolder();
     if (!folder) return undefined;
     const m = svc.sandboxes.manager.module();
-    if (!m.devcontainerPath(folder)) throw new UserError(vscode.l10n.t('No .devcontainer/devcontainer.json in {0}', folder));
+    if (!m.devcontainerPath(folder))
+      throw new UserError(vscode.l10n.t('No .devcontainer/devcontainer.json in {0}', folder));
     // Parse first: a malformed file is reported before any question is asked.
     const spec = m.loadDevcontainer({ workspaceFolder: folder });
     const existing = await svc.sandboxes.manager.find(spec.name);
@@ -34,8 +39,11 @@ export const launchSandbox: Command = {
 
 async function pickFolder(): Promise<string | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
-  if (folders.length === 0) throw new UserError(vscode.l10n.t('Open a folder with a .devcontainer/devcontainer.json first'));
+  if (folders.length === 0)
+    throw new UserError(vscode.l10n.t('Open a folder with a .devcontainer/devcontainer.json first'));
   if (folders.length === 1) return folders[0].uri.fsPath;
-  const f = await vscode.window.showWorkspaceFolderPick({ placeHolder: vscode.l10n.t('Folder to launch in a sandbox') });
+  const f = await vscode.window.showWorkspaceFolderPick({
+    placeHolder: vscode.l10n.t('Folder to launch in a sandbox'),
+  });
   return f?.uri.fsPath;
 }

@@ -8,10 +8,19 @@ export const launchFromImage: Command = {
   id: 'podvisor.sandbox.launchFromImage',
   async execute(svc, arg?: unknown, opts?: unknown) {
     requireTrust();
-    const image = imageRef(arg) ?? (await vscode.window.showInputBox({ title: vscode.l10n.t('Open image in sandbox'), prompt: vscode.l10n.t('Image name or id') }));
+    const image =
+      imageRef(arg) ??
+      (await vscode.window.showInputBox({
+        title: vscode.l10n.t('Open image in sandbox'),
+        prompt: vscode.l10n.t('Image name or id'),
+      }));
     if (!image) return undefined;
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.\-/:@]*$/.test(image)) throw new UserError(vscode.l10n.t('"{0}" is not an image reference', image));
-    const o = (typeof opts === 'object' && opts !== null ? opts : {}) as { level?: unknown; terminal?: unknown };
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.\-/:@]*$/.test(image))
+      throw new UserError(vscode.l10n.t('"{0}" is not an image reference', image));
+    const o = (typeof opts === 'object' && opts !== null ? opts : {}) as {
+      level?: unknown;
+      terminal?: unknown;
+    };
     const level = await chooseLevel(svc, o.level);
     if (!level) return undefined;
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
@@ -26,7 +35,13 @@ function imageRef(arg: unknown): string | undefined {
   if (typeof arg !== 'object' || arg === null) return undefined;
   const x = arg as Record<string, unknown>;
   const img = (typeof x.image === 'object' && x.image !== null ? x.image : x) as Record<string, unknown>;
-  const tags = Array.isArray(img.tags) ? img.tags : Array.isArray(img.repoTags) ? img.repoTags : Array.isArray(img.RepoTags) ? img.RepoTags : [];
+  const tags = Array.isArray(img.tags)
+    ? img.tags
+    : Array.isArray(img.repoTags)
+      ? img.repoTags
+      : Array.isArray(img.RepoTags)
+        ? img.RepoTags
+        : [];
   const tag = tags.find((t): t is string => typeof t === 'string' && t !== '<none>:<none>');
   if (tag) return tag;
   for (const k of ['ref', 'name', 'id', 'Id']) if (typeof img[k] === 'string') return img[k] as string;

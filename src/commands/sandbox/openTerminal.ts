@@ -6,7 +6,8 @@ export const openSandboxTerminal: Command = {
   id: 'podvisor.sandbox.openTerminal',
   async execute(svc, arg?: unknown, cmd?: unknown) {
     requireTrust();
-    const argv = Array.isArray(cmd) && cmd.every((x) => typeof x === 'string') ? (cmd as string[]) : undefined;
+    const argv =
+      Array.isArray(cmd) && cmd.every((x) => typeof x === 'string') ? (cmd as string[]) : undefined;
     return openTerminal(svc, nameOf(svc, arg), argv);
   },
 };

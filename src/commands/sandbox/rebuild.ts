@@ -18,9 +18,10 @@ export const rebuildSandbox: Command = {
     if (!info || !old) throw new UserError(vscode.l10n.t('No sandbox named {0}', name));
     const m = mgr.module();
     // Parse the new spec before removing anything, so a broken edit leaves the old sandbox alone.
-    const spec = old.source.kind === 'devcontainer' && old.source.file && old.workspace
-      ? m.loadDevcontainer({ workspaceFolder: old.workspace.hostPath, file: old.source.file })
-      : old;
+    const spec =
+      old.source.kind === 'devcontainer' && old.source.file && old.workspace
+        ? m.loadDevcontainer({ workspaceFolder: old.workspace.hostPath, file: old.source.file })
+        : old;
     for (const t of vscode.window.terminals) if (t.name === `Sandbox: ${name}`) t.dispose();
     await mgr.remove(name);
     const terminal = (opts as { terminal?: unknown } | undefined)?.terminal !== false;

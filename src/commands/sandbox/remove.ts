@@ -12,7 +12,14 @@ export const removeSandbox: Command = {
     const confirmed = (opts as { confirm?: unknown } | undefined)?.confirm === false;
     if (!confirmed) {
       const yes = vscode.l10n.t('Remove');
-      const pick = await vscode.window.showWarningMessage(vscode.l10n.t('Remove sandbox {0}? Its containers and built images are deleted; your workspace folder is not touched.', name), { modal: true }, yes);
+      const pick = await vscode.window.showWarningMessage(
+        vscode.l10n.t(
+          'Remove sandbox {0}? Its containers and built images are deleted; your workspace folder is not touched.',
+          name,
+        ),
+        { modal: true },
+        yes,
+      );
       if (pick !== yes) return;
     }
     for (const t of vscode.window.terminals) if (t.name === `Sandbox: ${name}`) t.dispose();

@@ -19,20 +19,28 @@ export const runManifest: Command = {
   id: 'podvisor.sandbox.runManifest',
   async execute(svc, uriArg?: unknown, indexArg?: unknown, opts?: unknown) {
     requireTrust();
-    const uri = uriArg instanceof vscode.Uri ? uriArg : typeof uriArg === 'string' ? vscode.Uri.file(uriArg) : vscode.window.activeTextEditor?.document.uri;
+    const uri =
+      uriArg instanceof vscode.Uri
+        ? uriArg
+        : typeof uriArg === 'string'
+          ? vscode.Uri.file(uriArg)
+          : vscode.window.activeTextEditor?.document.uri;
     if (!uri) throw new UserError(vscode.l10n.t('Open a manifest first'));
     const m = svc.sandboxes.manager.module();
     const text = (await vscode.workspace.openTextDocument(uri)).getText();
     const docs = m.yamlDocs(uri.fsPath, text);
     const index = typeof indexArg === 'number' ? indexArg : docAtCursor(uri, text);
     const doc = docs.find((d) => d.index === index) ?? (docs.length === 1 ? docs[0] : undefined);
-    if (!doc) throw new UserError(vscode.l10n.t('No manifest document {0} in {1}', index, path.basename(uri.fsPath)));
+    if (!doc)
+      throw new UserError(vscode.l10n.t('No manifest document {0} in {1}', index, path.basename(uri.fsPath)));
     if (m.isKubevirtVm(doc)) return runKubevirt(svc, m, doc);
     const plan = m.podPlan(doc, [...docs, ...(await workspaceRuntimeClasses(m, uri))]);
     for (const n of plan.spec.notes) svc.log.warn(`${plan.spec.source.label}: ${n}`);
     const o = (typeof opts === 'object' && opts !== null ? opts : {}) as { terminal?: unknown };
     // The RuntimeClass decides the level; without one, ask (container levels only).
-    const level = plan.runtimeClass ? await chooseLevel(svc, plan.level) : await chooseLevel(svc, undefined, ['container', 'gvisor', 'kata']);
+    const level = plan.runtimeClass
+      ? await chooseLevel(svc, plan.level)
+      : await chooseLevel(svc, undefined, ['container', 'gvisor', 'kata']);
     if (!level) return undefined;
     return launchSpec(svc, plan.spec, level, { terminal: o.terminal === true });
   },
@@ -45,7 +53,10 @@ function docAtCursor(uri: vscode.Uri, text: string): number {
   return (before.match(/^---/gm) ?? []).length - (/^---/.test(text) ? 1 : 0);
 }
 
-async function workspaceRuntimeClasses(m: typeof import('../../sandbox'), current: vscode.Uri): Promise<YamlDoc[]> {
+async function workspaceRuntimeClasses(
+  m: typeof import('../../sandbox'),
+  current: vscode.Uri,
+): Promise<YamlDoc[]> {
   const files = await vscode.workspace.findFiles('**/*.{yaml,yml}', '**/node_modules/**', 500);
   const out: YamlDoc[] = [];
   for (const f of files) {
@@ -61,18 +72,37 @@ async function workspaceRuntimeClasses(m: typeof import('../../sandbox'), curren
 /** A KubeVirt VM/VMI becomes an ordinary Podvisor VM (VMs view) booted from its containerDisk; its console opens. */
 async function runKubevirt(svc: Services, m: typeof import('../../sandbox'), doc: YamlDoc): Promise<unknown> {
   const plan = m.kubevirtPlan(doc);
-  svc.log.info(`${plan.label}: running locally as VM ${plan.name} (${plan.cpus} vCPU, ${plan.memoryMiB} MiB, containerDisk ${plan.containerDisk.image})`);
+  svc.log.info(
+    `${plan.label}: running locally as VM ${plan.name} (${plan.cpus} vCPU, ${plan.memoryMiB} MiB, containerDisk ${plan.containerDisk.image})`,
+  );
   if (plan.notes.length) svc.log.warn(`${plan.label}: not honoured locally:\n  ${plan.notes.join('\n  ')}`);
   const store = await vmsSection(svc).ready();
   const mgr = svc.sandboxes.manager;
   const cacheDir = path.join(svc.context.globalStorageUri.fsPath, 'sandboxes', 'cache');
   const h = await withProgress(vscode.l10n.t('Booting {0} locally', plan.label), (signal, report) => {
     report(vscode.l10n.t('disk from {0}', plan.containerDisk.image));
-    return m.launchKubevirt(store as unknown as Parameters<typeof m.launchKubevirt>[0], mgr.containers().engine, plan, { file: doc.file, documentIndex: doc.index }, cacheDir, signal);
+    return m.launchKubevirt(
+      store as unknown as Parameters<typeof m.launchKubevirt>[0],
+      mgr.containers().engine,
+      plan,
+      { file: doc.file, documentIndex: doc.index },
+      cacheDir,
+      signal,
+    );
   });
   showSerialTerminal(plan.name, h.serial as unknown as Parameters<typeof showSerialTerminal>[1]);
   if (plan.notes.length) {
-    void vscode.window.showWarningMessage(vscode.l10n.t('{0} is booting as VM {1}; {2} field(s) could not be honoured locally.', plan.label, plan.name, plan.notes.length), vscode.l10n.t('Open Log')).then((p) => p && svc.log.show(true));
+    void vscode.window
+      .showWarningMessage(
+        vscode.l10n.t(
+          '{0} is booting as VM {1}; {2} field(s) could not be honoured locally.',
+          plan.label,
+          plan.name,
+          plan.notes.length,
+        ),
+        vscode.l10n.t('Open Log'),
+      )
+      .then((p) => p && svc.log.show(true));
   }
   return { vm: plan.name, notes: plan.notes };
 }

@@ -19,15 +19,23 @@ export const createVmFromSpec: Command = {
     else if (typeof arg === 'string') file = arg;
     else {
       const active = vscode.window.activeTextEditor?.document;
-      if (active && /\.(ya?ml|json)$/i.test(active.fileName) && active.uri.scheme === 'file') file = active.fileName;
+      if (active && /\.(ya?ml|json)$/i.test(active.fileName) && active.uri.scheme === 'file')
+        file = active.fileName;
       else {
-        const uris = await vscode.window.showOpenDialog({ title: vscode.l10n.t('VM spec file'), filters: { [vscode.l10n.t('VM spec')]: ['yaml', 'yml', 'json'] } });
+        const uris = await vscode.window.showOpenDialog({
+          title: vscode.l10n.t('VM spec file'),
+          filters: { [vscode.l10n.t('VM spec')]: ['yaml', 'yml', 'json'] },
+        });
         file = uris?.[0]?.fsPath;
       }
     }
     if (!file) return;
     const Q = loadLazy<typeof Qemu>('qemu');
-    const text = (await vscode.workspace.openTextDocument(file).then((d) => d.getText(), () => undefined)) ?? fs.readFileSync(file, 'utf8');
+    const text =
+      (await vscode.workspace.openTextDocument(file).then(
+        (d) => d.getText(),
+        () => undefined,
+      )) ?? fs.readFileSync(file, 'utf8');
     const req = Q.parseCreateRequest(text, file);
     const store = await vmsSection(svc).ready();
     return withProgress(vscode.l10n.t('Creating VM {0}…', req.name), (signal) => store.create(req, signal));

@@ -13,7 +13,14 @@ export const deleteVm: Command = {
     const del = vscode.l10n.t('Delete');
     const pick = await vscode.window.showWarningMessage(
       vscode.l10n.t('Delete VM {0}?', t.name),
-      { modal: true, detail: vscode.l10n.t('This removes {0} with its disk overlay and snapshots.{1}', info.dir, bases.length ? ' ' + vscode.l10n.t('Base images are kept: {0}', bases.join(', ')) : '') },
+      {
+        modal: true,
+        detail: vscode.l10n.t(
+          'This removes {0} with its disk overlay and snapshots.{1}',
+          info.dir,
+          bases.length ? ' ' + vscode.l10n.t('Base images are kept: {0}', bases.join(', ')) : '',
+        ),
+      },
       del,
     );
     if (pick !== del) return;

@@ -6,7 +6,12 @@ import { targetVm } from './target';
 export const openVmSpec: Command = {
   id: 'podvisor.vm.openSpec',
   async execute(svc, arg) {
-    const t = await targetVm(svc, arg, ['running', 'paused', 'stopped', 'starting', 'stopping'], vscode.l10n.t('Select a VM'));
+    const t = await targetVm(
+      svc,
+      arg,
+      ['running', 'paused', 'stopped', 'starting', 'stopping'],
+      vscode.l10n.t('Select a VM'),
+    );
     if (!t) return;
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(t.store.paths(t.name).spec));
     await vscode.window.showTextDocument(doc);

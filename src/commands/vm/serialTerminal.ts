@@ -43,7 +43,11 @@ export function showSerialTerminal(name: string, serial: Qemu.SerialChannel): vs
       serial.write(data);
     },
   };
-  const term = vscode.window.createTerminal({ name: vscode.l10n.t('VM {0} (serial)', name), pty, iconPath: new vscode.ThemeIcon('vm') });
+  const term = vscode.window.createTerminal({
+    name: vscode.l10n.t('VM {0} (serial)', name),
+    pty,
+    iconPath: new vscode.ThemeIcon('vm'),
+  });
   open.set(name, term);
   term.show();
   return term;

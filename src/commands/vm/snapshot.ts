@@ -6,14 +6,24 @@ import type { Command } from '../command';
 import { withProgress } from '../../host/progress';
 import { targetVm } from './target';
 
-async function pickSnapshot(store: Qemu.VmStore, name: string, placeHolder: string): Promise<string | undefined> {
+async function pickSnapshot(
+  store: Qemu.VmStore,
+  name: string,
+  placeHolder: string,
+): Promise<string | undefined> {
   const list = await store.snapshots(name);
   if (!list.length) throw new UserError(vscode.l10n.t('VM {0} has no snapshots.', name));
   const pick = await vscode.window.showQuickPick(
     list.map((s) => ({
       label: s.name,
       description: s.date.toLocaleString(),
-      detail: s.vmStateSize ? vscode.l10n.t('with memory ({0} MiB), guest clock {1}s', (s.vmStateSize / 1048576).toFixed(1), s.vmClockSec.toFixed(0)) : vscode.l10n.t('disk only'),
+      detail: s.vmStateSize
+        ? vscode.l10n.t(
+            'with memory ({0} MiB), guest clock {1}s',
+            (s.vmStateSize / 1048576).toFixed(1),
+            s.vmClockSec.toFixed(0),
+          )
+        : vscode.l10n.t('disk only'),
     })),
     { placeHolder },
   );
@@ -38,7 +48,9 @@ export const createVmSnapshot: Command = {
             validateInput: (v) => snapshotNameProblem(v),
           });
     if (!snap) return;
-    await withProgress(vscode.l10n.t('Taking snapshot {0} of {1}…', snap, t.name), () => t.store.snapshot(t.name, 'create', snap));
+    await withProgress(vscode.l10n.t('Taking snapshot {0} of {1}…', snap, t.name), () =>
+      t.store.snapshot(t.name, 'create', snap),
+    );
   },
 };
 
@@ -47,9 +59,14 @@ export const revertVmSnapshot: Command = {
   async execute(svc, arg, snapArg) {
     const t = await targetVm(svc, arg, ALL, vscode.l10n.t('Select a VM'));
     if (!t) return;
-    const snap = typeof snapArg === 'string' ? snapArg : await pickSnapshot(t.store, t.name, vscode.l10n.t('Revert {0} to…', t.name));
+    const snap =
+      typeof snapArg === 'string'
+        ? snapArg
+        : await pickSnapshot(t.store, t.name, vscode.l10n.t('Revert {0} to…', t.name));
     if (!snap) return;
-    await withProgress(vscode.l10n.t('Reverting {0} to {1}…', t.name, snap), () => t.store.snapshot(t.name, 'revert', snap));
+    await withProgress(vscode.l10n.t('Reverting {0} to {1}…', t.name, snap), () =>
+      t.store.snapshot(t.name, 'revert', snap),
+    );
   },
 };
 
@@ -58,9 +75,14 @@ export const deleteVmSnapshot: Command = {
   async execute(svc, arg, snapArg) {
     const t = await targetVm(svc, arg, ALL, vscode.l10n.t('Select a VM'));
     if (!t) return;
-    const snap = typeof snapArg === 'string' ? snapArg : await pickSnapshot(t.store, t.name, vscode.l10n.t('Delete which snapshot of {0}?', t.name));
+    const snap =
+      typeof snapArg === 'string'
+        ? snapArg
+        : await pickSnapshot(t.store, t.name, vscode.l10n.t('Delete which snapshot of {0}?', t.name));
     if (!snap) return;
-    await withProgress(vscode.l10n.t('Deleting snapshot {0} of {1}…', snap, t.name), () => t.store.snapshot(t.name, 'delete', snap));
+    await withProgress(vscode.l10n.t('Deleting snapshot {0} of {1}…', snap, t.name), () =>
+      t.store.snapshot(t.name, 'delete', snap),
+    );
   },
 };
 
@@ -70,11 +92,22 @@ export const listVmSnapshots: Command = {
   async execute(svc, arg) {
     const t = await targetVm(svc, arg, ALL, vscode.l10n.t('Select a VM'));
     if (!t) return;
-    const snap = await pickSnapshot(t.store, t.name, vscode.l10n.t('Snapshots of {0} (pick one to revert to it)', t.name));
+    const snap = await pickSnapshot(
+      t.store,
+      t.name,
+      vscode.l10n.t('Snapshots of {0} (pick one to revert to it)', t.name),
+    );
     if (!snap) return;
     const revert = vscode.l10n.t('Revert');
-    if ((await vscode.window.showInformationMessage(vscode.l10n.t('Revert {0} to snapshot {1}?', t.name, snap), revert)) === revert) {
-      await withProgress(vscode.l10n.t('Reverting {0} to {1}…', t.name, snap), () => t.store.snapshot(t.name, 'revert', snap));
+    if (
+      (await vscode.window.showInformationMessage(
+        vscode.l10n.t('Revert {0} to snapshot {1}?', t.name, snap),
+        revert,
+      )) === revert
+    ) {
+      await withProgress(vscode.l10n.t('Reverting {0} to {1}…', t.name, snap), () =>
+        t.store.snapshot(t.name, 'revert', snap),
+      );
     }
   },
 };

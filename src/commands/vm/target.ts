@@ -26,18 +26,29 @@ function nameOf(arg: unknown): string | undefined {
  * The VM a command acts on: the tree row it was invoked on, a name (palette, keybinding, tests),
  * else a quick pick over the VMs in the states the command applies to.
  */
-export async function targetVm(svc: Services, arg: unknown, states: readonly State[], placeHolder: string): Promise<{ store: Qemu.VmStore; name: string } | undefined> {
+export async function targetVm(
+  svc: Services,
+  arg: unknown,
+  states: readonly State[],
+  placeHolder: string,
+): Promise<{ store: Qemu.VmStore; name: string } | undefined> {
   const store = await vmsSection(svc).ready();
   const given = nameOf(arg);
   if (given) {
     const info = store.info(given);
-    if (!info.spec && info.problem === 'spec.json is missing') throw new UserError(vscode.l10n.t('There is no VM named "{0}".', given));
+    if (!info.spec && info.problem === 'spec.json is missing')
+      throw new UserError(vscode.l10n.t('There is no VM named "{0}".', given));
     return { store, name: given };
   }
   const candidates = store.list().filter((i) => states.includes(i.state));
-  if (!candidates.length) throw new UserError(vscode.l10n.t('No VM is in a state for this action ({0}).', states.join(', ')));
+  if (!candidates.length)
+    throw new UserError(vscode.l10n.t('No VM is in a state for this action ({0}).', states.join(', ')));
   const pick = await vscode.window.showQuickPick(
-    candidates.map((i) => ({ label: i.name, description: i.state, detail: i.spec ? `${i.spec.cpus} vCPU · ${i.spec.memoryMiB} MiB · ${i.spec.machine}` : i.problem })),
+    candidates.map((i) => ({
+      label: i.name,
+      description: i.state,
+      detail: i.spec ? `${i.spec.cpus} vCPU · ${i.spec.memoryMiB} MiB · ${i.spec.machine}` : i.problem,
+    })),
     { placeHolder },
   );
   return pick ? { store, name: pick.label } : undefined;

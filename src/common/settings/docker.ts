@@ -19,8 +19,18 @@ export function readDockerSettings(get: SettingReader): DockerSettings {
   return {
     host: str(get, 'podvisor.docker.host', ''),
     context: str(get, 'podvisor.docker.context', ''),
-    groupBy: oneOf(get, 'podvisor.docker.containers.groupBy', ['composeProject', 'state', 'runtime', 'none'] as const, 'composeProject'),
-    sortBy: oneOf(get, 'podvisor.docker.containers.sortBy', ['name', 'created', 'state', 'image'] as const, 'name'),
+    groupBy: oneOf(
+      get,
+      'podvisor.docker.containers.groupBy',
+      ['composeProject', 'state', 'runtime', 'none'] as const,
+      'composeProject',
+    ),
+    sortBy: oneOf(
+      get,
+      'podvisor.docker.containers.sortBy',
+      ['name', 'created', 'state', 'image'] as const,
+      'name',
+    ),
     showDanglingImages: bool(get, 'podvisor.docker.images.showDangling', false),
     logsTail: Math.round(num(get, 'podvisor.docker.logs.tail', 500, -1, 1_000_000)),
     safetyPollSeconds: Math.round(num(get, 'podvisor.docker.safetyPollSeconds', 60, 0, 3600)),

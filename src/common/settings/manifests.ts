@@ -12,7 +12,13 @@ export interface ManifestSettings {
 
 export function readManifestSettings(get: SettingReader): ManifestSettings {
   const raw = get('podvisor.manifests.knownRuntimeHandlers');
-  const handlers = Array.isArray(raw) ? raw.filter((x): x is string => typeof x === 'string' && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(x.trim())).map((x) => x.trim()) : [];
+  const handlers = Array.isArray(raw)
+    ? raw
+        .filter(
+          (x): x is string => typeof x === 'string' && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(x.trim()),
+        )
+        .map((x) => x.trim())
+    : [];
   const version = str(get, 'podvisor.manifests.kubernetesVersion', '1.35');
   return {
     kubernetesVersion: /^1\.\d{1,3}$/.test(version) ? version : '1.35',

@@ -23,5 +23,7 @@ export function bool(get: SettingReader, key: string, def: boolean): boolean {
 
 export function strList(get: SettingReader, key: string, def: readonly string[]): readonly string[] {
   const v = get(key);
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim()) : def;
+  return Array.isArray(v)
+    ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim())
+    : def;
 }

@@ -9,7 +9,12 @@ export interface SandboxSettings {
 
 export function readSandboxSettings(get: SettingReader): SandboxSettings {
   return {
-    defaultIsolation: oneOf(get, 'podvisor.sandbox.defaultIsolation', ['ask', 'container', 'gvisor', 'kata', 'microvm'] as const, 'ask'),
+    defaultIsolation: oneOf(
+      get,
+      'podvisor.sandbox.defaultIsolation',
+      ['ask', 'container', 'gvisor', 'kata', 'microvm'] as const,
+      'ask',
+    ),
     kernel: str(get, 'podvisor.sandbox.kernel', ''),
   };
 }

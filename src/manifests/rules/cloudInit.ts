@@ -24,12 +24,24 @@ export function checkCloudInit(ctx: CheckContext, volume: Node, key: string): vo
       const a = toSource(s);
       at = [a, Math.max(a + 1, toSource(Math.max(s, e)))];
     }
-    report(ctx, at, 'error', 'cloudinit.invalid-yaml',
-      `\`${key}.userData\` starts with #cloud-config but is not valid YAML: ${err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, { yamlCode: err.code });
+    report(
+      ctx,
+      at,
+      'error',
+      'cloudinit.invalid-yaml',
+      `\`${key}.userData\` starts with #cloud-config but is not valid YAML: ${err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
+      { yamlCode: err.code },
+    );
     return;
   }
   if (doc.contents !== null && !isMap(doc.contents)) {
-    report(ctx, node, 'error', 'cloudinit.not-a-mapping', `\`${key}.userData\` starts with #cloud-config but is not a mapping of cloud-init modules`);
+    report(
+      ctx,
+      node,
+      'error',
+      'cloudinit.not-a-mapping',
+      `\`${key}.userData\` starts with #cloud-config but is not a mapping of cloud-init modules`,
+    );
   }
 }
 
@@ -45,14 +57,20 @@ function sourceMapper(text: string, node: Scalar): ((o: number) => number) | und
     const nl = text.indexOf('\n', i);
     const lineEnd = nl < 0 || nl > end ? end : nl;
     const line = text.slice(i, lineEnd);
-    if (line.trim()) { indent = line.length - line.trimStart().length; break; }
+    if (line.trim()) {
+      indent = line.length - line.trimStart().length;
+      break;
+    }
     i = lineEnd + 1;
   }
   const value = node.value as string;
   return (o: number) => {
     let line = 0;
     let ls = 0;
-    for (let i = value.indexOf('\n'); i >= 0 && i < o; i = value.indexOf('\n', i + 1)) { line++; ls = i + 1; }
+    for (let i = value.indexOf('\n'); i >= 0 && i < o; i = value.indexOf('\n', i + 1)) {
+      line++;
+      ls = i + 1;
+    }
     let src = contentStart;
     for (let k = 0; k < line; k++) {
       const nl = text.indexOf('\n', src);

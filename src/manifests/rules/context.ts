@@ -17,7 +17,14 @@ export interface CheckContext {
 }
 
 /** Reports at a node's (or an explicit local range's) position, converted to file offsets. */
-export function report(ctx: CheckContext, at: Node | [number, number] | null | undefined, severity: Severity, code: string, message: string, data?: unknown): void {
+export function report(
+  ctx: CheckContext,
+  at: Node | [number, number] | null | undefined,
+  severity: Severity,
+  code: string,
+  message: string,
+  data?: unknown,
+): void {
   const base = ctx.parsed.slice.start;
   const max = ctx.parsed.slice.text.length;
   let s = 0;
@@ -26,7 +33,11 @@ export function report(ctx: CheckContext, at: Node | [number, number] | null | u
   else if (at?.range) [s, e] = [at.range[0], at.range[1]];
   s = Math.max(0, Math.min(s, max));
   e = Math.max(s, Math.min(e, max));
-  ctx.out.push(data === undefined ? { start: base + s, end: base + e, severity, code, message } : { start: base + s, end: base + e, severity, code, message, data });
+  ctx.out.push(
+    data === undefined
+      ? { start: base + s, end: base + e, severity, code, message }
+      : { start: base + s, end: base + e, severity, code, message, data },
+  );
 }
 
 export function pathText(path: readonly PathSeg[]): string {
@@ -73,6 +84,9 @@ export function mapItems(seq: unknown): [YAMLMap<Node, Node | null>, number][] {
   const s = asSeq(seq);
   if (!s) return [];
   const r: [YAMLMap<Node, Node | null>, number][] = [];
-  s.items.forEach((it, i) => { const m = asMap(it); if (m) r.push([m, i]); });
+  s.items.forEach((it, i) => {
+    const m = asMap(it);
+    if (m) r.push([m, i]);
+  });
   return r;
 }

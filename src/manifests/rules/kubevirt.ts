@@ -8,7 +8,18 @@ import { isScalar } from '../yamlFns';
 import type { KindInfo } from '../kinds';
 import { imageRefProblem } from '../imageRef';
 import { hasPlaceholder } from '../placeholders';
-import { asMap, get, getPath, mapItems, pair, pathText, report, scalarValue, str, type CheckContext } from './context';
+import {
+  asMap,
+  get,
+  getPath,
+  mapItems,
+  pair,
+  pathText,
+  report,
+  scalarValue,
+  str,
+  type CheckContext,
+} from './context';
 import { checkRequestsWithinLimits } from './resources';
 import { checkCloudInit } from './cloudInit';
 
@@ -27,18 +38,38 @@ function checkRunning(ctx: CheckContext, root: Node): void {
   const rs = pair(spec, 'runStrategy');
   const v = scalarValue(running.value);
   if (rs) {
-    report(ctx, running.key, 'error', 'kubevirt.running-and-runStrategy',
+    report(
+      ctx,
+      running.key,
+      'error',
+      'kubevirt.running-and-runStrategy',
       '`spec.running` and `spec.runStrategy` are mutually exclusive: remove `spec.running` (deprecated)',
-      { runStrategy: scalarValue(rs.value), running: v });
+      { runStrategy: scalarValue(rs.value), running: v },
+    );
     return;
   }
   const replacement = v === false ? 'Halted' : 'Always';
-  report(ctx, running.key, 'warning', 'kubevirt.running-deprecated',
+  report(
+    ctx,
+    running.key,
+    'warning',
+    'kubevirt.running-deprecated',
     `\`spec.running\` is deprecated: use \`spec.runStrategy: ${replacement}\``,
-    { running: v, replacement, start: ctx.parsed.slice.start + running.key.range![0], end: ctx.parsed.slice.start + (running.value?.range?.[1] ?? running.key.range![1]) });
+    {
+      running: v,
+      replacement,
+      start: ctx.parsed.slice.start + running.key.range![0],
+      end: ctx.parsed.slice.start + (running.value?.range?.[1] ?? running.key.range![1]),
+    },
+  );
 }
 
-interface Named { name: string; node: Node; index: number; item: Node }
+interface Named {
+  name: string;
+  node: Node;
+  index: number;
+  item: Node;
+}
 
 function names(seq: unknown): Named[] {
   const r: Named[] = [];
@@ -54,7 +85,15 @@ function checkUnique(ctx: CheckContext, list: Named[], what: string, where: stri
   const seen = new Map<string, Named>();
   for (const n of list) {
     const first = seen.get(n.name);
-    if (first) report(ctx, n.node, 'error', 'kubevirt.duplicate-name', `${what} name \`${n.name}\` is used twice in \`${where}\``, { name: n.name });
+    if (first)
+      report(
+        ctx,
+        n.node,
+        'error',
+        'kubevirt.duplicate-name',
+        `${what} name \`${n.name}\` is used twice in \`${where}\``,
+        { name: n.name },
+      );
     else seen.set(n.name, n);
   }
 }
@@ -81,28 +120,67 @@ function checkVmiSpec(ctx: CheckContext, spec: Node, base: string[]): void {
     // An empty CD-ROM tray (for hotplug) is a cdrom disk without a volume.
     if (get(d.item, 'cdrom') !== undefined && !volNames.has(d.name)) continue;
     // Without any `volumes` this is most likely an excerpt: warn rather than fail.
-    report(ctx, d.node, volumesSeq ? 'error' : 'warning', 'kubevirt.disk-without-volume', `Disk \`${d.name}\` has no volume of the same name in \`${p('volumes')}\``,
-      { name: d.name, volumesPath: [...base, 'volumes'], specPath: base, insertAfter: volumesSeq?.range ? ctx.parsed.slice.start + volumesSeq.range[1] : undefined });
+    report(
+      ctx,
+      d.node,
+      volumesSeq ? 'error' : 'warning',
+      'kubevirt.disk-without-volume',
+      `Disk \`${d.name}\` has no volume of the same name in \`${p('volumes')}\``,
+      {
+        name: d.name,
+        volumesPath: [...base, 'volumes'],
+        specPath: base,
+        insertAfter: volumesSeq?.range ? ctx.parsed.slice.start + volumesSeq.range[1] : undefined,
+      },
+    );
   }
   for (const f of filesystems) {
     if (volNames.has(f.name) || (t && hasPlaceholder(f.name))) continue;
-    report(ctx, f.node, volumesSeq ? 'error' : 'warning', 'kubevirt.filesystem-without-volume', `Filesystem \`${f.name}\` has no volume of the same name in \`${p('volumes')}\``, { name: f.name });
+    report(
+      ctx,
+      f.node,
+      volumesSeq ? 'error' : 'warning',
+      'kubevirt.filesystem-without-volume',
+      `Filesystem \`${f.name}\` has no volume of the same name in \`${p('volumes')}\``,
+      { name: f.name },
+    );
   }
   const used = new Set([...disks, ...filesystems].map((d) => d.name));
   for (const v of volumes) {
     if (used.has(v.name) || (t && hasPlaceholder(v.name))) continue;
-    report(ctx, v.node, 'warning', 'kubevirt.volume-without-disk', `Volume \`${v.name}\` is not used by any disk or filesystem in \`${p('domain', 'devices')}\``, { name: v.name });
+    report(
+      ctx,
+      v.node,
+      'warning',
+      'kubevirt.volume-without-disk',
+      `Volume \`${v.name}\` is not used by any disk or filesystem in \`${p('domain', 'devices')}\``,
+      { name: v.name },
+    );
   }
   for (const i of interfaces) {
     if (netNames.has(i.name) || (t && hasPlaceholder(i.name))) continue;
-    report(ctx, i.node, 'error', 'kubevirt.interface-without-network', `Interface \`${i.name}\` has no network of the same name in \`${p('networks')}\``, { name: i.name });
+    report(
+      ctx,
+      i.node,
+      'error',
+      'kubevirt.interface-without-network',
+      `Interface \`${i.name}\` has no network of the same name in \`${p('networks')}\``,
+      { name: i.name },
+    );
   }
   // Without any interface KubeVirt attaches the pod network by itself; only check named pairs.
   if (interfaces.length) {
     const ifNames = new Set(interfaces.map((i) => i.name));
     for (const n of networks) {
       if (ifNames.has(n.name) || (t && hasPlaceholder(n.name))) continue;
-      report(ctx, n.node, 'warning', 'kubevirt.network-without-interface', `Network \`${n.name}\` is not used by any interface in \`${p('domain', 'devices', 'interfaces')}\``, { name: n.name });
+      report(
+        ctx,
+        n.node,
+        'warning',
+        'kubevirt.network-without-interface',
+        `Network \`${n.name}\` is not used by any interface in \`${p('domain', 'devices', 'interfaces')}\``,
+        { name: n.name },
+      );
     }
   }
   // Boot orders are shared by disks and interfaces and must be unique and positive.
@@ -111,9 +189,27 @@ function checkVmiSpec(ctx: CheckContext, spec: Node, base: string[]): void {
     const bo = pair(item.item, 'bootOrder');
     const v = scalarValue(bo?.value);
     if (typeof v !== 'number' || !bo?.value) continue;
-    if (v < 1) { report(ctx, bo.value, 'error', 'kubevirt.boot-order', `Boot order must be 1 or more (on \`${item.name}\`)`, { name: item.name }); continue; }
+    if (v < 1) {
+      report(
+        ctx,
+        bo.value,
+        'error',
+        'kubevirt.boot-order',
+        `Boot order must be 1 or more (on \`${item.name}\`)`,
+        { name: item.name },
+      );
+      continue;
+    }
     const prev = orders.get(v);
-    if (prev !== undefined) report(ctx, bo.value, 'error', 'kubevirt.duplicate-boot-order', `Boot order ${v} is used by both \`${prev}\` and \`${item.name}\``, { order: v });
+    if (prev !== undefined)
+      report(
+        ctx,
+        bo.value,
+        'error',
+        'kubevirt.duplicate-boot-order',
+        `Boot order ${v} is used by both \`${prev}\` and \`${item.name}\``,
+        { order: v },
+      );
     else orders.set(v, item.name);
   }
   for (const v of volumes) {
@@ -123,7 +219,15 @@ function checkVmiSpec(ctx: CheckContext, spec: Node, base: string[]): void {
       const ref = img.value.value;
       if (t && hasPlaceholder(ref)) continue;
       const problem = imageRefProblem(ref);
-      if (problem) report(ctx, img.value, 'error', 'image.invalid-reference', `\`${ref}\` is not a valid image reference: ${problem}`, { image: ref });
+      if (problem)
+        report(
+          ctx,
+          img.value,
+          'error',
+          'image.invalid-reference',
+          `\`${ref}\` is not a valid image reference: ${problem}`,
+          { image: ref },
+        );
     }
     for (const key of ['cloudInitNoCloud', 'cloudInitConfigDrive']) {
       const ci = get(v.item, key);

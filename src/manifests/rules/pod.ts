@@ -25,20 +25,43 @@ export function checkPodLike(ctx: CheckContext, root: Node, info: KindInfo): voi
       const name = str(nameNode);
       if (name !== undefined && nameNode) {
         // The API server rejects two containers (init or not) with one name.
-        if (seen.has(name)) report(ctx, nameNode, 'error', 'pod.duplicate-container-name', `Container name \`${name}\` is used twice in this pod`, { name });
+        if (seen.has(name))
+          report(
+            ctx,
+            nameNode,
+            'error',
+            'pod.duplicate-container-name',
+            `Container name \`${name}\` is used twice in this pod`,
+            { name },
+          );
         seen.add(name);
       }
       const res = get(c, 'resources');
       if (res) checkRequestsWithinLimits(ctx, res, pathText([...specPath, key, i, 'resources']));
       const img = pair(c, 'image');
       const ref = str(img?.value);
-      if (img?.value && ref !== undefined && !(ctx.templated && hasPlaceholder(ref)) && !ref.startsWith(VIRTLET_IMAGE_PREFIX)) {
+      if (
+        img?.value &&
+        ref !== undefined &&
+        !(ctx.templated && hasPlaceholder(ref)) &&
+        !ref.startsWith(VIRTLET_IMAGE_PREFIX)
+      ) {
         const problem = imageRefProblem(ref);
-        if (problem) report(ctx, img.value, 'error', 'image.invalid-reference', `\`${ref}\` is not a valid image reference: ${problem}`, { image: ref });
+        if (problem)
+          report(
+            ctx,
+            img.value,
+            'error',
+            'image.invalid-reference',
+            `\`${ref}\` is not a valid image reference: ${problem}`,
+            { image: ref },
+          );
       }
     }
   }
-  const virtlet = info.family === 'virtlet' || str(getPath(template, ['metadata', 'annotations', VIRTLET_ANNOTATION]))?.trim() === 'virtlet.cloud';
+  const virtlet =
+    info.family === 'virtlet' ||
+    str(getPath(template, ['metadata', 'annotations', VIRTLET_ANNOTATION]))?.trim() === 'virtlet.cloud';
   if (virtlet) checkVirtlet(ctx, spec, specPath);
 }
 
@@ -47,16 +70,28 @@ function checkVirtlet(ctx: CheckContext, spec: Node, specPath: (string | number)
   const containers = asSeq(containersPair?.value);
   const n = containers?.items.length ?? 0;
   if (n !== 1) {
-    report(ctx, containers && n > 1 ? containers.items[1] : containersPair?.key ?? spec, 'error', 'virtlet.container-count',
-      `A Virtlet VM pod has exactly one container (the VM); \`${pathText([...specPath, 'containers'])}\` has ${n}`, { count: n });
+    report(
+      ctx,
+      containers && n > 1 ? containers.items[1] : (containersPair?.key ?? spec),
+      'error',
+      'virtlet.container-count',
+      `A Virtlet VM pod has exactly one container (the VM); \`${pathText([...specPath, 'containers'])}\` has ${n}`,
+      { count: n },
+    );
   }
   for (const [c] of mapItems(containers)) {
     const img = pair(c, 'image');
     const ref = str(img?.value);
     if (!img?.value || ref === undefined || (ctx.templated && hasPlaceholder(ref))) continue;
     if (!ref.startsWith(VIRTLET_IMAGE_PREFIX)) {
-      report(ctx, img.value, 'error', 'virtlet.image-prefix', `Virtlet VM images start with \`${VIRTLET_IMAGE_PREFIX}\` (e.g. \`${VIRTLET_IMAGE_PREFIX}${ref.replace(/^[a-z]+:\/\//, '')}\`)`,
-        { image: ref, replacement: VIRTLET_IMAGE_PREFIX + ref.replace(/^[a-z]+:\/\//, '') });
+      report(
+        ctx,
+        img.value,
+        'error',
+        'virtlet.image-prefix',
+        `Virtlet VM images start with \`${VIRTLET_IMAGE_PREFIX}\` (e.g. \`${VIRTLET_IMAGE_PREFIX}${ref.replace(/^[a-z]+:\/\//, '')}\`)`,
+        { image: ref, replacement: VIRTLET_IMAGE_PREFIX + ref.replace(/^[a-z]+:\/\//, '') },
+      );
     }
   }
 }

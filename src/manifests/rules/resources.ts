@@ -15,8 +15,14 @@ export function checkRequestsWithinLimits(ctx: CheckContext, resources: Node, wh
     const l = parseQuantity(scalarValue(lim));
     if (r === undefined || l === undefined) continue;
     if (r > l * (1 + 1e-12)) {
-      report(ctx, p.value, 'error', 'resources.requests-exceed-limits',
-        `\`${where}.requests.${name}\` (${String(scalarValue(p.value))}) is more than \`${where}.limits.${name}\` (${String(scalarValue(lim))})`, { resource: name });
+      report(
+        ctx,
+        p.value,
+        'error',
+        'resources.requests-exceed-limits',
+        `\`${where}.requests.${name}\` (${String(scalarValue(p.value))}) is more than \`${where}.limits.${name}\` (${String(scalarValue(lim))})`,
+        { resource: name },
+      );
     }
   }
 }

@@ -11,8 +11,20 @@ import { hasPlaceholder } from '../placeholders';
 import { quantityProblem } from '../quantity';
 import { pathText, report, type CheckContext } from './context';
 
-const OBJ = 1, ARR = 2, STR = 4, INT = 8, NUM = 16, BOOL = 32;
-const TYPE_BITS: Record<string, number> = { object: OBJ, array: ARR, string: STR, integer: INT, number: NUM | INT, boolean: BOOL };
+const OBJ = 1,
+  ARR = 2,
+  STR = 4,
+  INT = 8,
+  NUM = 16,
+  BOOL = 32;
+const TYPE_BITS: Record<string, number> = {
+  object: OBJ,
+  array: ARR,
+  string: STR,
+  integer: INT,
+  number: NUM | INT,
+  boolean: BOOL,
+};
 
 interface Compiled {
   types: number;
@@ -36,14 +48,18 @@ function compile(store: SchemaStore, raw: JSONSchema): Compiled {
   if (c) return c;
   const s = store.deref(raw);
   let types = 0;
-  for (const t of s.type === undefined ? [] : Array.isArray(s.type) ? s.type : [s.type]) types |= TYPE_BITS[t] ?? 0;
+  for (const t of s.type === undefined ? [] : Array.isArray(s.type) ? s.type : [s.type])
+    types |= TYPE_BITS[t] ?? 0;
   if (!types && s.properties) types = OBJ;
   const preserve = !!s['x-kubernetes-preserve-unknown-fields'];
   c = {
     types,
     props: s.properties ? new Map(Object.entries(s.properties)) : undefined,
     addl: typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined,
-    closed: !!s.properties && !preserve && (s.additionalProperties === undefined || s.additionalProperties === false),
+    closed:
+      !!s.properties &&
+      !preserve &&
+      (s.additionalProperties === undefined || s.additionalProperties === false),
     required: s.required?.length ? s.required : undefined,
     enumSet: s.enum ? new Set(s.enum) : undefined,
     enumList: s.enum,
@@ -60,9 +76,12 @@ function typeName(bits: number): string {
   if (bits & OBJ) names.push('a mapping');
   if (bits & ARR) names.push('a list');
   if (bits & STR) names.push('a string');
-  if (bits & NUM) names.push('a number'); else if (bits & INT) names.push('an integer');
+  if (bits & NUM) names.push('a number');
+  else if (bits & INT) names.push('an integer');
   if (bits & BOOL) names.push('a boolean');
-  return names.length > 1 ? names.slice(0, -1).join(', ') + ' or ' + names.at(-1) : names[0] ?? 'something else';
+  return names.length > 1
+    ? names.slice(0, -1).join(', ') + ' or ' + names.at(-1)
+    : (names[0] ?? 'something else');
 }
 
 function actualName(n: Node): string {
@@ -98,17 +117,33 @@ export function closestKey(key: string, known: Iterable<string>): string | undef
   for (const k of known) {
     if (k.toLowerCase() === lower) return k;
     const d = edit1(key, k);
-    if (d < bestD || (d === bestD && best === undefined)) { if (d <= Math.min(2, Math.floor(k.length / 3))) { best = k; bestD = d; } }
+    if (d < bestD || (d === bestD && best === undefined)) {
+      if (d <= Math.min(2, Math.floor(k.length / 3))) {
+        best = k;
+        bestD = d;
+      }
+    }
   }
   return best;
 }
 
-export function validateSchema(ctx: CheckContext, root: Node | null, schema: JSONSchema, at: readonly PathSeg[] = []): void {
+export function validateSchema(
+  ctx: CheckContext,
+  root: Node | null,
+  schema: JSONSchema,
+  at: readonly PathSeg[] = [],
+): void {
   const path: PathSeg[] = [...at];
   walk(ctx, root, schema, null, path);
 }
 
-function walk(ctx: CheckContext, node: Node | null, schema: JSONSchema, keyNode: Node | null, path: PathSeg[]): void {
+function walk(
+  ctx: CheckContext,
+  node: Node | null,
+  schema: JSONSchema,
+  keyNode: Node | null,
+  path: PathSeg[],
+): void {
   if (!node || isAlias(node)) return;
   const c = compile(ctx.store, schema);
   if (isMap(node)) {
@@ -120,15 +155,23 @@ function walk(ctx: CheckContext, node: Node | null, schema: JSONSchema, keyNode:
       const k = p.key as Node | null;
       if (!isScalar(k)) continue;
       const key = String(k.value);
-      if (typeof k.value === 'symbol' || key === '<<') { if (isAlias(p.value)) skipRequired = true; continue; } // YAML merge key: its keys come from an anchor
+      if (typeof k.value === 'symbol' || key === '<<') {
+        if (isAlias(p.value)) skipRequired = true;
+        continue;
+      } // YAML merge key: its keys come from an anchor
       seen?.add(key);
       let sub = c.props?.get(key) ?? c.addl;
       if (!sub) {
         if (c.closed && !(ctx.templated && hasPlaceholder(key))) {
           const suggestion = closestKey(key, c.props!.keys());
-          report(ctx, k, ctx.unknownKeySeverity ?? 'error', 'schema.unknown-key',
+          report(
+            ctx,
+            k,
+            ctx.unknownKeySeverity ?? 'error',
+            'schema.unknown-key',
             `Unknown key \`${key}\`${path.length ? ` in \`${pathText(path)}\`` : ''}${suggestion ? `: did you mean \`${suggestion}\`?` : ''}`,
-            { key, path: [...path], suggestion });
+            { key, path: [...path], suggestion },
+          );
         }
         continue;
       }
@@ -142,9 +185,16 @@ function walk(ctx: CheckContext, node: Node | null, schema: JSONSchema, keyNode:
         const where = keyNode ?? (isMap(node) ? (node.items[0]?.key as Node) : node);
         const list = missing.map((m) => `\`${m}\``).join(', ');
         // A warning: partial manifests (kustomize patches, docs excerpts, instancetype-filled VMs) are common.
-        report(ctx, where, 'warning', 'schema.required',
-          path.length ? `\`${pathText(path)}\` is missing required field${missing.length > 1 ? 's' : ''} ${list}` : `Missing required field${missing.length > 1 ? 's' : ''} ${list}`,
-          { path: [...path], missing });
+        report(
+          ctx,
+          where,
+          'warning',
+          'schema.required',
+          path.length
+            ? `\`${pathText(path)}\` is missing required field${missing.length > 1 ? 's' : ''} ${list}`
+            : `Missing required field${missing.length > 1 ? 's' : ''} ${list}`,
+          { path: [...path], missing },
+        );
       }
     }
     return;
@@ -166,7 +216,14 @@ function walk(ctx: CheckContext, node: Node | null, schema: JSONSchema, keyNode:
   if (typeof v === 'string') {
     if (ctx.templated && hasPlaceholder(v)) return;
     if (v === '...' && c.types && !(c.types & STR)) {
-      report(ctx, node, 'error', 'manifest.elided', `\`${pathText(path)}\` is elided (\`...\`): write out ${typeName(c.types)} here`, { path: [...path] });
+      report(
+        ctx,
+        node,
+        'error',
+        'manifest.elided',
+        `\`${pathText(path)}\` is elided (\`...\`): write out ${typeName(c.types)} here`,
+        { path: [...path] },
+      );
       return;
     }
   }
@@ -179,30 +236,81 @@ function walk(ctx: CheckContext, node: Node | null, schema: JSONSchema, keyNode:
   if (bit === STR && node.type === 'PLAIN' && c.types && YAML11_BOOL.test(v as string)) {
     if (c.types & BOOL) return;
     if (c.types & STR) {
-      report(ctx, node, 'error', 'schema.yaml11-boolean', `\`${pathText(path)}\`: Kubernetes reads an unquoted \`${String(v)}\` as a boolean (YAML 1.1); quote it: "${String(v)}"`, { path: [...path], value: v });
+      report(
+        ctx,
+        node,
+        'error',
+        'schema.yaml11-boolean',
+        `\`${pathText(path)}\`: Kubernetes reads an unquoted \`${String(v)}\` as a boolean (YAML 1.1); quote it: "${String(v)}"`,
+        { path: [...path], value: v },
+      );
       return;
     }
   }
   if (c.types && !(c.types & bit)) return typeError(ctx, node, c, path);
   if (c.enumSet && !c.enumSet.has(v)) {
-    report(ctx, node, 'error', 'schema.enum', `\`${pathText(path)}\` must be one of ${c.enumList!.join(', ')}`, { path: [...path], allowed: c.enumList, value: v });
+    report(
+      ctx,
+      node,
+      'error',
+      'schema.enum',
+      `\`${pathText(path)}\` must be one of ${c.enumList!.join(', ')}`,
+      { path: [...path], allowed: c.enumList, value: v },
+    );
     return;
   }
   if (c.quantity) {
     const problem = quantityProblem(v);
-    if (problem) report(ctx, node, 'error', 'schema.quantity', `\`${pathText(path)}\` is not a valid quantity: ${problem}`, { path: [...path] });
+    if (problem)
+      report(
+        ctx,
+        node,
+        'error',
+        'schema.quantity',
+        `\`${pathText(path)}\` is not a valid quantity: ${problem}`,
+        { path: [...path] },
+      );
     return;
   }
   const s = c.s;
   if (typeof v === 'number') {
-    if (s.minimum !== undefined && v < s.minimum) report(ctx, node, 'error', 'schema.range', `\`${pathText(path)}\` must be at least ${s.minimum}`, { path: [...path] });
-    else if (s.maximum !== undefined && v > s.maximum) report(ctx, node, 'error', 'schema.range', `\`${pathText(path)}\` must be at most ${s.maximum}`, { path: [...path] });
+    if (s.minimum !== undefined && v < s.minimum)
+      report(ctx, node, 'error', 'schema.range', `\`${pathText(path)}\` must be at least ${s.minimum}`, {
+        path: [...path],
+      });
+    else if (s.maximum !== undefined && v > s.maximum)
+      report(ctx, node, 'error', 'schema.range', `\`${pathText(path)}\` must be at most ${s.maximum}`, {
+        path: [...path],
+      });
   } else if (typeof v === 'string') {
-    if (s.minLength !== undefined && v.length < s.minLength) report(ctx, node, 'error', 'schema.length', `\`${pathText(path)}\` must be at least ${s.minLength} characters long`, { path: [...path] });
-    else if (s.maxLength !== undefined && v.length > s.maxLength) report(ctx, node, 'error', 'schema.length', `\`${pathText(path)}\` must be at most ${s.maxLength} characters long`, { path: [...path] });
+    if (s.minLength !== undefined && v.length < s.minLength)
+      report(
+        ctx,
+        node,
+        'error',
+        'schema.length',
+        `\`${pathText(path)}\` must be at least ${s.minLength} characters long`,
+        { path: [...path] },
+      );
+    else if (s.maxLength !== undefined && v.length > s.maxLength)
+      report(
+        ctx,
+        node,
+        'error',
+        'schema.length',
+        `\`${pathText(path)}\` must be at most ${s.maxLength} characters long`,
+        { path: [...path] },
+      );
   }
 }
 
 function typeError(ctx: CheckContext, node: Node, c: Compiled, path: PathSeg[]): void {
-  report(ctx, node, 'error', 'schema.type', `\`${pathText(path)}\` must be ${typeName(c.types)}, not ${actualName(node)}`, { path: [...path], expected: typeName(c.types) });
+  report(
+    ctx,
+    node,
+    'error',
+    'schema.type',
+    `\`${pathText(path)}\` must be ${typeName(c.types)}, not ${actualName(node)}`,
+    { path: [...path], expected: typeName(c.types) },
+  );
 }

@@ -22,12 +22,16 @@ function factsOf(d: ParsedDoc): DocFacts {
   if (f) return f;
   f = {};
   const info = d.kindInfo;
-  if (info?.family === 'runtimeclass' && !info.removed) f.runtimeClass = str(getPath(d.doc.contents, ['metadata', 'name']));
+  if (info?.family === 'runtimeclass' && !info.removed)
+    f.runtimeClass = str(getPath(d.doc.contents, ['metadata', 'name']));
   if (info?.podTemplatePath && !info.removed) {
-    const template = info.podTemplatePath.length ? getPath(d.doc.contents, info.podTemplatePath) : d.doc.contents;
+    const template = info.podTemplatePath.length
+      ? getPath(d.doc.contents, info.podTemplatePath)
+      : d.doc.contents;
     const p = pair(get(template, 'spec'), 'runtimeClassName');
     const name = str(p?.value);
-    if (p?.value?.range && name && !hasPlaceholder(name)) f.ref = { name, start: p.value.range[0], end: p.value.range[1] };
+    if (p?.value?.range && name && !hasPlaceholder(name))
+      f.ref = { name, start: p.value.range[0], end: p.value.range[1] };
   }
   cache.set(d.doc, f);
   return f;
@@ -36,20 +40,34 @@ function factsOf(d: ParsedDoc): DocFacts {
 /** `metadata.name` of every RuntimeClass document. */
 export function runtimeClassNamesIn(docs: readonly ParsedDoc[]): string[] {
   const r: string[] = [];
-  for (const d of docs) { const n = factsOf(d).runtimeClass; if (n) r.push(n); }
+  for (const d of docs) {
+    const n = factsOf(d).runtimeClass;
+    if (n) r.push(n);
+  }
   return r;
 }
 
-export function checkRuntimeClassNames(docs: readonly ParsedDoc[], options: ValidationOptions, facts?: WorkspaceFacts): ManifestDiagnostic[] {
+export function checkRuntimeClassNames(
+  docs: readonly ParsedDoc[],
+  options: ValidationOptions,
+  facts?: WorkspaceFacts,
+): ManifestDiagnostic[] {
   const out: ManifestDiagnostic[] = [];
   let known: Set<string> | undefined;
   for (const d of docs) {
     const ref = factsOf(d).ref;
     if (!ref) continue;
-    known ??= new Set([...runtimeClassNamesIn(docs), ...(facts?.runtimeClassNames?.() ?? []), ...options.knownRuntimeHandlers]);
+    known ??= new Set([
+      ...runtimeClassNamesIn(docs),
+      ...(facts?.runtimeClassNames?.() ?? []),
+      ...options.knownRuntimeHandlers,
+    ]);
     if (known.has(ref.name)) continue;
     out.push({
-      start: d.slice.start + ref.start, end: d.slice.start + ref.end, severity: 'warning', code: 'runtime.unknown-class',
+      start: d.slice.start + ref.start,
+      end: d.slice.start + ref.end,
+      severity: 'warning',
+      code: 'runtime.unknown-class',
       message: `No RuntimeClass \`${ref.name}\` in the workspace, and it is not a known handler (setting podvisor.manifests.knownRuntimeHandlers)`,
       data: { name: ref.name, known: [...known].sort() },
     });

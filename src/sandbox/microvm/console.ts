@@ -13,7 +13,11 @@ export interface ConsoleLike {
  * code. The end marker is printed by the shell after the command (`$?` expanded), so the
  * terminal's echo of the typed line (with a literal `$?`) never matches it.
  */
-export async function runOnConsole(con: ConsoleLike, line: string, timeoutMs: number): Promise<{ exitCode: number; output: string }> {
+export async function runOnConsole(
+  con: ConsoleLike,
+  line: string,
+  timeoutMs: number,
+): Promise<{ exitCode: number; output: string }> {
   if (line.includes('\n')) throw new UserError('A console command must be one line');
   const nonce = crypto.randomBytes(4).toString('hex');
   const from = con.output.length;

@@ -10,7 +10,17 @@ import { moduleLoadOrder } from '../../backends/qemu/kernelModules';
 /** Printed by the guest when the root disk and the workspace are mounted and the console shell starts. */
 export const SANDBOX_UP = 'PODVISOR-SANDBOX-UP';
 
-const MODULES = ['virtio_mmio', 'virtio_pci', 'virtio_blk', 'virtio_net', 'virtio_console', 'virtiofs', 'ext4', 'crc32c_generic', 'button'];
+const MODULES = [
+  'virtio_mmio',
+  'virtio_pci',
+  'virtio_blk',
+  'virtio_net',
+  'virtio_console',
+  'virtiofs',
+  'ext4',
+  'crc32c_generic',
+  'button',
+];
 
 /**
  * The guest's PID 1 (busybox, in the initramfs). It mounts the image's disk as the root, the
@@ -43,26 +53,45 @@ done
 
 async function cpio(dir: string, signal?: AbortSignal): Promise<Buffer> {
   const list = (await execa('find', ['.'], { cwd: dir, signal } as execa.Options)).stdout;
-  const r = await execa('busybox', ['cpio', '-o', '-H', 'newc'], { cwd: dir, input: list, encoding: null, signal, maxBuffer: 512 * 1024 * 1024 } as execa.Options<null>);
+  const r = await execa('busybox', ['cpio', '-o', '-H', 'newc'], {
+    cwd: dir,
+    input: list,
+    encoding: null,
+    signal,
+    maxBuffer: 512 * 1024 * 1024,
+  } as execa.Options<null>);
   return r.stdout as Buffer;
 }
 
 /** The shared initramfs for a kernel (busybox + its virtio modules + our init), cached by kernel and init. */
-export async function ensureInitramfs(kernel: KernelFiles, cacheDir: string, signal?: AbortSignal): Promise<string> {
+export async function ensureInitramfs(
+  kernel: KernelFiles,
+  cacheDir: string,
+  signal?: AbortSignal,
+): Promise<string> {
   const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => fs.existsSync(p));
-  if (!busybox) throw new UserError('MicroVM sandboxes need busybox-static on the host (Debian package busybox-static)');
-  const key = crypto.createHash('sha256').update(INIT).update(kernel.version).update(MODULES.join()).digest('hex').slice(0, 12);
+  if (!busybox)
+    throw new UserError('MicroVM sandboxes need busybox-static on the host (Debian package busybox-static)');
+  const key = crypto
+    .createHash('sha256')
+    .update(INIT)
+    .update(kernel.version)
+    .update(MODULES.join())
+    .digest('hex')
+    .slice(0, 12);
   const out = path.join(cacheDir, 'initramfs', `${kernel.version}-${key}.cpio`);
   if (fs.existsSync(out)) return out;
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const w = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-sbx-initrd-'));
   try {
-    for (const d of ['bin', 'sbin', 'etc', 'proc', 'sys', 'dev', 'newroot', 'pv', 'lib/modules']) fs.mkdirSync(path.join(w, d), { recursive: true });
+    for (const d of ['bin', 'sbin', 'etc', 'proc', 'sys', 'dev', 'newroot', 'pv', 'lib/modules'])
+      fs.mkdirSync(path.join(w, d), { recursive: true });
     fs.copyFileSync(busybox, path.join(w, 'bin', 'busybox'));
     fs.chmodSync(path.join(w, 'bin', 'busybox'), 0o755);
     const applets = (await execa(busybox, ['--list'])).stdout.split('\n').filter(Boolean);
     for (const a of applets) if (a !== 'busybox') fs.symlinkSync('busybox', path.join(w, 'bin', a));
-    const order = kernel.modules && fs.existsSync(kernel.modules) ? moduleLoadOrder(kernel.modules, MODULES) : [];
+    const order =
+      kernel.modules && fs.existsSync(kernel.modules) ? moduleLoadOrder(kernel.modules, MODULES) : [];
     for (const f of order) {
       fs.mkdirSync(path.dirname(path.join(w, 'lib/modules', f)), { recursive: true });
       fs.copyFileSync(path.join(kernel.modules!, f), path.join(w, 'lib/modules', f));
@@ -80,19 +109,39 @@ export async function ensureInitramfs(kernel: KernelFiles, cacheDir: string, sig
 
 /** shell-safe `KEY='value'` lines. */
 function shLines(vars: Readonly<Record<string, string>>, exported: boolean): string {
-  return Object.entries(vars)
-    .filter(([k]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
-    .map(([k, v]) => `${exported ? 'export ' : ''}${k}='${v.replace(/'/g, `'\\''`)}'`)
-    .join('\n') + '\n';
+  return (
+    Object.entries(vars)
+      .filter(([k]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+      .map(([k, v]) => `${exported ? 'export ' : ''}${k}='${v.replace(/'/g, `'\\''`)}'`)
+      .join('\n') + '\n'
+  );
 }
 
 /** The sandbox's initramfs: the shared one plus a small cpio with its settings and environment. */
-export async function writeSandboxInitramfs(shared: string, out: string, settings: Readonly<Record<string, string>>, env: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<void> {
+export async function writeSandboxInitramfs(
+  shared: string,
+  out: string,
+  settings: Readonly<Record<string, string>>,
+  env: Readonly<Record<string, string>>,
+  signal?: AbortSignal,
+): Promise<void> {
   const w = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-sbx-settings-'));
   try {
     fs.mkdirSync(path.join(w, 'pv'));
     fs.writeFileSync(path.join(w, 'pv', 'settings'), shLines(settings, false));
-    fs.writeFileSync(path.join(w, 'pv', 'env'), shLines({ PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', PS1: '# ', TERM: 'xterm-256color', ...env, ...(settings.PV_WS ? { PV_WS: settings.PV_WS } : {}) }, true));
+    fs.writeFileSync(
+      path.join(w, 'pv', 'env'),
+      shLines(
+        {
+          PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+          PS1: '# ',
+          TERM: 'xterm-256color',
+          ...env,
+          ...(settings.PV_WS ? { PV_WS: settings.PV_WS } : {}),
+        },
+        true,
+      ),
+    );
     const extra = await cpio(w, signal);
     fs.writeFileSync(out, Buffer.concat([fs.readFileSync(shared), extra]));
   } finally {

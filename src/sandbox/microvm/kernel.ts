@@ -16,31 +16,62 @@ export interface KernelFiles {
   readonly modules?: string;
 }
 
-export async function resolveKernel(setting: string, cacheDir: string, signal?: AbortSignal): Promise<KernelFiles> {
+export async function resolveKernel(
+  setting: string,
+  cacheDir: string,
+  signal?: AbortSignal,
+): Promise<KernelFiles> {
   if (setting) {
-    if (!fs.existsSync(setting)) throw new UserError(`Kernel ${setting} not found (setting podvisor.sandbox.kernel)`);
+    if (!fs.existsSync(setting))
+      throw new UserError(`Kernel ${setting} not found (setting podvisor.sandbox.kernel)`);
     const version = /vmlinuz-(.+)$/.exec(path.basename(setting))?.[1] ?? 'custom';
     const mods = path.join('/lib/modules', version);
     return { version, vmlinuz: setting, ...(fs.existsSync(mods) ? { modules: mods } : {}) };
   }
-  const host = fs.existsSync('/boot') ? fs.readdirSync('/boot').filter((f) => /^vmlinuz-.*-cloud-amd64$/.test(f)).sort().pop() : undefined;
+  const host = fs.existsSync('/boot')
+    ? fs
+        .readdirSync('/boot')
+        .filter((f) => /^vmlinuz-.*-cloud-amd64$/.test(f))
+        .sort()
+        .pop()
+    : undefined;
   if (host) {
     const version = host.slice('vmlinuz-'.length);
-    if (fs.existsSync(path.join('/lib/modules', version))) return { version, vmlinuz: path.join('/boot', host), modules: path.join('/lib/modules', version) };
+    if (fs.existsSync(path.join('/lib/modules', version)))
+      return { version, vmlinuz: path.join('/boot', host), modules: path.join('/lib/modules', version) };
   }
-  if (!fs.existsSync('/etc/debian_version')) throw new UserError('No microVM kernel: set podvisor.sandbox.kernel to a vmlinuz with virtio, virtiofs and ext4 built in');
+  if (!fs.existsSync('/etc/debian_version'))
+    throw new UserError(
+      'No microVM kernel: set podvisor.sandbox.kernel to a vmlinuz with virtio, virtiofs and ext4 built in',
+    );
   // A kernel fetched before is used as is: asking apt costs a second or more per launch.
   const kroot = path.join(cacheDir, 'kernels');
-  const cached = fs.existsSync(kroot) ? fs.readdirSync(kroot).filter((v) => fs.existsSync(path.join(kroot, v, 'ready'))).sort().pop() : undefined;
-  if (cached) return { version: cached, vmlinuz: path.join(kroot, cached, 'boot', `vmlinuz-${cached}`), modules: path.join(kroot, cached, 'lib', 'modules', cached) };
+  const cached = fs.existsSync(kroot)
+    ? fs
+        .readdirSync(kroot)
+        .filter((v) => fs.existsSync(path.join(kroot, v, 'ready')))
+        .sort()
+        .pop()
+    : undefined;
+  if (cached)
+    return {
+      version: cached,
+      vmlinuz: path.join(kroot, cached, 'boot', `vmlinuz-${cached}`),
+      modules: path.join(kroot, cached, 'lib', 'modules', cached),
+    };
   let pkg: string | undefined;
   try {
     const r = await execa('apt-cache', ['depends', 'linux-image-cloud-amd64'], { signal } as execa.Options);
     pkg = /Depends:\s*(linux-image-\S+-cloud-amd64)/.exec(r.stdout)?.[1];
   } catch (e) {
-    throw new UserError(`No microVM kernel: apt-cache failed (${(e as Error).message.split('\n')[0]}); set podvisor.sandbox.kernel`);
+    throw new UserError(
+      `No microVM kernel: apt-cache failed (${(e as Error).message.split('\n')[0]}); set podvisor.sandbox.kernel`,
+    );
   }
-  if (!pkg) throw new UserError('No microVM kernel: the package linux-image-cloud-amd64 is unknown to apt; set podvisor.sandbox.kernel');
+  if (!pkg)
+    throw new UserError(
+      'No microVM kernel: the package linux-image-cloud-amd64 is unknown to apt; set podvisor.sandbox.kernel',
+    );
   const version = pkg.replace(/^linux-image-/, '');
   const dir = path.join(cacheDir, 'kernels', version);
   const ready = path.join(dir, 'ready');
@@ -57,10 +88,16 @@ export async function resolveKernel(setting: string, cacheDir: string, signal?: 
     } catch (e) {
       fs.rmSync(dir, { recursive: true, force: true });
       if ((e as { code?: string }).code === 'PODVISOR_USER_ERROR') throw e;
-      throw new UserError(`Could not fetch the microVM kernel ${pkg}: ${(e as Error).message.split('\n').slice(-1)[0]}`);
+      throw new UserError(
+        `Could not fetch the microVM kernel ${pkg}: ${(e as Error).message.split('\n').slice(-1)[0]}`,
+      );
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
   }
-  return { version, vmlinuz: path.join(dir, 'boot', `vmlinuz-${version}`), modules: path.join(dir, 'lib', 'modules', version) };
+  return {
+    version,
+    vmlinuz: path.join(dir, 'boot', `vmlinuz-${version}`),
+    modules: path.join(dir, 'lib', 'modules', version),
+  };
 }

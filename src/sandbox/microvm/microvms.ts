@@ -1,7 +1,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CancelledError, UserError, isCancelled, messageOf } from '../../common/errors';
-import { attachVm, launchVm, probeKvm, resolveAcceleration, vmPaths, freePort, type VmHandle, type VmSpec } from '../../backends/qemu';
+import {
+  attachVm,
+  launchVm,
+  probeKvm,
+  resolveAcceleration,
+  vmPaths,
+  freePort,
+  type VmHandle,
+  type VmSpec,
+} from '../../backends/qemu';
 import { createOverlay } from '../../backends/qemu/images';
 import type { ContainerEngine, InteractiveSession } from '../engine';
 import { argvOf, shQuote } from '../lifecycle';
@@ -49,7 +58,10 @@ const PROMPT = '# ';
 export class MicroVmSandboxes {
   private readonly handles = new Map<string, VmHandle>();
 
-  constructor(private readonly engine: ContainerEngine, private readonly opts: MicroVmOptions) {}
+  constructor(
+    private readonly engine: ContainerEngine,
+    private readonly opts: MicroVmOptions,
+  ) {}
 
   private dir(name: string): string {
     return path.join(this.opts.home, name);
@@ -62,23 +74,46 @@ export class MicroVmSandboxes {
     let createdDir = false;
     const builtImages: string[] = [];
     try {
-      if (spec.containers.length !== 1) throw new UserError('A microVM sandbox runs one container image; use a container level for a multi-container Pod');
+      if (spec.containers.length !== 1)
+        throw new UserError(
+          'A microVM sandbox runs one container image; use a container level for a multi-container Pod',
+        );
       const c = spec.containers[0];
-      const { kernel, initrd, accel } = await phases.run('prepare', 'kernel, initramfs, accelerator', async () => {
-        if (fs.existsSync(path.join(dir, META))) throw new UserError(`A sandbox named ${spec.name} already exists; open, restart or remove it`);
-        if (spec.workspace && !fs.existsSync(spec.workspace.hostPath)) throw new UserError(`Workspace folder ${spec.workspace.hostPath} does not exist`);
-        const k = await resolveKernel(this.opts.kernel, this.opts.cacheDir, ctx.signal);
-        const i = await ensureInitramfs(k, this.opts.cacheDir, ctx.signal);
-        const a = resolveAcceleration('auto', 'auto', await probeKvm());
-        ctx.log.info(`sandbox ${spec.name}: kernel ${k.vmlinuz}, accelerator ${a.accel} (${a.why})`);
-        return { kernel: k, initrd: i, accel: a };
-      });
+      const { kernel, initrd, accel } = await phases.run(
+        'prepare',
+        'kernel, initramfs, accelerator',
+        async () => {
+          if (fs.existsSync(path.join(dir, META)))
+            throw new UserError(`A sandbox named ${spec.name} already exists; open, restart or remove it`);
+          if (spec.workspace && !fs.existsSync(spec.workspace.hostPath))
+            throw new UserError(`Workspace folder ${spec.workspace.hostPath} does not exist`);
+          const k = await resolveKernel(this.opts.kernel, this.opts.cacheDir, ctx.signal);
+          const i = await ensureInitramfs(k, this.opts.cacheDir, ctx.signal);
+          const a = resolveAcceleration('auto', 'auto', await probeKvm());
+          ctx.log.info(`sandbox ${spec.name}: kernel ${k.vmlinuz}, accelerator ${a.accel} (${a.why})`);
+          return { kernel: k, initrd: i, accel: a };
+        },
+      );
       let image: string;
       if (c.build) {
         const b = c.build;
         const tag = builtImageTag(spec.name, c.name);
-        builtImages.push(await phases.run('build', `building ${tag}`, () =>
-          this.engine.build({ context: b.context, dockerfile: b.dockerfile, tag, args: b.args, ...(b.target ? { target: b.target } : {}), labels: { [LABEL.built]: spec.name } }, ctx.signal, (l) => ctx.log.info(`[build] ${l}`))));
+        builtImages.push(
+          await phases.run('build', `building ${tag}`, () =>
+            this.engine.build(
+              {
+                context: b.context,
+                dockerfile: b.dockerfile,
+                tag,
+                args: b.args,
+                ...(b.target ? { target: b.target } : {}),
+                labels: { [LABEL.built]: spec.name },
+              },
+              ctx.signal,
+              (l) => ctx.log.info(`[build] ${l}`),
+            ),
+          ),
+        );
         image = tag;
       } else {
         image = c.image!;
@@ -88,23 +123,43 @@ export class MicroVmSandboxes {
             await this.engine.pull(image, ctx.signal, (l) => ctx.log.debug(`[pull] ${l}`));
           } catch (e) {
             if (isCancelled(e)) throw e;
-            throw new UserError(`Image ${image} is not on the engine and could not be pulled: ${messageOf(e)}`);
+            throw new UserError(
+              `Image ${image} is not on the engine and could not be pulled: ${messageOf(e)}`,
+            );
           }
         });
       }
-      const disk = await phases.run('disk', `root disk of ${image}`, () => ensureRootDisk(this.engine, image, spec.name, this.opts.diskDir ?? path.join(this.opts.cacheDir, 'disks'), ctx.signal));
+      const disk = await phases.run('disk', `root disk of ${image}`, () =>
+        ensureRootDisk(
+          this.engine,
+          image,
+          spec.name,
+          this.opts.diskDir ?? path.join(this.opts.cacheDir, 'disks'),
+          ctx.signal,
+        ),
+      );
       ctx.log.info(`sandbox ${spec.name}: root disk ${disk.file}${disk.cached ? ' (cached)' : ''}`);
 
       fs.mkdirSync(dir, { recursive: true });
       createdDir = true;
       const ports: Meta['ports'] = [];
-      for (const p of c.ports) ports.push({ container: p.container, host: p.host || (await freePort()), protocol: p.protocol });
+      for (const p of c.ports)
+        ports.push({ container: p.container, host: p.host || (await freePort()), protocol: p.protocol });
       await phases.run('create', 'overlay disk and VM', async () => {
         await createOverlay(disk.file, 'raw', path.join(dir, 'overlay.qcow2'), ctx.signal);
-        await writeSandboxInitramfs(initrd, path.join(dir, 'initrd.cpio'), { ...(spec.workspace ? { PV_WS: spec.workspace.target } : {}) }, { ...c.env, ...spec.remoteEnv }, ctx.signal);
+        await writeSandboxInitramfs(
+          initrd,
+          path.join(dir, 'initrd.cpio'),
+          { ...(spec.workspace ? { PV_WS: spec.workspace.target } : {}) },
+          { ...c.env, ...spec.remoteEnv },
+          ctx.signal,
+        );
       });
       const cpus = Math.max(1, Math.min(c.limits.cpus ? Math.ceil(c.limits.cpus) : 1, 4));
-      const memoryMiB = Math.max(256, Math.min(c.limits.memoryBytes ? Math.ceil(c.limits.memoryBytes / 1024 ** 2) : 512, 8192));
+      const memoryMiB = Math.max(
+        256,
+        Math.min(c.limits.memoryBytes ? Math.ceil(c.limits.memoryBytes / 1024 ** 2) : 512, 8192),
+      );
       const vm: VmSpec = {
         version: 1,
         name: spec.name,
@@ -115,27 +170,63 @@ export class MicroVmSandboxes {
         initrd: 'initrd.cpio',
         cmdline: 'console=ttyS0 panic=-1 quiet loglevel=1',
         disks: [{ file: 'overlay.qcow2', format: 'qcow2', base: disk.file }],
-        network: { mode: 'user', forwards: ports.map((p) => ({ host: p.host, guest: p.container, proto: p.protocol === 'udp' ? 'udp' : 'tcp' })) },
-        shares: spec.workspace ? [{ tag: 'workspace', path: spec.workspace.hostPath, ...(spec.workspace.readonly ? { readOnly: true } : {}) }] : [],
+        network: {
+          mode: 'user',
+          forwards: ports.map((p) => ({
+            host: p.host,
+            guest: p.container,
+            proto: p.protocol === 'udp' ? 'udp' : 'tcp',
+          })),
+        },
+        shares: spec.workspace
+          ? [
+              {
+                tag: 'workspace',
+                path: spec.workspace.hostPath,
+                ...(spec.workspace.readonly ? { readOnly: true } : {}),
+              },
+            ]
+          : [],
         createdAt: new Date().toISOString(),
       };
       fs.writeFileSync(path.join(dir, 'spec.json'), JSON.stringify(vm, null, 2));
-      const meta: Meta = { name: spec.name, spec, image, imageId: disk.imageId, ports, postCreateDone: false, createdAt: new Date().toISOString() };
+      const meta: Meta = {
+        name: spec.name,
+        spec,
+        image,
+        imageId: disk.imageId,
+        ports,
+        postCreateDone: false,
+        createdAt: new Date().toISOString(),
+      };
       this.writeMeta(meta);
-      if (spec.remoteUser && spec.remoteUser !== 'root') notes.push(`microVM: terminals and lifecycle commands run as root inside the VM (remoteUser "${spec.remoteUser}" is not switched to; the VM is the boundary)`);
+      if (spec.remoteUser && spec.remoteUser !== 'root')
+        notes.push(
+          `microVM: terminals and lifecycle commands run as root inside the VM (remoteUser "${spec.remoteUser}" is not switched to; the VM is the boundary)`,
+        );
       await this.boot(spec.name, vm, accel, phases, ctx);
       if (spec.postCreateCommand) {
         const pc = spec.postCreateCommand;
-        await phases.run('post-create', 'postCreateCommand', () => this.lifecycle(spec.name, pc, 'postCreateCommand', ctx));
+        await phases.run('post-create', 'postCreateCommand', () =>
+          this.lifecycle(spec.name, pc, 'postCreateCommand', ctx),
+        );
       }
       meta.postCreateDone = true;
       this.writeMeta(meta);
       if (spec.postStartCommand) {
         const ps = spec.postStartCommand;
-        await phases.run('post-start', 'postStartCommand', () => this.lifecycle(spec.name, ps, 'postStartCommand', ctx));
+        await phases.run('post-start', 'postStartCommand', () =>
+          this.lifecycle(spec.name, ps, 'postStartCommand', ctx),
+        );
       }
       for (const n of notes) ctx.log.warn(`sandbox ${spec.name}: ${n}`);
-      return { name: spec.name, level: 'microvm', timings: phases.timings, notes, info: (await this.find(spec.name))! };
+      return {
+        name: spec.name,
+        level: 'microvm',
+        timings: phases.timings,
+        notes,
+        info: (await this.find(spec.name))!,
+      };
     } catch (e) {
       ctx.log.warn(`sandbox ${spec.name}: launch failed (${messageOf(e)}); cleaning up`);
       const h = this.handles.get(spec.name);
@@ -149,17 +240,37 @@ export class MicroVmSandboxes {
     }
   }
 
-  private async boot(name: string, vm: VmSpec, accel: Awaited<ReturnType<typeof resolveAcceleration>>, phases: PhaseRunner, ctx: LaunchContext): Promise<void> {
+  private async boot(
+    name: string,
+    vm: VmSpec,
+    accel: Awaited<ReturnType<typeof resolveAcceleration>>,
+    phases: PhaseRunner,
+    ctx: LaunchContext,
+  ): Promise<void> {
     await phases.run('start', `booting (${accel.accel})`, async () => {
-      const h = await launchVm({ spec: vm, paths: vmPaths(this.dir(name)), accel, log: ctx.log, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      const h = await launchVm({
+        spec: vm,
+        paths: vmPaths(this.dir(name)),
+        accel,
+        log: ctx.log,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
       this.handles.set(name, h);
       h.once('exit', () => this.handles.delete(name));
       const onAbort = () => void h.forceOff(1000);
       ctx.signal?.addEventListener('abort', onAbort, { once: true });
       try {
         const out = await Promise.race([
-          h.serial.waitFor(new RegExp(`${SANDBOX_UP}|PV-FAIL: [^\\r\\n]*`), this.opts.bootTimeoutMs ?? 120_000, 0),
-          h.exited.then((x) => { throw new UserError(`The microVM stopped while booting: ${x.reason ?? `exit ${x.code ?? x.signal}`}`); }),
+          h.serial.waitFor(
+            new RegExp(`${SANDBOX_UP}|PV-FAIL: [^\\r\\n]*`),
+            this.opts.bootTimeoutMs ?? 120_000,
+            0,
+          ),
+          h.exited.then((x) => {
+            throw new UserError(
+              `The microVM stopped while booting: ${x.reason ?? `exit ${x.code ?? x.signal}`}`,
+            );
+          }),
         ]);
         const fail = /PV-FAIL: ([^\r\n]*)/.exec(out);
         if (fail) throw new UserError(`The microVM could not start the sandbox: ${fail[1]}`);
@@ -170,11 +281,19 @@ export class MicroVmSandboxes {
     });
   }
 
-  private async lifecycle(name: string, c: LifecycleCommand, what: string, ctx: LaunchContext): Promise<void> {
+  private async lifecycle(
+    name: string,
+    c: LifecycleCommand,
+    what: string,
+    ctx: LaunchContext,
+  ): Promise<void> {
     const line = 'shell' in c ? c.shell : argvOf(c).map(shQuote).join(' ');
     const r = await this.exec(name, line, 600_000);
     for (const l of r.output.split('\n')) if (l.trim()) ctx.log.info(`[${what}] ${l}`);
-    if (r.exitCode !== 0) throw new UserError(`${what} failed with exit code ${r.exitCode}: ${r.output.trim().split('\n').slice(-3).join(' | ')}`);
+    if (r.exitCode !== 0)
+      throw new UserError(
+        `${what} failed with exit code ${r.exitCode}: ${r.output.trim().split('\n').slice(-3).join(' | ')}`,
+      );
   }
 
   private writeMeta(m: Meta): void {
@@ -234,7 +353,9 @@ export class MicroVmSandboxes {
       state: this.running(name) ? 'running' : 'stopped',
       ports: m.ports.map((p) => ({ ...p, hostIp: '127.0.0.1' })),
       ids: [this.dir(name)],
-      ...(m.spec.workspace ? { workspace: m.spec.workspace.hostPath, workspaceTarget: m.spec.workspace.target } : {}),
+      ...(m.spec.workspace
+        ? { workspace: m.spec.workspace.hostPath, workspaceTarget: m.spec.workspace.target }
+        : {}),
       user: 'root',
       createdAt: m.createdAt,
     };
@@ -257,7 +378,9 @@ export class MicroVmSandboxes {
     if (!h) throw new UserError(`Sandbox ${name} is not running`);
     const serial = h.serial;
     const stream = new Duplex({
-      read() { /* pushed from the serial listener */ },
+      read() {
+        /* pushed from the serial listener */
+      },
       write(chunk: Buffer, _enc, cb) {
         serial.write(chunk);
         cb();
@@ -296,13 +419,17 @@ export class MicroVmSandboxes {
     await this.boot(name, vm, accel, phases, ctx);
     if (m.spec.postCreateCommand && !m.postCreateDone) {
       const pc = m.spec.postCreateCommand;
-      await phases.run('post-create', 'postCreateCommand', () => this.lifecycle(name, pc, 'postCreateCommand', ctx));
+      await phases.run('post-create', 'postCreateCommand', () =>
+        this.lifecycle(name, pc, 'postCreateCommand', ctx),
+      );
       m.postCreateDone = true;
       this.writeMeta(m);
     }
     if (m.spec.postStartCommand) {
       const ps = m.spec.postStartCommand;
-      await phases.run('post-start', 'postStartCommand', () => this.lifecycle(name, ps, 'postStartCommand', ctx));
+      await phases.run('post-start', 'postStartCommand', () =>
+        this.lifecycle(name, ps, 'postStartCommand', ctx),
+      );
     }
     return { name, level: 'microvm', timings: phases.timings, notes: [], info: (await this.find(name))! };
   }
@@ -311,6 +438,7 @@ export class MicroVmSandboxes {
   async remove(name: string): Promise<void> {
     await this.stop(name);
     fs.rmSync(this.dir(name), { recursive: true, force: true });
-    for (const img of await this.engine.listImages({ [LABEL.built]: name }).catch(() => [])) await this.engine.removeImage(img.id).catch(() => undefined);
+    for (const img of await this.engine.listImages({ [LABEL.built]: name }).catch(() => []))
+      await this.engine.removeImage(img.id).catch(() => undefined);
   }
 }

@@ -13,7 +13,13 @@ import { LABEL } from '../names';
  * qcow2 overlay. Every temporary (the export container, the unpacked tree, a half-made disk) is
  * removed whether this succeeds or not.
  */
-export async function ensureRootDisk(engine: ContainerEngine, image: string, sandbox: string, dir: string, signal?: AbortSignal): Promise<{ file: string; imageId: string; cached: boolean }> {
+export async function ensureRootDisk(
+  engine: ContainerEngine,
+  image: string,
+  sandbox: string,
+  dir: string,
+  signal?: AbortSignal,
+): Promise<{ file: string; imageId: string; cached: boolean }> {
   const img = await engine.inspectImage(image, signal);
   if (!img) throw new UserError(`Image ${image} is not on the engine`);
   const id = img.id.replace(/^sha256:/, '');
@@ -24,28 +30,51 @@ export async function ensureRootDisk(engine: ContainerEngine, image: string, san
   const tmp = `${file}.${process.pid}.tmp`;
   let cid: string | undefined;
   try {
-    cid = await engine.create({
-      name: `pv-sbx-export-${sandbox}-${Date.now().toString(36)}`,
-      image,
-      body: { Entrypoint: ['/bin/sh'], Cmd: [], Labels: { [LABEL.sandbox]: sandbox, [LABEL.role]: 'export' }, HostConfig: { NetworkMode: 'none' } },
-    }, signal);
+    cid = await engine.create(
+      {
+        name: `pv-sbx-export-${sandbox}-${Date.now().toString(36)}`,
+        image,
+        body: {
+          Entrypoint: ['/bin/sh'],
+          Cmd: [],
+          Labels: { [LABEL.sandbox]: sandbox, [LABEL.role]: 'export' },
+          HostConfig: { NetworkMode: 'none' },
+        },
+      },
+      signal,
+    );
     const stream = await engine.exportFs(cid, signal);
-    const tar = execa('tar', ['-x', '-C', tree, '--numeric-owner', '--same-owner', '-f', '-'], { stdin: 'pipe', signal } as execa.Options);
+    const tar = execa('tar', ['-x', '-C', tree, '--numeric-owner', '--same-owner', '-f', '-'], {
+      stdin: 'pipe',
+      signal,
+    } as execa.Options);
     await Promise.all([pipeline(stream, tar.stdin!), tar]);
-    for (const d of ['proc', 'sys', 'dev', 'tmp', 'run']) fs.mkdirSync(path.join(tree, d), { recursive: true });
-    const used = Number((await execa('du', ['-sk', tree], { signal } as execa.Options)).stdout.split(/\s/)[0]) * 1024;
+    for (const d of ['proc', 'sys', 'dev', 'tmp', 'run'])
+      fs.mkdirSync(path.join(tree, d), { recursive: true });
+    const used =
+      Number((await execa('du', ['-sk', tree], { signal } as execa.Options)).stdout.split(/\s/)[0]) * 1024;
     // Room for the inode tables and for a developer's installs on top of the image.
     const size = Math.max(64 * 1024 ** 2, Math.ceil((used * 1.3 + 256 * 1024 ** 2) / 1024 ** 2) * 1024 ** 2);
     try {
-      await execa('mkfs.ext4', ['-q', '-F', '-L', 'pvroot', '-E', 'root_owner=0:0', '-d', tree, tmp, `${Math.round(size / 1024)}k`], { signal } as execa.Options);
+      await execa(
+        'mkfs.ext4',
+        ['-q', '-F', '-L', 'pvroot', '-E', 'root_owner=0:0', '-d', tree, tmp, `${Math.round(size / 1024)}k`],
+        { signal } as execa.Options,
+      );
     } catch (e) {
       const err = e as { stderr?: string; message: string };
-      throw new UserError(`Cannot make the root disk for ${image} in ${dir}: ${(err.stderr || err.message).trim().split('\n').slice(-2).join(' ')}`);
+      throw new UserError(
+        `Cannot make the root disk for ${image} in ${dir}: ${(err.stderr || err.message).trim().split('\n').slice(-2).join(' ')}`,
+      );
     }
     fs.renameSync(tmp, file);
     return { file, imageId: img.id, cached: false };
   } catch (e) {
-    if ((e as { code?: string }).code === 'PODVISOR_USER_ERROR' || (e as { name?: string }).name === 'AbortError') throw e;
+    if (
+      (e as { code?: string }).code === 'PODVISOR_USER_ERROR' ||
+      (e as { name?: string }).name === 'AbortError'
+    )
+      throw e;
     throw new UserError(`Cannot make the root disk for ${image}: ${messageOf(e)}`);
   } finally {
     fs.rmSync(tmp, { force: true });

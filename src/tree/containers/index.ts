@@ -6,8 +6,15 @@ import { ContainersSection, type DockerModule } from './section';
 import { INSPECT_SCHEME, InspectProvider } from './inspectProvider';
 
 /** Creates the Containers section (not yet connected: that happens when the view is shown). */
-export function createContainersSection(log: Services['log'], settings: Services['settings']): ContainersSection {
-  return new ContainersSection({ log, settings: () => settings.current.docker, load: () => loadLazy<DockerModule>('docker') });
+export function createContainersSection(
+  log: Services['log'],
+  settings: Services['settings'],
+): ContainersSection {
+  return new ContainersSection({
+    log,
+    settings: () => settings.current.docker,
+    load: () => loadLazy<DockerModule>('docker'),
+  });
 }
 
 /** Wires the section into the tree, the inspect documents, and settings changes. */
@@ -22,7 +29,8 @@ export function registerContainers(svc: Services): vscode.Disposable[] {
       if (sameSection(previous.docker, current.docker)) return;
       const a = previous.docker;
       const b = current.docker;
-      if (a.host !== b.host || a.context !== b.context || a.safetyPollSeconds !== b.safetyPollSeconds) void section.restart();
+      if (a.host !== b.host || a.context !== b.context || a.safetyPollSeconds !== b.safetyPollSeconds)
+        void section.restart();
       else section.rerender();
     }),
   ];

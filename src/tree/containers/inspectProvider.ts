@@ -15,7 +15,10 @@ export class InspectProvider implements vscode.TextDocumentContentProvider {
 
   static uri(kind: 'container' | 'image', id: string, name: string): vscode.Uri {
     const safe = name.replace(/[^\w.-]+/g, '_').slice(0, 80) || id.slice(0, 12);
-    return vscode.Uri.from({ scheme: INSPECT_SCHEME, path: `/${kind}/${encodeURIComponent(id)}/${safe}.json` });
+    return vscode.Uri.from({
+      scheme: INSPECT_SCHEME,
+      path: `/${kind}/${encodeURIComponent(id)}/${safe}.json`,
+    });
   }
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {

@@ -25,7 +25,11 @@ function toItem(v: ItemView, collapsible = vscode.TreeItemCollapsibleState.None)
 
 export class ContainerNode implements TreeNode {
   readonly id: string;
-  constructor(public info: ContainerInfo, public parent: TreeNode, private readonly model: SectionModel) {
+  constructor(
+    public info: ContainerInfo,
+    public parent: TreeNode,
+    private readonly model: SectionModel,
+  ) {
     this.id = `docker:container:${info.id}`;
   }
   getTreeItem(): vscode.TreeItem {
@@ -43,7 +47,11 @@ export class ContainerNode implements TreeNode {
 
 export class ImageNode implements TreeNode {
   readonly id: string;
-  constructor(public info: ImageInfo, private readonly parent: TreeNode, private readonly model: SectionModel) {
+  constructor(
+    public info: ImageInfo,
+    private readonly parent: TreeNode,
+    private readonly model: SectionModel,
+  ) {
     this.id = `docker:image:${info.id}`;
   }
   /** For commands of other features that take "an image" (e.g. podvisor.sandbox.launchFromImage reads `.image.repoTags`). */
@@ -66,15 +74,25 @@ export class ImageNode implements TreeNode {
 export class ContainerGroupNode implements TreeNode {
   readonly id: string;
   count = 0;
-  constructor(readonly key: string, public label: string, private readonly parent: TreeNode, private readonly model: SectionModel) {
+  constructor(
+    readonly key: string,
+    public label: string,
+    private readonly parent: TreeNode,
+    private readonly model: SectionModel,
+  ) {
     this.id = `docker:group:${key}`;
   }
   getTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.Expanded);
     item.id = this.id;
     item.description = String(this.count);
-    item.contextValue = this.key.startsWith('compose:') && this.key !== 'compose:' ? 'containerGroup.compose' : 'containerGroup';
-    item.iconPath = new vscode.ThemeIcon(this.key.startsWith('compose:') ? 'layers' : this.key.startsWith('runtime:') ? 'shield' : 'symbol-enum');
+    item.contextValue =
+      this.key.startsWith('compose:') && this.key !== 'compose:'
+        ? 'containerGroup.compose'
+        : 'containerGroup';
+    item.iconPath = new vscode.ThemeIcon(
+      this.key.startsWith('compose:') ? 'layers' : this.key.startsWith('runtime:') ? 'shield' : 'symbol-enum',
+    );
     return item;
   }
   getChildren(): TreeNode[] {
@@ -132,16 +150,30 @@ export class MessageNode implements TreeNode {
   constructor(
     readonly id: string,
     private readonly label: string,
-    private readonly opts: { description?: string; tooltip?: string | vscode.MarkdownString; icon?: string; color?: string; command?: vscode.Command; contextValue?: string } = {},
+    private readonly opts: {
+      description?: string;
+      tooltip?: string | vscode.MarkdownString;
+      icon?: string;
+      color?: string;
+      command?: vscode.Command;
+      contextValue?: string;
+    } = {},
     private readonly parent?: TreeNode,
   ) {}
   children: TreeNode[] = [];
   getTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.label, this.children.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      this.label,
+      this.children.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = this.id;
     item.description = this.opts.description;
     item.tooltip = this.opts.tooltip;
-    if (this.opts.icon) item.iconPath = new vscode.ThemeIcon(this.opts.icon, this.opts.color ? new vscode.ThemeColor(this.opts.color) : undefined);
+    if (this.opts.icon)
+      item.iconPath = new vscode.ThemeIcon(
+        this.opts.icon,
+        this.opts.color ? new vscode.ThemeColor(this.opts.color) : undefined,
+      );
     item.command = this.opts.command;
     item.contextValue = this.opts.contextValue;
     return item;

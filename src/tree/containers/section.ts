@@ -10,7 +10,15 @@ import { messageOf } from '../../common/errors';
 import type { Logger } from '../../common/log';
 import type { DockerSettings } from '../../common/settings';
 import type { TreeNode, WorkloadSection } from '../node';
-import { ContainerGroupNode, ContainerNode, ContainersRootNode, ImageNode, ImagesRootNode, MessageNode, type SectionModel } from './nodes';
+import {
+  ContainerGroupNode,
+  ContainerNode,
+  ContainersRootNode,
+  ImageNode,
+  ImagesRootNode,
+  MessageNode,
+  type SectionModel,
+} from './nodes';
 
 export type DockerModule = typeof DockerBackend;
 
@@ -86,7 +94,12 @@ export class ContainersSection implements WorkloadSection, SectionModel {
     const m = this.module();
     const s = this.deps.settings();
     try {
-      this._endpoint = m.discoverEndpoint({ settingHost: s.host, settingContext: s.context, env: this.deps.env ?? process.env, home: this.deps.home ?? os.homedir() });
+      this._endpoint = m.discoverEndpoint({
+        settingHost: s.host,
+        settingContext: s.context,
+        env: this.deps.env ?? process.env,
+        home: this.deps.home ?? os.homedir(),
+      });
       this.discoveryError = undefined;
     } catch (e) {
       this._endpoint = undefined;
@@ -106,7 +119,10 @@ export class ContainersSection implements WorkloadSection, SectionModel {
       this.fireAll();
       return;
     }
-    const store = new m.ContainerStore(client, { log: this.deps.log, safetyPollMs: s.safetyPollSeconds * 1000 });
+    const store = new m.ContainerStore(client, {
+      log: this.deps.log,
+      safetyPollMs: s.safetyPollSeconds * 1000,
+    });
     this._store = store;
     this.unsubscribe = store.onChange((c) => this.apply(c));
     store.setVisible(this.visible);
@@ -128,7 +144,11 @@ export class ContainersSection implements WorkloadSection, SectionModel {
         const s = this.deps.settings();
         let next: string | undefined;
         try {
-          next = this.module().discoverEndpoint({ settingHost: s.host, settingContext: s.context, ...input }).host;
+          next = this.module().discoverEndpoint({
+            settingHost: s.host,
+            settingContext: s.context,
+            ...input,
+          }).host;
         } catch {
           next = undefined;
         }
@@ -218,13 +238,28 @@ export class ContainersSection implements WorkloadSection, SectionModel {
   roots(): TreeNode[] {
     void this.ensureStarted();
     if (this.discoveryError) {
-      const n = new MessageNode('docker:error', vscode.l10n.t('Docker engine not configured correctly'), { description: this.discoveryError, tooltip: this.discoveryError, icon: 'error', color: 'errorForeground' });
+      const n = new MessageNode('docker:error', vscode.l10n.t('Docker engine not configured correctly'), {
+        description: this.discoveryError,
+        tooltip: this.discoveryError,
+        icon: 'error',
+        color: 'errorForeground',
+      });
       n.children = this.fixActions(n);
       return [n];
     }
     const st = this._store;
-    if (!st || !this._endpoint) return [new MessageNode('docker:connecting', vscode.l10n.t('Connecting to the container engine…'), { icon: 'loading~spin' })];
-    if (st.status.kind === 'connecting') return [new MessageNode('docker:connecting', vscode.l10n.t('Connecting to {0}…', this._endpoint.host), { icon: 'loading~spin' })];
+    if (!st || !this._endpoint)
+      return [
+        new MessageNode('docker:connecting', vscode.l10n.t('Connecting to the container engine…'), {
+          icon: 'loading~spin',
+        }),
+      ];
+    if (st.status.kind === 'connecting')
+      return [
+        new MessageNode('docker:connecting', vscode.l10n.t('Connecting to {0}…', this._endpoint.host), {
+          icon: 'loading~spin',
+        }),
+      ];
     if (st.status.kind === 'unreachable') {
       if (!this._endpoint.configured) {
         // First run, nothing found. The view's welcome content covers an otherwise empty view;
@@ -241,7 +276,9 @@ export class ContainersSection implements WorkloadSection, SectionModel {
       const reason = st.status.reason;
       const n = new MessageNode('docker:unreachable', vscode.l10n.t('Docker engine not reachable'), {
         description: this.endpointText(),
-        tooltip: new vscode.MarkdownString(`${vscode.l10n.t('Failed to connect to {0}. Is the engine running?', this.endpointText())}\n\n${reason.replace(/[\\`*_[\]<>]/g, (ch) => `\\${ch}`)}`),
+        tooltip: new vscode.MarkdownString(
+          `${vscode.l10n.t('Failed to connect to {0}. Is the engine running?', this.endpointText())}\n\n${reason.replace(/[\\`*_[\]<>]/g, (ch) => `\\${ch}`)}`,
+        ),
         icon: 'debug-disconnect',
         color: 'errorForeground',
         contextValue: 'docker.unreachable',
@@ -255,8 +292,24 @@ export class ContainersSection implements WorkloadSection, SectionModel {
 
   private fixActions(parent: TreeNode): TreeNode[] {
     return [
-      new MessageNode('docker:retry', vscode.l10n.t('Retry'), { icon: 'refresh', command: { command: 'podvisor.docker.retry', title: vscode.l10n.t('Retry') } }, parent),
-      new MessageNode('docker:selectContext', vscode.l10n.t('Select Docker context…'), { icon: 'plug', command: { command: 'podvisor.docker.selectContext', title: vscode.l10n.t('Select Docker context…') } }, parent),
+      new MessageNode(
+        'docker:retry',
+        vscode.l10n.t('Retry'),
+        { icon: 'refresh', command: { command: 'podvisor.docker.retry', title: vscode.l10n.t('Retry') } },
+        parent,
+      ),
+      new MessageNode(
+        'docker:selectContext',
+        vscode.l10n.t('Select Docker context…'),
+        {
+          icon: 'plug',
+          command: {
+            command: 'podvisor.docker.selectContext',
+            title: vscode.l10n.t('Select Docker context…'),
+          },
+        },
+        parent,
+      ),
     ];
   }
 
@@ -274,7 +327,10 @@ export class ContainersSection implements WorkloadSection, SectionModel {
       return n;
     };
     if (parent instanceof ContainersRootNode) {
-      if (!st.containers.size) return [new MessageNode('docker:noContainers', vscode.l10n.t('No containers'), { icon: 'info' }, parent)];
+      if (!st.containers.size)
+        return [
+          new MessageNode('docker:noContainers', vscode.l10n.t('No containers'), { icon: 'info' }, parent),
+        ];
       if (s.groupBy === 'none') return (groups[0]?.containers ?? []).map((c) => nodeFor(c, parent));
       const live = new Set<string>();
       const out = groups.map((g) => {
@@ -294,7 +350,8 @@ export class ContainersSection implements WorkloadSection, SectionModel {
   }
 
   private pruneNodes(st: ContainerStore): void {
-    for (const id of [...this.containerNodes.keys()]) if (!st.containers.has(id)) this.containerNodes.delete(id);
+    for (const id of [...this.containerNodes.keys()])
+      if (!st.containers.has(id)) this.containerNodes.delete(id);
   }
 
   imageChildren(parent: ImagesRootNode): TreeNode[] {
@@ -302,7 +359,9 @@ export class ContainersSection implements WorkloadSection, SectionModel {
     if (!st) return [];
     const showDangling = this.deps.settings().showDanglingImages;
     const next = new Map<string, ImageNode>();
-    const list = st.images.filter((i) => showDangling || !i.dangling).sort((a, b) => labelOf(a).localeCompare(labelOf(b)));
+    const list = st.images
+      .filter((i) => showDangling || !i.dangling)
+      .sort((a, b) => labelOf(a).localeCompare(labelOf(b)));
     const out = list.map((i) => {
       let n = this.imageNodes.get(i.id);
       if (!n) n = new ImageNode(i, parent, this);
@@ -311,7 +370,8 @@ export class ContainersSection implements WorkloadSection, SectionModel {
       return n;
     });
     this.imageNodes = next;
-    if (!out.length) return [new MessageNode('docker:noImages', vscode.l10n.t('No images'), { icon: 'info' }, parent)];
+    if (!out.length)
+      return [new MessageNode('docker:noImages', vscode.l10n.t('No images'), { icon: 'info' }, parent)];
     return out;
   }
 

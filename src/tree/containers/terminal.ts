@@ -6,7 +6,11 @@ import { messageOf } from '../../common/errors';
  * A terminal fed by a backend Session (followed logs, exec shell). The session opens when the
  * terminal does, so its size is known before the shell starts; closing the terminal closes it.
  */
-export function openSessionTerminal(name: string, open: (dims: { cols?: number; rows?: number }) => Promise<Session>, interactive: boolean): vscode.Terminal {
+export function openSessionTerminal(
+  name: string,
+  open: (dims: { cols?: number; rows?: number }) => Promise<Session>,
+  interactive: boolean,
+): vscode.Terminal {
   const write = new vscode.EventEmitter<string>();
   const close = new vscode.EventEmitter<number | void>();
   let session: Session | undefined;
@@ -21,7 +25,9 @@ export function openSessionTerminal(name: string, open: (dims: { cols?: number; 
           session = s;
           s.onData((t) => write.fire(t));
           s.onExit((code) => {
-            write.fire(`\r\n\x1b[2m[${code === undefined ? vscode.l10n.t('stream ended') : vscode.l10n.t('exited with code {0}', code)}]\x1b[0m\r\n`);
+            write.fire(
+              `\r\n\x1b[2m[${code === undefined ? vscode.l10n.t('stream ended') : vscode.l10n.t('exited with code {0}', code)}]\x1b[0m\r\n`,
+            );
             // A shell's terminal goes away with the shell; a log terminal stays for reading.
             if (interactive) close.fire(code ?? 0);
           });
@@ -40,7 +46,12 @@ export function openSessionTerminal(name: string, open: (dims: { cols?: number; 
     handleInput: interactive ? (data) => session?.write(data) : undefined,
     setDimensions: (d) => session?.resize(d.columns, d.rows),
   };
-  const t = vscode.window.createTerminal({ name, pty, iconPath: new vscode.ThemeIcon(interactive ? 'terminal' : 'output'), isTransient: true });
+  const t = vscode.window.createTerminal({
+    name,
+    pty,
+    iconPath: new vscode.ThemeIcon(interactive ? 'terminal' : 'output'),
+    isTransient: true,
+  });
   t.show();
   return t;
 }

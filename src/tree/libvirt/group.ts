@@ -47,7 +47,10 @@ export class LibvirtGroup implements TreeNode {
 
   private disposed = false;
 
-  constructor(readonly uri: string, private readonly deps: GroupDeps) {
+  constructor(
+    readonly uri: string,
+    private readonly deps: GroupDeps,
+  ) {
     this.id = `libvirt:${uri}`;
   }
 
@@ -78,7 +81,10 @@ export class LibvirtGroup implements TreeNode {
   }
 
   getTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(vscode.l10n.t('libvirt {0}', this.uri), vscode.TreeItemCollapsibleState.Expanded);
+    const item = new vscode.TreeItem(
+      vscode.l10n.t('libvirt {0}', this.uri),
+      vscode.TreeItemCollapsibleState.Expanded,
+    );
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon(this.status.kind === 'error' ? 'warning' : 'server-environment');
     const s = this.status;
@@ -98,16 +104,27 @@ export class LibvirtGroup implements TreeNode {
     const s = this.status;
     if (s.kind === 'loading') {
       if (!this.loadedOnce) void this.refreshAll();
-      return [new MessageNode(`${this.id}:loading`, vscode.l10n.t('Connecting to {0}…', this.uri), this, { icon: 'loading~spin' })];
+      return [
+        new MessageNode(`${this.id}:loading`, vscode.l10n.t('Connecting to {0}…', this.uri), this, {
+          icon: 'loading~spin',
+        }),
+      ];
     }
     if (s.kind === 'error') {
-      return [new MessageNode(`${this.id}:error`, s.message, this, {
-        hint: s.hint,
-        icon: 'error',
-        command: { command: 'workbench.action.openSettings', title: vscode.l10n.t('Open Settings'), arguments: ['podvisor.libvirt'] },
-      })];
+      return [
+        new MessageNode(`${this.id}:error`, s.message, this, {
+          hint: s.hint,
+          icon: 'error',
+          command: {
+            command: 'workbench.action.openSettings',
+            title: vscode.l10n.t('Open Settings'),
+            arguments: ['podvisor.libvirt'],
+          },
+        }),
+      ];
     }
-    if (this.nodes.size === 0) return [new MessageNode(`${this.id}:empty`, vscode.l10n.t('No domains defined'), this)];
+    if (this.nodes.size === 0)
+      return [new MessageNode(`${this.id}:empty`, vscode.l10n.t('No domains defined'), this)];
     return this.domains;
   }
 
@@ -211,15 +228,20 @@ export class LibvirtGroup implements TreeNode {
   /** Starts or stops the event stream (it lives only while the view is visible). */
   setWatching(on: boolean): void {
     if (on && !this.events) {
-      this.events = new this.backend.EventStream(this.uri, this.deps.virsh, {
-        onEvent: (e) => this.onEvent(e),
-        // The daemon answers again (or for the first time): catch up with what we missed.
-        onConnected: () => void this.refreshAll(),
-        onDisconnected: (reason) => {
-          this.deps.log.debug(`libvirt ${this.uri}: event stream down (${reason})`);
-          if (this.status.kind === 'ok') void this.refreshAll();
+      this.events = new this.backend.EventStream(
+        this.uri,
+        this.deps.virsh,
+        {
+          onEvent: (e) => this.onEvent(e),
+          // The daemon answers again (or for the first time): catch up with what we missed.
+          onConnected: () => void this.refreshAll(),
+          onDisconnected: (reason) => {
+            this.deps.log.debug(`libvirt ${this.uri}: event stream down (${reason})`);
+            if (this.status.kind === 'ok') void this.refreshAll();
+          },
         },
-      }, this.deps.log);
+        this.deps.log,
+      );
     } else if (!on && this.events) {
       this.events.dispose();
       this.events = undefined;

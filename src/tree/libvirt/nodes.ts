@@ -21,24 +21,36 @@ export function contextState(d: Domain): 'running' | 'paused' | 'shutoff' | 'unk
 
 function stateLabel(d: Domain): string {
   switch (d.state) {
-    case 'running': return vscode.l10n.t('running');
-    case 'paused': return vscode.l10n.t('paused');
-    case 'shutoff': return vscode.l10n.t('shut off');
-    case 'shutdown': return vscode.l10n.t('shutting down');
-    case 'crashed': return vscode.l10n.t('crashed');
-    case 'pmsuspended': return vscode.l10n.t('suspended (guest)');
-    default: return vscode.l10n.t('unknown');
+    case 'running':
+      return vscode.l10n.t('running');
+    case 'paused':
+      return vscode.l10n.t('paused');
+    case 'shutoff':
+      return vscode.l10n.t('shut off');
+    case 'shutdown':
+      return vscode.l10n.t('shutting down');
+    case 'crashed':
+      return vscode.l10n.t('crashed');
+    case 'pmsuspended':
+      return vscode.l10n.t('suspended (guest)');
+    default:
+      return vscode.l10n.t('unknown');
   }
 }
 
 function icon(d: Domain): vscode.ThemeIcon {
   switch (d.state) {
-    case 'running': return new vscode.ThemeIcon('vm-running', new vscode.ThemeColor('charts.green'));
-    case 'shutdown': return new vscode.ThemeIcon('loading~spin');
+    case 'running':
+      return new vscode.ThemeIcon('vm-running', new vscode.ThemeColor('charts.green'));
+    case 'shutdown':
+      return new vscode.ThemeIcon('loading~spin');
     case 'paused':
-    case 'pmsuspended': return new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('charts.yellow'));
-    case 'crashed': return new vscode.ThemeIcon('vm', new vscode.ThemeColor('charts.red'));
-    default: return new vscode.ThemeIcon('vm-outline');
+    case 'pmsuspended':
+      return new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('charts.yellow'));
+    case 'crashed':
+      return new vscode.ThemeIcon('vm', new vscode.ThemeColor('charts.red'));
+    default:
+      return new vscode.ThemeIcon('vm-outline');
   }
 }
 
@@ -55,7 +67,10 @@ export function formatMemory(kib: number | undefined): string | undefined {
 export class DomainNode implements TreeNode {
   readonly kind = 'libvirt.domain';
   readonly id: string;
-  constructor(public domain: Domain, private readonly parent: TreeNode) {
+  constructor(
+    public domain: Domain,
+    private readonly parent: TreeNode,
+  ) {
     this.id = `libvirt:${domain.uri}:domain:${domain.name}`;
   }
 
@@ -82,7 +97,10 @@ export class DomainNode implements TreeNode {
     md.appendMarkdown(`**${d.name.replace(/[\\`*_{}[\]()#+\-.!<>|]/g, '\\$&')}** — ${stateLabel(d)}\n\n`);
     md.appendMarkdown(`${vscode.l10n.t('Connection')}: \`${d.uri}\`\n\n`);
     if (d.vcpus !== undefined) md.appendMarkdown(`vCPUs: ${d.vcpus}\n\n`);
-    if (mem) md.appendMarkdown(`${vscode.l10n.t('Memory')}: ${mem}${d.maxMemoryKiB !== undefined && d.maxMemoryKiB !== d.memoryKiB ? ` / ${formatMemory(d.maxMemoryKiB)}` : ''}\n\n`);
+    if (mem)
+      md.appendMarkdown(
+        `${vscode.l10n.t('Memory')}: ${mem}${d.maxMemoryKiB !== undefined && d.maxMemoryKiB !== d.memoryKiB ? ` / ${formatMemory(d.maxMemoryKiB)}` : ''}\n\n`,
+      );
     item.tooltip = md;
     return item;
   }

@@ -28,7 +28,11 @@ export class LibvirtSection implements WorkloadSection {
   readonly onDidChange = this.changed.event;
   private readonly sub: vscode.Disposable;
 
-  constructor(settings: SettingsStore, private readonly log: Logger, private readonly loadBackend = () => loadLazy<typeof Backend>('libvirt')) {
+  constructor(
+    settings: SettingsStore,
+    private readonly log: Logger,
+    private readonly loadBackend = () => loadLazy<typeof Backend>('libvirt'),
+  ) {
     this.cfg = settings.current.libvirt;
     this.groups = this.makeGroups();
     this.sub = settings.onDidChange(({ previous, current }) => {
@@ -42,7 +46,12 @@ export class LibvirtSection implements WorkloadSection {
   }
 
   private makeGroups(): LibvirtGroup[] {
-    const deps = { backend: this.loadBackend, virsh: this.cfg.virshPath, log: this.log, fire: (n: TreeNode | undefined) => this.changed.fire(n) };
+    const deps = {
+      backend: this.loadBackend,
+      virsh: this.cfg.virshPath,
+      log: this.log,
+      fire: (n: TreeNode | undefined) => this.changed.fire(n),
+    };
     const groups = this.cfg.uris.map((uri) => new LibvirtGroup(uri, deps));
     for (const g of groups) g.onDidUpdate(() => this.updateContext());
     this.updateContext(groups);

@@ -6,7 +6,11 @@ import { reattachTerminals } from '../../commands/sandbox/common';
 import { SandboxManager } from './manager';
 import { SandboxesSection } from './section';
 
-export function createSandboxesSection(log: Logger, settings: SettingsStore, context: vscode.ExtensionContext): SandboxesSection {
+export function createSandboxesSection(
+  log: Logger,
+  settings: SettingsStore,
+  context: vscode.ExtensionContext,
+): SandboxesSection {
   return new SandboxesSection(new SandboxManager(log, () => settings.current, context), log);
 }
 
@@ -14,6 +18,8 @@ export function createSandboxesSection(log: Logger, settings: SettingsStore, con
 export function registerSandboxes(svc: Services): vscode.Disposable[] {
   const d = svc.tree.addSection(svc.sandboxes);
   // Not awaited: activation stays fast; a failure only means no terminals come back.
-  void reattachTerminals(svc).catch((e: unknown) => svc.log.warn(`sandboxes: could not re-attach terminals: ${String(e)}`));
+  void reattachTerminals(svc).catch((e: unknown) =>
+    svc.log.warn(`sandboxes: could not re-attach terminals: ${String(e)}`),
+  );
   return [d];
 }

@@ -25,9 +25,17 @@ export type { SandboxModule };
  * Holds no state a window reload would lose: sandboxes are found again from engine labels.
  */
 export class SandboxManager {
-  private cached?: { endpoint: string; sandboxes: ContainerSandboxes; engine: InstanceType<SandboxModule['DockerodeEngine']> };
+  private cached?: {
+    endpoint: string;
+    sandboxes: ContainerSandboxes;
+    engine: InstanceType<SandboxModule['DockerodeEngine']>;
+  };
 
-  constructor(readonly log: Logger, private readonly settings: () => Settings, readonly context?: vscode.ExtensionContext) {}
+  constructor(
+    readonly log: Logger,
+    private readonly settings: () => Settings,
+    readonly context?: vscode.ExtensionContext,
+  ) {}
 
   module(): SandboxModule {
     return loadLazy<SandboxModule>('sandbox');
@@ -38,7 +46,12 @@ export class SandboxManager {
     const s = this.settings().docker as { host: string; context?: string };
     try {
       const d = loadLazy<DockerModule>('docker');
-      return d.discoverEndpoint({ settingHost: s.host, settingContext: s.context ?? '', env: process.env, home: os.homedir() }).host;
+      return d.discoverEndpoint({
+        settingHost: s.host,
+        settingContext: s.context ?? '',
+        env: process.env,
+        home: os.homedir(),
+      }).host;
     } catch {
       return this.module().resolveEndpoint(s.host);
     }
@@ -60,7 +73,12 @@ export class SandboxManager {
   private storage(): { home: string; cacheDir: string } {
     const vmHome = this.settings().vm.home;
     // Hidden inside the VM home: the VMs view lists its folders, and these are not its VMs.
-    const base = vmHome ? path.join(vmHome, '.sandboxes') : path.join(this.context?.globalStorageUri.fsPath ?? path.join(os.homedir(), '.cache', 'podvisor'), 'sandboxes');
+    const base = vmHome
+      ? path.join(vmHome, '.sandboxes')
+      : path.join(
+          this.context?.globalStorageUri.fsPath ?? path.join(os.homedir(), '.cache', 'podvisor'),
+          'sandboxes',
+        );
     return { home: path.join(base, 'vms'), cacheDir: path.join(base, 'cache') };
   }
 
@@ -68,7 +86,13 @@ export class SandboxManager {
     const st = this.storage();
     const key = `${this.endpoint()}|${st.home}|${this.settings().sandbox.kernel}`;
     if (!this.vmCache || this.vmCache.key !== key) {
-      this.vmCache = { key, vms: new (this.module().MicroVmSandboxes)(this.containers().engine, { ...st, kernel: this.settings().sandbox.kernel }) };
+      this.vmCache = {
+        key,
+        vms: new (this.module().MicroVmSandboxes)(this.containers().engine, {
+          ...st,
+          kernel: this.settings().sandbox.kernel,
+        }),
+      };
     }
     return this.vmCache.vms;
   }
@@ -86,20 +110,36 @@ export class SandboxManager {
   }
 
   private microvmLevel(engineUp: boolean): ReturnType<SandboxModule['containerLevels']>[number] {
-    const qemu = ['/usr/bin/qemu-system-x86_64', '/usr/local/bin/qemu-system-x86_64'].find((p) => fs.existsSync(p));
+    const qemu = ['/usr/bin/qemu-system-x86_64', '/usr/local/bin/qemu-system-x86_64'].find((p) =>
+      fs.existsSync(p),
+    );
     const kernel = this.settings().sandbox.kernel;
     let why: string | undefined;
     if (!qemu) why = 'QEMU is not installed (Debian package qemu-system-x86)';
     else if (!engineUp) why = 'the container engine is needed to turn the image into a disk';
-    else if (kernel && !fs.existsSync(kernel)) why = `the kernel ${kernel} (podvisor.sandbox.kernel) does not exist`;
-    else if (!kernel && !fs.existsSync('/etc/debian_version')) why = 'set podvisor.sandbox.kernel (the default kernel comes from Debian)';
-    else if (!fs.existsSync('/usr/lib/qemu/virtiofsd')) why = 'virtiofsd is missing (Debian package qemu-system-common)';
+    else if (kernel && !fs.existsSync(kernel))
+      why = `the kernel ${kernel} (podvisor.sandbox.kernel) does not exist`;
+    else if (!kernel && !fs.existsSync('/etc/debian_version'))
+      why = 'set podvisor.sandbox.kernel (the default kernel comes from Debian)';
+    else if (!fs.existsSync('/usr/lib/qemu/virtiofsd'))
+      why = 'virtiofsd is missing (Debian package qemu-system-common)';
     const kvm = fs.existsSync('/dev/kvm') && !fs.existsSync('/sys/module/kvm_pvm');
-    return why ? { level: 'microvm', available: false, detail: why } : { level: 'microvm', available: true, detail: `QEMU ${kvm ? 'with KVM' : 'with TCG (software, slower)'}` };
+    return why
+      ? { level: 'microvm', available: false, detail: why }
+      : {
+          level: 'microvm',
+          available: true,
+          detail: `QEMU ${kvm ? 'with KVM' : 'with TCG (software, slower)'}`,
+        };
   }
 
   async list(): Promise<SandboxInfo[]> {
-    const [c, v] = await Promise.all([this.containers().sandboxes.list(), this.microvms().list().catch(() => [])]);
+    const [c, v] = await Promise.all([
+      this.containers().sandboxes.list(),
+      this.microvms()
+        .list()
+        .catch(() => []),
+    ]);
     return [...c, ...v];
   }
 
@@ -111,8 +151,15 @@ export class SandboxManager {
     return (await this.microvms().find(name)) !== undefined;
   }
 
-  async launch(spec: SandboxSpec, level: IsolationLevel, runtime: string, ctx: LaunchContext): Promise<LaunchReport> {
-    return level === 'microvm' ? this.microvms().launch(spec, ctx) : this.containers().sandboxes.launch(spec, level, runtime, ctx);
+  async launch(
+    spec: SandboxSpec,
+    level: IsolationLevel,
+    runtime: string,
+    ctx: LaunchContext,
+  ): Promise<LaunchReport> {
+    return level === 'microvm'
+      ? this.microvms().launch(spec, ctx)
+      : this.containers().sandboxes.launch(spec, level, runtime, ctx);
   }
 
   async specOf(name: string): Promise<SandboxSpec | undefined> {
@@ -124,7 +171,9 @@ export class SandboxManager {
   }
 
   async restart(name: string, ctx: LaunchContext): Promise<LaunchReport> {
-    return (await this.isVm(name)) ? this.microvms().restart(name, ctx) : this.containers().sandboxes.restart(name, ctx);
+    return (await this.isVm(name))
+      ? this.microvms().restart(name, ctx)
+      : this.containers().sandboxes.restart(name, ctx);
   }
 
   async remove(name: string): Promise<void> {
@@ -132,9 +181,15 @@ export class SandboxManager {
   }
 
   /** A terminal session on the sandbox's shell, in the shape the terminal adapter takes. */
-  async session(name: string, dims: { cols?: number; rows?: number }, cmd?: readonly string[]): Promise<Session> {
+  async session(
+    name: string,
+    dims: { cols?: number; rows?: number },
+    cmd?: readonly string[],
+  ): Promise<Session> {
     const vm = await this.isVm(name);
-    const s = vm ? await this.microvms().attach(name) : await this.containers().sandboxes.attach(name, { ...(cmd ? { cmd } : {}), ...dims });
+    const s = vm
+      ? await this.microvms().attach(name)
+      : await this.containers().sandboxes.attach(name, { ...(cmd ? { cmd } : {}), ...dims });
     // The serial console has no exec: a command is typed into the console shell.
     if (vm && cmd) setTimeout(() => s.stream.write(cmd.join(' ') + '\n'), 200);
     const exitCbs: Array<(c: number | undefined) => void> = [];
@@ -142,7 +197,10 @@ export class SandboxManager {
     const end = () => {
       if (ended) return;
       ended = true;
-      void s.exitCode().catch(() => undefined).then((c) => exitCbs.forEach((cb) => cb(c)));
+      void s
+        .exitCode()
+        .catch(() => undefined)
+        .then((c) => exitCbs.forEach((cb) => cb(c)));
     };
     s.stream.on('end', end);
     s.stream.on('close', end);
@@ -156,6 +214,7 @@ export class SandboxManager {
   }
 
   requireTrusted(isTrusted: boolean): void {
-    if (!isTrusted) throw new UserError('Sandboxes are disabled in untrusted workspaces: trust this folder to launch one');
+    if (!isTrusted)
+      throw new UserError('Sandboxes are disabled in untrusted workspaces: trust this folder to launch one');
   }
 }

@@ -6,32 +6,59 @@ import type { SandboxManager, SandboxModule } from './manager';
 
 type SandboxInfo = Awaited<ReturnType<SandboxManager['list']>>[number];
 
-const BADGE: Record<string, string> = { container: 'runc', gvisor: 'gVisor', kata: 'Kata', microvm: 'microVM' };
-const SOURCE_ICON: Record<string, string> = { devcontainer: 'json', pod: 'symbol-namespace', kubevirt: 'vm', image: 'package' };
+const BADGE: Record<string, string> = {
+  container: 'runc',
+  gvisor: 'gVisor',
+  kata: 'Kata',
+  microvm: 'microVM',
+};
+const SOURCE_ICON: Record<string, string> = {
+  devcontainer: 'json',
+  pod: 'symbol-namespace',
+  kubevirt: 'vm',
+  image: 'package',
+};
 const POLL_MS = 5000;
 
 class SandboxNode implements TreeNode {
   readonly id: string;
-  constructor(readonly info: SandboxInfo, private readonly parent: TreeNode) {
+  constructor(
+    readonly info: SandboxInfo,
+    private readonly parent: TreeNode,
+  ) {
     this.id = `sandbox:${info.name}`;
   }
   getTreeItem(): vscode.TreeItem {
     const i = this.info;
-    const item = new vscode.TreeItem(i.name, i.ports.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      i.name,
+      i.ports.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = this.id;
     const ports = i.ports.map((p) => `${p.host}→${p.container}`).join(' ');
     item.description = [BADGE[i.level] ?? i.level, i.source.label, ports].filter(Boolean).join(' · ');
     const running = i.state === 'running';
-    item.iconPath = new vscode.ThemeIcon(running ? 'vm-running' : 'vm-outline', running ? new vscode.ThemeColor('testing.iconPassed') : undefined);
+    item.iconPath = new vscode.ThemeIcon(
+      running ? 'vm-running' : 'vm-outline',
+      running ? new vscode.ThemeColor('testing.iconPassed') : undefined,
+    );
     item.contextValue = `sandbox.${running ? 'running' : 'stopped'}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.isTrusted = false;
     md.appendMarkdown(`**${i.name}** — ${i.state}\n\n`);
-    md.appendMarkdown(`$(shield) ${BADGE[i.level] ?? i.level}  \n$(${SOURCE_ICON[i.source.kind] ?? 'file'}) ${i.source.kind}: ${i.source.label}${i.source.file ? ` (${i.source.file})` : ''}  \n`);
+    md.appendMarkdown(
+      `$(shield) ${BADGE[i.level] ?? i.level}  \n$(${SOURCE_ICON[i.source.kind] ?? 'file'}) ${i.source.kind}: ${i.source.label}${i.source.file ? ` (${i.source.file})` : ''}  \n`,
+    );
     if (i.workspace) md.appendMarkdown(`$(folder) ${i.workspace} → ${i.workspaceTarget ?? ''}  \n`);
-    for (const p of i.ports) md.appendMarkdown(`$(plug) ${p.hostIp}:${p.host} → ${p.container}/${p.protocol}  \n`);
+    for (const p of i.ports)
+      md.appendMarkdown(`$(plug) ${p.hostIp}:${p.host} → ${p.container}/${p.protocol}  \n`);
     item.tooltip = md;
-    if (running) item.command = { command: 'podvisor.sandbox.openTerminal', title: vscode.l10n.t('Open Terminal'), arguments: [this] };
+    if (running)
+      item.command = {
+        command: 'podvisor.sandbox.openTerminal',
+        title: vscode.l10n.t('Open Terminal'),
+        arguments: [this],
+      };
     return item;
   }
   getChildren(): TreeNode[] {
@@ -44,7 +71,10 @@ class SandboxNode implements TreeNode {
 
 class PortNode implements TreeNode {
   readonly id: string;
-  constructor(private readonly parent: SandboxNode, private readonly port: SandboxInfo['ports'][number]) {
+  constructor(
+    private readonly parent: SandboxNode,
+    private readonly port: SandboxInfo['ports'][number],
+  ) {
     this.id = `${parent.id}:port:${port.container}/${port.protocol}`;
   }
   getTreeItem(): vscode.TreeItem {
@@ -53,7 +83,11 @@ class PortNode implements TreeNode {
     item.description = `→ ${this.port.container}/${this.port.protocol}`;
     item.iconPath = new vscode.ThemeIcon('plug');
     item.contextValue = 'sandbox.port';
-    item.command = { command: 'vscode.open', title: vscode.l10n.t('Open in Browser'), arguments: [vscode.Uri.parse(`http://127.0.0.1:${this.port.host}/`)] };
+    item.command = {
+      command: 'vscode.open',
+      title: vscode.l10n.t('Open in Browser'),
+      arguments: [vscode.Uri.parse(`http://127.0.0.1:${this.port.host}/`)],
+    };
     return item;
   }
   getChildren(): TreeNode[] {
@@ -86,7 +120,12 @@ class GroupNode implements TreeNode {
 }
 
 class InfoNode implements TreeNode {
-  constructor(readonly id: string, private readonly label: string, private readonly parent: TreeNode, private readonly opts: { icon?: string; command?: vscode.Command; tooltip?: string } = {}) {}
+  constructor(
+    readonly id: string,
+    private readonly label: string,
+    private readonly parent: TreeNode,
+    private readonly opts: { icon?: string; command?: vscode.Command; tooltip?: string } = {},
+  ) {}
   getTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.label);
     item.id = this.id;
@@ -117,7 +156,10 @@ export class SandboxesSection implements WorkloadSection {
   private infos: SandboxInfo[] = [];
   private loaded = false;
 
-  constructor(readonly manager: SandboxManager, readonly log: Logger) {}
+  constructor(
+    readonly manager: SandboxManager,
+    readonly log: Logger,
+  ) {}
 
   roots(): TreeNode[] {
     if (!this.loaded) void this.refresh();
@@ -148,11 +190,23 @@ export class SandboxesSection implements WorkloadSection {
 
   private render(): void {
     const g = this.group;
-    g.description = this.infos.length ? vscode.l10n.t('{0} running', this.infos.filter((i) => i.state === 'running').length) : '';
+    g.description = this.infos.length
+      ? vscode.l10n.t('{0} running', this.infos.filter((i) => i.state === 'running').length)
+      : '';
     if (g.error) {
-      g.children = [new InfoNode('sandboxes:error', vscode.l10n.t('Cannot list sandboxes: {0}', g.error), g, { icon: 'warning', tooltip: g.error })];
+      g.children = [
+        new InfoNode('sandboxes:error', vscode.l10n.t('Cannot list sandboxes: {0}', g.error), g, {
+          icon: 'warning',
+          tooltip: g.error,
+        }),
+      ];
     } else if (!this.infos.length) {
-      g.children = [new InfoNode('sandboxes:none', vscode.l10n.t('Launch Sandbox…'), g, { icon: 'add', command: { command: 'podvisor.sandbox.launch', title: vscode.l10n.t('Launch Sandbox…') } })];
+      g.children = [
+        new InfoNode('sandboxes:none', vscode.l10n.t('Launch Sandbox…'), g, {
+          icon: 'add',
+          command: { command: 'podvisor.sandbox.launch', title: vscode.l10n.t('Launch Sandbox…') },
+        }),
+      ];
     } else {
       g.children = this.infos.map((i) => new SandboxNode(i, g));
     }

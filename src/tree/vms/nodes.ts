@@ -66,7 +66,10 @@ export class VmDetailNode implements TreeNode {
 /** One Podvisor-managed VM. `info` is replaced on refresh; the node object stays (stable id). */
 export class VmNode implements TreeNode {
   readonly id: string;
-  constructor(public info: VmInfo, private readonly parent: TreeNode | undefined) {
+  constructor(
+    public info: VmInfo,
+    private readonly parent: TreeNode | undefined,
+  ) {
     this.id = `vm:${info.name}`;
   }
 
@@ -90,7 +93,10 @@ export class VmNode implements TreeNode {
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${i.name}** — ${i.state}${i.pid ? ` (pid ${i.pid})` : ''}\n\n`);
     if (i.problem) md.appendMarkdown(`$(warning) ${i.problem}\n\n`);
-    if (i.accel) md.appendMarkdown(`${vscode.l10n.t('Accelerator')}: ${i.accel.accel.toUpperCase()}, CPU ${i.accel.cpuModel} — ${i.accel.why}\n\n`);
+    if (i.accel)
+      md.appendMarkdown(
+        `${vscode.l10n.t('Accelerator')}: ${i.accel.accel.toUpperCase()}, CPU ${i.accel.cpuModel} — ${i.accel.why}\n\n`,
+      );
     const rss = i.pid ? rssMiB(i.pid) : undefined;
     if (rss !== undefined) md.appendMarkdown(`${vscode.l10n.t('QEMU memory in use (RSS)')}: ${rss} MiB\n\n`);
     md.appendMarkdown(`${vscode.l10n.t('Folder')}: \`${i.dir}\``);
@@ -108,19 +114,56 @@ export class VmNode implements TreeNode {
     const s = i.spec;
     if (!s) return out;
     d('size', vscode.l10n.t('{0} vCPU, {1} MiB memory, {2}', s.cpus, s.memoryMiB, s.machine), 'chip');
-    if (i.accel) d('accel', vscode.l10n.t('Accelerator: {0} (CPU {1})', i.accel.accel.toUpperCase(), i.accel.cpuModel), 'rocket', i.accel.why);
-    if (i.startedAt && i.state !== 'stopped') d('uptime', vscode.l10n.t('Up {0}', uptime(Date.now() - i.startedAt)), 'clock');
-    if (s.kernel) d('kernel', vscode.l10n.t('Kernel: {0}', s.kernel.split('/').pop() ?? s.kernel), 'file-binary', [s.kernel, s.initrd, s.cmdline].filter(Boolean).join('\n'));
+    if (i.accel)
+      d(
+        'accel',
+        vscode.l10n.t('Accelerator: {0} (CPU {1})', i.accel.accel.toUpperCase(), i.accel.cpuModel),
+        'rocket',
+        i.accel.why,
+      );
+    if (i.startedAt && i.state !== 'stopped')
+      d('uptime', vscode.l10n.t('Up {0}', uptime(Date.now() - i.startedAt)), 'clock');
+    if (s.kernel)
+      d(
+        'kernel',
+        vscode.l10n.t('Kernel: {0}', s.kernel.split('/').pop() ?? s.kernel),
+        'file-binary',
+        [s.kernel, s.initrd, s.cmdline].filter(Boolean).join('\n'),
+      );
     s.disks.forEach((disk, n) =>
-      d(`disk${n}`, disk.base ? vscode.l10n.t('Disk {0}: overlay on {1}', n, disk.base.split('/').pop() ?? disk.base) : vscode.l10n.t('Disk {0}: {1}', n, disk.file), 'database', disk.base),
+      d(
+        `disk${n}`,
+        disk.base
+          ? vscode.l10n.t('Disk {0}: overlay on {1}', n, disk.base.split('/').pop() ?? disk.base)
+          : vscode.l10n.t('Disk {0}: {1}', n, disk.file),
+        'database',
+        disk.base,
+      ),
     );
     if (s.cdrom) d('cdrom', vscode.l10n.t('ISO: {0}', s.cdrom.split('/').pop() ?? s.cdrom), 'disc', s.cdrom);
     if (s.seed) d('seed', vscode.l10n.t('cloud-init seed'), 'cloud');
     for (const f of s.network.forwards) {
-      d(`fw${f.proto}${f.host}`, `127.0.0.1:${f.host} → ${f.guest}/${f.proto}`, 'plug', undefined,
-        f.proto === 'tcp' ? { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.parse(`http://127.0.0.1:${f.host}/`)] } : undefined);
+      d(
+        `fw${f.proto}${f.host}`,
+        `127.0.0.1:${f.host} → ${f.guest}/${f.proto}`,
+        'plug',
+        undefined,
+        f.proto === 'tcp'
+          ? {
+              command: 'vscode.open',
+              title: 'Open',
+              arguments: [vscode.Uri.parse(`http://127.0.0.1:${f.host}/`)],
+            }
+          : undefined,
+      );
     }
-    for (const sh of s.shares) d(`share-${sh.tag}`, vscode.l10n.t('Shared: {0} → {1}', sh.path, sh.tag), 'folder', sh.readOnly ? 'read-only' : undefined);
+    for (const sh of s.shares)
+      d(
+        `share-${sh.tag}`,
+        vscode.l10n.t('Shared: {0} → {1}', sh.path, sh.tag),
+        'folder',
+        sh.readOnly ? 'read-only' : undefined,
+      );
     return out;
   }
 

@@ -123,7 +123,12 @@ export class VmsSection implements WorkloadSection {
     const nodes = this.vmNodes();
     if (this.error) return [new VmMessageNode('vms:error', this.error, this.group, 'error')];
     if (nodes.length === 0) {
-      return [new VmMessageNode('vms:empty', vscode.l10n.t('No VMs yet — create one'), this.group, 'add', { command: 'podvisor.vm.new', title: vscode.l10n.t('New VM…') })];
+      return [
+        new VmMessageNode('vms:empty', vscode.l10n.t('No VMs yet — create one'), this.group, 'add', {
+          command: 'podvisor.vm.new',
+          title: vscode.l10n.t('New VM…'),
+        }),
+      ];
     }
     return nodes;
   }
@@ -154,7 +159,10 @@ class VmsGroup implements TreeNode {
   constructor(private readonly section: VmsSection) {}
 
   getTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(vscode.l10n.t('Virtual Machines'), vscode.TreeItemCollapsibleState.Expanded);
+    const item = new vscode.TreeItem(
+      vscode.l10n.t('Virtual Machines'),
+      vscode.TreeItemCollapsibleState.Expanded,
+    );
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon('vm');
     const nodes = this.section.vmNodes();

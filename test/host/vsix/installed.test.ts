@@ -34,9 +34,12 @@ describe('the packaged .vsix, installed into code-server', function () {
     assert.ok(fs.existsSync(bundle), 'dist/extension.js missing from the package');
     assert.ok(!fs.existsSync(`${bundle}.map`), 'the package carries a source map: not the production build');
     // .vscodeignore keeps sources, tests and node_modules out of the package.
-    for (const p of ['src', 'test', 'out', 'node_modules', 'tsconfig.json']) assert.ok(!fs.existsSync(path.join(ext.extensionPath, p)), `the package contains ${p}`);
+    for (const p of ['src', 'test', 'out', 'node_modules', 'tsconfig.json'])
+      assert.ok(!fs.existsSync(path.join(ext.extensionPath, p)), `the package contains ${p}`);
     const cmds = await vscode.commands.getCommands(true);
-    for (const c of (ext.packageJSON as { contributes: { commands: Array<{ command: string }> } }).contributes.commands) assert.ok(cmds.includes(c.command), `${c.command} not registered`);
+    for (const c of (ext.packageJSON as { contributes: { commands: Array<{ command: string }> } }).contributes
+      .commands)
+      assert.ok(cmds.includes(c.command), `${c.command} not registered`);
   });
 
   it('the installed Refresh command runs', async () => {
@@ -46,6 +49,9 @@ describe('the packaged .vsix, installed into code-server', function () {
 
   it('the stand-in development extension is the only one from outside the extensions dir', () => {
     const probe = vscode.extensions.all.find((e) => e.id === 'podvisor-test.vsix-probe');
-    assert.ok(probe, 'the stand-in development extension is not loaded: tests would not be running in development mode');
+    assert.ok(
+      probe,
+      'the stand-in development extension is not loaded: tests would not be running in development mode',
+    );
   });
 });

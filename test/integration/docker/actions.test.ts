@@ -32,14 +32,27 @@ describe('docker actions change the real container', function () {
 
   it('start, pause, unpause, restart, stop: the engine and the model agree', async function () {
     // `trap` so that stop takes milliseconds, not the 10 s SIGTERM grace of a shell as PID 1.
-    id = docker(host, ['create', '--name', `${PREFIX}-act`, '--label', `podvisor.test=${PREFIX}`, img, 'sh', '-c', 'trap "exit 0" TERM; while true; do echo tick; sleep 0.2; done']);
+    id = docker(host, [
+      'create',
+      '--name',
+      `${PREFIX}-act`,
+      '--label',
+      `podvisor.test=${PREFIX}`,
+      img,
+      'sh',
+      '-c',
+      'trap "exit 0" TERM; while true; do echo tick; sleep 0.2; done',
+    ]);
     await client.containerAction('start', id);
     assert.strictEqual(state(host, id), 'running');
     await until(() => modelState() === 'running', 3000, 'model running');
     await client.containerAction('pause', id);
     assert.strictEqual(state(host, id), 'paused');
     await until(() => modelState() === 'paused', 3000, 'model paused');
-    assert.strictEqual(presentContainer(store.containers.get(id)!, Date.now()).contextValue, 'container.paused');
+    assert.strictEqual(
+      presentContainer(store.containers.get(id)!, Date.now()).contextValue,
+      'container.paused',
+    );
     await client.containerAction('unpause', id);
     assert.strictEqual(state(host, id), 'running');
     const started = docker(host, ['inspect', '-f', '{{.State.StartedAt}}', id]);
@@ -76,7 +89,7 @@ describe('docker actions change the real container', function () {
     assert.strictEqual(code, 7);
   });
 
-  it('engine errors carry the engine\'s own reason', async function () {
+  it("engine errors carry the engine's own reason", async function () {
     await assert.rejects(client.removeContainer(id, { label: 'act' }), (e: Error) => {
       assert.match(e.message, /^Could not remove act: .*(running|stop)/i);
       assert.doesNotMatch(e.message, /HTTP code/);
@@ -88,19 +101,42 @@ describe('docker actions change the real container', function () {
   it('rename validates names; the engine refuses what Docker forbids, with its reason', async function () {
     for (const bad of ['with space', 'ünicode', 'x;touch /tmp/pwn', '$(id)']) {
       assert.ok(validateContainerName(bad), bad);
-      await assert.rejects(client.renameContainer(id, bad), /Could not rename.*(Invalid container name|invalid)/i);
+      await assert.rejects(
+        client.renameContainer(id, bad),
+        /Could not rename.*(Invalid container name|invalid)/i,
+      );
     }
     await client.renameContainer(id, `${PREFIX}-renamed.v2`);
-    await until(() => store.containers.get(id)?.name === `${PREFIX}-renamed.v2`, 3000, 'renamed in the model');
+    await until(
+      () => store.containers.get(id)?.name === `${PREFIX}-renamed.v2`,
+      3000,
+      'renamed in the model',
+    );
     // References that are not ids or names never reach a URL.
     await assert.rejects(client.inspectContainer('../../info'), /Not a container id or name/);
   });
 
   it('labels with spaces, unicode and shell metacharacters show verbatim and do no harm', async function () {
     const project = 'my shop ü 日本 $(touch /tmp/pv-pwn) `id`; rm -rf / && echo "x"';
-    const wid = docker(host, ['run', '-d', '--name', `${PREFIX}-weird`, '--label', `com.docker.compose.project=${project}`, '--label', `podvisor.test=${PREFIX}`, img, 'sh', '-c', 'echo "$0 $(echo ok)"; sleep 600', 'a b;c']);
+    const wid = docker(host, [
+      'run',
+      '-d',
+      '--name',
+      `${PREFIX}-weird`,
+      '--label',
+      `com.docker.compose.project=${project}`,
+      '--label',
+      `podvisor.test=${PREFIX}`,
+      img,
+      'sh',
+      '-c',
+      'echo "$0 $(echo ok)"; sleep 600',
+      'a b;c',
+    ]);
     await until(() => store.containers.get(wid)?.state === 'running', 3000, 'weird container running');
-    const g = groupContainers(store.containers.values(), 'composeProject', 'name').find((x) => x.label === project);
+    const g = groupContainers(store.containers.values(), 'composeProject', 'name').find(
+      (x) => x.label === project,
+    );
     assert.ok(g, 'grouped under the verbatim project name');
     const sh = await openShell(client, wid, { cmd: ['sh', '-c', 'echo "[$1]"', 'sh', project] });
     let out = '';
@@ -115,10 +151,21 @@ describe('docker actions change the real container', function () {
     await client.removeContainer(wid, { force: true });
     assert.strictEqual(docker(host, ['ps', '-aq', '--filter', `id=${wid}`]), '');
     await client.containerAction('stop', id, { timeoutS: 5 });
-    const extra = docker(host, ['create', '--name', `${PREFIX}-prune`, '--label', `podvisor.test=${PREFIX}`, img]);
+    const extra = docker(host, [
+      'create',
+      '--name',
+      `${PREFIX}-prune`,
+      '--label',
+      `podvisor.test=${PREFIX}`,
+      img,
+    ]);
     const r = await client.pruneContainers({ labels: [`podvisor.test=${PREFIX}`] });
     assert.deepStrictEqual([...r.removed].sort(), [id, extra].sort());
     assert.ok(r.spaceReclaimed >= 0);
-    await until(() => !store.containers.has(id) && !store.containers.has(extra), 3000, 'pruned from the model');
+    await until(
+      () => !store.containers.has(id) && !store.containers.has(extra),
+      3000,
+      'pruned from the model',
+    );
   });
 });

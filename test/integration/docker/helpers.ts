@@ -6,7 +6,11 @@ import { silentLogger } from '../../../src/common/log';
 export const PREFIX = `pvt${process.pid}`;
 
 /** Polls `cond` until it is true or `ms` passed; returns the time it took. */
-export async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<number> {
+export async function until(
+  cond: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<number> {
   const t0 = performance.now();
   while (performance.now() - t0 < ms) {
     if (await cond()) return performance.now() - t0;
@@ -17,12 +21,17 @@ export async function until(cond: () => boolean | Promise<boolean>, ms: number, 
 
 /** A store with the section's own reconnect back-off (the defaults); no safety poll unless asked. */
 export function newStore(host: string, opts: { safetyPollMs?: number } = {}): ContainerStore {
-  return new ContainerStore(new DockerClient({ host }), { log: silentLogger, safetyPollMs: opts.safetyPollMs ?? 0 });
+  return new ContainerStore(new DockerClient({ host }), {
+    log: silentLogger,
+    safetyPollMs: opts.safetyPollMs ?? 0,
+  });
 }
 
 /** Removes every container this test process created (by name prefix). */
 export function cleanup(host: string): void {
-  const ids = docker(host, ['ps', '-aq', '--filter', `name=${PREFIX}`]).split('\n').filter(Boolean);
+  const ids = docker(host, ['ps', '-aq', '--filter', `name=${PREFIX}`])
+    .split('\n')
+    .filter(Boolean);
   if (ids.length) docker(host, ['rm', '-f', ...ids]);
 }
 

@@ -29,7 +29,11 @@ describe('docker store survives the engine going away', function () {
     store?.dispose();
     if (d) stopPid(d.pid);
     // A killed dockerd leaves its data-root bind mount behind: unmount ours (only under `dir`).
-    const mounts = fs.readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m && m.startsWith(`${dir}/`));
+    const mounts = fs
+      .readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[1])
+      .filter((m) => m && m.startsWith(`${dir}/`));
     for (const m of mounts.reverse()) {
       try {
         execFileSync('umount', ['-l', m]);
@@ -68,7 +72,11 @@ describe('docker store survives the engine going away', function () {
     const t0 = performance.now();
     d = await startPrivateDockerd(dir, { bridge: 'pvb0', cidr: '10.233.0.1/24' });
     const startMs = performance.now() - t0;
-    const back = await until(() => s.status.kind === 'ready' && s.containers.has(id), 2000, 'containers back');
+    const back = await until(
+      () => s.status.kind === 'ready' && s.containers.has(id),
+      2000,
+      'containers back',
+    );
     console.log(`      dockerd up in ${startMs.toFixed(0)} ms → containers back ${back.toFixed(0)} ms later`);
 
     // And live again: a new event still arrives.

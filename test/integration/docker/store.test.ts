@@ -22,12 +22,25 @@ describe('docker store on the real engine', function () {
   it('lists containers and shows the isolation badge from the runtime (runc, runsc)', async function () {
     needGvisor(this);
     const runc = docker(host, ['run', '-d', '--name', `${PREFIX}-runc`, img, 'sleep', '600']);
-    const runsc = docker(host, ['run', '-d', '--runtime=runsc', '--name', `${PREFIX}-runsc`, img, 'sleep', '600']);
+    const runsc = docker(host, [
+      'run',
+      '-d',
+      '--runtime=runsc',
+      '--name',
+      `${PREFIX}-runsc`,
+      img,
+      'sleep',
+      '600',
+    ]);
     store = newStore(host);
     store.setVisible(true);
     await store.start();
     assert.strictEqual(store.status.kind, 'ready');
-    await until(() => !!store.containers.get(runc)?.runtime && !!store.containers.get(runsc)?.runtime, 10_000, 'runtimes resolved');
+    await until(
+      () => !!store.containers.get(runc)?.runtime && !!store.containers.get(runsc)?.runtime,
+      10_000,
+      'runtimes resolved',
+    );
     const a = presentContainer(store.containers.get(runc)!, Date.now());
     const b = presentContainer(store.containers.get(runsc)!, Date.now());
     assert.strictEqual(a.contextValue, 'container.running');
@@ -54,8 +67,13 @@ describe('docker store on the real engine', function () {
 
   it('coalesces a burst of events into fewer updates than events', async function () {
     const ids: string[] = [];
-    for (let i = 0; i < 10; i++) ids.push(docker(host, ['run', '-d', '--name', `${PREFIX}-b${i}`, img, 'sleep', '600']));
-    await until(() => ids.every((id) => store.containers.get(id)?.state === 'running'), 10_000, 'all running');
+    for (let i = 0; i < 10; i++)
+      ids.push(docker(host, ['run', '-d', '--name', `${PREFIX}-b${i}`, img, 'sleep', '600']));
+    await until(
+      () => ids.every((id) => store.containers.get(id)?.state === 'running'),
+      10_000,
+      'all running',
+    );
     await store.idle();
     let updates = 0;
     const events0 = store.stats.events;
@@ -65,7 +83,11 @@ describe('docker store on the real engine', function () {
     });
     // `docker kill` acts on all ten in parallel: twenty events (kill, die) within milliseconds.
     docker(host, ['kill', ...ids]);
-    await until(() => ids.every((id) => store.containers.get(id)?.state === 'stopped'), 10_000, 'all stopped in the model');
+    await until(
+      () => ids.every((id) => store.containers.get(id)?.state === 'stopped'),
+      10_000,
+      'all stopped in the model',
+    );
     await store.idle();
     off();
     const events = store.stats.events - events0;

@@ -30,10 +30,16 @@ describe('libvirt: a daemon that is not there', function () {
     this.timeout(20_000);
     const uri = `qemu:///session?socket=/tmp/podvisor-no-such-dir-${process.pid}/libvirt-sock`;
     const c = new LibvirtClient(uri, { virsh: 'virsh', log: silentLogger });
-    const err = await c.listDomains().then(() => undefined, (e: unknown) => e);
+    const err = await c.listDomains().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err, 'listing must fail');
     assert.strictEqual(failureOf(err), 'unreachable');
-    assert.match((err as Error).message, /Failed to connect socket to '.*libvirt-sock': No such file or directory/);
+    assert.match(
+      (err as Error).message,
+      /Failed to connect socket to '.*libvirt-sock': No such file or directory/,
+    );
     assert.match(unreachableHint(uri, failureOf(err)), /not running/);
     assert.match(unreachableHint('qemu:///system', 'unreachable'), /systemctl start libvirtd/);
     // The stream keeps retrying with a growing back-off instead of spinning or giving up.
@@ -50,7 +56,10 @@ describe('libvirt: a daemon that is not there', function () {
 
   it('reports a missing virsh as not installed', async () => {
     const c = new LibvirtClient('qemu:///system', { virsh: '/nonexistent/virsh', log: silentLogger });
-    const err = await c.listDomains().then(() => undefined, (e: unknown) => e);
+    const err = await c.listDomains().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.strictEqual(failureOf(err), 'not-installed');
     assert.match(unreachableHint('qemu:///system', 'not-installed'), /apt install/);
   });
@@ -117,7 +126,14 @@ describe('libvirt: the fixture guest as a domain on a private daemon', function 
     numbers['start: virsh start returned'] = `${(tReturned - t0).toFixed(0)} ms`;
     numbers['start: call → Started event'] = `${(ev.at - t0).toFixed(0)} ms`;
     assert.strictEqual((await client.domain(NAME))?.state, 'running');
-    await until(`${GUEST_MARKER} in the serial log`, () => (fs.existsSync(guest.serialLog) && fs.readFileSync(guest.serialLog, 'utf8').includes(GUEST_MARKER)) || undefined, 120_000, 100);
+    await until(
+      `${GUEST_MARKER} in the serial log`,
+      () =>
+        (fs.existsSync(guest.serialLog) && fs.readFileSync(guest.serialLog, 'utf8').includes(GUEST_MARKER)) ||
+        undefined,
+      120_000,
+      100,
+    );
     numbers['start → guest marker on the serial console'] = ms(t0);
   });
 
@@ -127,7 +143,10 @@ describe('libvirt: the fixture guest as a domain on a private daemon', function 
     console_ = new ConsoleSession(command, args);
     await console_.waitFor(/Escape character is/, 15_000);
     const t0 = performance.now();
-    assert.strictEqual((await console_.run('echo $((6*7)); cat /disk/hello.txt')).trim(), '42\nhello from the disk');
+    assert.strictEqual(
+      (await console_.run('echo $((6*7)); cat /disk/hello.txt')).trim(),
+      '42\nhello from the disk',
+    );
     numbers['console round trip (command → output)'] = ms(t0);
   });
 
@@ -168,13 +187,22 @@ describe('libvirt: the fixture guest as a domain on a private daemon', function 
   it('snapshot: create, list, change a file, revert, and the file is back', async function () {
     this.timeout(180_000);
     assert.deepStrictEqual(await client.snapshots(NAME), []);
-    assert.strictEqual((await console_!.run('echo before > /disk/state.txt; sync; cat /disk/state.txt')).trim(), 'before');
+    assert.strictEqual(
+      (await console_!.run('echo before > /disk/state.txt; sync; cat /disk/state.txt')).trim(),
+      'before',
+    );
     let t0 = performance.now();
     await client.createSnapshot(NAME, 'pv-snap1', 'integration test');
     numbers['snapshot create (running, with memory)'] = ms(t0);
     const snaps = await client.snapshots(NAME);
-    assert.deepStrictEqual(snaps.map((s) => [s.name, s.state, s.current]), [['pv-snap1', 'running', true]]);
-    assert.strictEqual((await console_!.run('echo after > /disk/state.txt; sync; cat /disk/state.txt')).trim(), 'after');
+    assert.deepStrictEqual(
+      snaps.map((s) => [s.name, s.state, s.current]),
+      [['pv-snap1', 'running', true]],
+    );
+    assert.strictEqual(
+      (await console_!.run('echo after > /disk/state.txt; sync; cat /disk/state.txt')).trim(),
+      'after',
+    );
     t0 = performance.now();
     await client.revertSnapshot(NAME, 'pv-snap1');
     numbers['snapshot revert'] = ms(t0);
@@ -189,10 +217,13 @@ describe('libvirt: the fixture guest as a domain on a private daemon', function 
     assert.deepStrictEqual(await client.snapshots(NAME), []);
   });
 
-  it('rejects bad names before virsh sees them, and reports virsh\'s reason for unknown ones', async () => {
+  it("rejects bad names before virsh sees them, and reports virsh's reason for unknown ones", async () => {
     await assert.rejects(client.act('start', '--help'), /must not start with "-"/);
     await assert.rejects(client.createSnapshot(NAME, 'bad name', undefined), /Invalid snapshot name/);
-    const err = await client.act('start', 'no-such-domain').then(() => undefined, (e: unknown) => e);
+    const err = await client.act('start', 'no-such-domain').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.strictEqual(failureOf(err), 'no-domain');
     assert.match((err as Error).message, /no-such-domain/);
     assert.strictEqual(await client.domain('no-such-domain'), undefined);
@@ -214,7 +245,12 @@ describe('libvirt: the fixture guest as a domain on a private daemon', function 
     this.timeout(240_000);
     fs.writeFileSync(guest.serialLog, '');
     await client.act('start', NAME);
-    await until(`${GUEST_MARKER} in the serial log`, () => fs.readFileSync(guest.serialLog, 'utf8').includes(GUEST_MARKER) || undefined, 120_000, 100);
+    await until(
+      `${GUEST_MARKER} in the serial log`,
+      () => fs.readFileSync(guest.serialLog, 'utf8').includes(GUEST_MARKER) || undefined,
+      120_000,
+      100,
+    );
     // The guest answers the power button with its acpid (started before the marker).
     // Reboot (ACPI, then libvirt resets the guest): the guest boots again and prints a second marker.
     const markers = () => fs.readFileSync(guest.serialLog, 'utf8').split(GUEST_MARKER).length - 1;

@@ -11,7 +11,12 @@ import { silentLogger } from '../../../src/common/log';
 import { ensureGuest } from '../../harness/guest';
 import { giveToDaemon, guestDomainXml, makeQcow2, type PrivateLibvirtd } from '../../harness/libvirtd';
 
-export async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, timeoutMs: number, stepMs = 50): Promise<T> {
+export async function until<T>(
+  what: string,
+  f: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  stepMs = 50,
+): Promise<T> {
   const t0 = Date.now();
   for (;;) {
     const v = await f();
@@ -45,7 +50,11 @@ export class ConsoleSession {
   }
 
   waitFor(re: RegExp, timeoutMs: number, from = 0): Promise<RegExpExecArray> {
-    return until(`${re} on the console (got: ${JSON.stringify(this.out.slice(-300))})`, () => re.exec(this.out.slice(from)) ?? undefined, timeoutMs);
+    return until(
+      `${re} on the console (got: ${JSON.stringify(this.out.slice(-300))})`,
+      () => re.exec(this.out.slice(from)) ?? undefined,
+      timeoutMs,
+    );
   }
 
   /** Runs a shell command in the guest and returns what it printed between two markers. */
@@ -77,18 +86,28 @@ export class EventRecorder {
   disconnects: Array<{ reason: string; retryMs: number; at: number }> = [];
   readonly stream: EventStream;
   constructor(uri: string) {
-    this.stream = new EventStream(uri, 'virsh', {
-      onEvent: (e) => this.events.push({ ...e, at: performance.now() }),
-      onConnected: () => {
-        this.connected = true;
-        this.connects++;
+    this.stream = new EventStream(
+      uri,
+      'virsh',
+      {
+        onEvent: (e) => this.events.push({ ...e, at: performance.now() }),
+        onConnected: () => {
+          this.connected = true;
+          this.connects++;
+        },
+        onDisconnected: (reason, retryMs) =>
+          this.disconnects.push({ reason, retryMs, at: performance.now() }),
       },
-      onDisconnected: (reason, retryMs) => this.disconnects.push({ reason, retryMs, at: performance.now() }),
-    }, silentLogger);
+      silentLogger,
+    );
   }
 
   /** The first event after index `from` that matches. */
-  wait(pred: (e: DomainEvent) => boolean, timeoutMs: number, from = 0): Promise<DomainEvent & { at: number }> {
+  wait(
+    pred: (e: DomainEvent) => boolean,
+    timeoutMs: number,
+    from = 0,
+  ): Promise<DomainEvent & { at: number }> {
     return until('a libvirt event', () => this.events.slice(from).find(pred), timeoutMs, 10);
   }
 
@@ -113,6 +132,17 @@ export function prepareGuestDomain(l: PrivateLibvirtd, name: string, accel: 'kvm
   const disk = makeQcow2(l, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.qcow2`, { backing: base });
   const serialLog = path.join(l.dir, 'files', `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.serial.log`);
   const xmlFile = path.join(l.dir, 'files', `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.xml`);
-  fs.writeFileSync(xmlFile, guestDomainXml({ name, kernel, initrd, cmdline: `${g.cmdline} pv.disk=/dev/vda`, disk, accel, serialLog }));
+  fs.writeFileSync(
+    xmlFile,
+    guestDomainXml({
+      name,
+      kernel,
+      initrd,
+      cmdline: `${g.cmdline} pv.disk=/dev/vda`,
+      disk,
+      accel,
+      serialLog,
+    }),
+  );
   return { name, xmlFile, serialLog };
 }

@@ -42,7 +42,10 @@ describe('QEMU VMs: bad input', function () {
   }
 
   it('a missing disk image', async () => {
-    await assert.rejects(store.create({ name: 'm1', source: { kind: 'disk', image: path.join(scratch, 'nope.qcow2') } }), /Disk image not found: .*nope\.qcow2/);
+    await assert.rejects(
+      store.create({ name: 'm1', source: { kind: 'disk', image: path.join(scratch, 'nope.qcow2') } }),
+      /Disk image not found: .*nope\.qcow2/,
+    );
     homeHas();
   });
 
@@ -53,32 +56,48 @@ describe('QEMU VMs: bad input', function () {
     const fd = fs.openSync(f, 'r+');
     fs.writeSync(fd, Buffer.alloc(96, 0xff), 0, 96, 4);
     fs.closeSync(fd);
-    await assert.rejects(store.create({ name: 'c1', source: { kind: 'disk', image: f } }), /qemu-img cannot read .*corrupt\.qcow2|is corrupt/);
+    await assert.rejects(
+      store.create({ name: 'c1', source: { kind: 'disk', image: f } }),
+      /qemu-img cannot read .*corrupt\.qcow2|is corrupt/,
+    );
     homeHas();
   });
 
   it('a file that is not a disk image at all', async () => {
     const f = path.join(scratch, 'notes.img');
     fs.writeFileSync(f, 'these are not the sectors you are looking for\n');
-    await assert.rejects(store.create({ name: 'c2', source: { kind: 'disk', image: f } }), /is not a disk image/);
+    await assert.rejects(
+      store.create({ name: 'c2', source: { kind: 'disk', image: f } }),
+      /is not a disk image/,
+    );
     homeHas();
   });
 
   it('an ISO that is not one', async () => {
     const f = path.join(scratch, 'installer.iso');
     fs.writeFileSync(f, Buffer.alloc(64 * 1024, 0x41));
-    await assert.rejects(store.create({ name: 'i1', source: { kind: 'iso', iso: f, diskGiB: 8 } }), /is not an ISO 9660 image/);
+    await assert.rejects(
+      store.create({ name: 'i1', source: { kind: 'iso', iso: f, diskGiB: 8 } }),
+      /is not an ISO 9660 image/,
+    );
     homeHas();
   });
 
   it('a kernel that is not one', async () => {
-    await assert.rejects(store.create({ name: 'k1', source: { kind: 'kernel', kernel: guest.initrd } }), /is not an x86 Linux kernel/);
+    await assert.rejects(
+      store.create({ name: 'k1', source: { kind: 'kernel', kernel: guest.initrd } }),
+      /is not an x86 Linux kernel/,
+    );
     homeHas();
   });
 
   it('invalid names', async () => {
     for (const name of ['../evil', 'a b', '', '-x', 'x'.repeat(64), 'semi;colon', 'dot.']) {
-      await assert.rejects(store.create({ name, source: { kind: 'kernel', kernel: guest.kernel } }), /VM name/, `name ${JSON.stringify(name)}`);
+      await assert.rejects(
+        store.create({ name, source: { kind: 'kernel', kernel: guest.kernel } }),
+        /VM name/,
+        `name ${JSON.stringify(name)}`,
+      );
     }
     homeHas();
     assert.ok(!fs.existsSync(path.join(path.dirname(home), 'evil')));
@@ -90,9 +109,17 @@ describe('QEMU VMs: bad input', function () {
       console.log('    (KVM works on this machine: the "KVM unusable" case cannot be produced here)');
       this.skip();
     }
-    await store.create({ name: 'kvm1', memoryMiB: 128, source: { kind: 'kernel', kernel: guest.kernel, initrd: guest.initrd, cmdline: guest.cmdline } });
+    await store.create({
+      name: 'kvm1',
+      memoryMiB: 128,
+      source: { kind: 'kernel', kernel: guest.kernel, initrd: guest.initrd, cmdline: guest.cmdline },
+    });
     const kvmStore = new VmStore(home, { accelerator: 'kvm', cpuModel: 'auto' });
-    await assert.rejects(kvmStore.start('kvm1'), (e: Error) => e.message.includes('KVM was requested but is not usable') && e.message.includes(probe.why));
+    await assert.rejects(
+      kvmStore.start('kvm1'),
+      (e: Error) =>
+        e.message.includes('KVM was requested but is not usable') && e.message.includes(probe.why),
+    );
     const hostCpu = new VmStore(home, { accelerator: 'tcg', cpuModel: 'host' });
     await assert.rejects(hostCpu.start('kvm1'), /CPU model "host" needs KVM/);
     const p = vmPaths(path.join(home, 'kvm1'));
@@ -106,7 +133,12 @@ describe('QEMU VMs: bad input', function () {
     const squatter = net.createServer().listen(port, '127.0.0.1');
     await new Promise((r) => squatter.once('listening', r));
     try {
-      await store.create({ name: 'port1', memoryMiB: 128, source: { kind: 'kernel', kernel: guest.kernel, initrd: guest.initrd, cmdline: guest.cmdline }, forwards: [{ host: port, guest: 80, proto: 'tcp' }] });
+      await store.create({
+        name: 'port1',
+        memoryMiB: 128,
+        source: { kind: 'kernel', kernel: guest.kernel, initrd: guest.initrd, cmdline: guest.cmdline },
+        forwards: [{ host: port, guest: 80, proto: 'tcp' }],
+      });
       await assert.rejects(store.start('port1'), new RegExp(`127\\.0\\.0\\.1:${port} is already in use`));
       assert.strictEqual(store.info('port1').state, 'stopped');
       const p = vmPaths(path.join(home, 'port1'));
@@ -120,7 +152,17 @@ describe('QEMU VMs: bad input', function () {
   });
 
   it('a VM whose disk went missing, or whose overlay QEMU cannot open', async () => {
-    await store.create({ name: 'gone', memoryMiB: 128, source: { kind: 'kernel', kernel: guest.kernel, initrd: guest.initrd, cmdline: guest.cmdline, disk: guest.disk } });
+    await store.create({
+      name: 'gone',
+      memoryMiB: 128,
+      source: {
+        kind: 'kernel',
+        kernel: guest.kernel,
+        initrd: guest.initrd,
+        cmdline: guest.cmdline,
+        disk: guest.disk,
+      },
+    });
     const p = vmPaths(path.join(home, 'gone'));
     fs.renameSync(path.join(p.dir, 'disk0.qcow2'), path.join(scratch, 'moved.qcow2'));
     await assert.rejects(store.start('gone'), /Disk .*disk0\.qcow2 of VM "gone" is missing/);
@@ -136,7 +178,10 @@ describe('QEMU VMs: bad input', function () {
 
   it('a duplicate name', async () => {
     await store.create({ name: 'dup', source: { kind: 'kernel', kernel: guest.kernel } });
-    await assert.rejects(store.create({ name: 'dup', source: { kind: 'kernel', kernel: guest.kernel } }), /already exists/);
+    await assert.rejects(
+      store.create({ name: 'dup', source: { kind: 'kernel', kernel: guest.kernel } }),
+      /already exists/,
+    );
     await store.delete('dup');
     homeHas();
   });

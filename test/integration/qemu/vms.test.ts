@@ -30,8 +30,18 @@ function httpGet(port: number): Promise<string> {
 async function run(h: VmHandle, cmd: string, timeoutMs = 20_000): Promise<string> {
   const from = h.serial.output.length;
   h.serial.write(cmd + '\n');
-  const out = await h.serial.waitFor(new RegExp(`${cmd.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*?\\n${GUEST_PROMPT.replace(/[$/]/g, '\\$&')}`), timeoutMs, from);
-  return out.slice(out.indexOf(cmd) + cmd.length).replace(GUEST_PROMPT, '').replace(/\r/g, '').trim();
+  const out = await h.serial.waitFor(
+    new RegExp(
+      `${cmd.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*?\\n${GUEST_PROMPT.replace(/[$/]/g, '\\$&')}`,
+    ),
+    timeoutMs,
+    from,
+  );
+  return out
+    .slice(out.indexOf(cmd) + cmd.length)
+    .replace(GUEST_PROMPT, '')
+    .replace(/\r/g, '')
+    .trim();
 }
 
 function pidAlive(pid: number): boolean {
@@ -76,7 +86,13 @@ describe('QEMU VMs (real hypervisor)', function () {
       await store.create({
         name,
         memoryMiB: 192,
-        source: { kind: 'kernel', kernel: guest.kernel, initrd: guest.initrd, cmdline: `${guest.cmdline} pv.disk=/dev/vda pv.httpd=/disk/www`, disk: guest.disk },
+        source: {
+          kind: 'kernel',
+          kernel: guest.kernel,
+          initrd: guest.initrd,
+          cmdline: `${guest.cmdline} pv.disk=/dev/vda pv.httpd=/disk/www`,
+          disk: guest.disk,
+        },
         forwards: [{ host: port, guest: 80, proto: 'tcp' }],
       });
       const states: string[] = [];
@@ -113,7 +129,10 @@ describe('QEMU VMs (real hypervisor)', function () {
         }
       });
       for (const fd of baseFds) {
-        const flags = parseInt(/flags:\s*(\d+)/.exec(fs.readFileSync(`/proc/${h.pid}/fdinfo/${fd}`, 'utf8'))![1], 8);
+        const flags = parseInt(
+          /flags:\s*(\d+)/.exec(fs.readFileSync(`/proc/${h.pid}/fdinfo/${fd}`, 'utf8'))![1],
+          8,
+        );
         assert.strictEqual(flags & 3, 0, `base image fd ${fd} is opened O_RDONLY`);
       }
     });
@@ -122,7 +141,10 @@ describe('QEMU VMs (real hypervisor)', function () {
       assert.strictEqual(await run(h, 'echo $((6*7))'), '42');
       assert.strictEqual(await run(h, 'cat /disk/hello.txt'), guest.diskFiles['/hello.txt'].trim());
       // The console is also logged to the VM folder.
-      assert.match(fs.readFileSync(vmPaths(path.join(home, name)).serialLog, 'utf8'), new RegExp(GUEST_MARKER));
+      assert.match(
+        fs.readFileSync(vmPaths(path.join(home, name)).serialLog, 'utf8'),
+        new RegExp(GUEST_MARKER),
+      );
     });
 
     it('reaches a server in the guest through the port forward on 127.0.0.1', async () => {
@@ -130,7 +152,9 @@ describe('QEMU VMs (real hypervisor)', function () {
       // Bound to loopback only: nothing listens on the wildcard address for that port.
       const other = net.createServer();
       await new Promise<void>((resolve, reject) => {
-        other.once('error', (e: NodeJS.ErrnoException) => (e.code === 'EADDRINUSE' ? reject(new Error('forward bound beyond 127.0.0.1')) : resolve()));
+        other.once('error', (e: NodeJS.ErrnoException) =>
+          e.code === 'EADDRINUSE' ? reject(new Error('forward bound beyond 127.0.0.1')) : resolve(),
+        );
         other.listen({ port, host: '::', ipv6Only: true }, () => other.close(() => resolve()));
       });
     });
@@ -150,7 +174,10 @@ describe('QEMU VMs (real hypervisor)', function () {
       await run(h, 'echo before > /disk/state.txt; sync');
       await store.snapshot(name, 'create', 'clean');
       const list = await store.snapshots(name);
-      assert.deepStrictEqual(list.map((s) => s.name), ['clean']);
+      assert.deepStrictEqual(
+        list.map((s) => s.name),
+        ['clean'],
+      );
       assert.ok(list[0].vmStateSize > 0, 'a live snapshot includes RAM');
       await run(h, 'echo after > /disk/state.txt; sync');
       assert.strictEqual(await run(h, 'cat /disk/state.txt'), 'after');
@@ -177,7 +204,9 @@ describe('QEMU VMs (real hypervisor)', function () {
 
     it('shows stopped and leaves no pidfile or sockets when QEMU is SIGKILLed from outside', async () => {
       const p = vmPaths(path.join(home, name));
-      const stopped = new Promise<void>((r) => store.on('change', (n) => n === name && store.info(name).state === 'stopped' && r()));
+      const stopped = new Promise<void>((r) =>
+        store.on('change', (n) => n === name && store.info(name).state === 'stopped' && r()),
+      );
       process.kill(h.pid, 'SIGKILL');
       await stopped;
       assert.strictEqual(store.info(name).state, 'stopped');
@@ -204,20 +233,39 @@ describe('QEMU VMs (real hypervisor)', function () {
     it('creates them and QEMU accepts their machine (SeaBIOS runs, QMP answers), then forces them off', async () => {
       const iso = path.join(home, '..', `${path.basename(home)}-installer.iso`);
       // Any ISO 9660 image will do to check the plumbing; a seed ISO is one.
-      fs.writeFileSync(iso, (await import('../../../src/backends/qemu')).buildSeedIso({ userData: '#cloud-config\n', metaData: 'instance-id: i\n' }));
+      fs.writeFileSync(
+        iso,
+        (await import('../../../src/backends/qemu')).buildSeedIso({
+          userData: '#cloud-config\n',
+          metaData: 'instance-id: i\n',
+        }),
+      );
       try {
-        const fromIso = await store.create({ name: 'inst', memoryMiB: 128, source: { kind: 'iso', iso, diskGiB: 4 } });
+        const fromIso = await store.create({
+          name: 'inst',
+          memoryMiB: 128,
+          source: { kind: 'iso', iso, diskGiB: 4 },
+        });
         assert.strictEqual(fromIso.machine, 'q35');
         assert.strictEqual(fromIso.cdrom, iso);
-        const fromDisk = await store.create({ name: 'img', memoryMiB: 128, source: { kind: 'disk', image: guest.disk } });
+        const fromDisk = await store.create({
+          name: 'img',
+          memoryMiB: 128,
+          source: { kind: 'disk', image: guest.disk },
+        });
         assert.strictEqual(fromDisk.disks[0].base, guest.disk);
         for (const name of ['inst', 'img']) {
           const h = await store.start(name);
           started.push(h.pid);
           const st = await h.qmp.execute<{ running: boolean }>('query-status');
           assert.strictEqual(st.running, true);
-          const blocks = await h.qmp.execute<Array<{ device: string; inserted?: { ro: boolean; file: string } }>>('query-block');
-          const byDev = Object.fromEntries(blocks.filter((b) => b.inserted).map((b) => [b.device, b.inserted!]));
+          const blocks =
+            await h.qmp.execute<Array<{ device: string; inserted?: { ro: boolean; file: string } }>>(
+              'query-block',
+            );
+          const byDev = Object.fromEntries(
+            blocks.filter((b) => b.inserted).map((b) => [b.device, b.inserted!]),
+          );
           assert.strictEqual(byDev.disk0?.ro, false);
           if (name === 'inst') {
             assert.strictEqual(byDev.cd0?.ro, true, 'the installer ISO is read-only');
@@ -240,7 +288,11 @@ describe('QEMU VMs (real hypervisor)', function () {
 
   describe('VMs found running at startup', () => {
     it('re-attaches through the pidfile, follows a SIGKILL to stopped, and clears a stale pidfile', async () => {
-      await store.create({ name: 'survivor', memoryMiB: 128, source: { kind: 'kernel', kernel: guest.kernel, initrd: guest.initrd, cmdline: guest.cmdline } });
+      await store.create({
+        name: 'survivor',
+        memoryMiB: 128,
+        source: { kind: 'kernel', kernel: guest.kernel, initrd: guest.initrd, cmdline: guest.cmdline },
+      });
       const h = await store.start('survivor');
       started.push(h.pid);
       await h.serial.waitFor(GUEST_PROMPT, 120_000);
@@ -255,9 +307,15 @@ describe('QEMU VMs (real hypervisor)', function () {
         assert.strictEqual(info.pid, h.pid);
         const h2 = again.handle('survivor')!;
         assert.strictEqual(h2.ownChild, false);
-        assert.match(h2.serial.output, new RegExp(GUEST_MARKER), 'the console history of this boot is there for the terminal');
+        assert.match(
+          h2.serial.output,
+          new RegExp(GUEST_MARKER),
+          'the console history of this boot is there for the terminal',
+        );
         assert.strictEqual(await run(h2, 'echo still-here'), 'still-here');
-        const stopped = new Promise<void>((r) => again.on('change', (n) => n === 'survivor' && again.info('survivor').state === 'stopped' && r()));
+        const stopped = new Promise<void>((r) =>
+          again.on('change', (n) => n === 'survivor' && again.info('survivor').state === 'stopped' && r()),
+        );
         process.kill(h.pid, 'SIGKILL');
         await stopped;
         const p = vmPaths(path.join(home, 'survivor'));
@@ -282,7 +340,10 @@ describe('QEMU VMs (real hypervisor)', function () {
 
     it('generates a NoCloud seed the guest kernel mounts, and shares a host folder over virtiofs', async () => {
       const userData = '#cloud-config\npackages: [htop]\nruncmd:\n  - echo podvisor-seed-ok\n';
-      const spec = await store.create({ name: 'cloud-1', source: { kind: 'cloud', image: guest.disk, userData } });
+      const spec = await store.create({
+        name: 'cloud-1',
+        source: { kind: 'cloud', image: guest.disk, userData },
+      });
       assert.strictEqual(spec.machine, 'q35');
       assert.strictEqual(spec.seed, 'seed.iso');
       const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-share-'));
@@ -292,15 +353,29 @@ describe('QEMU VMs (real hypervisor)', function () {
         // same folder (overlay + seed) with the fixture kernel to look at the seed from inside.
         const paths = vmPaths(path.join(home, 'cloud-1'));
         h = await launchVm({
-          spec: { ...spec, machine: 'microvm', memoryMiB: 192, kernel: guest.kernel, initrd: guest.initrd, cmdline: `${guest.cmdline} pv.virtiofs=hostdir`, shares: [{ tag: 'hostdir', path: shared }] },
+          spec: {
+            ...spec,
+            machine: 'microvm',
+            memoryMiB: 192,
+            kernel: guest.kernel,
+            initrd: guest.initrd,
+            cmdline: `${guest.cmdline} pv.virtiofs=hostdir`,
+            shares: [{ tag: 'hostdir', path: shared }],
+          },
           paths,
           accel: await store.acceleration(spec),
         });
         started.push(h.pid);
         await h.serial.waitFor(GUEST_PROMPT, 120_000);
-        assert.strictEqual(await run(h, 'mkdir -p /seed && mount -t iso9660 -o ro /dev/vdb /seed && ls /seed'), 'meta-data  user-data');
+        assert.strictEqual(
+          await run(h, 'mkdir -p /seed && mount -t iso9660 -o ro /dev/vdb /seed && ls /seed'),
+          'meta-data  user-data',
+        );
         assert.strictEqual(await run(h, 'cat /seed/user-data'), userData.trim());
-        assert.match(await run(h, 'cat /seed/meta-data'), /^instance-id: podvisor-cloud-1-\d+\nlocal-hostname: cloud-1$/);
+        assert.match(
+          await run(h, 'cat /seed/meta-data'),
+          /^instance-id: podvisor-cloud-1-\d+\nlocal-hostname: cloud-1$/,
+        );
         assert.strictEqual(await run(h, 'cat /mnt/hostdir/note.txt'), 'from the host');
         const exit = await h.forceOff();
         assert.ok(exit.code !== undefined);

@@ -31,13 +31,17 @@ describe('sandbox: cancel during a launch', function () {
   it('during the build: the build stops, nothing is left on the engine', async function () {
     this.timeout(120_000);
     const marker = `cancel-${Date.now()}`;
-    const ws = makeWorkspace({ build: { dockerfile: 'Dockerfile' } }, { '.devcontainer/Dockerfile': `FROM ${BUSYBOX_IMAGE}\nRUN echo ${marker} && sleep 20\n` });
+    const ws = makeWorkspace(
+      { build: { dockerfile: 'Dockerfile' } },
+      { '.devcontainer/Dockerfile': `FROM ${BUSYBOX_IMAGE}\nRUN echo ${marker} && sleep 20\n` },
+    );
     dirs.push(ws);
     const spec = loadDevcontainer({ workspaceFolder: ws });
     const ac = new AbortController();
     const t0 = Date.now();
     const p = new ContainerSandboxes(engine).launch(spec, 'container', 'runc', {
-      log, signal: ac.signal,
+      log,
+      signal: ac.signal,
       report: (phase: Phase) => {
         if (phase === 'build') setTimeout(() => ac.abort(), 1500);
       },
@@ -46,7 +50,25 @@ describe('sandbox: cancel during a launch', function () {
     assert.ok(Date.now() - t0 < 15_000, 'cancel did not wait for the 20 s step');
     assert.deepStrictEqual(await leftovers(engine, spec.name), []);
     // The engine stops the build's step container once the client is gone.
-    await waitFor(async () => (docker(host, ['ps', '-a', '-q', '--filter', 'ancestor=' + BUSYBOX_IMAGE, '--filter', 'status=running']).split('\n').filter(Boolean).every((id) => !docker(host, ['inspect', '-f', '{{json .Config.Cmd}}', id]).includes(marker)) ? true : undefined), 30_000, 'the build step container to go');
+    await waitFor(
+      async () =>
+        docker(host, [
+          'ps',
+          '-a',
+          '-q',
+          '--filter',
+          'ancestor=' + BUSYBOX_IMAGE,
+          '--filter',
+          'status=running',
+        ])
+          .split('\n')
+          .filter(Boolean)
+          .every((id) => !docker(host, ['inspect', '-f', '{{json .Config.Cmd}}', id]).includes(marker))
+          ? true
+          : undefined,
+      30_000,
+      'the build step container to go',
+    );
   });
 
   it('during a microVM boot: QEMU and virtiofsd are stopped and the VM folder is removed', async function () {
@@ -59,15 +81,25 @@ describe('sandbox: cancel during a launch', function () {
     const spec = loadDevcontainer({ workspaceFolder: ws });
     const ac = new AbortController();
     const vms = new MicroVmSandboxes(engine, { home, cacheDir: path.join(testCache, 'sandbox'), kernel: '' });
-    const p = vms.launch(spec, { log, signal: ac.signal, report: (phase: Phase) => { if (phase === 'start') setTimeout(() => ac.abort(), 700); } });
-    await assert.rejects(p, (e: unknown) => isCancelled(e));
-    const ours = () => fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x)).filter((x) => {
-      try {
-        return fs.readFileSync(`/proc/${x}/cmdline`, 'utf8').includes(home);
-      } catch {
-        return false;
-      }
+    const p = vms.launch(spec, {
+      log,
+      signal: ac.signal,
+      report: (phase: Phase) => {
+        if (phase === 'start') setTimeout(() => ac.abort(), 700);
+      },
     });
+    await assert.rejects(p, (e: unknown) => isCancelled(e));
+    const ours = () =>
+      fs
+        .readdirSync('/proc')
+        .filter((x) => /^\d+$/.test(x))
+        .filter((x) => {
+          try {
+            return fs.readFileSync(`/proc/${x}/cmdline`, 'utf8').includes(home);
+          } catch {
+            return false;
+          }
+        });
     await waitFor(async () => (ours().length === 0 ? true : undefined), 10_000, 'QEMU and virtiofsd to exit');
     assert.deepStrictEqual(fs.readdirSync(home), []);
   });

@@ -55,10 +55,16 @@ for (const level of ['container', 'gvisor'] as const) {
     it('builds, creates, starts and runs postCreateCommand once', async function () {
       this.timeout(120_000);
       const spec = loadDevcontainer({ workspaceFolder: ws });
-      assert.ok(spec.notes.some((n) => n.includes('features')), `unsupported key listed: ${spec.notes.join('; ')}`);
+      assert.ok(
+        spec.notes.some((n) => n.includes('features')),
+        `unsupported key listed: ${spec.notes.join('; ')}`,
+      );
       const report = await sandboxes.launch(spec, level, level === 'gvisor' ? 'runsc' : 'runc', ctx);
       name = report.name;
-      assert.deepStrictEqual(report.timings.map((t) => t.phase), ['prepare', 'build', 'create', 'start', 'post-create', 'post-start']);
+      assert.deepStrictEqual(
+        report.timings.map((t) => t.phase),
+        ['prepare', 'build', 'create', 'start', 'post-create', 'post-start'],
+      );
       assert.strictEqual(report.info.state, 'running');
       assert.strictEqual(fs.readFileSync(path.join(ws, 'created.log'), 'utf8'), 'created\n');
       const r = await sandboxes.exec(name, ['cat', '/greeting']);
@@ -67,41 +73,76 @@ for (const level of ['container', 'gvisor'] as const) {
 
     it('the first terminal is the login shell the launch already started; after it exits, the next is a new one', async function () {
       this.timeout(60_000);
-      const shells = async () => (await sandboxes.exec(name, ['ps', '-o', 'args'])).stdout.split('\n').filter((l) => /sh -l$/.test(l.trim())).length;
+      const shells = async () =>
+        (await sandboxes.exec(name, ['ps', '-o', 'args'])).stdout
+          .split('\n')
+          .filter((l) => /sh -l$/.test(l.trim())).length;
       assert.strictEqual(await shells(), 1, 'one login shell waits for the first terminal');
       const target = (await sandboxes.find(name))!.workspaceTarget!;
       for (const turn of ['first', 'second']) {
         const s = await sandboxes.attach(name, { cols: 100, rows: 20 });
         let out = '';
-        s.stream.on('data', (d: Buffer) => { out += d.toString(); });
+        s.stream.on('data', (d: Buffer) => {
+          out += d.toString();
+        });
         s.stream.write('echo "at:$(pwd)"\n');
-        await waitFor(async () => (out.includes(`at:${target}`) ? true : undefined), 20_000, `the ${turn} terminal answers in the workspace`);
+        await waitFor(
+          async () => (out.includes(`at:${target}`) ? true : undefined),
+          20_000,
+          `the ${turn} terminal answers in the workspace`,
+        );
         assert.strictEqual(await shells(), 1, `the ${turn} terminal is the only login shell`);
         s.stream.write('exit\n');
-        await waitFor(async () => ((await shells()) === 0 ? true : undefined), 20_000, `exit ends the ${turn} terminal's shell`);
+        await waitFor(
+          async () => ((await shells()) === 0 ? true : undefined),
+          20_000,
+          `exit ends the ${turn} terminal's shell`,
+        );
         s.stream.destroy();
       }
     });
 
     it(`really runs under ${level === 'gvisor' ? 'runsc' : 'runc'}, hardened`, async function () {
-      const r = await sandboxes.exec(name, ['/bin/sh', '-c', 'dmesg 2>/dev/null | head -3; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status']);
+      const r = await sandboxes.exec(name, [
+        '/bin/sh',
+        '-c',
+        'dmesg 2>/dev/null | head -3; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status',
+      ]);
       if (level === 'gvisor') assert.match(r.stdout, /gVisor/, r.stdout);
       else assert.doesNotMatch(r.stdout, /gVisor/);
       // gVisor's /proc does not show NoNewPrivs; the engine's view of the container does.
       if (level === 'container') assert.match(r.stdout, /NoNewPrivs:\s+1/);
-      const hc = JSON.parse(docker(host, ['inspect', '-f', '{{json .HostConfig}}', (await sandboxes.find(name))!.ids[0]])) as Record<string, unknown>;
+      const hc = JSON.parse(
+        docker(host, ['inspect', '-f', '{{json .HostConfig}}', (await sandboxes.find(name))!.ids[0]]),
+      ) as Record<string, unknown>;
       assert.deepStrictEqual(hc.SecurityOpt, ['no-new-privileges:true']);
       assert.deepStrictEqual(hc.CapDrop, ['ALL']);
       assert.strictEqual(hc.Runtime, level === 'gvisor' ? 'runsc' : 'runc');
-      assert.ok((hc.PidsLimit as number) > 0 && (hc.Memory as number) === 256 * 1024 * 1024 && (hc.NanoCpus as number) === 1e9, JSON.stringify(hc));
+      assert.ok(
+        (hc.PidsLimit as number) > 0 &&
+          (hc.Memory as number) === 256 * 1024 * 1024 &&
+          (hc.NanoCpus as number) === 1e9,
+        JSON.stringify(hc),
+      );
       const capEff = BigInt('0x' + /CapEff:\s+([0-9a-f]+)/.exec(r.stdout)![1]);
-      assert.ok(capEff !== 0x1ffffffffffn && (capEff & (1n << 21n)) === 0n, `CAP_SYS_ADMIN must be dropped (CapEff ${capEff.toString(16)})`);
-      const sock = await sandboxes.exec(name, ['/bin/sh', '-c', 'ls /var/run/docker.sock /run/docker.sock 2>&1; true']);
+      assert.ok(
+        capEff !== 0x1ffffffffffn && (capEff & (1n << 21n)) === 0n,
+        `CAP_SYS_ADMIN must be dropped (CapEff ${capEff.toString(16)})`,
+      );
+      const sock = await sandboxes.exec(name, [
+        '/bin/sh',
+        '-c',
+        'ls /var/run/docker.sock /run/docker.sock 2>&1; true',
+      ]);
       assert.match(sock.stdout, /No such file/);
     });
 
     it('reads a workspace file and writes one that appears on the host', async function () {
-      const r = await sandboxes.exec(name, ['/bin/sh', '-c', 'cat hello.txt && echo "written by $SAMPLE" > from-sandbox.txt']);
+      const r = await sandboxes.exec(name, [
+        '/bin/sh',
+        '-c',
+        'cat hello.txt && echo "written by $SAMPLE" > from-sandbox.txt',
+      ]);
       assert.strictEqual(r.exitCode, 0, r.stderr);
       assert.strictEqual(r.stdout, 'hello from the host\n');
       assert.strictEqual(fs.readFileSync(path.join(ws, 'from-sandbox.txt'), 'utf8'), 'written by yes\n');
@@ -113,7 +154,11 @@ for (const level of ['container', 'gvisor'] as const) {
       const p = info.ports.find((x) => x.container === 8080);
       assert.ok(p, `port 8080 published: ${JSON.stringify(info.ports)}`);
       assert.strictEqual(p.hostIp, '127.0.0.1');
-      const body = await waitFor(async () => ((await httpGet('127.0.0.1', p.host)).includes('podvisor-port') ? true : undefined), 10_000, 'httpd on the forwarded port');
+      const body = await waitFor(
+        async () => ((await httpGet('127.0.0.1', p.host)).includes('podvisor-port') ? true : undefined),
+        10_000,
+        'httpd on the forwarded port',
+      );
       assert.ok(body);
       const other = nonLoopbackAddress();
       assert.ok(other, 'the host has a non-loopback address to test against');
@@ -127,7 +172,11 @@ for (const level of ['container', 'gvisor'] as const) {
       assert.strictEqual(fs.readFileSync(path.join(ws, 'created.log'), 'utf8'), 'created\n');
       const info = (await sandboxes.find(name))!;
       const p = info.ports.find((x) => x.container === 8080)!;
-      await waitFor(async () => ((await httpGet('127.0.0.1', p.host)).includes('podvisor-port') ? true : undefined), 10_000, 'httpd after restart');
+      await waitFor(
+        async () => ((await httpGet('127.0.0.1', p.host)).includes('podvisor-port') ? true : undefined),
+        10_000,
+        'httpd after restart',
+      );
     });
 
     it("uses the image's non-root user when it can write the workspace", async function () {

@@ -16,7 +16,8 @@ describe('sandbox: bad input is a clear error and leaves nothing behind', functi
   const workspaces: string[] = [];
   let imagesBefore: string[];
 
-  const allImages = () => docker(host, ['images', '-a', '-q', '--no-trunc']).split('\n').filter(Boolean).sort();
+  const allImages = () =>
+    docker(host, ['images', '-a', '-q', '--no-trunc']).split('\n').filter(Boolean).sort();
 
   before(function () {
     host = needDocker(this);
@@ -39,13 +40,19 @@ describe('sandbox: bad input is a clear error and leaves nothing behind', functi
 
   it('malformed devcontainer.json', () => {
     const w = ws('{ "image": "x", "forwardPorts": [1 2] }');
-    assert.throws(() => loadDevcontainer({ workspaceFolder: w }), /devcontainer\.json:1:\d+: devcontainer.json is not valid JSON/);
+    assert.throws(
+      () => loadDevcontainer({ workspaceFolder: w }),
+      /devcontainer\.json:1:\d+: devcontainer.json is not valid JSON/,
+    );
   });
 
   it('missing image (not on the engine, registry unreachable)', async function () {
     this.timeout(60_000);
     const spec = loadDevcontainer({ workspaceFolder: ws({ image: 'podvisor-test/does-not-exist:1' }) });
-    await assert.rejects(sandboxes.launch(spec, 'container', 'runc', ctx), /Image podvisor-test\/does-not-exist:1 is not on the engine and could not be pulled: .+/);
+    await assert.rejects(
+      sandboxes.launch(spec, 'container', 'runc', ctx),
+      /Image podvisor-test\/does-not-exist:1 is not on the engine and could not be pulled: .+/,
+    );
     await expectNothingLeft(spec.name);
   });
 
@@ -53,42 +60,67 @@ describe('sandbox: bad input is a clear error and leaves nothing behind', functi
     this.timeout(120_000);
     imagesBefore = allImages();
     const marker = `step-one-${Date.now()}`;
-    const w = ws({ build: { dockerfile: 'Dockerfile' } }, { '.devcontainer/Dockerfile': `FROM ${BUSYBOX_IMAGE}\nRUN echo ${marker} > /one\nRUN echo failing on purpose && exit 3\n` });
+    const w = ws(
+      { build: { dockerfile: 'Dockerfile' } },
+      {
+        '.devcontainer/Dockerfile': `FROM ${BUSYBOX_IMAGE}\nRUN echo ${marker} > /one\nRUN echo failing on purpose && exit 3\n`,
+      },
+    );
     const spec = loadDevcontainer({ workspaceFolder: w });
-    await assert.rejects(sandboxes.launch(spec, 'container', 'runc', ctx), /Build failed: .*returned a non-zero code: 3/);
+    await assert.rejects(
+      sandboxes.launch(spec, 'container', 'runc', ctx),
+      /Build failed: .*returned a non-zero code: 3/,
+    );
     await expectNothingLeft(spec.name);
     // The engine is shared with other suites: only images made by this build's steps count.
-    const extra = allImages().filter((i) => !imagesBefore.includes(i)).filter((i) => {
-      try {
-        return docker(host, ['inspect', '-f', '{{json .ContainerConfig.Cmd}}', i]).includes(marker);
-      } catch {
-        return false;
-      }
-    });
+    const extra = allImages()
+      .filter((i) => !imagesBefore.includes(i))
+      .filter((i) => {
+        try {
+          return docker(host, ['inspect', '-f', '{{json .ContainerConfig.Cmd}}', i]).includes(marker);
+        } catch {
+          return false;
+        }
+      });
     assert.deepStrictEqual(extra, [], 'no intermediate images of the failed build are left');
   });
 
   it('a postCreateCommand that fails removes the container and the built image', async function () {
     this.timeout(120_000);
-    const w = ws({ build: { dockerfile: 'Dockerfile' }, postCreateCommand: 'echo boom >&2; exit 7' }, { '.devcontainer/Dockerfile': `FROM ${BUSYBOX_IMAGE}\nRUN echo ok > /ok\n` });
+    const w = ws(
+      { build: { dockerfile: 'Dockerfile' }, postCreateCommand: 'echo boom >&2; exit 7' },
+      { '.devcontainer/Dockerfile': `FROM ${BUSYBOX_IMAGE}\nRUN echo ok > /ok\n` },
+    );
     const spec = loadDevcontainer({ workspaceFolder: w });
-    await assert.rejects(sandboxes.launch(spec, 'gvisor', 'runsc', ctx).catch((e: Error) => {
-      if (/no runtime "runsc"/.test(e.message)) return sandboxes.launch(spec, 'container', 'runc', ctx);
-      throw e;
-    }), /postCreateCommand failed with exit code 7: boom/);
+    await assert.rejects(
+      sandboxes.launch(spec, 'gvisor', 'runsc', ctx).catch((e: Error) => {
+        if (/no runtime "runsc"/.test(e.message)) return sandboxes.launch(spec, 'container', 'runc', ctx);
+        throw e;
+      }),
+      /postCreateCommand failed with exit code 7: boom/,
+    );
     await expectNothingLeft(spec.name);
     assert.deepStrictEqual(fs.readdirSync(w).sort(), ['.devcontainer'], 'the workspace is untouched');
   });
 
   it('a runtime the engine does not have', async function () {
     const spec = loadDevcontainer({ workspaceFolder: ws({ image: BUSYBOX_IMAGE }) });
-    await assert.rejects(sandboxes.launch(spec, 'kata', 'io.containerd.kata.v2', ctx), /The engine has no runtime "io.containerd.kata.v2" \(it has: .*runc/);
+    await assert.rejects(
+      sandboxes.launch(spec, 'kata', 'io.containerd.kata.v2', ctx),
+      /The engine has no runtime "io.containerd.kata.v2" \(it has: .*runc/,
+    );
     await expectNothingLeft(spec.name);
   });
 
   it('an unknown runtime class', () => {
-    const docs = yamlDocs('/w/p.yaml', `kind: Pod\nmetadata: { name: p }\nspec:\n  runtimeClassName: wasm\n  containers: [{ name: a, image: ${BUSYBOX_IMAGE} }]\n`);
-    assert.throws(() => podPlan(docs[0], docs), /RuntimeClass "wasm" is not defined in this file or the workspace/);
+    const docs = yamlDocs(
+      '/w/p.yaml',
+      `kind: Pod\nmetadata: { name: p }\nspec:\n  runtimeClassName: wasm\n  containers: [{ name: a, image: ${BUSYBOX_IMAGE} }]\n`,
+    );
+    assert.throws(
+      () => podPlan(docs[0], docs),
+      /RuntimeClass "wasm" is not defined in this file or the workspace/,
+    );
   });
 
   it('a second launch of the same sandbox is refused without touching the first', async function () {

@@ -14,7 +14,10 @@ export const ctx: LaunchContext = { log };
 export function makeWorkspace(devcontainer: object | string, files: Record<string, string> = {}): string {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-sbx-ws-'));
   fs.mkdirSync(path.join(ws, '.devcontainer'));
-  fs.writeFileSync(path.join(ws, '.devcontainer', 'devcontainer.json'), typeof devcontainer === 'string' ? devcontainer : JSON.stringify(devcontainer, null, 2));
+  fs.writeFileSync(
+    path.join(ws, '.devcontainer', 'devcontainer.json'),
+    typeof devcontainer === 'string' ? devcontainer : JSON.stringify(devcontainer, null, 2),
+  );
   for (const [p, c] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(ws, p)), { recursive: true });
     fs.writeFileSync(path.join(ws, p), c);
@@ -43,15 +46,28 @@ export function httpGet(host: string, port: number, timeoutMs = 3000): Promise<s
   return new Promise((resolve, reject) => {
     const s = net.connect({ host, port });
     let data = '';
-    const t = setTimeout(() => { s.destroy(); reject(new Error('timeout')); }, timeoutMs);
+    const t = setTimeout(() => {
+      s.destroy();
+      reject(new Error('timeout'));
+    }, timeoutMs);
     s.on('connect', () => s.write(`GET / HTTP/1.0\r\nHost: ${host}\r\n\r\n`));
     s.on('data', (d) => (data += d.toString()));
-    s.on('end', () => { clearTimeout(t); resolve(data); });
-    s.on('error', (e) => { clearTimeout(t); reject(e); });
+    s.on('end', () => {
+      clearTimeout(t);
+      resolve(data);
+    });
+    s.on('error', (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
   });
 }
 
-export async function waitFor<T>(f: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+export async function waitFor<T>(
+  f: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < end) {

@@ -78,13 +78,24 @@ describe('sandbox: a KubeVirt VMI with a locally built containerDisk boots as a 
     assert.deepStrictEqual(plan.containerDisk, { image: IMAGE });
     assert.deepStrictEqual(plan.ports, [{ guest: 80, proto: 'tcp' }]);
     assert.match(plan.cloudInit!.userData, /hostname: testvmi/);
-    for (const n of ['network extra', 'volume data (persistentVolumeClaim)', 'domain.clock']) assert.ok(plan.notes.some((x) => x.includes(n)), `notes mention ${n}: ${plan.notes.join('; ')}`);
+    for (const n of ['network extra', 'volume data (persistentVolumeClaim)', 'domain.clock'])
+      assert.ok(
+        plan.notes.some((x) => x.includes(n)),
+        `notes mention ${n}: ${plan.notes.join('; ')}`,
+      );
   });
 
   it('boots to its console with the disk from /disk, the NoCloud seed and a 127.0.0.1 forward', async function () {
     this.timeout(240_000);
     const plan = kubevirtPlan(yamlDocs('/w/vmi.yaml', VMI)[0]);
-    const h = await launchKubevirt(store, engine, plan, { file: '/w/vmi.yaml', documentIndex: 0 }, path.join(testCache, 'sandbox'), undefined);
+    const h = await launchKubevirt(
+      store,
+      engine,
+      plan,
+      { file: '/w/vmi.yaml', documentIndex: 0 },
+      path.join(testCache, 'sandbox'),
+      undefined,
+    );
     await h.serial.waitFor(DISK_MARKER, 180_000, 0);
     await h.serial.waitFor(GUEST_PROMPT, 30_000, 0);
     const spec = store.info(plan.name).spec!;
@@ -98,14 +109,37 @@ describe('sandbox: a KubeVirt VMI with a locally built containerDisk boots as a 
     h.serial.write('cat /hello.txt\n');
     await h.serial.waitFor('hello from the disk', 20_000, from);
     const args = fs.readFileSync(`/proc/${h.pid}/cmdline`, 'utf8').split('\0');
-    assert.ok(args.some((a) => a.includes('hostfwd=tcp:127.0.0.1:')), 'forwards bind 127.0.0.1');
+    assert.ok(
+      args.some((a) => a.includes('hostfwd=tcp:127.0.0.1:')),
+      'forwards bind 127.0.0.1',
+    );
     await h.forceOff(3000);
   });
 
   it('a missing containerDisk image is a clear error and creates no VM', async function () {
-    const plan = kubevirtPlan(yamlDocs('/w/vmi.yaml', VMI.replace(/image: podvisor-test\/kv-containerdisk:1 \}\n  - name: cloudinit/, 'image: podvisor-test/nope:1 }\n  - name: cloudinit'))[0]);
+    const plan = kubevirtPlan(
+      yamlDocs(
+        '/w/vmi.yaml',
+        VMI.replace(
+          /image: podvisor-test\/kv-containerdisk:1 \}\n  - name: cloudinit/,
+          'image: podvisor-test/nope:1 }\n  - name: cloudinit',
+        ),
+      )[0],
+    );
     await store.delete(plan.name).catch(() => undefined);
-    await assert.rejects(launchKubevirt(store, engine, plan, { file: '/w/vmi.yaml', documentIndex: 0 }, path.join(testCache, 'sandbox')), /Image podvisor-test\/nope:1 is not on the engine/);
-    assert.deepStrictEqual(store.list().map((v) => v.name), []);
+    await assert.rejects(
+      launchKubevirt(
+        store,
+        engine,
+        plan,
+        { file: '/w/vmi.yaml', documentIndex: 0 },
+        path.join(testCache, 'sandbox'),
+      ),
+      /Image podvisor-test\/nope:1 is not on the engine/,
+    );
+    assert.deepStrictEqual(
+      store.list().map((v) => v.name),
+      [],
+    );
   });
 });

@@ -20,7 +20,10 @@ export function ensureContainerDiskImage(host: string): string {
     fs.copyFileSync(g.disk, path.join(ctx, 'disk.img'));
     fs.copyFileSync(g.kernel, path.join(ctx, 'vmlinuz'));
     fs.copyFileSync(g.initrd, path.join(ctx, 'initrd.gz'));
-    fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY disk.img /disk/disk.img\nCOPY vmlinuz initrd.gz /boot/\n');
+    fs.writeFileSync(
+      path.join(ctx, 'Dockerfile'),
+      'FROM scratch\nCOPY disk.img /disk/disk.img\nCOPY vmlinuz initrd.gz /boot/\n',
+    );
     docker(host, ['build', '-q', '-t', KV_IMAGE, ctx]);
     return KV_IMAGE;
   } finally {

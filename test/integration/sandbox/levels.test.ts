@@ -27,8 +27,14 @@ describe('sandbox: isolation levels detected from the real engine /info', functi
 
   it('an unreachable engine makes every container level unavailable, with the engine error', async () => {
     const dead = new DockerodeEngine('unix:///tmp/podvisor-no-such-engine.sock');
-    const err = await dead.info().then(() => undefined, (e: Error) => e.message);
-    assert.match(err ?? '', /Failed to connect to the container engine at unix:\/\/\/tmp\/podvisor-no-such-engine.sock \(ENOENT\)\. Is Docker running\?/);
+    const err = await dead.info().then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    assert.match(
+      err ?? '',
+      /Failed to connect to the container engine at unix:\/\/\/tmp\/podvisor-no-such-engine.sock \(ENOENT\)\. Is Docker running\?/,
+    );
     assert.ok(containerLevels(undefined, err).every((l) => !l.available && l.detail.includes('ENOENT')));
   });
 });

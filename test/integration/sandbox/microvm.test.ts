@@ -39,14 +39,18 @@ describe('sandbox: devcontainer as a microVM (QEMU)', function () {
     engine = new DockerodeEngine(host);
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-sbx-vms-'));
     vms = new MicroVmSandboxes(engine, { home, cacheDir: path.join(testCache, 'sandbox'), kernel: '' });
-    ws = makeWorkspace({
-      image: BUSYBOX_IMAGE,
-      forwardPorts: [8080],
-      containerEnv: { SAMPLE: 'vm' },
-      postCreateCommand: 'echo created >> created.log',
-      postStartCommand: 'mkdir -p /tmp/www && echo podvisor-vm-port > /tmp/www/index.html && httpd -p 8080 -h /tmp/www',
-      hostRequirements: { cpus: 1, memory: '384mb' },
-    }, { 'hello.txt': 'hello from the host\n' });
+    ws = makeWorkspace(
+      {
+        image: BUSYBOX_IMAGE,
+        forwardPorts: [8080],
+        containerEnv: { SAMPLE: 'vm' },
+        postCreateCommand: 'echo created >> created.log',
+        postStartCommand:
+          'mkdir -p /tmp/www && echo podvisor-vm-port > /tmp/www/index.html && httpd -p 8080 -h /tmp/www',
+        hostRequirements: { cpus: 1, memory: '384mb' },
+      },
+      { 'hello.txt': 'hello from the host\n' },
+    );
   });
   after(async function () {
     this.timeout(30_000);
@@ -61,7 +65,10 @@ describe('sandbox: devcontainer as a microVM (QEMU)', function () {
     const spec = loadDevcontainer({ workspaceFolder: ws });
     const r = await vms.launch(spec, ctx);
     name = r.name;
-    assert.deepStrictEqual(r.timings.map((t) => t.phase), ['prepare', 'pull', 'disk', 'create', 'start', 'post-create', 'post-start']);
+    assert.deepStrictEqual(
+      r.timings.map((t) => t.phase),
+      ['prepare', 'pull', 'disk', 'create', 'start', 'post-create', 'post-start'],
+    );
     assert.strictEqual(r.info.state, 'running');
     assert.strictEqual(fs.readFileSync(path.join(ws, 'created.log'), 'utf8'), 'created\n');
   });
@@ -80,7 +87,11 @@ describe('sandbox: devcontainer as a microVM (QEMU)', function () {
   it('answers a forwarded port on 127.0.0.1 only', async function () {
     this.timeout(60_000);
     const p = (await vms.find(name))!.ports.find((x) => x.container === 8080)!;
-    await waitFor(async () => ((await httpGet('127.0.0.1', p.host)).includes('podvisor-vm-port') ? true : undefined), 30_000, 'httpd in the VM');
+    await waitFor(
+      async () => ((await httpGet('127.0.0.1', p.host)).includes('podvisor-vm-port') ? true : undefined),
+      30_000,
+      'httpd in the VM',
+    );
     await assert.rejects(httpGet(nonLoopbackAddress()!, p.host, 2000), /ECONNREFUSED|timeout/);
   });
 
@@ -96,15 +107,26 @@ describe('sandbox: devcontainer as a microVM (QEMU)', function () {
     this.timeout(60_000);
     await vms.remove(name);
     name = '';
-    await waitFor(async () => (qemuUnder(home).length === 0 ? true : undefined), 10_000, 'QEMU and virtiofsd to exit');
+    await waitFor(
+      async () => (qemuUnder(home).length === 0 ? true : undefined),
+      10_000,
+      'QEMU and virtiofsd to exit',
+    );
     assert.deepStrictEqual(fs.readdirSync(home), []);
     assert.ok(fs.existsSync(path.join(ws, 'hello.txt')) && fs.existsSync(path.join(ws, 'from-vm.txt')));
   });
 
   it('a missing kernel is a clear error and leaves nothing', async function () {
-    const v = new MicroVmSandboxes(engine, { home, cacheDir: path.join(testCache, 'sandbox'), kernel: '/nonexistent/vmlinuz-9.9' });
+    const v = new MicroVmSandboxes(engine, {
+      home,
+      cacheDir: path.join(testCache, 'sandbox'),
+      kernel: '/nonexistent/vmlinuz-9.9',
+    });
     const spec = loadDevcontainer({ workspaceFolder: ws });
-    await assert.rejects(v.launch(spec, ctx), /Kernel \/nonexistent\/vmlinuz-9.9 not found \(setting podvisor.sandbox.kernel\)/);
+    await assert.rejects(
+      v.launch(spec, ctx),
+      /Kernel \/nonexistent\/vmlinuz-9.9 not found \(setting podvisor.sandbox.kernel\)/,
+    );
     assert.deepStrictEqual(fs.readdirSync(home), []);
     assert.deepStrictEqual(qemuUnder(home), []);
   });
@@ -120,11 +142,19 @@ describe('sandbox: devcontainer as a microVM (QEMU)', function () {
       const img = `podvisor-test/sbx-nospace:${Date.now()}`;
       execFileSync('/usr/bin/docker', ['-H', host, 'tag', BUSYBOX_IMAGE, img]);
       try {
-        const v = new MicroVmSandboxes(engine, { home, cacheDir: path.join(testCache, 'sandbox'), diskDir: tiny, kernel: '' });
+        const v = new MicroVmSandboxes(engine, {
+          home,
+          cacheDir: path.join(testCache, 'sandbox'),
+          diskDir: tiny,
+          kernel: '',
+        });
         const w2 = makeWorkspace({ image: img });
         try {
           const spec = loadDevcontainer({ workspaceFolder: w2 });
-          await assert.rejects(v.launch(spec, ctx), /Cannot make the root disk for podvisor-test\/sbx-nospace:\d+ in .*: .*(No space left|Could not allocate|not enough space)/i);
+          await assert.rejects(
+            v.launch(spec, ctx),
+            /Cannot make the root disk for podvisor-test\/sbx-nospace:\d+ in .*: .*(No space left|Could not allocate|not enough space)/i,
+          );
           assert.deepStrictEqual(await leftovers(engine, spec.name), []);
         } finally {
           fs.rmSync(w2, { recursive: true, force: true });
@@ -133,7 +163,11 @@ describe('sandbox: devcontainer as a microVM (QEMU)', function () {
         execFileSync('/usr/bin/docker', ['-H', host, 'rmi', img]);
       }
       assert.deepStrictEqual(fs.readdirSync(tiny), [], 'no half-made disk');
-      assert.deepStrictEqual(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('pv-sbx-rootfs-')), tmpBefore, 'no unpacked rootfs left');
+      assert.deepStrictEqual(
+        fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('pv-sbx-rootfs-')),
+        tmpBefore,
+        'no unpacked rootfs left',
+      );
       assert.deepStrictEqual(fs.readdirSync(home), []);
     } finally {
       execFileSync('umount', [tiny]);

@@ -59,15 +59,24 @@ describe('sandbox: a Pod with runtimeClassName: gvisor runs under runsc', functi
     name = report.name;
     assert.strictEqual(report.info.ids.length, 2);
     for (const id of report.info.ids) {
-      const hc = JSON.parse(docker(host, ['inspect', '-f', '{{json .HostConfig}}', id])) as { Runtime: string; Memory: number; NanoCpus: number; NetworkMode: string };
+      const hc = JSON.parse(docker(host, ['inspect', '-f', '{{json .HostConfig}}', id])) as {
+        Runtime: string;
+        Memory: number;
+        NanoCpus: number;
+        NetworkMode: string;
+      };
       assert.strictEqual(hc.Runtime, 'runsc');
     }
     const p = report.info.ports.find((x) => x.container === 8080)!;
     assert.strictEqual(p.hostIp, '127.0.0.1');
-    const body = await waitFor(async () => {
-      const r = await httpGet('127.0.0.1', p.host);
-      return r.includes('hello from') ? r : undefined;
-    }, 20_000, 'the pod answering on its port');
+    const body = await waitFor(
+      async () => {
+        const r = await httpGet('127.0.0.1', p.host);
+        return r.includes('hello from') ? r : undefined;
+      },
+      20_000,
+      'the pod answering on its port',
+    );
     assert.match(body, /hello from .*gVisor/, body);
   });
 

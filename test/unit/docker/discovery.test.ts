@@ -11,7 +11,14 @@ function writeContext(configDir: string, name: string, host: string, description
   const id = crypto.createHash('sha256').update(name).digest('hex');
   const dir = path.join(configDir, 'contexts', 'meta', id);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ Name: name, Metadata: { Description: description }, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }));
+  fs.writeFileSync(
+    path.join(dir, 'meta.json'),
+    JSON.stringify({
+      Name: name,
+      Metadata: { Description: description },
+      Endpoints: { docker: { Host: host, SkipTLSVerify: false } },
+    }),
+  );
 }
 
 function listen(sock: string): Promise<net.Server> {
@@ -39,7 +46,12 @@ describe('docker engine discovery (real files in temp dirs)', () => {
   it('the setting wins over everything', () => {
     fs.writeFileSync(path.join(home, '.docker', 'config.json'), JSON.stringify({ currentContext: 'remote' }));
     writeContext(path.join(home, '.docker'), 'remote', 'tcp://10.0.0.9:2375');
-    const ep = discoverEndpoint({ settingHost: 'tcp://1.2.3.4:2375', env: { DOCKER_HOST: 'unix:///x.sock' }, home, defaultSocket: none() });
+    const ep = discoverEndpoint({
+      settingHost: 'tcp://1.2.3.4:2375',
+      env: { DOCKER_HOST: 'unix:///x.sock' },
+      home,
+      defaultSocket: none(),
+    });
     assert.strictEqual(ep.host, 'tcp://1.2.3.4:2375');
     assert.strictEqual(ep.source, 'setting');
   });
@@ -59,8 +71,13 @@ describe('docker engine discovery (real files in temp dirs)', () => {
     const ep = discoverEndpoint({ env: {}, home, defaultSocket: none() });
     assert.deepStrictEqual([ep.host, ep.source, ep.context], ['tcp://10.0.0.9:2375', 'context', 'remote']);
     fs.writeFileSync(path.join(cfg, 'config.json'), JSON.stringify({ currentContext: 'rootless' }));
-    assert.strictEqual(discoverEndpoint({ env: {}, home, defaultSocket: none() }).host, 'unix:///run/user/1000/docker.sock');
-    const names = listContexts({ env: {}, home, defaultSocket: none() }).map((c) => `${c.name}${c.current ? '*' : ''}`);
+    assert.strictEqual(
+      discoverEndpoint({ env: {}, home, defaultSocket: none() }).host,
+      'unix:///run/user/1000/docker.sock',
+    );
+    const names = listContexts({ env: {}, home, defaultSocket: none() }).map(
+      (c) => `${c.name}${c.current ? '*' : ''}`,
+    );
     assert.deepStrictEqual(names, ['default', 'remote', 'rootless*']);
     assert.match(describeEndpoint(ep), /context remote/);
   });
@@ -78,9 +95,23 @@ describe('docker engine discovery (real files in temp dirs)', () => {
     const cfg = path.join(home, '.docker');
     writeContext(cfg, 'a', 'tcp://192.0.2.10:2375');
     writeContext(cfg, 'b', 'tcp://192.0.2.11:2375');
-    assert.strictEqual(discoverEndpoint({ settingContext: 'b', env: { DOCKER_HOST: 'unix:///x' }, home, defaultSocket: none() }).host, 'tcp://192.0.2.11:2375');
-    assert.strictEqual(discoverEndpoint({ env: { DOCKER_CONTEXT: 'a' }, home, defaultSocket: none() }).host, 'tcp://192.0.2.10:2375');
-    assert.throws(() => discoverEndpoint({ settingContext: 'nope', env: {}, home, defaultSocket: none() }), /context "nope"/);
+    assert.strictEqual(
+      discoverEndpoint({
+        settingContext: 'b',
+        env: { DOCKER_HOST: 'unix:///x' },
+        home,
+        defaultSocket: none(),
+      }).host,
+      'tcp://192.0.2.11:2375',
+    );
+    assert.strictEqual(
+      discoverEndpoint({ env: { DOCKER_CONTEXT: 'a' }, home, defaultSocket: none() }).host,
+      'tcp://192.0.2.10:2375',
+    );
+    assert.throws(
+      () => discoverEndpoint({ settingContext: 'nope', env: {}, home, defaultSocket: none() }),
+      /context "nope"/,
+    );
     fs.writeFileSync(path.join(cfg, 'config.json'), JSON.stringify({ currentContext: 'gone' }));
     assert.throws(() => discoverEndpoint({ env: {}, home, defaultSocket: none() }), /"gone"/);
   });
@@ -91,20 +122,46 @@ describe('docker engine discovery (real files in temp dirs)', () => {
     fs.mkdirSync(path.join(xdg, 'podman'), { recursive: true });
     const rootPodman = path.join(tmp, 'root-podman.sock');
     // Nothing: not configured (first-run state), the CLI's default is still named.
-    let ep = discoverEndpoint({ env: { XDG_RUNTIME_DIR: xdg }, home, defaultSocket: def, podmanRootSocket: rootPodman });
+    let ep = discoverEndpoint({
+      env: { XDG_RUNTIME_DIR: xdg },
+      home,
+      defaultSocket: def,
+      podmanRootSocket: rootPodman,
+    });
     assert.deepStrictEqual([ep.configured, ep.source, ep.host], [false, 'none', `unix://${def}`]);
     // A plain file is not a socket.
     fs.writeFileSync(def, '');
-    assert.strictEqual(discoverEndpoint({ env: {}, home, defaultSocket: def, podmanRootSocket: rootPodman }).configured, false);
+    assert.strictEqual(
+      discoverEndpoint({ env: {}, home, defaultSocket: def, podmanRootSocket: rootPodman }).configured,
+      false,
+    );
     fs.rmSync(def);
     servers.push(await listen(rootPodman));
-    ep = discoverEndpoint({ env: { XDG_RUNTIME_DIR: xdg }, home, defaultSocket: def, podmanRootSocket: rootPodman });
+    ep = discoverEndpoint({
+      env: { XDG_RUNTIME_DIR: xdg },
+      home,
+      defaultSocket: def,
+      podmanRootSocket: rootPodman,
+    });
     assert.deepStrictEqual([ep.source, ep.host], ['podman', `unix://${rootPodman}`]);
     const userPodman = path.join(xdg, 'podman', 'podman.sock');
     servers.push(await listen(userPodman));
-    assert.strictEqual(discoverEndpoint({ env: { XDG_RUNTIME_DIR: xdg }, home, defaultSocket: def, podmanRootSocket: rootPodman }).host, `unix://${userPodman}`);
+    assert.strictEqual(
+      discoverEndpoint({
+        env: { XDG_RUNTIME_DIR: xdg },
+        home,
+        defaultSocket: def,
+        podmanRootSocket: rootPodman,
+      }).host,
+      `unix://${userPodman}`,
+    );
     servers.push(await listen(def));
-    ep = discoverEndpoint({ env: { XDG_RUNTIME_DIR: xdg }, home, defaultSocket: def, podmanRootSocket: rootPodman });
+    ep = discoverEndpoint({
+      env: { XDG_RUNTIME_DIR: xdg },
+      home,
+      defaultSocket: def,
+      podmanRootSocket: rootPodman,
+    });
     assert.deepStrictEqual([ep.source, ep.host, ep.configured], ['default', `unix://${def}`, true]);
   });
 
@@ -113,7 +170,10 @@ describe('docker engine discovery (real files in temp dirs)', () => {
     fs.writeFileSync(path.join(cfg, 'config.json'), '{not json');
     fs.mkdirSync(path.join(cfg, 'contexts', 'meta', 'junk'), { recursive: true });
     fs.writeFileSync(path.join(cfg, 'contexts', 'meta', 'junk', 'meta.json'), '[]');
-    assert.deepStrictEqual(listContexts({ env: {}, home, defaultSocket: none() }).map((c) => c.name), ['default']);
+    assert.deepStrictEqual(
+      listContexts({ env: {}, home, defaultSocket: none() }).map((c) => c.name),
+      ['default'],
+    );
     assert.strictEqual(discoverEndpoint({ env: {}, home, defaultSocket: none() }).source, 'none');
   });
 });

@@ -4,7 +4,15 @@ import { readDockerSettings } from '../../../src/common/settings/docker';
 describe('podvisor.docker.* settings', () => {
   it('defaults, and clamps or rejects bad values', () => {
     const d = readDockerSettings(() => undefined);
-    assert.deepStrictEqual(d, { host: '', context: '', groupBy: 'composeProject', sortBy: 'name', showDanglingImages: false, logsTail: 500, safetyPollSeconds: 60 });
+    assert.deepStrictEqual(d, {
+      host: '',
+      context: '',
+      groupBy: 'composeProject',
+      sortBy: 'name',
+      showDanglingImages: false,
+      logsTail: 500,
+      safetyPollSeconds: 60,
+    });
     const v: Record<string, unknown> = {
       'podvisor.docker.containers.groupBy': 'runtime',
       'podvisor.docker.containers.sortBy': 'bogus',

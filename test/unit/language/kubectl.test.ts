@@ -8,13 +8,22 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { applyManifest, currentContext, findKubectl, KUBECTL_NOT_FOUND, requireKubectl } from '../../../src/commands/manifest/kubectl';
+import {
+  applyManifest,
+  currentContext,
+  findKubectl,
+  KUBECTL_NOT_FOUND,
+  requireKubectl,
+} from '../../../src/commands/manifest/kubectl';
 
-const POD = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: busybox\n';
+const POD =
+  'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: busybox\n';
 
 function kubeconfig(dir: string, server: string): string {
   const f = path.join(dir, `kubeconfig-${server.replace(/\W/g, '_')}`);
-  fs.writeFileSync(f, `apiVersion: v1
+  fs.writeFileSync(
+    f,
+    `apiVersion: v1
 kind: Config
 clusters:
 - name: c
@@ -31,19 +40,25 @@ users:
 - name: u
   user:
     token: t
-`);
+`,
+  );
   return f;
 }
 
 describe('kubectl for "Apply to cluster"', () => {
   let dir: string;
-  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'podvisor-kubectl-')); });
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'podvisor-kubectl-'));
+  });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('reports a missing kubectl with what to do', () => {
     const env = { PATH: path.join(dir, 'empty') };
     assert.equal(findKubectl(env), undefined);
-    assert.throws(() => requireKubectl(env), (e: Error & { code?: string }) => e.message === KUBECTL_NOT_FOUND && e.code === 'PODVISOR_USER_ERROR');
+    assert.throws(
+      () => requireKubectl(env),
+      (e: Error & { code?: string }) => e.message === KUBECTL_NOT_FOUND && e.code === 'PODVISOR_USER_ERROR',
+    );
   });
 
   describe('with the real kubectl', function () {
@@ -59,15 +74,24 @@ describe('kubectl for "Apply to cluster"', () => {
 
     it('reports "no cluster context" with kubectl\'s own reason', async () => {
       const env = { KUBECONFIG: path.join(dir, 'does-not-exist') };
-      await assert.rejects(currentContext(kubectl, undefined, env), (e: Error & { code?: string }) =>
-        /^No Kubernetes cluster context: kubectl config current-context failed \(error: current-context is not set\)/.test(e.message) && e.code === 'PODVISOR_USER_ERROR');
+      await assert.rejects(
+        currentContext(kubectl, undefined, env),
+        (e: Error & { code?: string }) =>
+          /^No Kubernetes cluster context: kubectl config current-context failed \(error: current-context is not set\)/.test(
+            e.message,
+          ) && e.code === 'PODVISOR_USER_ERROR',
+      );
     });
 
     it('reads the context, and reports an unreachable cluster as kubectl says it', async () => {
       const env = { KUBECONFIG: kubeconfig(dir, 'https://127.0.0.1:1') };
       assert.equal(await currentContext(kubectl, undefined, env), 'dev');
-      await assert.rejects(applyManifest(kubectl, 'dev', POD, undefined, env), (e: Error & { detail?: string }) =>
-        /^kubectl apply failed: /.test(e.message) && /127\.0\.0\.1:1|connect|refused/.test(e.detail ?? e.message));
+      await assert.rejects(
+        applyManifest(kubectl, 'dev', POD, undefined, env),
+        (e: Error & { detail?: string }) =>
+          /^kubectl apply failed: /.test(e.message) &&
+          /127\.0\.0\.1:1|connect|refused/.test(e.detail ?? e.message),
+      );
     });
 
     it('cancels a kubectl that waits on a server that never answers', async () => {
@@ -79,7 +103,10 @@ describe('kubectl for "Apply to cluster"', () => {
         const env = { KUBECONFIG: kubeconfig(dir, `https://127.0.0.1:${port}`) };
         const ac = new AbortController();
         const t0 = Date.now();
-        const p = applyManifest(kubectl, 'dev', POD, ac.signal, env).then(() => 'applied', (e: { code?: string }) => e.code);
+        const p = applyManifest(kubectl, 'dev', POD, ac.signal, env).then(
+          () => 'applied',
+          (e: { code?: string }) => e.code,
+        );
         await new Promise((r) => setTimeout(r, 1500));
         assert.ok(sockets.length > 0, 'kubectl connected to the silent server');
         ac.abort();

@@ -31,11 +31,14 @@ describe('libvirt: parsing virsh output', () => {
   it('reads domstats blocks: names with spaces and quotes, state, vCPUs, memory', () => {
     const r = parseDomstats('qemu:///x', DOMSTATS);
     assert.ok(r.ok, !r.ok ? r.error : '');
-    assert.deepStrictEqual(r.value.map((d) => [d.name, d.state, d.vcpus, d.memoryKiB, d.maxMemoryKiB]), [
-      ['pv-guest', 'running', 1, 262144, 262144],
-      ['pv two', 'shutoff', 2, 262144, 524288],
-      ["it's odd", 'paused', undefined, undefined, undefined],
-    ]);
+    assert.deepStrictEqual(
+      r.value.map((d) => [d.name, d.state, d.vcpus, d.memoryKiB, d.maxMemoryKiB]),
+      [
+        ['pv-guest', 'running', 1, 262144, 262144],
+        ['pv two', 'shutoff', 2, 262144, 524288],
+        ["it's odd", 'paused', undefined, undefined, undefined],
+      ],
+    );
     assert.strictEqual(r.value[0]!.uri, 'qemu:///x');
   });
 
@@ -45,7 +48,18 @@ describe('libvirt: parsing virsh output', () => {
       assert.ok(r.ok);
       return r.value[0]!.state;
     });
-    assert.deepStrictEqual(states, ['unknown', 'running', 'running', 'paused', 'shutdown', 'shutoff', 'crashed', 'pmsuspended', 'unknown', 'unknown']);
+    assert.deepStrictEqual(states, [
+      'unknown',
+      'running',
+      'running',
+      'paused',
+      'shutdown',
+      'shutoff',
+      'crashed',
+      'pmsuspended',
+      'unknown',
+      'unknown',
+    ]);
   });
 
   it('rejects output it does not understand instead of guessing', () => {
@@ -73,16 +87,32 @@ describe('libvirt: parsing virsh output', () => {
   });
 
   it('parses event lines with and without timestamps, ignores the rest', () => {
-    assert.deepStrictEqual(parseEventLine("event 'lifecycle' for domain 'pv-guest': Suspended Paused"), { kind: 'lifecycle', domain: 'pv-guest', detail: 'Suspended Paused' });
-    assert.deepStrictEqual(parseEventLine("2026-11-24 23:04:42.648+0000: event 'lifecycle' for domain 'pv two': Defined Added"), { kind: 'lifecycle', domain: 'pv two', detail: 'Defined Added' });
-    assert.deepStrictEqual(parseEventLine("event 'reboot' for domain 'a'"), { kind: 'reboot', domain: 'a', detail: '' });
-    assert.strictEqual(parseEventLine("event 'pool-lifecycle' for storage pool 'default': Started"), undefined);
+    assert.deepStrictEqual(parseEventLine("event 'lifecycle' for domain 'pv-guest': Suspended Paused"), {
+      kind: 'lifecycle',
+      domain: 'pv-guest',
+      detail: 'Suspended Paused',
+    });
+    assert.deepStrictEqual(
+      parseEventLine("2026-11-24 23:04:42.648+0000: event 'lifecycle' for domain 'pv two': Defined Added"),
+      { kind: 'lifecycle', domain: 'pv two', detail: 'Defined Added' },
+    );
+    assert.deepStrictEqual(parseEventLine("event 'reboot' for domain 'a'"), {
+      kind: 'reboot',
+      domain: 'a',
+      detail: '',
+    });
+    assert.strictEqual(
+      parseEventLine("event 'pool-lifecycle' for storage pool 'default': Started"),
+      undefined,
+    );
     assert.strictEqual(parseEventLine(''), undefined);
   });
 
   it("keeps virsh's own reason and drops the generic connect line", () => {
     assert.strictEqual(
-      virshReason("error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/nope/sock': No such file or directory\n"),
+      virshReason(
+        "error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/nope/sock': No such file or directory\n",
+      ),
       "Failed to connect socket to '/nope/sock': No such file or directory",
     );
     assert.strictEqual(virshReason("error: failed to get domain 'x'\n"), "failed to get domain 'x'");
@@ -90,8 +120,16 @@ describe('libvirt: parsing virsh output', () => {
 
   it('classifies virsh failures (stderr captured from virsh 9.0) and gives a hint for each', () => {
     const cases: Array<[string, string, RegExp]> = [
-      ["error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory\n", 'unreachable', /systemctl start libvirtd/],
-      ["error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/tmp/d/run/libvirt/libvirt-sock': Permission denied\n", 'denied', /usermod -aG libvirt/],
+      [
+        "error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory\n",
+        'unreachable',
+        /systemctl start libvirtd/,
+      ],
+      [
+        "error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/tmp/d/run/libvirt/libvirt-sock': Permission denied\n",
+        'denied',
+        /usermod -aG libvirt/,
+      ],
       ["error: failed to get domain 'nope'\n", 'no-domain', /log/],
       ['error: Requested operation is not valid: domain is not running\n', 'failed', /log/],
     ];

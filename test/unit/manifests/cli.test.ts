@@ -9,7 +9,11 @@ import { FIXTURES, ROOT } from './corpusLib';
 const CLI = path.join(ROOT, 'dist', 'cli', 'podvisor-validate.js');
 
 function run(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: os.tmpdir(), timeout: 60_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    cwd: os.tmpdir(),
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -19,11 +23,20 @@ describe('podvisor-validate CLI', function () {
   before(() => {
     assert.ok(fs.existsSync(CLI), `${CLI} missing: run node esbuild.mjs`);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'podvisor-cli-'));
-    fs.writeFileSync(path.join(tmp, 'good.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  runtimeClassName: gvisor\n  containers:\n  - name: c\n    image: busybox\n');
+    fs.writeFileSync(
+      path.join(tmp, 'good.yaml'),
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  runtimeClassName: gvisor\n  containers:\n  - name: c\n    image: busybox\n',
+    );
     fs.mkdirSync(path.join(tmp, 'sub'));
-    fs.writeFileSync(path.join(tmp, 'sub', 'bad.yml'), 'apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata:\n  name: vm\nspec:\n  runStrategy: Sometimes\n  running: true\n  template: {}\n');
+    fs.writeFileSync(
+      path.join(tmp, 'sub', 'bad.yml'),
+      'apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata:\n  name: vm\nspec:\n  runStrategy: Sometimes\n  running: true\n  template: {}\n',
+    );
     fs.writeFileSync(path.join(tmp, 'sub', 'notes.txt'), 'not yaml');
-    fs.writeFileSync(path.join(tmp, 'warn.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  runtimeClassName: custom\n  containers:\n  - name: c\n    image: busybox\n');
+    fs.writeFileSync(
+      path.join(tmp, 'warn.yaml'),
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  runtimeClassName: custom\n  containers:\n  - name: c\n    image: busybox\n',
+    );
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -39,9 +52,22 @@ describe('podvisor-validate CLI', function () {
     assert.strictEqual(r.code, 1, r.err);
     const lines = r.out.trim().split('\n');
     const bad = path.join(tmp, 'sub', 'bad.yml');
-    assert.ok(lines.includes(`${bad}:6:16 error schema.enum \`spec.runStrategy\` must be one of Always, RerunOnFailure, Manual, Halted, Once, WaitAsReceiver`), r.out);
-    assert.ok(lines.includes(`${bad}:7:3 error kubevirt.running-and-runStrategy \`spec.running\` and \`spec.runStrategy\` are mutually exclusive: remove \`spec.running\` (deprecated)`), r.out);
-    assert.ok(lines.some((l) => l.startsWith(`${path.join(tmp, 'warn.yaml')}:6:21 warning runtime.unknown-class `)), r.out);
+    assert.ok(
+      lines.includes(
+        `${bad}:6:16 error schema.enum \`spec.runStrategy\` must be one of Always, RerunOnFailure, Manual, Halted, Once, WaitAsReceiver`,
+      ),
+      r.out,
+    );
+    assert.ok(
+      lines.includes(
+        `${bad}:7:3 error kubevirt.running-and-runStrategy \`spec.running\` and \`spec.runStrategy\` are mutually exclusive: remove \`spec.running\` (deprecated)`,
+      ),
+      r.out,
+    );
+    assert.ok(
+      lines.some((l) => l.startsWith(`${path.join(tmp, 'warn.yaml')}:6:21 warning runtime.unknown-class `)),
+      r.out,
+    );
     assert.ok(!r.out.includes('notes.txt'));
     assert.match(r.err, /3 files checked: 2 errors, 1 warning\n/);
   });
@@ -55,7 +81,19 @@ describe('podvisor-validate CLI', function () {
   it('--format json gives positions, codes and counts', () => {
     const r = run('--format', 'json', path.join(tmp, 'sub'));
     assert.strictEqual(r.code, 1);
-    const j = JSON.parse(r.out) as { files: number; errors: number; diagnostics: { file: string; line: number; column: number; endLine: number; endColumn: number; severity: string; code: string }[] };
+    const j = JSON.parse(r.out) as {
+      files: number;
+      errors: number;
+      diagnostics: {
+        file: string;
+        line: number;
+        column: number;
+        endLine: number;
+        endColumn: number;
+        severity: string;
+        code: string;
+      }[];
+    };
     assert.strictEqual(j.files, 1);
     assert.strictEqual(j.errors, 2);
     const e = j.diagnostics.find((d) => d.code === 'schema.enum')!;
@@ -63,14 +101,31 @@ describe('podvisor-validate CLI', function () {
   });
 
   it('validates the corpus fixtures (a removed apiVersion is one error)', () => {
-    const f = path.join(FIXTURES, 'corpus', 'kubevirt', 'kubevirt__kubevirt__examples__vm-cirros.yaml__at-v0.26.0.yaml');
+    const f = path.join(
+      FIXTURES,
+      'corpus',
+      'kubevirt',
+      'kubevirt__kubevirt__examples__vm-cirros.yaml__at-v0.26.0.yaml',
+    );
     const r = run(f);
     assert.strictEqual(r.code, 1);
-    assert.deepStrictEqual(r.out.trim().split('\n').map((l) => l.split(' ').slice(1, 3).join(' ')), ['error api.removed-version']);
+    assert.deepStrictEqual(
+      r.out
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ').slice(1, 3).join(' ')),
+      ['error api.removed-version'],
+    );
   });
 
   it('exits 2 on usage errors', () => {
-    for (const args of [[], ['--bogus', 'x.yaml'], ['--format', 'xml', 'x.yaml'], ['--kubernetes-version', 'latest', 'x.yaml'], [path.join(tmp, 'missing.yaml')]]) {
+    for (const args of [
+      [],
+      ['--bogus', 'x.yaml'],
+      ['--format', 'xml', 'x.yaml'],
+      ['--kubernetes-version', 'latest', 'x.yaml'],
+      [path.join(tmp, 'missing.yaml')],
+    ]) {
       const r = run(...args);
       assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.err}`);
       assert.match(r.err, /podvisor-validate: /);

@@ -12,11 +12,13 @@ function ctxAt(marked: string) {
 function keyPaths(text: string): { offset: number; path: (string | number)[] }[] {
   const out: { offset: number; path: (string | number)[] }[] = [];
   const walk = (n: Node | null, path: (string | number)[]): void => {
-    if (isMap(n)) for (const p of n.items) {
-      const k = p.key as Node & { value: unknown };
-      out.push({ offset: k.range![0], path: [...path, String(k.value)] });
-      walk(p.value as Node | null, [...path, String(k.value)]);
-    } else if (isSeq(n)) n.items.forEach((it, i) => walk(it as Node, [...path, i]));
+    if (isMap(n))
+      for (const p of n.items) {
+        const k = p.key as Node & { value: unknown };
+        out.push({ offset: k.range![0], path: [...path, String(k.value)] });
+        walk(p.value as Node | null, [...path, String(k.value)]);
+      }
+    else if (isSeq(n)) n.items.forEach((it, i) => walk(it as Node, [...path, i]));
   };
   walk(parseDocument(text).contents as Node, []);
   return out;
@@ -55,7 +57,9 @@ describe('cursor path from indentation (yamlPath)', () => {
   });
 
   it('knows a value being typed after `key:`', () => {
-    const c = ctxAt(VM.replace('bus: virtio\n          - name: cloudinit', 'bus: vi@|@rt\n          - name: cloudinit'));
+    const c = ctxAt(
+      VM.replace('bus: virtio\n          - name: cloudinit', 'bus: vi@|@rt\n          - name: cloudinit'),
+    );
     assert.equal(c.kind, 'value');
     if (c.kind !== 'value') return;
     assert.deepEqual(c.path, ['spec', 'template', 'spec', 'domain', 'devices', 'disks', 0, 'disk', 'bus']);
@@ -63,8 +67,19 @@ describe('cursor path from indentation (yamlPath)', () => {
   });
 
   it('stops at the document marker and ignores block scalar contents', () => {
-    assert.deepEqual(ctxAt(`${VM}---\nspec:\n  @|@`), { kind: 'key', path: ['spec'], prefix: '', replaceStart: VM.length + 12, keyColumn: 2, siblings: new Set(), inNewItem: false });
+    assert.deepEqual(ctxAt(`${VM}---\nspec:\n  @|@`), {
+      kind: 'key',
+      path: ['spec'],
+      prefix: '',
+      replaceStart: VM.length + 12,
+      keyColumn: 2,
+      siblings: new Set(),
+      inNewItem: false,
+    });
     assert.equal(ctxAt(VM.replace('password: x', 'pass@|@')).kind, 'none');
-    assert.equal(ctxAt(VM.replace('password: x', 'password: x\n            users:\n              - name: @|@')).kind, 'none');
+    assert.equal(
+      ctxAt(VM.replace('password: x', 'password: x\n            users:\n              - name: @|@')).kind,
+      'none',
+    );
   });
 });

@@ -21,7 +21,10 @@ describe('manifest engine on the corpus', function () {
   const results = new Map<string, { text: string; diags: ManifestDiagnostic[] }>();
 
   before(function () {
-    if (!full) console.log(`\n  (shared corpus not found: using the ${files.length} files copied to test/fixtures/manifests/corpus)\n`);
+    if (!full)
+      console.log(
+        `\n  (shared corpus not found: using the ${files.length} files copied to test/fixtures/manifests/corpus)\n`,
+      );
     const svc = new ManifestService({ schemaDir: SCHEMA_DIR });
     const t0 = performance.now();
     for (const f of files) {
@@ -31,14 +34,19 @@ describe('manifest engine on the corpus', function () {
     }
     const all = [...results.values()].flatMap((r) => r.diags);
     const by = (s: string) => all.filter((d) => d.severity === s).length;
-    console.log(`    ${files.length} files in ${(performance.now() - t0).toFixed(0)} ms: ${all.length} diagnostics (${by('error')} errors, ${by('warning')} warnings, ${by('info')} infos)`);
+    console.log(
+      `    ${files.length} files in ${(performance.now() - t0).toFixed(0)} ms: ${all.length} diagnostics (${by('error')} errors, ${by('warning')} warnings, ${by('info')} infos)`,
+    );
   });
 
   it('reads every file without an exception and keeps every range inside its file', function () {
     assert.ok(files.length >= (full ? 500 : 10), `only ${files.length} files`);
     for (const [f, { text, diags }] of results) {
       for (const d of diags) {
-        assert.ok(d.start >= 0 && d.start <= d.end && d.end <= text.length, `${f}: ${d.code} range ${d.start}-${d.end} outside 0-${text.length}`);
+        assert.ok(
+          d.start >= 0 && d.start <= d.end && d.end <= text.length,
+          `${f}: ${d.code} range ${d.start}-${d.end} outside 0-${text.length}`,
+        );
         assert.ok(d.message.length > 0 && d.code.includes('.'), `${f}: empty message or code`);
       }
     }
@@ -51,11 +59,17 @@ describe('manifest engine on the corpus', function () {
       const errs = diags.filter((d) => d.severity === 'error');
       const known = expect.get(f);
       if (known && known.kind !== 'tag-not-reported') {
-        assert.ok(errs.length > 0, `${f} is listed as having genuine errors (${known.reason}) but none was reported: update corpus-expectations.tsv`);
+        assert.ok(
+          errs.length > 0,
+          `${f} is listed as having genuine errors (${known.reason}) but none was reported: update corpus-expectations.tsv`,
+        );
         continue;
       }
       const ls = lineStarts(text);
-      for (const e of errs) { const p = positionOf(ls, e.start); falseErrors.push(`${f}:${p.line + 1}:${p.character + 1} ${e.code} ${e.message}`); }
+      for (const e of errs) {
+        const p = positionOf(ls, e.start);
+        falseErrors.push(`${f}:${p.line + 1}:${p.character + 1} ${e.code} ${e.message}`);
+      }
     }
     assert.deepStrictEqual(falseErrors, []);
   });
@@ -74,7 +88,10 @@ describe('manifest engine on the corpus', function () {
       for (const tag of t) {
         const want = TAG_CODES[tag];
         assert.ok(want, `no expectation for tag ${tag}`);
-        if (!want.some((c) => codes.has(c))) missing.push(`${f}: tag ${tag} wants one of ${want.join('|')}, got ${[...codes].join(',') || 'nothing'}`);
+        if (!want.some((c) => codes.has(c)))
+          missing.push(
+            `${f}: tag ${tag} wants one of ${want.join('|')}, got ${[...codes].join(',') || 'nothing'}`,
+          );
       }
     }
     assert.ok(checked > (full ? 100 : 5), `only ${checked} tagged files checked`);
@@ -86,11 +103,16 @@ describe('manifest engine on the corpus', function () {
       const removed = diags.filter((d) => d.code === 'api.removed-version');
       if (!removed.length) continue;
       const others = diags.filter((d) => d.code.startsWith('schema.') || d.code.startsWith('kubevirt.'));
-      assert.deepStrictEqual(others.map((d) => d.code), [], `${f}: removed apiVersion plus schema/rule noise`);
+      assert.deepStrictEqual(
+        others.map((d) => d.code),
+        [],
+        `${f}: removed apiVersion plus schema/rule noise`,
+      );
     }
   });
 
   it('reports a template once per file', function () {
-    for (const [f, { diags }] of results) assert.ok(diags.filter((d) => d.code === 'template.placeholders').length <= 1, f);
+    for (const [f, { diags }] of results)
+      assert.ok(diags.filter((d) => d.code === 'template.placeholders').length <= 1, f);
   });
 });

@@ -25,28 +25,56 @@ export function corpus(): { dir: string; full: boolean } {
 }
 
 function tsv(file: string): string[][] {
-  return fs.readFileSync(file, 'utf8').split('\n').slice(1).filter((l) => l.trim()).map((l) => l.split('\t'));
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.trim())
+    .map((l) => l.split('\t'));
 }
 
 /** Manifest files of the corpus (devcontainer files belong to the sandbox feature). */
 export function manifestFiles(dir: string): string[] {
-  return tsv(path.join(dir, 'INDEX.tsv')).map((r) => r[0]).filter((f) => !f.startsWith('devcontainer'));
+  return tsv(path.join(dir, 'INDEX.tsv'))
+    .map((r) => r[0])
+    .filter((f) => !f.startsWith('devcontainer'));
 }
 
 export function negativeTags(dir: string): Map<string, string[]> {
-  return new Map(tsv(path.join(dir, 'NEGATIVE_TESTS.tsv')).filter((r) => !r[0].startsWith('devcontainer')).map((r) => [r[0], r[2].split(',')]));
+  return new Map(
+    tsv(path.join(dir, 'NEGATIVE_TESTS.tsv'))
+      .filter((r) => !r[0].startsWith('devcontainer'))
+      .map((r) => [r[0], r[2].split(',')]),
+  );
 }
 
 export function expectations(): Map<string, { kind: string; reason: string }> {
-  return new Map(tsv(path.join(FIXTURES, 'corpus-expectations.tsv')).map((r) => [r[0], { kind: r[1], reason: r[2] }]));
+  return new Map(
+    tsv(path.join(FIXTURES, 'corpus-expectations.tsv')).map((r) => [r[0], { kind: r[1], reason: r[2] }]),
+  );
 }
 
 /** Codes that count as "a diagnostic of the right kind" for each tag. */
 export const TAG_CODES: Record<string, string[]> = {
-  'removed-apiVersion-kubevirt-v1alpha': ['api.removed-version', 'api.deprecated-version', 'template.placeholders'],
-  'deprecated-spec.running': ['kubevirt.running-deprecated', 'kubevirt.running-and-runStrategy', 'api.removed-version', 'template.placeholders'],
+  'removed-apiVersion-kubevirt-v1alpha': [
+    'api.removed-version',
+    'api.deprecated-version',
+    'template.placeholders',
+  ],
+  'deprecated-spec.running': [
+    'kubevirt.running-deprecated',
+    'kubevirt.running-and-runStrategy',
+    'api.removed-version',
+    'template.placeholders',
+  ],
   'invalid-running+runStrategy': ['kubevirt.running-and-runStrategy'],
-  'historical-version': ['api.removed-version', 'api.deprecated-version', 'kubevirt.running-deprecated', 'template.placeholders', 'schema.unknown-key'],
+  'historical-version': [
+    'api.removed-version',
+    'api.deprecated-version',
+    'kubevirt.running-deprecated',
+    'template.placeholders',
+    'schema.unknown-key',
+  ],
   'deprecated-kind-VMIPreset': ['api.deprecated-kind'],
   'yaml-parse-error': ['yaml.syntax', 'yaml.tab-indentation', 'template.placeholders'],
   'yaml-tab-indentation': ['yaml.tab-indentation'],

@@ -21,17 +21,30 @@ function applyAndCheck(svc: ManifestService, text: string, fix: ManifestCodeActi
   const out = applyEdits(text, fix.edits);
   const after = svc.update(URI, out);
   assert.ok(!after.some((d) => d.code === code), `${code} fixed by "${fix.title}":\n${out}`);
-  const before = new Set(svc.open('file:///before.yaml', text).filter((d) => d.severity === 'error').map((d) => d.code));
+  const before = new Set(
+    svc
+      .open('file:///before.yaml', text)
+      .filter((d) => d.severity === 'error')
+      .map((d) => d.code),
+  );
   const fresh = after.filter((d) => d.severity === 'error' && !before.has(d.code));
-  assert.deepEqual(fresh.map((d) => `${d.code} ${d.message}`), [], `no new errors after "${fix.title}":\n${out}`);
-  for (const doc of out.split(/^---$/m)) assert.equal(parseDocument(doc).errors.length, 0, `valid YAML:\n${out}`);
+  assert.deepEqual(
+    fresh.map((d) => `${d.code} ${d.message}`),
+    [],
+    `no new errors after "${fix.title}":\n${out}`,
+  );
+  for (const doc of out.split(/^---$/m))
+    assert.equal(parseDocument(doc).errors.length, 0, `valid YAML:\n${out}`);
   return out;
 }
 
 describe('manifest quick fixes', () => {
   it('running: true → runStrategy: Always, running: false → Halted', () => {
     const svc = engine();
-    for (const [v, want] of [['true', 'Always'], ['false', 'Halted']] as const) {
+    for (const [v, want] of [
+      ['true', 'Always'],
+      ['false', 'Halted'],
+    ] as const) {
       const text = VM.replace('  runStrategy: Always', `  running: ${v}`);
       const [fix] = fixesFor(svc, text, 'kubevirt.running-deprecated');
       assert.ok(fix?.isPreferred);
@@ -51,9 +64,17 @@ describe('manifest quick fixes', () => {
 
   it('adds the missing volume for a disk, in the volumes list, with a choice of source', () => {
     const svc = engine();
-    const text = VM.replace('          - name: cloudinit\n            disk:', '          - name: data\n            disk:\n              bus: virtio\n          - name: cloudinit\n            disk:');
+    const text = VM.replace(
+      '          - name: cloudinit\n            disk:',
+      '          - name: data\n            disk:\n              bus: virtio\n          - name: cloudinit\n            disk:',
+    );
     const fixes = fixesFor(svc, text, 'kubevirt.disk-without-volume');
-    assert.deepEqual(fixes.map((f) => f.title), ['containerDisk', 'persistentVolumeClaim', 'dataVolume', 'emptyDisk', 'cloudInitNoCloud'].map((s) => `Add a ${s} volume \`data\``));
+    assert.deepEqual(
+      fixes.map((f) => f.title),
+      ['containerDisk', 'persistentVolumeClaim', 'dataVolume', 'emptyDisk', 'cloudInitNoCloud'].map(
+        (s) => `Add a ${s} volume \`data\``,
+      ),
+    );
     for (const f of fixes) {
       const out = applyAndCheck(svc, text, f, 'kubevirt.disk-without-volume');
       const vols = parseDocument(out).getIn(['spec', 'template', 'spec', 'volumes']) as { items: unknown[] };
@@ -67,13 +88,25 @@ describe('manifest quick fixes', () => {
     const fixes = fixesFor(svc, text, 'kubevirt.disk-without-volume');
     const out = applyEdits(text, fixes[0]!.edits);
     const after = svc.update(URI, out);
-    assert.equal(after.filter((d) => d.code === 'kubevirt.disk-without-volume').length, 1, `one of two disks fixed:\n${out}`);
-    assert.deepEqual((parseDocument(out).toJS() as { spec: { template: { spec: { volumes: { name: string }[] } } } }).spec.template.spec.volumes.map((v) => v.name), ['rootdisk']);
+    assert.equal(
+      after.filter((d) => d.code === 'kubevirt.disk-without-volume').length,
+      1,
+      `one of two disks fixed:\n${out}`,
+    );
+    assert.deepEqual(
+      (
+        parseDocument(out).toJS() as { spec: { template: { spec: { volumes: { name: string }[] } } } }
+      ).spec.template.spec.volumes.map((v) => v.name),
+      ['rootdisk'],
+    );
     const d2 = after.find((d) => d.code === 'kubevirt.disk-without-volume')!;
     const f2 = svc.codeActions(URI, d2);
     assert.match(f2[0]!.title, /cloudInitNoCloud volume `cloudinit`/);
     const out2 = applyEdits(out, f2[0]!.edits);
-    assert.ok(!svc.update(URI, out2).some((d) => d.code === 'kubevirt.disk-without-volume' || d.severity === 'error'), out2);
+    assert.ok(
+      !svc.update(URI, out2).some((d) => d.code === 'kubevirt.disk-without-volume' || d.severity === 'error'),
+      out2,
+    );
   });
 
   it('adds the missing network for an interface and the missing disk for a volume', () => {
@@ -81,7 +114,10 @@ describe('manifest quick fixes', () => {
     const text = VM.replace('      networks:\n      - name: default\n        pod: {}\n', '');
     const [net] = fixesFor(svc, text, 'kubevirt.interface-without-network');
     applyAndCheck(svc, text, net!, 'kubevirt.interface-without-network');
-    const noDisk = VM.replace('          - name: cloudinit\n            disk:\n              bus: virtio\n', '');
+    const noDisk = VM.replace(
+      '          - name: cloudinit\n            disk:\n              bus: virtio\n',
+      '',
+    );
     const [disk] = fixesFor(svc, noDisk, 'kubevirt.volume-without-disk');
     applyAndCheck(svc, noDisk, disk!, 'kubevirt.volume-without-disk');
   });
@@ -92,7 +128,8 @@ describe('manifest quick fixes', () => {
     const [fix] = fixesFor(svc, text, 'api.removed-version');
     assert.equal(fix!.title, 'Change apiVersion to `kubevirt.io/v1`');
     assert.equal(applyAndCheck(svc, text, fix!, 'api.removed-version'), VM);
-    const rc = 'apiVersion: node.k8s.io/v1beta1\nkind: RuntimeClass\nmetadata:\n  name: gvisor\nhandler: runsc\n';
+    const rc =
+      'apiVersion: node.k8s.io/v1beta1\nkind: RuntimeClass\nmetadata:\n  name: gvisor\nhandler: runsc\n';
     const [f2] = fixesFor(svc, rc, 'api.removed-version');
     assert.ok(applyAndCheck(svc, rc, f2!, 'api.removed-version').startsWith('apiVersion: node.k8s.io/v1\n'));
   });
@@ -105,7 +142,8 @@ describe('manifest quick fixes', () => {
     const out = applyEdits(rc, fix!.edits);
     assert.ok(!svc.update(URI, out).some((d) => d.code === 'schema.required'), out);
     assert.match(out, /^handler: /m);
-    const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - image: busybox\n    command: [sh]\n';
+    const pod =
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - image: busybox\n    command: [sh]\n';
     const [f2] = fixesFor(svc, pod, 'schema.required');
     const out2 = applyEdits(pod, f2!.edits);
     assert.match(out2, /\n  - image: busybox\n    command: \[sh\]\n    name: ""\n/, out2);
@@ -128,11 +166,19 @@ describe('manifest quick fixes', () => {
   it('fixes each mistake of samples/manifests/vm-mistakes.yaml', () => {
     const svc = engine();
     let text = fs.readFileSync(path.join(ROOT, 'samples/manifests/vm-mistakes.yaml'), 'utf8');
-    for (const code of ['kubevirt.running-deprecated', 'kubevirt.disk-without-volume', 'api.removed-version']) {
+    for (const code of [
+      'kubevirt.running-deprecated',
+      'kubevirt.disk-without-volume',
+      'api.removed-version',
+    ]) {
       const [fix] = fixesFor(svc, text, code);
       text = applyEdits(text, fix!.edits);
     }
     const left = svc.update(URI, text).filter((d) => d.severity === 'error' || d.severity === 'warning');
-    assert.deepEqual(left.map((d) => d.code), [], text);
+    assert.deepEqual(
+      left.map((d) => d.code),
+      [],
+      text,
+    );
   });
 });

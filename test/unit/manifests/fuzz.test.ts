@@ -19,9 +19,45 @@ function rng(seed: number): () => number {
   };
 }
 
-const PIECES = ['---\n', '...\n', '\n', '\t', '  ', ': ', '- ', '"', "'", '{', '}', '[', ']', '&a ', '*a', '!!str ', '? ', '|\n', '>-\n', '#', '%YAML 1.2\n',
-  '${IMAGE}', '{{ .Values.x }}', '{% if x %}', '😀', '\r\n', '\u0000', 'runStrategy: Sometimes\n', 'running: true\n', 'bootOrder: 1\n', 'memory: 1Xi\n',
-  'image: "Bad Image"\n', 'userData: |\n  #cloud-config\n  a: [\n', 'apiVersion: kubevirt.io/v1alpha3\n', 'kind: VirtualMachine\n', 'name: x\n', '- name: y\n'];
+const PIECES = [
+  '---\n',
+  '...\n',
+  '\n',
+  '\t',
+  '  ',
+  ': ',
+  '- ',
+  '"',
+  "'",
+  '{',
+  '}',
+  '[',
+  ']',
+  '&a ',
+  '*a',
+  '!!str ',
+  '? ',
+  '|\n',
+  '>-\n',
+  '#',
+  '%YAML 1.2\n',
+  '${IMAGE}',
+  '{{ .Values.x }}',
+  '{% if x %}',
+  '😀',
+  '\r\n',
+  '\u0000',
+  'runStrategy: Sometimes\n',
+  'running: true\n',
+  'bootOrder: 1\n',
+  'memory: 1Xi\n',
+  'image: "Bad Image"\n',
+  'userData: |\n  #cloud-config\n  a: [\n',
+  'apiVersion: kubevirt.io/v1alpha3\n',
+  'kind: VirtualMachine\n',
+  'name: x\n',
+  '- name: y\n',
+];
 
 function mutate(text: string, r: () => number): string {
   const n = 1 + Math.floor(r() * 3);
@@ -40,7 +76,8 @@ function mutate(text: string, r: () => number): string {
       const i = Math.floor(r() * lines.length);
       lines[i] = r() < 0.5 ? '  ' + lines[i] : lines[i].replace(/^ {1,2}/, '');
       text = lines.join('\n');
-    } else if (op === 4) text = text.slice(0, at) + String.fromCharCode(32 + Math.floor(r() * 95)) + text.slice(at + 1);
+    } else if (op === 4)
+      text = text.slice(0, at) + String.fromCharCode(32 + Math.floor(r() * 95)) + text.slice(at + 1);
     else text = text.slice(0, at);
   }
   return text;
@@ -50,7 +87,9 @@ describe('manifest engine fuzz', function () {
   this.timeout(180_000);
   it('never throws and keeps every range inside the text on 10,000 mutated corpus files', () => {
     const { dir } = corpus();
-    const texts = manifestFiles(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).filter((t) => t.length < 40_000);
+    const texts = manifestFiles(dir)
+      .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
+      .filter((t) => t.length < 40_000);
     const svc = new ManifestService({ schemaDir: SCHEMA_DIR });
     const r = rng(20261124);
     const t0 = performance.now();
@@ -66,11 +105,14 @@ describe('manifest engine fuzz', function () {
       }
       diagnostics += d.length;
       for (const x of d) {
-        if (!(x.start >= 0 && x.start <= x.end && x.end <= text.length)) assert.fail(`case ${i}: ${x.code} range ${x.start}-${x.end} outside 0-${text.length}`);
+        if (!(x.start >= 0 && x.start <= x.end && x.end <= text.length))
+          assert.fail(`case ${i}: ${x.code} range ${x.start}-${x.end} outside 0-${text.length}`);
       }
       const docs = svc.documents('f');
       assert.strictEqual(docs.length, splitDocuments(text).length, `case ${i}: document count`);
     }
-    console.log(`    10,000 cases in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${diagnostics} diagnostics`);
+    console.log(
+      `    10,000 cases in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${diagnostics} diagnostics`,
+    );
   });
 });

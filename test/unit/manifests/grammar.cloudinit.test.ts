@@ -29,7 +29,10 @@ function onigLib(): Promise<vsctm.IOnigLib> {
   onigReady ??= (async () => {
     const wasm = fs.readFileSync(path.join(root, 'node_modules/vscode-oniguruma/release/onig.wasm'));
     await onig.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
-    return { createOnigScanner: (p: string[]) => new onig.OnigScanner(p), createOnigString: (s: string) => new onig.OnigString(s) };
+    return {
+      createOnigScanner: (p: string[]) => new onig.OnigScanner(p),
+      createOnigString: (s: string) => new onig.OnigString(s),
+    };
   })();
   return onigReady;
 }
@@ -42,7 +45,8 @@ async function yamlGrammar(yamlFile: string): Promise<vsctm.IGrammar> {
     [BLOCK_INJECTION]: path.join(root, 'syntaxes/cloudinit-userdata-block.injection.json'),
   };
   // VS Code's own YAML grammar is split by YAML version into sibling files.
-  for (const v of ['1.0', '1.1', '1.2', '1.3']) files[`source.yaml.${v}`] = path.join(path.dirname(yamlFile), `yaml-${v}.tmLanguage.json`);
+  for (const v of ['1.0', '1.1', '1.2', '1.3'])
+    files[`source.yaml.${v}`] = path.join(path.dirname(yamlFile), `yaml-${v}.tmLanguage.json`);
   files['source.yaml.embedded'] = path.join(path.dirname(yamlFile), 'yaml-embedded.tmLanguage.json');
   const registry = new vsctm.Registry({
     onigLib: onigLib(),
@@ -59,12 +63,18 @@ async function yamlGrammar(yamlFile: string): Promise<vsctm.IGrammar> {
 }
 
 /** Each line's tokens as `text → innermost scopes`. */
-function tokenize(g: vsctm.IGrammar, text: string): { line: string; tokens: { text: string; scopes: string[] }[] }[] {
+function tokenize(
+  g: vsctm.IGrammar,
+  text: string,
+): { line: string; tokens: { text: string; scopes: string[] }[] }[] {
   let stack = vsctm.INITIAL;
   return text.split('\n').map((line) => {
     const r = g.tokenizeLine(line, stack);
     stack = r.ruleStack;
-    return { line, tokens: r.tokens.map((t) => ({ text: line.slice(t.startIndex, t.endIndex), scopes: t.scopes })) };
+    return {
+      line,
+      tokens: r.tokens.map((t) => ({ text: line.slice(t.startIndex, t.endIndex), scopes: t.scopes })),
+    };
   });
 }
 
@@ -78,7 +88,10 @@ function scopesOf(lines: ReturnType<typeof tokenize>, lineText: RegExp, tokenTex
     pos += x.text.length;
     return hit;
   });
-  assert.ok(t, `token ${tokenText} on ${JSON.stringify(l.line)}: ${JSON.stringify(l.tokens.map((x) => x.text))}`);
+  assert.ok(
+    t,
+    `token ${tokenText} on ${JSON.stringify(l.line)}: ${JSON.stringify(l.tokens.map((x) => x.text))}`,
+  );
   return t.scopes;
 }
 
@@ -93,18 +106,27 @@ function checks(label: string, file: () => string): void {
     it('marks #cloud-config user data as embedded YAML', () => {
       const s = scopesOf(lines, /^\s+password: changeme/, 'password');
       assert.ok(s.includes('meta.embedded.block.cloud-config'), s.join(' '));
-      assert.ok(s.some((x) => x.startsWith('entity.name.tag')), `a YAML key inside the block: ${s.join(' ')}`);
+      assert.ok(
+        s.some((x) => x.startsWith('entity.name.tag')),
+        `a YAML key inside the block: ${s.join(' ')}`,
+      );
     });
 
     it('marks the #cloud-config header itself', () => {
       const s = scopesOf(lines, /#cloud-config/, '#cloud-config');
-      assert.ok(s.some((x) => x.includes('cloud-config')), s.join(' '));
+      assert.ok(
+        s.some((x) => x.includes('cloud-config')),
+        s.join(' '),
+      );
     });
 
     it('marks #! user data as embedded shell', () => {
       const s = scopesOf(lines, /^\s+if \[ -f/, 'if');
       assert.ok(s.includes('meta.embedded.block.shellscript'), s.join(' '));
-      assert.ok(s.some((x) => x.startsWith('keyword.control')), `shell keyword: ${s.join(' ')}`);
+      assert.ok(
+        s.some((x) => x.startsWith('keyword.control')),
+        `shell keyword: ${s.join(' ')}`,
+      );
     });
 
     it('ends the embedded block at the next less-indented key', () => {
@@ -125,8 +147,17 @@ checks('tm-grammars YAML', () => path.join(root, 'node_modules/tm-grammars/gramm
 
 // VS Code's current YAML grammar, from the code-server build the host layer installs.
 const vscodeYaml = [path.join(root, '.cache')]
-  .flatMap((d) => { try { return fs.readdirSync(d).map((x) => path.join(d, x)); } catch { return []; } })
-  .map((d) => [path.join(d, 'node_modules/code-server/lib/vscode/extensions/yaml/syntaxes/yaml.tmLanguage.json'), path.join(d, 'cs/node_modules/code-server/lib/vscode/extensions/yaml/syntaxes/yaml.tmLanguage.json')])
+  .flatMap((d) => {
+    try {
+      return fs.readdirSync(d).map((x) => path.join(d, x));
+    } catch {
+      return [];
+    }
+  })
+  .map((d) => [
+    path.join(d, 'node_modules/code-server/lib/vscode/extensions/yaml/syntaxes/yaml.tmLanguage.json'),
+    path.join(d, 'cs/node_modules/code-server/lib/vscode/extensions/yaml/syntaxes/yaml.tmLanguage.json'),
+  ])
   .flat()
   .find((f) => fs.existsSync(f));
 if (vscodeYaml) checks(`VS Code YAML grammar at ${vscodeYaml}`, () => vscodeYaml);

@@ -14,7 +14,10 @@ describe('manifest hover', () => {
     const h = hoverAt(VM, 'runStrategy')!;
     assert.ok(h, 'a hover');
     assert.match(h.markdown, /\*\*runStrategy\*\*: `string`/);
-    assert.match(h.markdown, /Allowed values: `Always`, `RerunOnFailure`, `Manual`, `Halted`, `Once`, `WaitAsReceiver`/);
+    assert.match(
+      h.markdown,
+      /Allowed values: `Always`, `RerunOnFailure`, `Manual`, `Halted`, `Once`, `WaitAsReceiver`/,
+    );
     assert.match(h.markdown, /_spec\.runStrategy_/);
     assert.equal(VM.slice(h.start, h.end), 'runStrategy', 'the range is the key');
   });
@@ -33,7 +36,7 @@ describe('manifest hover', () => {
     assert.match(bad.markdown, /`Sometimes` is not an allowed value/);
   });
 
-  it('describes quantities and maps in the user\'s terms', () => {
+  it("describes quantities and maps in the user's terms", () => {
     const h = hoverAt(VM, 'memory: 1Gi')!;
     assert.match(h.markdown, /quantity/);
   });

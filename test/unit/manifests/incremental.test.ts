@@ -72,7 +72,10 @@ describe('incremental update', () => {
     const d = svc.update('f', edited);
     assert.deepStrictEqual(svc.lastStats, { documents: 30, reparsed: 1, reused: 29 });
     const q = d.filter((x) => x.code === 'schema.quantity');
-    assert.ok(q.some((x) => edited.slice(x.start, x.end) === '2Xi'), 'the new error is reported at the edited value');
+    assert.ok(
+      q.some((x) => edited.slice(x.start, x.end) === '2Xi'),
+      'the new error is reported at the edited value',
+    );
     assert.deepStrictEqual(d, fresh.open('g', edited));
   });
 
@@ -84,7 +87,8 @@ describe('incremental update', () => {
     assert.strictEqual(svc.lastStats.reparsed, 1);
     const want = fresh.open('g', edited);
     assert.deepStrictEqual(d, want);
-    for (const x of d.filter((y) => y.code === 'schema.quantity')) assert.strictEqual(edited.slice(x.start, x.end), '1Xi');
+    for (const x of d.filter((y) => y.code === 'schema.quantity'))
+      assert.strictEqual(edited.slice(x.start, x.end), '1Xi');
   });
 
   it('handles a new `---` splitting a document, and a removed one merging two', () => {
@@ -102,7 +106,11 @@ describe('incremental update', () => {
     const text = file(6);
     svc.open('f', text);
     const unknown = (d: { code: string }[]) => d.filter((x) => x.code === 'runtime.unknown-class').length;
-    assert.strictEqual(unknown(svc.diagnostics('f')), 2, 'rc-1 and rc-4 are not defined (only rc-2 and rc-5)');
+    assert.strictEqual(
+      unknown(svc.diagnostics('f')),
+      2,
+      'rc-1 and rc-4 are not defined (only rc-2 and rc-5)',
+    );
     const withRc4 = text + '---\n' + RC(4);
     assert.strictEqual(unknown(svc.update('f', withRc4)), 1);
     assert.strictEqual(svc.lastStats.reparsed, 1);
@@ -122,7 +130,10 @@ describe('incremental update', () => {
       const got = svc.update('f', text);
       const want = fresh.open('g', text);
       assert.deepStrictEqual(got, want, `edit ${k} at ${at}`);
-      assert.deepStrictEqual(svc.documents('f').map((p) => [p.slice.index, p.slice.start, p.slice.end]), splitDocuments(text).map((s) => [s.index, s.start, s.end]));
+      assert.deepStrictEqual(
+        svc.documents('f').map((p) => [p.slice.index, p.slice.start, p.slice.end]),
+        splitDocuments(text).map((s) => [s.index, s.start, s.end]),
+      );
     }
   });
 });

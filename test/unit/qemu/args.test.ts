@@ -15,26 +15,58 @@ describe('qemu: arguments', () => {
   const paths = vmPaths('/var/vms/web');
 
   it('binds port forwards to 127.0.0.1 only', () => {
-    const spec = parseVmSpec({ name: 'web', machine: 'q35', disks: [{ file: 'disk0.qcow2' }], network: { forwards: ['8080:80', '5353:53/udp'] } });
+    const spec = parseVmSpec({
+      name: 'web',
+      machine: 'q35',
+      disks: [{ file: 'disk0.qcow2' }],
+      network: { forwards: ['8080:80', '5353:53/udp'] },
+    });
     const netdev = after(qemuArgs(spec, paths, kvm), '-netdev')[0];
     assert.strictEqual(netdev, 'user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:127.0.0.1:5353-:53');
   });
 
   it('uses virtio-mmio devices on microvm and PCI on q35, with QMP, serial socket+log and pidfile', () => {
-    const micro = qemuArgs(parseVmSpec({ name: 'k', kernel: '/k', initrd: '/i', disks: [{ file: 'd.qcow2' }] }), paths, tcg);
-    assert.deepStrictEqual(after(micro, '-device'), ['virtio-blk-device,drive=disk0', 'virtio-net-device,netdev=net0']);
-    assert.deepStrictEqual(after(micro, '-drive'), ['file=/var/vms/web/d.qcow2,format=qcow2,if=none,id=disk0']);
+    const micro = qemuArgs(
+      parseVmSpec({ name: 'k', kernel: '/k', initrd: '/i', disks: [{ file: 'd.qcow2' }] }),
+      paths,
+      tcg,
+    );
+    assert.deepStrictEqual(after(micro, '-device'), [
+      'virtio-blk-device,drive=disk0',
+      'virtio-net-device,netdev=net0',
+    ]);
+    assert.deepStrictEqual(after(micro, '-drive'), [
+      'file=/var/vms/web/d.qcow2,format=qcow2,if=none,id=disk0',
+    ]);
     assert.deepStrictEqual(after(micro, '-qmp'), ['unix:/var/vms/web/qmp.sock,server=on,wait=off']);
-    assert.match(after(micro, '-chardev')[0], /^socket,id=ser0,path=\/var\/vms\/web\/serial\.sock,server=on,wait=off,logfile=\/var\/vms\/web\/serial\.log/);
+    assert.match(
+      after(micro, '-chardev')[0],
+      /^socket,id=ser0,path=\/var\/vms\/web\/serial\.sock,server=on,wait=off,logfile=\/var\/vms\/web\/serial\.log/,
+    );
     assert.deepStrictEqual(after(micro, '-pidfile'), ['/var/vms/web/qemu.pid']);
     assert.ok(!micro.includes('-S'));
-    const q35 = qemuArgs(parseVmSpec({ name: 'q', machine: 'q35', disks: [{ file: 'd.qcow2' }], cdrom: '/iso/inst.iso' }), paths, kvm);
-    assert.deepStrictEqual(after(q35, '-device'), ['virtio-blk-pci,drive=disk0,bootindex=0', 'ide-cd,drive=cd0,bootindex=1', 'virtio-net-pci,netdev=net0', 'virtio-rng-pci']);
-    assert.ok(after(q35, '-drive').includes('file=/iso/inst.iso,format=raw,if=none,id=cd0,readonly=on,media=cdrom'));
+    const q35 = qemuArgs(
+      parseVmSpec({ name: 'q', machine: 'q35', disks: [{ file: 'd.qcow2' }], cdrom: '/iso/inst.iso' }),
+      paths,
+      kvm,
+    );
+    assert.deepStrictEqual(after(q35, '-device'), [
+      'virtio-blk-pci,drive=disk0,bootindex=0',
+      'ide-cd,drive=cd0,bootindex=1',
+      'virtio-net-pci,netdev=net0',
+      'virtio-rng-pci',
+    ]);
+    assert.ok(
+      after(q35, '-drive').includes('file=/iso/inst.iso,format=raw,if=none,id=cd0,readonly=on,media=cdrom'),
+    );
   });
 
   it('gives a microvm with shared folders a PCIe bus and shared memory for virtiofsd', () => {
-    const a = qemuArgs(parseVmSpec({ name: 'k', kernel: '/k', shares: [{ tag: 'src', path: '/home/me/src' }] }), paths, tcg);
+    const a = qemuArgs(
+      parseVmSpec({ name: 'k', kernel: '/k', shares: [{ tag: 'src', path: '/home/me/src' }] }),
+      paths,
+      tcg,
+    );
     assert.ok(a.includes('microvm,pcie=on'));
     assert.ok(a.includes('memory-backend-memfd,id=mem,size=512M,share=on'));
     assert.ok(after(a, '-device').includes('vhost-user-fs-pci,chardev=fs0,tag=src'));
@@ -44,12 +76,17 @@ describe('qemu: arguments', () => {
     const spec = parseVmSpec({ name: 'k', kernel: '/k', cmdline: 'console=ttyS0' });
     assert.strictEqual(effectiveCmdline(spec, tcg, 2600000), 'console=ttyS0 tsc_early_khz=2600000');
     assert.strictEqual(effectiveCmdline(spec, kvm, 2600000), 'console=ttyS0');
-    assert.strictEqual(effectiveCmdline(parseVmSpec({ name: 'k', kernel: '/k', cmdline: 'tsc_early_khz=1' }), tcg, 2600000), 'tsc_early_khz=1');
+    assert.strictEqual(
+      effectiveCmdline(parseVmSpec({ name: 'k', kernel: '/k', cmdline: 'tsc_early_khz=1' }), tcg, 2600000),
+      'tsc_early_khz=1',
+    );
     assert.strictEqual(hostTscKhz('cpu MHz\t\t: 2599.998\n'), 2599998);
   });
 
   it('keeps socket paths short enough for unix sockets', () => {
-    const long = vmPaths('/home/someone/.vscode-server/data/User/globalStorage/podvisor.podvisor/vms/a-rather-long-vm-name-here');
+    const long = vmPaths(
+      '/home/someone/.vscode-server/data/User/globalStorage/podvisor.podvisor/vms/a-rather-long-vm-name-here',
+    );
     assert.ok(long.qmpSock.length < 108 && long.shareSock('x'.repeat(36)).length < 108, long.qmpSock);
     assert.notStrictEqual(long.sockDir, long.dir);
   });
@@ -59,14 +96,21 @@ describe('qemu: accelerator choice', () => {
   const noKvm = { kvmUsable: false, why: '/dev/kvm is kvm_pvm' };
   const yesKvm = { kvmUsable: true, why: 'KVM works' };
   it('auto picks KVM+host where KVM works and TCG+max elsewhere', () => {
-    assert.deepStrictEqual(resolveAcceleration('auto', 'auto', yesKvm), { accel: 'kvm', cpuModel: 'host', why: 'KVM works' });
+    assert.deepStrictEqual(resolveAcceleration('auto', 'auto', yesKvm), {
+      accel: 'kvm',
+      cpuModel: 'host',
+      why: 'KVM works',
+    });
     const t = resolveAcceleration('auto', 'auto', noKvm);
     assert.strictEqual(t.accel, 'tcg');
     assert.strictEqual(t.cpuModel, 'max');
     assert.match(t.why, /kvm_pvm/);
   });
   it('refuses KVM when unusable and -cpu host without KVM, saying why', () => {
-    assert.throws(() => resolveAcceleration('kvm', 'auto', noKvm), /KVM was requested but is not usable: \/dev\/kvm is kvm_pvm/);
+    assert.throws(
+      () => resolveAcceleration('kvm', 'auto', noKvm),
+      /KVM was requested but is not usable: \/dev\/kvm is kvm_pvm/,
+    );
     assert.throws(() => resolveAcceleration('tcg', 'host', yesKvm), /"host" needs KVM/);
     assert.throws(() => resolveAcceleration('auto', 'bad model!', yesKvm), /not a CPU model/);
   });

@@ -28,16 +28,24 @@ function readIso(img: Buffer): { label: string; files: Record<string, string> } 
 
 describe('qemu: cloud-init NoCloud seed', () => {
   it('writes an ISO 9660 volume "cidata" with user-data and meta-data', () => {
-    const img = buildSeedIso({ userData: '#cloud-config\nruncmd: [echo hi]\n', metaData: 'instance-id: x\n' });
+    const img = buildSeedIso({
+      userData: '#cloud-config\nruncmd: [echo hi]\n',
+      metaData: 'instance-id: x\n',
+    });
     assert.strictEqual(img.subarray(0x8001, 0x8006).toString('latin1'), 'CD001');
     const { label, files } = readIso(img);
     assert.strictEqual(label, 'cidata');
-    assert.deepStrictEqual(files, { 'META-DATA;1': 'instance-id: x\n', 'USER-DATA;1': '#cloud-config\nruncmd: [echo hi]\n' });
+    assert.deepStrictEqual(files, {
+      'META-DATA;1': 'instance-id: x\n',
+      'USER-DATA;1': '#cloud-config\nruncmd: [echo hi]\n',
+    });
   });
 
   it('holds user-data larger than one sector and an optional network-config', () => {
     const big = '#cloud-config\n' + 'write_files: []\n'.repeat(600);
-    const { files } = readIso(buildSeedIso({ userData: big, metaData: 'instance-id: y\n', networkConfig: 'version: 2\n' }));
+    const { files } = readIso(
+      buildSeedIso({ userData: big, metaData: 'instance-id: y\n', networkConfig: 'version: 2\n' }),
+    );
     assert.strictEqual(files['USER-DATA;1'], big);
     assert.strictEqual(files['NETWORK-CONFIG;1'], 'version: 2\n');
   });

@@ -6,8 +6,23 @@ import { parseCreateRequest } from '../../../src/backends/qemu/create';
 
 describe('qemu: names and specs', () => {
   it('accepts plain VM names and rejects anything path- or shell-like', () => {
-    for (const ok of ['a', 'web-1', 'Debian_12.cloud', '9lives']) assert.strictEqual(vmNameProblem(ok), undefined, ok);
-    for (const bad of ['', '.', '..', '../x', 'a/b', 'a b', '-rf', 'x;rm', '$(x)', 'a.', 'x'.repeat(64), 'ünï']) assert.ok(vmNameProblem(bad), bad);
+    for (const ok of ['a', 'web-1', 'Debian_12.cloud', '9lives'])
+      assert.strictEqual(vmNameProblem(ok), undefined, ok);
+    for (const bad of [
+      '',
+      '.',
+      '..',
+      '../x',
+      'a/b',
+      'a b',
+      '-rf',
+      'x;rm',
+      '$(x)',
+      'a.',
+      'x'.repeat(64),
+      'ünï',
+    ])
+      assert.ok(vmNameProblem(bad), bad);
   });
 
   it('rejects all-digit and odd snapshot names (HMP would take digits as an id)', () => {
@@ -19,7 +34,11 @@ describe('qemu: names and specs', () => {
   it('parses port forwards in both spellings and rejects out-of-range ones', () => {
     assert.deepStrictEqual(parsePortForward('8080:80', ''), { host: 8080, guest: 80, proto: 'tcp' });
     assert.deepStrictEqual(parsePortForward('5353:53/udp', ''), { host: 5353, guest: 53, proto: 'udp' });
-    assert.deepStrictEqual(parsePortForward({ host: 2222, guest: 22 }, ''), { host: 2222, guest: 22, proto: 'tcp' });
+    assert.deepStrictEqual(parsePortForward({ host: 2222, guest: 22 }, ''), {
+      host: 2222,
+      guest: 22,
+      proto: 'tcp',
+    });
     assert.throws(() => parsePortForward('70000:80', ''), /1 to 65535|1–65535/);
     assert.throws(() => parsePortForward('80', ''), /HOST:GUEST/);
   });
@@ -29,12 +48,21 @@ describe('qemu: names and specs', () => {
     assert.strictEqual(s.machine, 'microvm');
     assert.strictEqual(s.cpus, 1);
     assert.deepStrictEqual(s.network, { mode: 'user', forwards: [] });
-    assert.throws(() => parseVmSpec({ name: 'x', machine: 'microvm', disks: [{ file: 'd.qcow2' }] }), /microvm.*boots only with "kernel"/);
+    assert.throws(
+      () => parseVmSpec({ name: 'x', machine: 'microvm', disks: [{ file: 'd.qcow2' }] }),
+      /microvm.*boots only with "kernel"/,
+    );
     assert.throws(() => parseVmSpec({ name: 'x', machine: 'q35' }), /nothing to boot/);
-    assert.throws(() => parseVmSpec({ name: 'x', kernel: '/k', network: { forwards: ['1:2', '1:3'] } }), /forwarded twice/);
+    assert.throws(
+      () => parseVmSpec({ name: 'x', kernel: '/k', network: { forwards: ['1:2', '1:3'] } }),
+      /forwarded twice/,
+    );
     assert.throws(() => parseVmSpec({ name: 'x', kernel: '/k,evil' }), /must not contain ","/);
     assert.throws(() => parseVmSpec({ name: 'x', kernel: '/k', cpus: 0 }), /"cpus" must be an integer/);
-    assert.throws(() => parseVmSpec({ name: 'x', kernel: '/k', shares: [{ tag: 'a,b', path: '/tmp' }] }), /share tag/);
+    assert.throws(
+      () => parseVmSpec({ name: 'x', kernel: '/k', shares: [{ tag: 'a,b', path: '/tmp' }] }),
+      /share tag/,
+    );
   });
 
   it('reads a YAML spec file with paths relative to the file', () => {
@@ -43,9 +71,20 @@ describe('qemu: names and specs', () => {
       '/srv/vms/web.yaml',
     );
     assert.strictEqual(req.name, 'web');
-    assert.deepStrictEqual(req.source, { kind: 'cloud', image: '/srv/vms/images/debian.qcow2', userData: '#cloud-config\npackages: [nginx]\n', networkConfig: undefined });
-    assert.deepStrictEqual(req.forwards, [{ host: 8080, guest: 80, proto: 'tcp' }, { host: 2222, guest: 22, proto: 'tcp' }]);
-    assert.throws(() => parseCreateRequest('name: x\nfrom: {}\n', '/a/x.yaml'), /needs one of disk, iso, kernel, cloudImage/);
+    assert.deepStrictEqual(req.source, {
+      kind: 'cloud',
+      image: '/srv/vms/images/debian.qcow2',
+      userData: '#cloud-config\npackages: [nginx]\n',
+      networkConfig: undefined,
+    });
+    assert.deepStrictEqual(req.forwards, [
+      { host: 8080, guest: 80, proto: 'tcp' },
+      { host: 2222, guest: 22, proto: 'tcp' },
+    ]);
+    assert.throws(
+      () => parseCreateRequest('name: x\nfrom: {}\n', '/a/x.yaml'),
+      /needs one of disk, iso, kernel, cloudImage/,
+    );
     assert.throws(() => parseCreateRequest('name: [\n', '/a/x.yaml'), /not valid YAML/);
   });
 });
