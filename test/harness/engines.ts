@@ -9,6 +9,7 @@ import * as path from 'path';
 import { probeKvm } from '../../src/backends/qemu/accel';
 import { startPrivateDockerd, stopPrivateDockerd, type PrivateDockerd } from './dockerd';
 import { startPrivateLibvirtd, stopPrivateLibvirtd } from './libvirtd';
+import { releaseSlot, runSlot } from './slot';
 
 export interface Engines {
   readonly env: Record<string, string>;
@@ -28,9 +29,11 @@ export async function probeAccel(): Promise<{ accel: 'kvm' | 'tcg'; why: string 
 }
 
 export async function startEngines(cacheDir: string, log: (s: string) => void): Promise<Engines> {
-  const env: Record<string, string> = { PODVISOR_TEST_CACHE: cacheDir };
-  const report: string[] = [];
-  const stops: Array<() => Promise<void>> = [];
+  // One slot per run: its own bridge and subnet, so concurrent runs on one machine don't collide.
+  const slot = runSlot();
+  const env: Record<string, string> = { PODVISOR_TEST_CACHE: cacheDir, PODVISOR_TEST_SLOT: String(slot) };
+  const report: string[] = [`slot: ${slot} (bridge pvtest${slot}, 10.231.${slot}.0/24)`];
+  const stops: Array<() => Promise<void>> = [async () => releaseSlot(slot)];
   fs.mkdirSync(cacheDir, { recursive: true });
 
   // Docker Engine + gVisor
@@ -45,7 +48,10 @@ export async function startEngines(cacheDir: string, log: (s: string) => void): 
   } else {
     try {
       const t0 = Date.now();
-      dockerd = await startPrivateDockerd(path.join('/tmp', `podvisor-engine-${process.pid}`));
+      dockerd = await startPrivateDockerd(path.join('/tmp', `podvisor-engine-${process.pid}`), {
+        bridge: `pvtest${slot}`,
+        cidr: `10.231.${slot}.1/24`,
+      });
       env.PODVISOR_TEST_DOCKER_HOST = dockerd.host;
       env.PODVISOR_TEST_RUNTIMES = dockerd.runtimes.join(',');
       env.PODVISOR_TEST_DOCKERD_PID = String(dockerd.pid);

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import { needDocker } from '../../harness/env';
 import { docker, ensureBusyboxImage } from '../../harness/images';
 import { startPrivateDockerd, stopPid, type PrivateDockerd } from '../../harness/dockerd';
+import { runSlot } from '../../harness/slot';
 import type { ContainerStore } from '../../../src/backends/docker/store';
 import { newStore, until } from './helpers';
 
@@ -21,7 +22,7 @@ describe('docker store survives the engine going away', function () {
 
   before(async function () {
     needDocker(this); // dockerd is installed and usable here
-    d = await startPrivateDockerd(dir, { bridge: 'pvb0', cidr: '10.233.0.1/24' });
+    d = await startPrivateDockerd(dir, { bridge: `pvb${runSlot()}`, cidr: `10.233.${runSlot()}.1/24` });
     process.on('unhandledRejection', onRejection);
   });
   after(async function () {
@@ -70,7 +71,7 @@ describe('docker store survives the engine going away', function () {
     await new Promise((r) => setTimeout(r, 1500)); // a few back-off rounds while it is down
 
     const t0 = performance.now();
-    d = await startPrivateDockerd(dir, { bridge: 'pvb0', cidr: '10.233.0.1/24' });
+    d = await startPrivateDockerd(dir, { bridge: `pvb${runSlot()}`, cidr: `10.233.${runSlot()}.1/24` });
     const startMs = performance.now() - t0;
     const back = await until(
       () => s.status.kind === 'ready' && s.containers.has(id),
