@@ -350,14 +350,12 @@ function replaceValue(d: ManifestDiagnostic, data: Record<string, unknown>): Man
   const sorted = [...allowed].sort(
     (a, b) => Number(b.toLowerCase() === current) - Number(a.toLowerCase() === current),
   );
-  return sorted
-    .slice(0, 8)
-    .map((v, i) => ({
-      title: `Change to \`${v}\``,
-      kind: 'quickfix' as const,
-      isPreferred: i === 0 && v.toLowerCase() === current,
-      edits: [{ start: d.start, end: d.end, newText: yamlScalar(v) }],
-    }));
+  return sorted.slice(0, 8).map((v, i) => ({
+    title: `Change to \`${v}\``,
+    kind: 'quickfix' as const,
+    isPreferred: i === 0 && v.toLowerCase() === current,
+    edits: [{ start: d.start, end: d.end, newText: yamlScalar(v) }],
+  }));
 }
 
 /** A plain scalar when safe, else double-quoted. */

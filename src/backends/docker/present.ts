@@ -4,6 +4,7 @@
  * which keeps the mapping measurable (bench) and testable (unit) in Node.
  */
 import type { Isolation } from '../types';
+import { escapeMarkdown as escapeMd, markdownCode as mdCode } from '../../common/markdown';
 import type { ContainerInfo, ImageInfo, PortMapping } from './model';
 
 export type GroupBy = 'composeProject' | 'state' | 'runtime' | 'none';
@@ -95,22 +96,6 @@ const STATE_ICON: Record<string, [string, string | undefined]> = {
   dead: ['error', 'errorForeground'],
   unknown: ['question', undefined],
 };
-
-/** Markdown with everything the engine gave us escaped: labels and names are untrusted text. */
-const MD_SPECIAL = /[\\`*_{}[\]()#+\-.!|<>~&$]/g;
-export function escapeMd(text: string): string {
-  // A replacement string, not a callback: this runs for every item of a 2,000-container listing.
-  const out = text.replace(MD_SPECIAL, '\\$&');
-  return out.includes('\n') ? out.replace(/\r?\n/g, ' ') : out;
-}
-
-function mdCode(text: string): string {
-  // A code span that cannot be closed early by backticks inside it.
-  const flat = text.includes('\n') ? text.replace(/\r?\n/g, ' ') : text;
-  if (!flat.includes('`')) return `\` ${flat} \``;
-  const ticks = '`'.repeat(Math.max(1, ...(flat.match(/`+/g) ?? []).map((m) => m.length + 1)));
-  return `${ticks} ${flat} ${ticks}`;
-}
 
 export function containerTooltip(c: ContainerInfo, now: number): string {
   // Plain concatenation: this runs for every item the tree maps (2,000 in the benchmark).

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ContainerInfo, ImageInfo } from '../../backends/docker/model';
 import type { ItemView } from '../../backends/docker/present';
+import { tooltipMarkdown } from '../markdown';
 import type { TreeNode } from '../node';
 
 /** What nodes need from the section (kept as an interface so nodes do not import the section). */
@@ -16,10 +17,7 @@ function toItem(v: ItemView, collapsible = vscode.TreeItemCollapsibleState.None)
   item.description = v.description;
   item.iconPath = new vscode.ThemeIcon(v.icon, v.color ? new vscode.ThemeColor(v.color) : undefined);
   item.contextValue = v.contextValue;
-  const md = new vscode.MarkdownString(v.tooltip);
-  md.supportHtml = false;
-  md.isTrusted = false;
-  item.tooltip = md;
+  item.tooltip = tooltipMarkdown(v.tooltip);
   return item;
 }
 
@@ -142,46 +140,5 @@ export class ImagesRootNode implements TreeNode {
   }
   getParent(): TreeNode | undefined {
     return undefined;
-  }
-}
-
-/** A message or action leaf (connecting, not reachable, Retry, Select Docker context…). */
-export class MessageNode implements TreeNode {
-  constructor(
-    readonly id: string,
-    private readonly label: string,
-    private readonly opts: {
-      description?: string;
-      tooltip?: string | vscode.MarkdownString;
-      icon?: string;
-      color?: string;
-      command?: vscode.Command;
-      contextValue?: string;
-    } = {},
-    private readonly parent?: TreeNode,
-  ) {}
-  children: TreeNode[] = [];
-  getTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(
-      this.label,
-      this.children.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
-    );
-    item.id = this.id;
-    item.description = this.opts.description;
-    item.tooltip = this.opts.tooltip;
-    if (this.opts.icon)
-      item.iconPath = new vscode.ThemeIcon(
-        this.opts.icon,
-        this.opts.color ? new vscode.ThemeColor(this.opts.color) : undefined,
-      );
-    item.command = this.opts.command;
-    item.contextValue = this.opts.contextValue;
-    return item;
-  }
-  getChildren(): TreeNode[] {
-    return this.children;
-  }
-  getParent(): TreeNode | undefined {
-    return this.parent;
   }
 }

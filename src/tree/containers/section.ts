@@ -9,6 +9,8 @@ import type { DockerClient } from '../../backends/docker/client';
 import { messageOf } from '../../common/errors';
 import type { Logger } from '../../common/log';
 import type { DockerSettings } from '../../common/settings';
+import { escapeMarkdown, tooltipMarkdown } from '../markdown';
+import { MessageNode } from '../message';
 import type { TreeNode, WorkloadSection } from '../node';
 import {
   ContainerGroupNode,
@@ -16,7 +18,6 @@ import {
   ContainersRootNode,
   ImageNode,
   ImagesRootNode,
-  MessageNode,
   type SectionModel,
 } from './nodes';
 
@@ -276,8 +277,8 @@ export class ContainersSection implements WorkloadSection, SectionModel {
       const reason = st.status.reason;
       const n = new MessageNode('docker:unreachable', vscode.l10n.t('Docker engine not reachable'), {
         description: this.endpointText(),
-        tooltip: new vscode.MarkdownString(
-          `${vscode.l10n.t('Failed to connect to {0}. Is the engine running?', this.endpointText())}\n\n${reason.replace(/[\\`*_[\]<>]/g, (ch) => `\\${ch}`)}`,
+        tooltip: tooltipMarkdown(
+          `${escapeMarkdown(vscode.l10n.t('Failed to connect to {0}. Is the engine running?', this.endpointText()))}\n\n${escapeMarkdown(reason)}`,
         ),
         icon: 'debug-disconnect',
         color: 'errorForeground',

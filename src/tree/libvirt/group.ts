@@ -3,7 +3,8 @@ import type * as Backend from '../../backends/libvirt';
 import { messageOf } from '../../common/errors';
 import type { Logger } from '../../common/log';
 import type { TreeNode } from '../node';
-import { DomainNode, MessageNode } from './nodes';
+import { MessageNode } from '../message';
+import { DomainNode } from './nodes';
 
 type BackendModule = typeof Backend;
 
@@ -105,26 +106,35 @@ export class LibvirtGroup implements TreeNode {
     if (s.kind === 'loading') {
       if (!this.loadedOnce) void this.refreshAll();
       return [
-        new MessageNode(`${this.id}:loading`, vscode.l10n.t('Connecting to {0}…', this.uri), this, {
-          icon: 'loading~spin',
-        }),
+        new MessageNode(
+          `${this.id}:loading`,
+          vscode.l10n.t('Connecting to {0}…', this.uri),
+          { icon: 'loading~spin' },
+          this,
+        ),
       ];
     }
     if (s.kind === 'error') {
       return [
-        new MessageNode(`${this.id}:error`, s.message, this, {
-          hint: s.hint,
-          icon: 'error',
-          command: {
-            command: 'workbench.action.openSettings',
-            title: vscode.l10n.t('Open Settings'),
-            arguments: ['podvisor.libvirt'],
+        new MessageNode(
+          `${this.id}:error`,
+          s.message,
+          {
+            description: s.hint,
+            tooltip: `${s.message}\n\n${s.hint}`,
+            icon: 'error',
+            command: {
+              command: 'workbench.action.openSettings',
+              title: vscode.l10n.t('Open Settings'),
+              arguments: ['podvisor.libvirt'],
+            },
           },
-        }),
+          this,
+        ),
       ];
     }
     if (this.nodes.size === 0)
-      return [new MessageNode(`${this.id}:empty`, vscode.l10n.t('No domains defined'), this)];
+      return [new MessageNode(`${this.id}:empty`, vscode.l10n.t('No domains defined'), {}, this)];
     return this.domains;
   }
 

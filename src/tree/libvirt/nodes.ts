@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Domain } from '../../backends/libvirt';
+import { escapeMarkdown, markdownCode, tooltipMarkdown } from '../markdown';
 import type { TreeNode } from '../node';
 
 /** The state part of `contextValue`: what menus key on (`domain.running`, `domain.shutoff`, `domain.paused`). */
@@ -93,47 +94,12 @@ export class DomainNode implements TreeNode {
     item.description = parts.join(' · ');
     item.iconPath = icon(d);
     item.contextValue = `domain.${contextState(d)}`;
-    const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**${d.name.replace(/[\\`*_{}[\]()#+\-.!<>|]/g, '\\$&')}** — ${stateLabel(d)}\n\n`);
-    md.appendMarkdown(`${vscode.l10n.t('Connection')}: \`${d.uri}\`\n\n`);
-    if (d.vcpus !== undefined) md.appendMarkdown(`vCPUs: ${d.vcpus}\n\n`);
+    let md = `**${escapeMarkdown(d.name)}** — ${escapeMarkdown(stateLabel(d))}\n\n`;
+    md += `${escapeMarkdown(vscode.l10n.t('Connection'))}: ${markdownCode(d.uri)}\n\n`;
+    if (d.vcpus !== undefined) md += `vCPUs: ${d.vcpus}\n\n`;
     if (mem)
-      md.appendMarkdown(
-        `${vscode.l10n.t('Memory')}: ${mem}${d.maxMemoryKiB !== undefined && d.maxMemoryKiB !== d.memoryKiB ? ` / ${formatMemory(d.maxMemoryKiB)}` : ''}\n\n`,
-      );
-    item.tooltip = md;
-    return item;
-  }
-
-  getChildren(): TreeNode[] {
-    return [];
-  }
-
-  getParent(): TreeNode {
-    return this.parent;
-  }
-}
-
-/** A message under a group: why it is empty or broken, with the fix as the click action. */
-export class MessageNode implements TreeNode {
-  readonly kind = 'libvirt.message';
-  constructor(
-    readonly id: string,
-    readonly label: string,
-    private readonly parent: TreeNode,
-    private readonly opts: { hint?: string; icon?: string; command?: vscode.Command } = {},
-  ) {}
-
-  getTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
-    item.id = this.id;
-    item.iconPath = new vscode.ThemeIcon(this.opts.icon ?? 'info');
-    if (this.opts.hint) {
-      item.description = this.opts.hint;
-      item.tooltip = `${this.label}\n\n${this.opts.hint}`;
-    }
-    item.contextValue = 'libvirt.message';
-    if (this.opts.command) item.command = this.opts.command;
+      md += `${escapeMarkdown(vscode.l10n.t('Memory'))}: ${escapeMarkdown(mem)}${d.maxMemoryKiB !== undefined && d.maxMemoryKiB !== d.memoryKiB ? ` / ${escapeMarkdown(formatMemory(d.maxMemoryKiB) ?? '')}` : ''}\n\n`;
+    item.tooltip = tooltipMarkdown(md);
     return item;
   }
 

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as vscode from 'vscode';
 import type { VmInfo } from '../../backends/qemu';
+import { escapeMarkdown, markdownCode, tooltipMarkdown } from '../markdown';
 import type { TreeNode } from '../node';
 
 /** `vm.running`, `vm.stopped`, `vm.paused`, `vm.starting`, `vm.stopping` (menus match on these). */
@@ -90,17 +91,16 @@ export class VmNode implements TreeNode {
     const fw = i.spec?.network.forwards ?? [];
     if (fw.length) parts.push(fw.map((f) => `${f.host}→${f.guest}`).join(' '));
     item.description = parts.join(' · ');
-    const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${i.name}** — ${i.state}${i.pid ? ` (pid ${i.pid})` : ''}\n\n`);
-    if (i.problem) md.appendMarkdown(`$(warning) ${i.problem}\n\n`);
+    // Our own $(icons) render; everything from the spec, the folder or QEMU is escaped.
+    let md = `**${escapeMarkdown(i.name)}** — ${escapeMarkdown(i.state)}${i.pid ? ` (pid ${i.pid})` : ''}\n\n`;
+    if (i.problem) md += `$(warning) ${escapeMarkdown(i.problem)}\n\n`;
     if (i.accel)
-      md.appendMarkdown(
-        `${vscode.l10n.t('Accelerator')}: ${i.accel.accel.toUpperCase()}, CPU ${i.accel.cpuModel} — ${i.accel.why}\n\n`,
-      );
+      md += `${escapeMarkdown(vscode.l10n.t('Accelerator'))}: ${escapeMarkdown(`${i.accel.accel.toUpperCase()}, CPU ${i.accel.cpuModel} — ${i.accel.why}`)}\n\n`;
     const rss = i.pid ? rssMiB(i.pid) : undefined;
-    if (rss !== undefined) md.appendMarkdown(`${vscode.l10n.t('QEMU memory in use (RSS)')}: ${rss} MiB\n\n`);
-    md.appendMarkdown(`${vscode.l10n.t('Folder')}: \`${i.dir}\``);
-    item.tooltip = md;
+    if (rss !== undefined)
+      md += `${escapeMarkdown(vscode.l10n.t('QEMU memory in use (RSS)'))}: ${rss} MiB\n\n`;
+    md += `${escapeMarkdown(vscode.l10n.t('Folder'))}: ${markdownCode(i.dir)}`;
+    item.tooltip = tooltipMarkdown(md, { icons: true });
     item.contextValue = i.problem ? 'vm.broken' : vmContextValue(i);
     return item;
   }
@@ -165,33 +165,6 @@ export class VmNode implements TreeNode {
         sh.readOnly ? 'read-only' : undefined,
       );
     return out;
-  }
-
-  getParent(): TreeNode | undefined {
-    return this.parent;
-  }
-}
-
-export class VmMessageNode implements TreeNode {
-  constructor(
-    readonly id: string,
-    private readonly label: string,
-    private readonly parent: TreeNode | undefined,
-    private readonly icon = 'info',
-    private readonly command?: vscode.Command,
-  ) {}
-
-  getTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
-    item.id = this.id;
-    item.iconPath = new vscode.ThemeIcon(this.icon);
-    item.command = this.command;
-    item.contextValue = 'vm.message';
-    return item;
-  }
-
-  getChildren(): TreeNode[] {
-    return [];
   }
 
   getParent(): TreeNode | undefined {

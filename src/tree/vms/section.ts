@@ -8,7 +8,8 @@ import { sameSection } from '../../common/settings';
 import { loadLazy } from '../../host/lazy';
 import type { SettingsStore } from '../../host/settingsStore';
 import type { TreeNode, WorkloadSection } from '../node';
-import { VmMessageNode, VmNode } from './nodes';
+import { MessageNode } from '../message';
+import { VmNode } from './nodes';
 
 export const VMS_SECTION_ID = 'vms';
 
@@ -121,13 +122,16 @@ export class VmsSection implements WorkloadSection {
   /** @internal for the group */
   children(): TreeNode[] {
     const nodes = this.vmNodes();
-    if (this.error) return [new VmMessageNode('vms:error', this.error, this.group, 'error')];
+    if (this.error)
+      return [new MessageNode('vms:error', this.error, { icon: 'error', tooltip: this.error }, this.group)];
     if (nodes.length === 0) {
       return [
-        new VmMessageNode('vms:empty', vscode.l10n.t('No VMs yet — create one'), this.group, 'add', {
-          command: 'podvisor.vm.new',
-          title: vscode.l10n.t('New VM…'),
-        }),
+        new MessageNode(
+          'vms:empty',
+          vscode.l10n.t('No VMs yet — create one'),
+          { icon: 'add', command: { command: 'podvisor.vm.new', title: vscode.l10n.t('New VM…') } },
+          this.group,
+        ),
       ];
     }
     return nodes;

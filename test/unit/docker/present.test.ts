@@ -9,7 +9,6 @@ import {
 } from '../../../src/backends/docker/parse';
 import {
   containerTooltip,
-  escapeMd,
   groupContainers,
   presentContainer,
   presentImage,
@@ -123,7 +122,6 @@ describe('docker parsing and presentation', () => {
     assert.ok(!tip.includes('[click](command:rm)'));
     assert.ok(!/(^|[^\\])<img/.test(tip), tip);
     assert.ok(tip.includes('ü 日本'));
-    assert.strictEqual(escapeMd('a*b'), 'a\\*b');
     assert.match(tip, /`` img`x` ``/);
   });
 
