@@ -77,6 +77,25 @@ function etcdGoMod() {
 
 const CONTAINERD = 'v2.3.7';
 
+// The Compose CLI users have today (`docker compose`, v2 of the CLI, module major v5), installed
+// for tests as a Docker CLI plugin. Its own go.mod excludes some versions; an exclude applies only
+// in the main module, so the wrapper repeats it (otherwise MVS could pick an excluded one).
+const COMPOSE = 'v5.6.0';
+function composeGoMod() {
+  const { goMod } = downloadedGoMod('github.com/docker/compose/v5', COMPOSE);
+  const exclude = /^exclude\s*\([\s\S]*?^\)/m.exec(goMod)?.[0] ?? '';
+  return [
+    'module podvisor.local/compose-tools',
+    '',
+    'go 1.26.8',
+    '',
+    `require github.com/docker/compose/v5 ${COMPOSE}`,
+    '',
+    exclude,
+    '',
+  ].join('\n');
+}
+
 /** name → recipe. Heavy ones first: `build` with no names builds in this order. */
 export const RECIPES = {
   kubernetes: {
@@ -114,6 +133,14 @@ export const RECIPES = {
     ],
     outputs: ['containerd', 'containerd-shim-runc-v2', 'ctr'],
     tags: ['no_btrfs'],
+  },
+  compose: {
+    name: 'compose',
+    version: COMPOSE,
+    goMod: composeGoMod,
+    packages: [{ pkg: 'github.com/docker/compose/v5/cmd', out: 'docker-compose' }],
+    outputs: ['docker-compose'],
+    ldflags: [`-X github.com/docker/compose/v5/internal.Version=${COMPOSE}`],
   },
 };
 

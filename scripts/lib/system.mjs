@@ -20,6 +20,11 @@ export const SYSTEM_PACKAGES = {
   'libvirt-clients': '/usr/bin/virsh',
   'fonts-dejavu-core': '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
   curl: '/usr/bin/curl',
+  // a second engine (Docker API on its own socket), a registry v2 with htpasswd, Compose 1.29
+  podman: '/usr/bin/podman',
+  'docker-registry': '/usr/bin/docker-registry',
+  'apache2-utils': '/usr/bin/htpasswd',
+  'docker-compose': '/usr/bin/docker-compose',
 };
 
 export function isDebian() {

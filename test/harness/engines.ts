@@ -9,6 +9,9 @@ import * as path from 'path';
 import { probeKvm } from '../../src/backends/qemu/accel';
 import { startPrivateDockerd, stopPrivateDockerd, type PrivateDockerd } from './dockerd';
 import { startPrivateLibvirtd, stopPrivateLibvirtd } from './libvirtd';
+import { PODMAN_BIN, startPrivatePodman, stopPrivatePodman } from './podman';
+import { REGISTRY_BIN, startPrivateRegistry, stopPrivateRegistry } from './registry';
+import { composeClis } from './compose';
 import { releaseSlot, runSlot } from './slot';
 
 export interface Engines {
@@ -76,6 +79,67 @@ export async function startEngines(cacheDir: string, log: (s: string) => void): 
       : `docker: MISSING — ${env.PODVISOR_TEST_WHY_NO_DOCKER}`,
   );
   if (env.PODVISOR_TEST_WHY_NO_GVISOR) report.push(`gvisor: MISSING — ${env.PODVISOR_TEST_WHY_NO_GVISOR}`);
+
+  // Podman (a second Docker-API engine of another make: its own socket, storage and bridge)
+  if (!exists(PODMAN_BIN)) {
+    env.PODVISOR_TEST_WHY_NO_PODMAN = 'podman is not installed (Debian package podman)';
+  } else {
+    try {
+      const t0 = Date.now();
+      const p = await startPrivatePodman(path.join('/tmp', `podvisor-podman-${process.pid}`), {
+        bridge: `pvpod${slot}`,
+        subnet: `10.234.${slot}.0/24`,
+      });
+      env.PODVISOR_TEST_PODMAN_HOST = p.host;
+      stops.push(async () => {
+        stopPrivatePodman(p);
+        fs.rmSync(p.dir, { recursive: true, force: true });
+      });
+      log(`[engines] private podman pid ${p.pid} on ${p.host} in ${Date.now() - t0} ms`);
+    } catch (e) {
+      env.PODVISOR_TEST_WHY_NO_PODMAN = `private podman failed to start: ${(e as Error).message.split('\n')[0]}`;
+    }
+  }
+  report.push(
+    env.PODVISOR_TEST_PODMAN_HOST
+      ? `podman: ${env.PODVISOR_TEST_PODMAN_HOST}`
+      : `podman: MISSING — ${env.PODVISOR_TEST_WHY_NO_PODMAN}`,
+  );
+
+  // Registry v2 (CNCF distribution) on 127.0.0.1 with TLS and htpasswd
+  if (!exists(REGISTRY_BIN)) {
+    env.PODVISOR_TEST_WHY_NO_REGISTRY = 'docker-registry is not installed (Debian package docker-registry)';
+  } else {
+    try {
+      const r = await startPrivateRegistry(path.join('/tmp', `podvisor-registry-${process.pid}`));
+      env.PODVISOR_TEST_REGISTRY = JSON.stringify({
+        address: r.address,
+        url: r.url,
+        user: r.user,
+        password: r.password,
+        ca: r.certs.ca,
+        pid: r.pid,
+        dir: r.dir,
+      });
+      stops.push(async () => {
+        stopPrivateRegistry(r);
+        fs.rmSync(r.dir, { recursive: true, force: true });
+      });
+      log(`[engines] private registry pid ${r.pid} on ${r.url}`);
+    } catch (e) {
+      env.PODVISOR_TEST_WHY_NO_REGISTRY = `private registry failed to start: ${(e as Error).message.split('\n')[0]}`;
+    }
+  }
+  report.push(
+    env.PODVISOR_TEST_REGISTRY
+      ? `registry: ${(JSON.parse(env.PODVISOR_TEST_REGISTRY) as { url: string }).url}`
+      : `registry: MISSING — ${env.PODVISOR_TEST_WHY_NO_REGISTRY}`,
+  );
+
+  // Compose CLIs: `docker compose` v2 (the tools cache) and Debian's docker-compose 1.29
+  const compose = composeClis(path.join(cacheDir, 'docker-config'), process.env.PODVISOR_COMPOSE_V2);
+  Object.assign(env, compose.env);
+  report.push(...compose.report);
 
   // QEMU
   if (!exists('/usr/bin/qemu-system-x86_64')) {

@@ -60,3 +60,36 @@ export function corpusDir(): string | undefined {
   const p = process.env.PODVISOR_CORPUS ?? path.resolve(repoRoot, '..', 'shared', 'corpus');
   return fs.existsSync(path.join(p, 'INDEX.tsv')) ? p : undefined;
 }
+
+/** The private Podman engine's DOCKER_HOST (Podman's Docker-compatible API on its own socket). */
+export function needPodman(ctx: Mocha.Context): string {
+  const host = process.env.PODVISOR_TEST_PODMAN_HOST;
+  if (!host) skipLoudly(ctx, 'podman');
+  return host;
+}
+
+export interface TestRegistry {
+  /** `127.0.0.1:PORT` */
+  readonly address: string;
+  readonly url: string;
+  readonly user: string;
+  readonly password: string;
+  /** The test CA that signed the registry's certificate. */
+  readonly ca: string;
+  readonly pid: number;
+  readonly dir: string;
+}
+
+/** The private registry (TLS, htpasswd) the harness started. */
+export function needRegistry(ctx: Mocha.Context): TestRegistry {
+  const raw = process.env.PODVISOR_TEST_REGISTRY;
+  if (!raw) skipLoudly(ctx, 'registry');
+  return JSON.parse(raw) as TestRegistry;
+}
+
+/** A Compose CLI: 'v2' (`docker compose`, plugin in the test DOCKER_CONFIG) or 'v1' (docker-compose). */
+export function needCompose(ctx: Mocha.Context, which: 'v1' | 'v2'): { dockerConfig: string } {
+  if (which === 'v2' ? !process.env.PODVISOR_TEST_COMPOSE_V2 : !process.env.PODVISOR_TEST_COMPOSE_V1)
+    skipLoudly(ctx, `compose_${which}`);
+  return { dockerConfig: process.env.PODVISOR_TEST_DOCKER_CONFIG ?? '' };
+}
