@@ -232,7 +232,8 @@ async function composeV2() {
     }
   }
   if (bin) process.env.PODVISOR_COMPOSE_V2 = bin;
-  else process.env.PODVISOR_TEST_WHY_NO_COMPOSE_V2 ??= 'PODVISOR_NO_COMPOSE_V2=1: docker compose v2 not built';
+  else
+    process.env.PODVISOR_TEST_WHY_NO_COMPOSE_V2 ??= 'PODVISOR_NO_COMPOSE_V2=1: docker compose v2 not built';
 }
 
 let crashed = false;

@@ -39,7 +39,19 @@ export function makeTestCerts(dir: string, commonName = 'podvisor-test'): TestCe
   const days = ['-days', '30'];
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', out.caKey], dir);
   openssl(
-    ['req', '-x509', '-new', '-key', out.caKey, '-sha256', ...days, '-subj', `/CN=${commonName} CA`, '-out', out.ca],
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      out.caKey,
+      '-sha256',
+      ...days,
+      '-subj',
+      `/CN=${commonName} CA`,
+      '-out',
+      out.ca,
+    ],
     dir,
   );
   const leaf = (key: string, cert: string, cn: string, ext: string) => {

@@ -75,9 +75,7 @@ function writeConfig(dir: string, bridge: string, subnet: string): Record<string
   );
   fs.writeFileSync(
     storage,
-    ['[storage]', 'driver = "overlay"', `graphroot = "${dir}/root"`, `runroot = "${dir}/run"`, ''].join(
-      '\n',
-    ),
+    ['[storage]', 'driver = "overlay"', `graphroot = "${dir}/root"`, `runroot = "${dir}/run"`, ''].join('\n'),
   );
   fs.writeFileSync(
     path.join(netDir, `${bridge}.conflist`),
