@@ -14,11 +14,11 @@ import * as path from 'path';
 import { ensureCodeServer, findRepoRoot } from '../test/harness/codeServer';
 import { runInHost } from '../test/harness/hostLayer';
 import { whyNoChromium } from '../test/harness/workbench';
+import { median } from './lib/stats';
 
 const repoRoot = findRepoRoot();
 const RUNS = Number(process.env.PODVISOR_BENCH_ACTIVATION_RUNS ?? 5);
 const kib = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 interface Probe {
   activateMs: number;

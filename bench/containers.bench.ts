@@ -22,6 +22,8 @@ import { ContainerStore, mapLimit } from '../src/backends/docker/store';
 import { groupContainers, presentContainer } from '../src/backends/docker/present';
 import { silentLogger } from '../src/common/log';
 import { dockerCli as CLI, ensureBusyboxImage } from '../test/harness/images';
+import { median } from './lib/stats';
+import { at } from '../test/harness/pick';
 
 const run = promisify(execFile);
 const HOST = process.env.PODVISOR_TEST_DOCKER_HOST;
@@ -29,7 +31,6 @@ const LABEL = `podvisor.bench=${process.pid}`;
 const SIZES = (process.env.PODVISOR_BENCH_SIZES ?? '500,2000').split(',').map(Number);
 const REPS = Number(process.env.PODVISOR_BENCH_REPS ?? 15);
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 1)} ms`;
 
 /** The engine's own call: request, whole body received; `parse` adds JSON.parse (any client needs it). */
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
   const client = new DockerClient({ host: HOST });
   // Leftovers of an interrupted run (any pid) go first.
   await client.pruneContainers({ labels: ['podvisor.bench'] });
-  const rows: string[][] = [];
+  const rows: Array<[string, string, string, string]> = [];
   const ratios: string[] = [];
   let have = 0;
   let store: ContainerStore | undefined;
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
         async () => void cli.push((await cliList()).ms),
       ];
       for (let i = 0; i < REPS; i++)
-        for (let k = 0; k < steps.length; k++) await steps[(i + k) % steps.length]();
+        for (let k = 0; k < steps.length; k++) await at(steps, (i + k) % steps.length)();
       const [e, p, c] = [median(eng), median(pv), median(cli)];
       rows.push([
         `(a) full listing, ${total} containers`,

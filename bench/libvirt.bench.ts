@@ -10,13 +10,9 @@ import * as path from 'path';
 import { LibvirtClient } from '../src/backends/libvirt/client';
 import { silentLogger } from '../src/common/log';
 import { guestDomainXml, startPrivateLibvirtd, stopPrivateLibvirtd } from '../test/harness/libvirtd';
+import { median } from './lib/stats';
 
 const N = 50;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 async function timeIt(runs: number, f: () => Promise<unknown> | unknown): Promise<number> {
   const t: number[] = [];

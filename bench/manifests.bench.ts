@@ -15,6 +15,8 @@ import { ManifestService } from '../src/manifests/service';
 import { SchemaStore } from '../src/manifests/schemas';
 import { detectKind } from '../src/manifests/kinds';
 import { lineStarts, positionOf } from '../src/manifests/documents';
+import { percentile } from './lib/stats';
+import { at } from '../test/harness/pick';
 
 function findRoot(from: string): string {
   let d = from;
@@ -176,13 +178,8 @@ overhead:
 function bigFile(): string {
   const gens = [VM, POD, VM, DV, DEPLOY, VM, RC, POD];
   const docs: string[] = [];
-  for (let i = 0; i < 300; i++) docs.push(gens[i % gens.length](i));
+  for (let i = 0; i < 300; i++) docs.push(at(gens, i % gens.length)(i));
   return docs.map((d) => '---\n' + d).join('');
-}
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((s.length - 1) * p))];
 }
 
 /** One JSON schema for yaml-language-server: the kind's schema chosen by apiVersion+kind (if/then per kind). */
@@ -276,9 +273,9 @@ async function main(): Promise<void> {
       theirs.push((await time(() => ylsValidate(`file:///a${i % 2}.yaml`, text)))[0]);
     rows.push([
       '(a) typical VM, validate (p50)',
-      fmt(pct(ours, 0.5)),
-      fmt(pct(theirs, 0.5)),
-      ratio(pct(theirs, 0.5), pct(ours, 0.5)),
+      fmt(percentile(ours, 0.5)),
+      fmt(percentile(theirs, 0.5)),
+      ratio(percentile(theirs, 0.5), percentile(ours, 0.5)),
     ]);
     console.log(`(a) ${text.split('\n').length} lines; diagnostics ours=${oursDiags} theirs=${theirsDiags}`);
   }
@@ -305,9 +302,9 @@ async function main(): Promise<void> {
     }
     rows.push([
       `(b) ${lines} lines / 300 docs, validate (p50)`,
-      fmt(pct(ours, 0.5)),
-      fmt(pct(theirs, 0.5)),
-      ratio(pct(theirs, 0.5), pct(ours, 0.5)),
+      fmt(percentile(ours, 0.5)),
+      fmt(percentile(theirs, 0.5)),
+      ratio(percentile(theirs, 0.5), percentile(ours, 0.5)),
     ]);
     console.log(
       `(b) ${lines} lines, ${big.length} chars; diagnostics ours=${oursDiags} theirs=${theirsDiags}`,
@@ -320,14 +317,14 @@ async function main(): Promise<void> {
     svc.open('c', big);
     const target = big.indexOf('name: vm-150\n');
     const memAt = big.indexOf('memory: 1Gi', target);
-    const variants = ['memory: 1Gi', 'memory: 3Gi', 'memory: 1Xi'];
+    const variants = ['memory: 1Gi', 'memory: 3Gi', 'memory: 1Xi'] as const;
     const ours: number[] = [];
     const theirs: number[] = [];
     let reparsed = 0;
     let badDiag = '';
     // Each side in its own loop, so neither pays for the other's garbage collection.
     for (let i = 0; i < 41; i++) {
-      const v = variants[(i % 2) + 1];
+      const v = i % 2 ? variants[2] : variants[1];
       const text = big.slice(0, memAt) + v + big.slice(memAt + 11);
       const [t, d] = await time(() => svc.update('c', text));
       ours.push(t);
@@ -335,14 +332,14 @@ async function main(): Promise<void> {
       if (v.includes('Xi')) badDiag = d.find((x) => x.code === 'schema.quantity')?.message ?? '(missing!)';
     }
     for (let i = 0; i < 15; i++) {
-      const text = big.slice(0, memAt) + variants[(i % 2) + 1] + big.slice(memAt + 11);
+      const text = big.slice(0, memAt) + (i % 2 ? variants[2] : variants[1]) + big.slice(memAt + 11);
       theirs.push((await time(() => ylsValidate('file:///c.yaml', text)))[0]);
     }
     rows.push([
       '(c) one-line edit in (b), re-validate (p50)',
-      fmt(pct(ours, 0.5)),
-      fmt(pct(theirs, 0.5)),
-      ratio(pct(theirs, 0.5), pct(ours, 0.5)),
+      fmt(percentile(ours, 0.5)),
+      fmt(percentile(theirs, 0.5)),
+      ratio(percentile(theirs, 0.5), percentile(ours, 0.5)),
     ]);
     console.log(`(c) documents re-parsed per edit: ${reparsed} of 300; the edit's diagnostic: ${badDiag}`);
   }
@@ -385,9 +382,9 @@ async function main(): Promise<void> {
       }
       rows.push([
         '(d) completion inside (b) (p95)',
-        fmt(pct(ours, 0.95)),
-        fmt(pct(theirs, 0.95)),
-        ratio(pct(theirs, 0.95), pct(ours, 0.95)),
+        fmt(percentile(ours, 0.95)),
+        fmt(percentile(theirs, 0.95)),
+        ratio(percentile(theirs, 0.95), percentile(ours, 0.95)),
       ]);
       console.log(`(d) items ours=${oursItems} theirs=${theirsItems}`);
     }
@@ -399,8 +396,8 @@ async function main(): Promise<void> {
     'yaml-language-server',
     'ratio (theirs/ours)',
   ];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
   console.log('\n' + line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));

@@ -26,6 +26,7 @@ import { resolveKernel } from '../src/sandbox/microvm/kernel';
 import { ensureRootDisk } from '../src/sandbox/microvm/rootDisk';
 import type { PhaseTiming, SandboxSpec } from '../src/sandbox/types';
 import { dockerCli, ensureBusyboxImage } from '../test/harness/images';
+import { median } from './lib/stats';
 
 const HOST = process.env.PODVISOR_TEST_DOCKER_HOST;
 const RUNTIMES = (process.env.PODVISOR_TEST_RUNTIMES ?? 'runc').split(',');
@@ -39,7 +40,6 @@ const CACHE = path.join(
 // of the screen (ESC [J) when it redraws the prompt after a resize.
 const PROMPT = /[#$] (?:\x1b\[6n)?(?:\x1b\[J)?$/;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x: number) => `${x.toFixed(0)} ms`;
 
 /** `docker run -it` needs a TTY: `script` gives it a pty, as a terminal would. Resolves at the first prompt. */
@@ -254,9 +254,9 @@ async function main(): Promise<void> {
     `\nsandbox: command → first prompt in the attached terminal (median of ${REPS}; microVM ${VM_REPS})`,
   );
   const head = ['level', 'Podvisor', 'bare', 'ratio', 'target', 'Podvisor phases (median)'];
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   for (const r of [head, ...rows])
-    console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  '));
+    console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i] ?? 0))).join('  '));
   console.log(
     'bare = `docker run -it --rm --runtime R IMAGE /bin/sh` in a pty / the bare QEMU command with the same kernel, initramfs and disk',
   );

@@ -27,12 +27,13 @@ interface Args {
 
 function parseArgs(argv: string[]): Args | 'help' {
   const a: Args = { format: 'text', k8s: '1.35', handlers: [], paths: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+  const rest = argv.slice();
+  for (let next = rest.shift(); next !== undefined; next = rest.shift()) {
+    const arg = next;
     const value = (): string => {
       const eq = arg.indexOf('=');
       if (eq > 0) return arg.slice(eq + 1);
-      const v = argv[++i];
+      const v = rest.shift();
       if (v === undefined) throw new UsageError(`${arg} needs a value`);
       return v;
     };
@@ -48,7 +49,7 @@ function parseArgs(argv: string[]): Args | 'help' {
         throw new UsageError(`--kubernetes-version must look like 1.35, not "${v}"`);
       a.k8s = v;
     } else if (name === '--runtime-handler') a.handlers.push(value());
-    else if (arg === '--') (a.paths.push(...argv.slice(i + 1)), (i = argv.length));
+    else if (arg === '--') a.paths.push(...rest.splice(0));
     else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
     else a.paths.push(arg);
   }

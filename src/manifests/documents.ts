@@ -29,13 +29,10 @@ export function splitDocuments(text: string): DocSlice[] {
     if (nl < 0) break;
     pos = nl + 1;
   }
-  const slices: DocSlice[] = [];
-  for (let i = 0; i < starts.length; i++) {
-    const start = starts[i];
-    const end = i + 1 < starts.length ? starts[i + 1] : n;
-    slices.push({ index: i, start, end, text: text.slice(start, end) });
-  }
-  return slices;
+  return starts.map((start, i) => {
+    const end = starts[i + 1] ?? n;
+    return { index: i, start, end, text: text.slice(start, end) };
+  });
 }
 
 /** Line starts of a text (for converting offsets to line/column outside the editor). */
@@ -51,8 +48,9 @@ export function positionOf(starts: readonly number[], offset: number): { line: n
   let hi = starts.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid;
+    if ((starts[mid] ?? offset) <= offset) lo = mid;
     else hi = mid - 1;
   }
-  return { line: lo, character: offset - starts[lo] };
+  // No line starts at all is one line from offset 0.
+  return { line: lo, character: offset - (starts[lo] ?? 0) };
 }

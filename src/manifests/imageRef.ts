@@ -27,11 +27,12 @@ export function imageRefProblem(ref: string): string | undefined {
     rest = rest.slice(0, colon);
   }
   const parts = rest.split('/');
+  const host = parts[0] ?? '';
   if (
     parts.length > 1 &&
-    (parts[0].includes('.') || parts[0].includes(':') || parts[0] === 'localhost' || parts[0].startsWith('['))
+    (host.includes('.') || host.includes(':') || host === 'localhost' || host.startsWith('['))
   ) {
-    if (!HOST.test(parts[0])) return `\`${parts[0]}\` is not a valid registry host`;
+    if (!HOST.test(host)) return `\`${host}\` is not a valid registry host`;
     parts.shift();
   }
   for (const p of parts) {

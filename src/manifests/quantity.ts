@@ -21,8 +21,8 @@ export function parseQuantity(v: unknown): number | undefined {
   if (!m || v.trim() !== v) return undefined;
   const n = Number(m[2]) * (m[1] === '-' ? -1 : 1);
   const suffix = m[3] ?? '';
-  if (suffix in BINARY) return n * BINARY[suffix];
-  if (suffix in DECIMAL) return n * DECIMAL[suffix];
+  const scale = BINARY[suffix] ?? DECIMAL[suffix];
+  if (scale !== undefined) return n * scale;
   return n * 10 ** Number(suffix.slice(1));
 }
 

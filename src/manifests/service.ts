@@ -136,19 +136,24 @@ export class ManifestService {
       const pre = commonPrefix(oldText, text);
       const suf = commonSuffix(oldText, text, pre);
       const delta = text.length - oldText.length;
+      // old[0, i) lies in the unchanged prefix, old[j, end) in the unchanged suffix.
       let i = 0;
-      // `end + 4 <= pre`: the next document's `---` marker line start is unchanged too.
-      while (i < old.length && old[i].parsed.slice.end + 4 <= pre) {
-        entries.push(old[i]);
+      for (const e of old) {
+        // `end + 4 <= pre`: the next document's `---` marker line start is unchanged too.
+        if (e.parsed.slice.end + 4 > pre) break;
+        entries.push(e);
         i++;
       }
       let j = old.length;
-      while (j > i && old[j - 1].parsed.slice.start - 1 >= oldText.length - suf) j--;
-      const from = i < old.length ? old[i].parsed.slice.start : oldText.length;
-      const to = j > i ? old[j - 1].parsed.slice.end + delta : from + Math.max(0, delta);
+      for (let last = old[j - 1]; j > i && last; last = old[j - 1]) {
+        if (last.parsed.slice.start - 1 < oldText.length - suf) break;
+        j--;
+      }
+      const from = old[i]?.parsed.slice.start ?? oldText.length;
+      const lastChanged = j > i ? old[j - 1] : undefined;
+      const to = lastChanged ? lastChanged.parsed.slice.end + delta : from + Math.max(0, delta);
       const byText = new Map<string, Entry[]>();
-      for (let k = i; k < j; k++) {
-        const e = old[k];
+      for (const e of old.slice(i, j)) {
         const l = byText.get(e.parsed.slice.text);
         if (l) l.push(e);
         else byText.set(e.parsed.slice.text, [e]);
@@ -169,14 +174,14 @@ export class ManifestService {
           }
         }
       }
-      for (let k = j; k < old.length; k++) {
-        const p = old[k].parsed;
+      for (const e of old.slice(j)) {
+        const p = e.parsed;
         const s = p.slice;
         const moved =
           s.index === entries.length && delta === 0
             ? s
             : { index: entries.length, start: s.start + delta, end: s.end + delta, text: s.text };
-        entries.push({ ...old[k], parsed: moveParsed(p, moved) });
+        entries.push({ ...e, parsed: moveParsed(p, moved) });
       }
       if (!entries.length)
         for (const s of splitDocuments(text)) {
@@ -245,10 +250,10 @@ export class ManifestService {
     let hi = entries.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (entries[mid].parsed.slice.start <= offset) lo = mid;
+      if ((entries[mid]?.parsed.slice.start ?? offset) <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return entries[lo].parsed;
+    return entries[lo]?.parsed;
   }
 
   // ---- Language features (A2): complete, hover, symbols, codeActions are added below. ----

@@ -4,6 +4,7 @@
  * Cross-document checks (RuntimeClass names) live in `rules/workspace.ts` and run per file.
  */
 import type { Node } from 'yaml';
+import { firstLine } from '../common/text';
 import { isMap, isScalar, isSeq, Scalar, visit } from './yamlFns';
 import type { ParsedDoc, PathSeg } from './parse';
 import { detectKind, VIRTLET_ANNOTATION, type KindInfo } from './kinds';
@@ -56,7 +57,7 @@ export function validateParsed(parsed: ParsedDoc, vctx: ValidateContext): Manife
     for (const e of parsed.errors) {
       const [s, e2] = e.pos;
       const end = e2 > s ? e2 : Math.min(s + 1, text.length);
-      const msg = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+      const msg = firstLine(e.message).replace(/ at line \d+, column \d+:?$/, '');
       report(
         ctx,
         [s, end],
@@ -200,7 +201,8 @@ const EMBEDDED = /^\s+(?:kind|apiVersion):\s*\S/m;
 
 /** Documents that look like part of a manifest but lack `apiVersion` or `kind`. */
 function checkFragment(ctx: CheckContext, root: Node | null): void {
-  if (!isMap(root) || !root.items.length) return;
+  const firstItem = isMap(root) ? root.items[0] : undefined;
+  if (!isMap(root) || !firstItem) return;
   const av = pair(root, 'apiVersion');
   const kind = pair(root, 'kind');
   if (av && !kind && isScalar(av.value)) {
@@ -224,7 +226,7 @@ function checkFragment(ctx: CheckContext, root: Node | null): void {
   } else if (!av && !kind && EMBEDDED.test(ctx.parsed.slice.text)) {
     report(
       ctx,
-      root.items[0].key as Node,
+      firstItem.key as Node,
       'info',
       'manifest.fragment',
       'No top-level `apiVersion`/`kind`: this is a fragment (e.g. Helm values) and is not checked as a manifest; the manifests it embeds are not validated',

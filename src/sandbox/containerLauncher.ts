@@ -6,6 +6,7 @@ import { argvOf } from './lifecycle';
 import { builtImageTag, containerName, LABEL } from './names';
 import { PhaseRunner, type LaunchContext } from './phases';
 import type {
+  ContainerSpec,
   IsolationLevel,
   LaunchReport,
   LifecycleCommand,
@@ -212,7 +213,7 @@ export class ContainerSandboxes {
         );
 
       // Images: build what has a Dockerfile, check (or pull) the rest.
-      const images: string[] = [];
+      const planned: Array<{ c: ContainerSpec; image: string }> = [];
       for (const c of spec.containers) {
         if (c.build) {
           const tag = builtImageTag(spec.name, c.name);
@@ -232,7 +233,7 @@ export class ContainerSandboxes {
             ),
           );
           builtImages.push(id);
-          images.push(tag);
+          planned.push({ c, image: tag });
         } else if (c.image) {
           const ref = c.image;
           await phases.run('pull', `image ${ref}`, async () => {
@@ -246,7 +247,7 @@ export class ContainerSandboxes {
               );
             }
           });
-          images.push(ref);
+          planned.push({ c, image: ref });
         } else {
           throw new UserError(`Container ${c.name} has no image`);
         }
@@ -254,7 +255,7 @@ export class ContainerSandboxes {
 
       let first: string | undefined;
       let userLookup: Promise<{ user: string; note?: string }> | undefined;
-      for (const [i, c] of spec.containers.entries()) {
+      for (const [i, { c, image }] of planned.entries()) {
         const name = containerName(spec.name, spec.containers.length > 1 ? c.name : undefined);
         const body = createBody({
           spec,
@@ -267,14 +268,14 @@ export class ContainerSandboxes {
           ...(first ? { joinNetworkOf: first } : {}),
         });
         const id = await phases.run('create', `container ${name}`, () =>
-          this.engine.create({ name, image: images[i], body }, ctx.signal),
+          this.engine.create({ name, image, body }, ctx.signal),
         );
         created.push(id);
         first ??= id;
         // /etc/passwd and the shell come from the image (cached by image id: an image's files
         // never change) or, the first time, from the created container while it starts.
         if (i === 0) {
-          const facts = this.imageFacts(images[0], id);
+          const facts = this.imageFacts(image, id);
           this.shells.set(
             id,
             facts.then(
@@ -282,14 +283,16 @@ export class ContainerSandboxes {
               () => '/bin/sh',
             ),
           );
-          userLookup = this.resolveUser(id, spec, images[0], facts);
+          userLookup = this.resolveUser(id, spec, image, facts);
           userLookup.catch(() => undefined);
         }
         await phases.run('start', `container ${name}`, () => this.engine.start(id, ctx.signal));
       }
 
-      const main = created[0];
-      const user = await userLookup!;
+      // Both are set by the first container; a spec without containers has neither.
+      const main = first;
+      const user = await userLookup;
+      if (main === undefined || !user) throw new UserError(`Sandbox ${spec.name} has no containers`);
       this.users.set(main, user.user);
       if (user.note) notes.push(user.note);
       if (spec.postCreateCommand) {
@@ -381,15 +384,17 @@ export class ContainerSandboxes {
     const by = new Map<string, ContainerSummary[]>();
     for (const c of all) {
       const n = c.labels[LABEL.sandbox];
-      if (!by.has(n)) by.set(n, []);
-      by.get(n)!.push(c);
+      if (n === undefined) continue;
+      const group = by.get(n);
+      if (group) group.push(c);
+      else by.set(n, [c]);
     }
-    return [...by.entries()].map(([name, cs]) => toInfo(name, cs));
+    return [...by.entries()].flatMap(([name, cs]) => toInfo(name, cs) ?? []);
   }
 
   async find(name: string): Promise<SandboxInfo | undefined> {
     const cs = await this.engine.list({ [LABEL.sandbox]: name });
-    return cs.length ? toInfo(name, cs) : undefined;
+    return toInfo(name, cs);
   }
 
   /** The spec a sandbox was created from (stored in its labels). */
@@ -408,14 +413,14 @@ export class ContainerSandboxes {
   async restart(name: string, ctx: LaunchContext): Promise<LaunchReport> {
     const phases = new PhaseRunner(ctx, name);
     const cs = await this.engine.list({ [LABEL.sandbox]: name });
-    if (!cs.length) throw new UserError(`No sandbox named ${name}`);
+    const main = mainOf(cs);
+    if (!main) throw new UserError(`No sandbox named ${name}`);
     const spec = specFrom(cs);
     this.dropWarm(name);
     await phases.run('start', 'restarting', async () => {
       await this.stop(name);
       for (const c of sortMainLast(cs).reverse()) await this.engine.start(c.id, ctx.signal);
     });
-    const main = sortMainLast(cs).reverse()[0];
     if (spec?.postStartCommand) {
       const user = await this.resolveUser(main.id, spec, main.image);
       const ps = spec.postStartCommand;
@@ -452,7 +457,7 @@ export class ContainerSandboxes {
       }
     }
     const cs = await this.engine.list({ [LABEL.sandbox]: name });
-    const main = sortMainLast(cs).reverse()[0];
+    const main = mainOf(cs);
     if (!main) throw new UserError(`No sandbox named ${name}`);
     if (main.state !== 'running') throw new UserError(`Sandbox ${name} is ${main.state}; start it first`);
     const spec = specFrom(cs);
@@ -475,7 +480,7 @@ export class ContainerSandboxes {
     signal?: AbortSignal,
   ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     const cs = await this.engine.list({ [LABEL.sandbox]: name });
-    const main = sortMainLast(cs).reverse()[0];
+    const main = mainOf(cs);
     if (!main) throw new UserError(`No sandbox named ${name}`);
     const spec = await this.specOf(name);
     const user = spec ? await this.resolveUser(main.id, spec, main.image) : { user: '' };
@@ -517,12 +522,23 @@ function specFrom(cs: readonly ContainerSummary[]): SandboxSpec | undefined {
 
 /** The main container (index 0, it owns the network) last, so stop/remove take siblings first. */
 function sortMainLast(cs: readonly ContainerSummary[]): ContainerSummary[] {
-  const idx = (c: ContainerSummary) => Number(c.labels[LABEL.index] ?? 0);
-  return [...cs].sort((a, b) => idx(b) - idx(a));
+  return [...cs].sort((a, b) => indexOf(b) - indexOf(a));
 }
 
-function toInfo(name: string, cs: readonly ContainerSummary[]): SandboxInfo {
-  const main = sortMainLast(cs).reverse()[0];
+const indexOf = (c: ContainerSummary) => Number(c.labels[LABEL.index] ?? 0);
+
+/** The main container (the lowest index), or undefined when there are no containers. */
+function mainOf(cs: readonly ContainerSummary[]): ContainerSummary | undefined {
+  return cs.reduce<ContainerSummary | undefined>(
+    (m, c) => (!m || indexOf(c) <= indexOf(m) ? c : m),
+    undefined,
+  );
+}
+
+/** A sandbox's summary from its containers, or undefined when it has none. */
+function toInfo(name: string, cs: readonly ContainerSummary[]): SandboxInfo | undefined {
+  const main = mainOf(cs);
+  if (!main) return undefined;
   let source: SandboxSource = { kind: 'image', label: main.image };
   try {
     source = JSON.parse(main.labels[LABEL.source] ?? '') as SandboxSource;
@@ -537,6 +553,8 @@ function toInfo(name: string, cs: readonly ContainerSummary[]): SandboxInfo {
       : states.some((s) => s === 'running')
         ? 'failed'
         : 'stopped';
+  const workspace = main.labels[LABEL.workspace];
+  const workspaceTarget = main.labels[LABEL.workspaceTarget];
   return {
     name,
     level: (main.labels[LABEL.level] as IsolationLevel | undefined) ?? 'container',
@@ -544,8 +562,8 @@ function toInfo(name: string, cs: readonly ContainerSummary[]): SandboxInfo {
     state,
     ports: cs.flatMap((c) => c.ports.filter((p) => p.host > 0)),
     ids: cs.map((c) => c.id),
-    ...(main.labels[LABEL.workspace] ? { workspace: main.labels[LABEL.workspace] } : {}),
-    ...(main.labels[LABEL.workspaceTarget] ? { workspaceTarget: main.labels[LABEL.workspaceTarget] } : {}),
+    ...(workspace ? { workspace } : {}),
+    ...(workspaceTarget ? { workspaceTarget } : {}),
     createdAt: new Date(main.created * 1000).toISOString(),
   };
 }

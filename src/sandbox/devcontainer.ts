@@ -78,8 +78,8 @@ export function loadDevcontainer(input: DevcontainerInput): SandboxSpec {
 export function parseDevcontainer(text: string, input: DevcontainerInput & { file: string }): SandboxSpec {
   const errors: ParseError[] = [];
   const raw = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false }) as unknown;
-  if (errors.length) {
-    const first = errors[0];
+  const [first] = errors;
+  if (first) {
     const { line, col } = lineCol(text, first.offset);
     throw new UserError(
       `${input.file}:${line}:${col}: devcontainer.json is not valid JSON: ${printParseErrorCode(first.error)}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`,
@@ -96,8 +96,8 @@ export function parseDevcontainer(text: string, input: DevcontainerInput & { fil
 }
 
 function lineCol(text: string, offset: number): { line: number; col: number } {
-  const before = text.slice(0, offset).split('\n');
-  return { line: before.length, col: before[before.length - 1].length + 1 };
+  const before = text.slice(0, offset);
+  return { line: before.split('\n').length, col: before.length - before.lastIndexOf('\n') };
 }
 
 function toSpec(j: Record<string, unknown>, input: DevcontainerInput & { file: string }): SandboxSpec {
@@ -114,7 +114,7 @@ function toSpec(j: Record<string, unknown>, input: DevcontainerInput & { file: s
         if (key === 'containerWorkspaceFolder') return containerWs;
         if (key === 'containerWorkspaceFolderBasename') return path.posix.basename(containerWs);
         if (key.startsWith('localEnv:')) {
-          const [name, def] = key.slice('localEnv:'.length).split(':');
+          const [name = '', def] = key.slice('localEnv:'.length).split(':');
           return env[name] ?? def ?? '';
         }
         if (key === 'devcontainerId') return nameForWorkspace(ws);

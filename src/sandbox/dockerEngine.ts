@@ -255,8 +255,8 @@ export class DockerodeEngine implements ContainerEngine {
     );
     const stepIds: string[] = [];
     const onBuildLine = (l: string) => {
-      const m = /^\s*---> ([0-9a-f]{12,64})\s*$/.exec(l);
-      if (m) stepIds.push(m[1]);
+      const id = /^\s*---> ([0-9a-f]{12,64})\s*$/.exec(l)?.[1];
+      if (id) stepIds.push(id);
       onLine(l);
     };
     const stream = await this.call(

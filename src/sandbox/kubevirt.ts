@@ -247,11 +247,12 @@ async function containerDiskFile(
   const files = fs.existsSync(path.join(dir, 'disk'))
     ? fs.readdirSync(path.join(dir, 'disk')).filter((f) => fs.statSync(path.join(dir, 'disk', f)).isFile())
     : [];
-  if (files.length !== 1)
+  const [file, ...more] = files;
+  if (file === undefined || more.length)
     throw new UserError(
       `containerDisk ${cd.image}: expected one file under /disk, found ${files.length ? files.join(', ') : 'none'}`,
     );
-  return path.join(dir, 'disk', files[0]);
+  return path.join(dir, 'disk', file);
 }
 
 /** Host ports for the VM's forwards are picked by the caller (free ports on 127.0.0.1). */
@@ -263,7 +264,11 @@ export async function kubevirtCreateRequest(
   signal?: AbortSignal,
 ): Promise<{ req: CreateRequest; seed?: { userData: string; networkConfig?: string } }> {
   const disk = await containerDiskFile(engine, plan.containerDisk, cacheDir, signal);
-  const forwards = plan.ports.map((p, i) => ({ host: hostPorts[i], guest: p.guest, proto: p.proto }));
+  const forwards = plan.ports.map((p, i) => {
+    const host = hostPorts[i];
+    if (host === undefined) throw new Error(`no host port picked for guest port ${p.guest}`);
+    return { host, guest: p.guest, proto: p.proto };
+  });
   const base = { name: plan.name, cpus: plan.cpus, memoryMiB: plan.memoryMiB, forwards };
   if (plan.kernelBoot) {
     const kb = plan.kernelBoot;

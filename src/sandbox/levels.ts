@@ -34,7 +34,7 @@ export const LEVEL_NOTES: Record<IsolationLevel, { title: string; note: string }
 
 /** Engine runtime that looks like Kata (`kata`, `kata-runtime`, `io.containerd.kata.v2`, `kata-qemu`). */
 export function kataRuntime(info: EngineInfo): string | undefined {
-  return Object.keys(info.runtimes).find((k) => /kata/i.test(k) || /kata/i.test(info.runtimes[k].path ?? ''));
+  return Object.entries(info.runtimes).find(([k, r]) => /kata/i.test(k) || /kata/i.test(r.path ?? ''))?.[0];
 }
 
 /** A program on PATH (no shell). */
@@ -67,7 +67,9 @@ export function containerLevels(
   }
   const names = Object.keys(info.runtimes);
   const runc = names.includes('runc') ? 'runc' : info.defaultRuntime;
-  const runsc = names.find((k) => k === 'runsc' || /runsc$/.test(info.runtimes[k].path ?? ''));
+  const runsc = Object.entries(info.runtimes).find(
+    ([k, r]) => k === 'runsc' || /runsc$/.test(r.path ?? ''),
+  )?.[0];
   const kata = kataRuntime(info);
   return [
     { level: 'container', available: true, runtime: runc, detail: `runtime ${runc}` },

@@ -46,8 +46,9 @@ export class RunArgsError extends Error {
 export function parseRunArgs(args: readonly string[]): SafeRunArgs {
   const out: SafeRunArgs = { capAdd: [], env: {}, extraHosts: [], init: false, labels: {} };
   const rejected: Array<{ arg: string; reason: string }> = [];
-  for (let i = 0; i < args.length; i++) {
-    const raw = args[i];
+  const rest = args.slice();
+  for (let next = rest.shift(); next !== undefined; next = rest.shift()) {
+    const raw = next;
     let flag = raw;
     let value: string | undefined;
     const eq = raw.indexOf('=');
@@ -57,12 +58,8 @@ export function parseRunArgs(args: readonly string[]): SafeRunArgs {
     }
     const takeValue = (): string | undefined => {
       if (value !== undefined) return value;
-      const v = args[i + 1];
-      if (v === undefined) {
-        rejected.push({ arg: raw, reason: 'missing its value' });
-        return undefined;
-      }
-      i++;
+      const v = rest.shift();
+      if (v === undefined) rejected.push({ arg: raw, reason: 'missing its value' });
       return v;
     };
     const rej = REJECT_REASONS.find(([re]) => re.test(flag));
@@ -72,10 +69,10 @@ export function parseRunArgs(args: readonly string[]): SafeRunArgs {
       if (
         value === undefined &&
         !/^(--privileged|-P|--publish-all|--rm|-d|--detach|-i|-t|-it)$/.test(flag) &&
-        args[i + 1] &&
-        !args[i + 1].startsWith('-')
+        rest[0] &&
+        !rest[0].startsWith('-')
       )
-        i++;
+        rest.shift();
       continue;
     }
     switch (flag) {

@@ -15,10 +15,10 @@ const DOCKER_UNITS: Record<string, number> = {
 
 /** "4gb", "512m", "2g" → bytes (devcontainer hostRequirements, docker --memory). */
 export function parseDockerSize(s: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(s);
-  if (!m) return undefined;
-  const unit = DOCKER_UNITS[m[2].toLowerCase()];
-  return unit === undefined ? undefined : Math.round(Number(m[1]) * unit);
+  const [, num, suffix = ''] = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(s) ?? [];
+  if (num === undefined) return undefined;
+  const unit = DOCKER_UNITS[suffix.toLowerCase()];
+  return unit === undefined ? undefined : Math.round(Number(num) * unit);
 }
 
 const KUBE_UNITS: Record<string, number> = {
@@ -37,10 +37,10 @@ const KUBE_UNITS: Record<string, number> = {
 export function parseKubeMemory(v: unknown): number | undefined {
   if (typeof v === 'number') return v;
   if (typeof v !== 'string') return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([a-zA-Z]*)\s*$/.exec(v);
-  if (!m) return undefined;
-  const unit = KUBE_UNITS[m[2]];
-  return unit === undefined ? undefined : Math.round(Number(m[1]) * unit);
+  const [, num, suffix = ''] = /^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([a-zA-Z]*)\s*$/.exec(v) ?? [];
+  if (num === undefined) return undefined;
+  const unit = KUBE_UNITS[suffix];
+  return unit === undefined ? undefined : Math.round(Number(num) * unit);
 }
 
 /** Kubernetes CPU quantity ("500m", "2", 1.5) → cores. */

@@ -14,12 +14,13 @@ export interface PasswdEntry {
 export function parsePasswd(text: string): PasswdEntry[] {
   const out: PasswdEntry[] = [];
   for (const line of text.split('\n')) {
-    const f = line.split(':');
-    if (f.length < 7 || !f[0]) continue;
-    const uid = Number(f[2]);
-    const gid = Number(f[3]);
+    // name:password:uid:gid:gecos:home:shell
+    const [name, , uidField, gidField, , home, shell] = line.split(':');
+    if (!name || home === undefined || shell === undefined) continue;
+    const uid = Number(uidField);
+    const gid = Number(gidField);
     if (!Number.isInteger(uid) || !Number.isInteger(gid)) continue;
-    out.push({ name: f[0], uid, gid, home: f[5], shell: f[6].trim() });
+    out.push({ name, uid, gid, home, shell: shell.trim() });
   }
   return out;
 }
@@ -42,14 +43,16 @@ export function chooseUser(o: {
   const candidates = o.passwd.filter(
     (p) => p.uid >= 1000 && p.uid < 60000 && !/(nologin|false)$/.test(p.shell),
   );
-  if (!candidates.length) return { user: 'root' };
-  if (!o.workspace) return { user: candidates[0].name };
-  const owner = candidates.find((p) => p.uid === o.workspace!.uid);
+  const [first] = candidates;
+  if (!first) return { user: 'root' };
+  const ws = o.workspace;
+  if (!ws) return { user: first.name };
+  const owner = candidates.find((p) => p.uid === ws.uid);
   if (owner) return { user: owner.name };
-  const worldWritable = (o.workspace.mode & 0o002) !== 0;
-  if (worldWritable) return { user: candidates[0].name };
+  const worldWritable = (ws.mode & 0o002) !== 0;
+  if (worldWritable) return { user: first.name };
   return {
     user: 'root',
-    note: `running as root (capabilities dropped) because the workspace is owned by uid ${o.workspace.uid} and the image's user ${candidates[0].name} (uid ${candidates[0].uid}) could not write it; set "remoteUser" to choose`,
+    note: `running as root (capabilities dropped) because the workspace is owned by uid ${ws.uid} and the image's user ${first.name} (uid ${first.uid}) could not write it; set "remoteUser" to choose`,
   };
 }

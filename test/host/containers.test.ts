@@ -11,6 +11,7 @@ import type { ContainersSection } from '../../src/tree/containers/section';
 import { docker, dockerCli, ensureBusyboxImage } from '../harness/images';
 import { execFile } from 'child_process';
 import { until } from '../harness/until';
+import { at } from '../harness/pick';
 
 describe('containers (in a real extension host)', function () {
   this.timeout(120_000);
@@ -127,7 +128,10 @@ describe('containers (in a real extension host)', function () {
       samples.push(await seen);
       await stop;
     }
-    const med = [...samples].sort((a, b) => a - b)[1];
+    const med = at(
+      [...samples].sort((a, b) => a - b),
+      1,
+    );
     numbers['(c) docker stop → tree item (median of 3)'] =
       `${med.toFixed(0)} ms (${samples.map((s) => s.toFixed(0)).join(', ')})`;
     numbers['   of which: docker stop → engine event received'] = eventAt

@@ -14,6 +14,7 @@ import { reattachTerminals } from '../../src/commands/sandbox/common';
 import { docker, ensureBusyboxImage } from '../harness/images';
 import { ensureContainerDiskImage } from '../integration/sandbox/kvImage';
 import { until } from '../harness/until';
+import { at } from '../harness/pick';
 
 describe('sandboxes (in a real extension host)', function () {
   this.timeout(180_000);
@@ -34,7 +35,7 @@ describe('sandboxes (in a real extension host)', function () {
     host = h;
     ensureBusyboxImage(host);
     pv = await vscode.extensions.getExtension<PodvisorApi>('podvisor.podvisor')!.activate();
-    ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    ws = at(vscode.workspace.workspaceFolders ?? [], 0).uri.fsPath;
     assert.ok(
       fs.existsSync(path.join(ws, '.devcontainer', 'devcontainer.json')),
       'the workspace is the samples copy',
@@ -163,7 +164,7 @@ describe('sandboxes (in a real extension host)', function () {
       assert.ok(r, 'the command returned a report (see the log otherwise)');
       assert.strictEqual(r.level, 'gvisor');
       assert.strictEqual(
-        docker(host, ['inspect', '-f', '{{.HostConfig.Runtime}} {{.HostConfig.Memory}}', r.info.ids[0]]),
+        docker(host, ['inspect', '-f', '{{.HostConfig.Runtime}} {{.HostConfig.Memory}}', at(r.info.ids, 0)]),
         `runsc ${64 * 1024 * 1024}`,
       );
       await vscode.commands.executeCommand('podvisor.sandbox.remove', r.name, { confirm: false });

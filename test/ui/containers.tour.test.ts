@@ -18,7 +18,7 @@ describe('UI tour: containers in the Workloads view', function () {
   this.timeout(180_000);
   let wb: Workbench | undefined;
   let host: string | undefined;
-  const names = [`web-${process.pid}`, `sandboxed-${process.pid}`];
+  const names = [`web-${process.pid}`, `sandboxed-${process.pid}`] as const;
 
   before(async function () {
     this.timeout(600_000);

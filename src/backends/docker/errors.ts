@@ -54,7 +54,7 @@ export function engineErrorInfo(e: unknown): EngineErrorInfo {
   if (!reason) {
     // "(HTTP code 404) no such container - No such container: abc " → the part after " - ".
     const m = /^\(HTTP code \d+\) [^-]*- (.*)$/s.exec(msg);
-    reason = (m ? m[1] : msg).trim();
+    reason = (m?.[1] ?? msg).trim();
   }
   const code = typeof x.code === 'string' ? x.code : undefined;
   return { statusCode, reason, unreachable: statusCode === undefined && !!code && UNREACHABLE.has(code) };

@@ -124,22 +124,22 @@ export function parseInspectedContainer(x: unknown): ContainerInfo | undefined {
   const ports: PortMapping[] = [];
   if (isObj(ns.Ports)) {
     for (const [key, binds] of Object.entries(ns.Ports)) {
-      const m = /^(\d+)\/(\w+)$/.exec(key);
-      if (!m) continue;
-      const privatePort = Number(m[1]);
+      const [, port, type] = /^(\d+)\/(\w+)$/.exec(key) ?? [];
+      if (!port || !type) continue;
+      const privatePort = Number(port);
       if (Array.isArray(binds) && binds.length) {
         for (const b of binds) {
           if (!isObj(b)) continue;
           const hp = Number(s(b.HostPort));
           ports.push({
             privatePort,
-            type: m[2],
+            type,
             publicPort: hp > 0 ? hp : undefined,
             ip: s(b.HostIp) || undefined,
           });
         }
       } else {
-        ports.push({ privatePort, type: m[2] });
+        ports.push({ privatePort, type });
       }
     }
   }

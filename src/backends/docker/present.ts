@@ -86,7 +86,8 @@ export function statusLine(c: ContainerInfo, now: number): string {
   }
 }
 
-const STATE_ICON: Record<string, [string, string | undefined]> = {
+const UNKNOWN_ICON: [string, string | undefined] = ['question', undefined];
+const STATE_ICON: Partial<Record<string, [string, string | undefined]>> = {
   running: ['vm-running', 'testing.iconPassed'],
   paused: ['debug-pause', 'charts.yellow'],
   restarting: ['sync~spin', 'charts.yellow'],
@@ -94,7 +95,7 @@ const STATE_ICON: Record<string, [string, string | undefined]> = {
   stopped: ['vm-outline', 'disabledForeground'],
   removing: ['trash', undefined],
   dead: ['error', 'errorForeground'],
-  unknown: ['question', undefined],
+  unknown: UNKNOWN_ICON,
 };
 
 export function containerTooltip(c: ContainerInfo, now: number): string {
@@ -111,7 +112,7 @@ export function containerTooltip(c: ContainerInfo, now: number): string {
 }
 
 export function presentContainer(c: ContainerInfo, now: number): ItemView {
-  const [icon, color] = STATE_ICON[c.state] ?? STATE_ICON.unknown;
+  const [icon, color] = STATE_ICON[c.state] ?? UNKNOWN_ICON;
   const parts = [c.image, statusLine(c, now)];
   const ports = c.ports.filter((p) => p.publicPort !== undefined).map(formatPort);
   if (ports.length) parts.push(ports.join(', '));

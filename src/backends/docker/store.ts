@@ -385,9 +385,10 @@ export async function mapLimit<T>(
   limit: number,
   fn: (x: T) => Promise<void>,
 ): Promise<void> {
-  let i = 0;
+  const queue = items[Symbol.iterator]();
   const worker = async () => {
-    while (i < items.length) await fn(items[i++]);
+    // One shared iterator: each worker takes the next item, none is taken twice.
+    for (let next = queue.next(); !next.done; next = queue.next()) await fn(next.value);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -82,8 +82,9 @@ export function buildSeedIso(files: SeedFiles, label = 'cidata', now = new Date(
   const img = Buffer.alloc(totalSectors * SECTOR);
 
   // Root directory extent: ".", "..", then the files.
+  const rootRecord = dirRecord(Buffer.from([0]), rootSector, SECTOR, true, now);
   const recs = [
-    dirRecord(Buffer.from([0]), rootSector, SECTOR, true, now),
+    rootRecord,
     dirRecord(Buffer.from([1]), rootSector, SECTOR, true, now),
     ...placed.map((p) => dirRecord(Buffer.from(p.id, 'latin1'), p.at, p.data.length, false, now)),
   ];
@@ -125,7 +126,7 @@ export function buildSeedIso(files: SeedFiles, label = 'cidata', now = new Date(
   both32(pvd, 132, 10);
   pvd.writeUInt32LE(pathL, 140);
   pvd.writeUInt32BE(pathM, 148);
-  recs[0].copy(pvd, 156);
+  rootRecord.copy(pvd, 156);
   for (const [o, l] of [
     [190, 128],
     [318, 128],

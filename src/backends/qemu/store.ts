@@ -217,14 +217,16 @@ export class VmStore extends EventEmitter {
     await this.running(name).resume();
   }
 
-  private writableDisks(name: string): string[] {
+  private writableDisks(name: string): [string, ...string[]] {
     const { spec } = this.readSpec(name);
     const dir = path.join(this.home, name);
     const disks = (spec?.disks ?? [])
       .filter((d) => !d.readOnly && d.format === 'qcow2')
       .map((d) => resolveIn(dir, d.file));
-    if (!disks.length) throw new UserError(`VM "${name}" has no qcow2 disk, so it cannot have snapshots.`);
-    return disks;
+    const [first, ...rest] = disks;
+    if (first === undefined)
+      throw new UserError(`VM "${name}" has no qcow2 disk, so it cannot have snapshots.`);
+    return [first, ...rest];
   }
 
   async snapshots(name: string): Promise<Snapshot[]> {

@@ -7,17 +7,19 @@ import { ContainerNode } from '../../tree/containers/nodes';
 /**
  * The containers a command acts on: the clicked node (or every selected node), an id or name
  * passed by another command or a test, or — from the palette — one picked from a list of the
- * containers the action applies to.
+ * containers the action applies to. Never empty: no target is an error or a cancel.
  */
 export async function containerTargets(
   svc: Services,
   args: unknown[],
   applies: (c: ContainerInfo) => boolean,
   placeHolder: string,
-): Promise<ContainerInfo[]> {
+): Promise<[ContainerInfo, ...ContainerInfo[]]> {
   const [first, all] = args;
-  if (Array.isArray(all) && all.length > 1 && all.every((x) => x instanceof ContainerNode))
-    return (all as ContainerNode[]).map((n) => n.info);
+  if (Array.isArray(all) && all.every((x) => x instanceof ContainerNode)) {
+    const [one, ...more] = all as ContainerNode[];
+    if (one && more.length) return [one.info, ...more.map((n) => n.info)];
+  }
   if (first instanceof ContainerNode) return [first.info];
   const section = svc.containers;
   await section.client();

@@ -38,10 +38,9 @@ export const launchSandbox: Command = {
 };
 
 async function pickFolder(): Promise<string | undefined> {
-  const folders = vscode.workspace.workspaceFolders ?? [];
-  if (folders.length === 0)
-    throw new UserError(vscode.l10n.t('Open a folder with a .devcontainer/devcontainer.json first'));
-  if (folders.length === 1) return folders[0].uri.fsPath;
+  const [only, ...others] = vscode.workspace.workspaceFolders ?? [];
+  if (!only) throw new UserError(vscode.l10n.t('Open a folder with a .devcontainer/devcontainer.json first'));
+  if (!others.length) return only.uri.fsPath;
   const f = await vscode.window.showWorkspaceFolderPick({
     placeHolder: vscode.l10n.t('Folder to launch in a sandbox'),
   });

@@ -3,6 +3,7 @@
  * literal block scalar are mapped back to the exact line and column in the manifest.
  */
 import type { Node } from 'yaml';
+import { firstLine } from '../../common/text';
 import { isMap, parseDocument, Scalar } from '../yamlFns';
 import { hasPlaceholder } from '../placeholders';
 import { pair, report, type CheckContext } from './context';
@@ -29,7 +30,7 @@ export function checkCloudInit(ctx: CheckContext, volume: Node, key: string): vo
       at,
       'error',
       'cloudinit.invalid-yaml',
-      `\`${key}.userData\` starts with #cloud-config but is not valid YAML: ${err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
+      `\`${key}.userData\` starts with #cloud-config but is not valid YAML: ${firstLine(err.message).replace(/ at line \d+, column \d+:?$/, '')}`,
       { yamlCode: err.code },
     );
     return;

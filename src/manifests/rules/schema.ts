@@ -96,17 +96,18 @@ function actualName(n: Node): string {
 
 function edit1(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 2) return 9;
+  // One row of the edit-distance table; every index below is within 0..b.length, its bounds.
   const d: number[] = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
-    let prev = d[0];
+    let prev = d[0]!;
     d[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j];
-      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const tmp = d[j]!;
+      d[j] = Math.min(tmp + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
       prev = tmp;
     }
   }
-  return d[b.length];
+  return d[b.length]!;
 }
 
 /** The known key a typo most likely meant. */

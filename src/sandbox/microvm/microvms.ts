@@ -74,11 +74,11 @@ export class MicroVmSandboxes {
     let createdDir = false;
     const builtImages: string[] = [];
     try {
-      if (spec.containers.length !== 1)
+      const [c, ...others] = spec.containers;
+      if (!c || others.length)
         throw new UserError(
           'A microVM sandbox runs one container image; use a container level for a multi-container Pod',
         );
-      const c = spec.containers[0];
       const { kernel, initrd, accel } = await phases.run(
         'prepare',
         'kernel, initramfs, accelerator',
@@ -116,7 +116,8 @@ export class MicroVmSandboxes {
         );
         image = tag;
       } else {
-        image = c.image!;
+        if (!c.image) throw new UserError(`Container ${c.name} has no image`);
+        image = c.image;
         await phases.run('pull', `image ${image}`, async () => {
           if (await this.engine.inspectImage(image, ctx.signal)) return;
           try {

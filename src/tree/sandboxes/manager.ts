@@ -106,7 +106,8 @@ export class SandboxManager {
     } catch (e) {
       levels = m.containerLevels(undefined, (e as Error).message);
     }
-    return [...levels, this.microvmLevel(levels[0].available)];
+    const engineUp = levels.some((l) => l.level === 'container' && l.available);
+    return [...levels, this.microvmLevel(engineUp)];
   }
 
   private microvmLevel(engineUp: boolean): ReturnType<SandboxModule['containerLevels']>[number] {

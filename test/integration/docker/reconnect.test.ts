@@ -34,7 +34,7 @@ describe('docker store survives the engine going away', function () {
       .readFileSync('/proc/mounts', 'utf8')
       .split('\n')
       .map((l) => l.split(' ')[1])
-      .filter((m) => m && m.startsWith(`${dir}/`));
+      .filter((m): m is string => !!m && m.startsWith(`${dir}/`));
     for (const m of mounts.reverse()) {
       try {
         execFileSync('umount', ['-l', m]);

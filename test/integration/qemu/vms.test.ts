@@ -13,6 +13,7 @@ import { needQemu } from '../../harness/env';
 import { ensureGuest, GUEST_MARKER, GUEST_PROMPT, type GuestFixture } from '../../harness/guest';
 import { VmStore, freePort, launchVm, vmPaths, type VmHandle } from '../../../src/backends/qemu';
 import { pidsMentioning } from '../../harness/processes';
+import { at, entry } from '../../harness/pick';
 
 function httpGet(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -107,7 +108,7 @@ describe('QEMU VMs (real hypervisor)', function () {
 
     it('keeps the base image untouched: the VM writes a qcow2 overlay backed by it', () => {
       const spec = store.info(name).spec!;
-      assert.strictEqual(spec.disks[0].base, guest.disk);
+      assert.strictEqual(at(spec.disks, 0).base, guest.disk);
       const p = vmPaths(path.join(home, name));
       assert.ok(fs.existsSync(path.join(p.dir, 'disk0.qcow2')));
       assert.ok(fs.existsSync(p.pidfile), 'pidfile while running');
@@ -129,17 +130,17 @@ describe('QEMU VMs (real hypervisor)', function () {
         }
       });
       for (const fd of baseFds) {
-        const flags = parseInt(
-          /flags:\s*(\d+)/.exec(fs.readFileSync(`/proc/${h.pid}/fdinfo/${fd}`, 'utf8'))![1],
-          8,
-        );
+        const fdinfo = fs.readFileSync(`/proc/${h.pid}/fdinfo/${fd}`, 'utf8');
+        const octal = /flags:\s*(\d+)/.exec(fdinfo)?.[1];
+        assert.ok(octal, `no flags in fdinfo of fd ${fd}: ${fdinfo}`);
+        const flags = parseInt(octal, 8);
         assert.strictEqual(flags & 3, 0, `base image fd ${fd} is opened O_RDONLY`);
       }
     });
 
     it('runs a command typed into the serial console and shows its output', async () => {
       assert.strictEqual(await run(h, 'echo $((6*7))'), '42');
-      assert.strictEqual(await run(h, 'cat /disk/hello.txt'), guest.diskFiles['/hello.txt'].trim());
+      assert.strictEqual(await run(h, 'cat /disk/hello.txt'), entry(guest.diskFiles, '/hello.txt').trim());
       // The console is also logged to the VM folder.
       assert.match(
         fs.readFileSync(vmPaths(path.join(home, name)).serialLog, 'utf8'),
@@ -178,7 +179,7 @@ describe('QEMU VMs (real hypervisor)', function () {
         list.map((s) => s.name),
         ['clean'],
       );
-      assert.ok(list[0].vmStateSize > 0, 'a live snapshot includes RAM');
+      assert.ok(at(list, 0).vmStateSize > 0, 'a live snapshot includes RAM');
       await run(h, 'echo after > /disk/state.txt; sync');
       assert.strictEqual(await run(h, 'cat /disk/state.txt'), 'after');
       await store.snapshot(name, 'revert', 'clean');
@@ -253,7 +254,7 @@ describe('QEMU VMs (real hypervisor)', function () {
           memoryMiB: 128,
           source: { kind: 'disk', image: guest.disk },
         });
-        assert.strictEqual(fromDisk.disks[0].base, guest.disk);
+        assert.strictEqual(at(fromDisk.disks, 0).base, guest.disk);
         for (const name of ['inst', 'img']) {
           const h = await store.start(name);
           started.push(h.pid);

@@ -7,6 +7,7 @@ import { ContainerSandboxes } from '../../../src/sandbox/containerLauncher';
 import { loadDevcontainer } from '../../../src/sandbox/devcontainer';
 import { DockerodeEngine } from '../../../src/sandbox/dockerEngine';
 import { ctx, httpGet, leftovers, makeWorkspace, nonLoopbackAddress, waitFor } from './helpers';
+import { at } from '../../harness/pick';
 
 /** The busybox devcontainer, built locally from a Dockerfile over the busybox test image. */
 function busyboxWorkspace(): string {
@@ -113,7 +114,7 @@ for (const level of ['container', 'gvisor'] as const) {
       // gVisor's /proc does not show NoNewPrivs; the engine's view of the container does.
       if (level === 'container') assert.match(r.stdout, /NoNewPrivs:\s+1/);
       const hc = JSON.parse(
-        docker(host, ['inspect', '-f', '{{json .HostConfig}}', (await sandboxes.find(name))!.ids[0]]),
+        docker(host, ['inspect', '-f', '{{json .HostConfig}}', at((await sandboxes.find(name))!.ids, 0)]),
       ) as Record<string, unknown>;
       assert.deepStrictEqual(hc.SecurityOpt, ['no-new-privileges:true']);
       assert.deepStrictEqual(hc.CapDrop, ['ALL']);

@@ -7,6 +7,7 @@ import { loadDevcontainer } from '../../../src/sandbox/devcontainer';
 import { DockerodeEngine } from '../../../src/sandbox/dockerEngine';
 import { podPlan, yamlDocs } from '../../../src/sandbox/pod';
 import { ctx, leftovers, makeWorkspace } from './helpers';
+import { at } from '../../harness/pick';
 
 /** Every bad input gives a clear error and leaves nothing on the engine (or in the workspace). */
 describe('sandbox: bad input is a clear error and leaves nothing behind', function () {
@@ -118,7 +119,7 @@ describe('sandbox: bad input is a clear error and leaves nothing behind', functi
       `kind: Pod\nmetadata: { name: p }\nspec:\n  runtimeClassName: wasm\n  containers: [{ name: a, image: ${BUSYBOX_IMAGE} }]\n`,
     );
     assert.throws(
-      () => podPlan(docs[0], docs),
+      () => podPlan(at(docs, 0), docs),
       /RuntimeClass "wasm" is not defined in this file or the workspace/,
     );
   });

@@ -11,6 +11,7 @@ import { yamlDocs } from '../../../src/sandbox/pod';
 import { log } from './helpers';
 
 import { KV_IMAGE as IMAGE, ensureContainerDiskImage } from './kvImage';
+import { at } from '../../harness/pick';
 
 const VMI = `apiVersion: kubevirt.io/v1
 kind: VirtualMachineInstance
@@ -71,7 +72,7 @@ describe('sandbox: a KubeVirt VMI with a locally built containerDisk boots as a 
   });
 
   it('plans the VM from the manifest and lists what cannot be honoured', () => {
-    const plan = kubevirtPlan(yamlDocs('/w/vmi.yaml', VMI)[0]);
+    const plan = kubevirtPlan(at(yamlDocs('/w/vmi.yaml', VMI), 0));
     assert.strictEqual(plan.name, 'kv-testvmi');
     assert.strictEqual(plan.cpus, 1);
     assert.strictEqual(plan.memoryMiB, 256);
@@ -87,7 +88,7 @@ describe('sandbox: a KubeVirt VMI with a locally built containerDisk boots as a 
 
   it('boots to its console with the disk from /disk, the NoCloud seed and a 127.0.0.1 forward', async function () {
     this.timeout(240_000);
-    const plan = kubevirtPlan(yamlDocs('/w/vmi.yaml', VMI)[0]);
+    const plan = kubevirtPlan(at(yamlDocs('/w/vmi.yaml', VMI), 0));
     const h = await launchKubevirt(
       store,
       engine,
@@ -101,10 +102,10 @@ describe('sandbox: a KubeVirt VMI with a locally built containerDisk boots as a 
     const spec = store.info(plan.name).spec!;
     assert.strictEqual(spec.seed, 'seed.iso');
     assert.strictEqual(spec.network.forwards.length, 1);
-    assert.strictEqual(spec.network.forwards[0].guest, 80);
+    assert.strictEqual(at(spec.network.forwards, 0).guest, 80);
     // The disk the VM writes is an overlay on the extracted containerDisk.
-    assert.strictEqual(spec.disks[0].format, 'qcow2');
-    assert.match(spec.disks[0].base!, /disk\/disk\.img$/);
+    assert.strictEqual(at(spec.disks, 0).format, 'qcow2');
+    assert.match(at(spec.disks, 0).base!, /disk\/disk\.img$/);
     const from = h.serial.output.length;
     h.serial.write('cat /hello.txt\n');
     await h.serial.waitFor('hello from the disk', 20_000, from);
@@ -118,13 +119,16 @@ describe('sandbox: a KubeVirt VMI with a locally built containerDisk boots as a 
 
   it('a missing containerDisk image is a clear error and creates no VM', async function () {
     const plan = kubevirtPlan(
-      yamlDocs(
-        '/w/vmi.yaml',
-        VMI.replace(
-          /image: podvisor-test\/kv-containerdisk:1 \}\n  - name: cloudinit/,
-          'image: podvisor-test/nope:1 }\n  - name: cloudinit',
+      at(
+        yamlDocs(
+          '/w/vmi.yaml',
+          VMI.replace(
+            /image: podvisor-test\/kv-containerdisk:1 \}\n  - name: cloudinit/,
+            'image: podvisor-test/nope:1 }\n  - name: cloudinit',
+          ),
         ),
-      )[0],
+        0,
+      ),
     );
     await store.delete(plan.name).catch(() => undefined);
     await assert.rejects(

@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import { dockerRuntimes, needDocker } from '../../harness/env';
 import { DockerodeEngine } from '../../../src/sandbox/dockerEngine';
 import { containerLevels, kataRuntime } from '../../../src/sandbox/levels';
+import { entry } from '../../harness/pick';
 
 describe('sandbox: isolation levels detected from the real engine /info', function () {
   let engine: DockerodeEngine;
@@ -14,15 +15,15 @@ describe('sandbox: isolation levels detected from the real engine /info', functi
     assert.ok('runc' in info.runtimes, `runtimes: ${Object.keys(info.runtimes).join(', ')}`);
     const levels = containerLevels(info);
     const by = Object.fromEntries(levels.map((l) => [l.level, l]));
-    assert.strictEqual(by.container.available, true);
-    assert.strictEqual(by.gvisor.available, dockerRuntimes().includes('runsc'));
-    if (by.gvisor.available) assert.strictEqual(by.gvisor.runtime, 'runsc');
+    assert.strictEqual(entry(by, 'container').available, true);
+    assert.strictEqual(entry(by, 'gvisor').available, dockerRuntimes().includes('runsc'));
+    if (entry(by, 'gvisor').available) assert.strictEqual(entry(by, 'gvisor').runtime, 'runsc');
     // Kata is not installable here: the engine has no kata runtime, so it is not offered — and
     // never faked. Where an engine does have one, it is offered with that runtime's name.
     const kata = kataRuntime(info);
-    assert.strictEqual(by.kata.available, kata !== undefined);
-    if (!kata) assert.match(by.kata.detail, /not installed|not registered/);
-    else assert.strictEqual(by.kata.runtime, kata);
+    assert.strictEqual(entry(by, 'kata').available, kata !== undefined);
+    if (!kata) assert.match(entry(by, 'kata').detail, /not installed|not registered/);
+    else assert.strictEqual(entry(by, 'kata').runtime, kata);
   });
 
   it('an unreachable engine makes every container level unavailable, with the engine error', async () => {

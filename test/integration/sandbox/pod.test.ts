@@ -5,6 +5,7 @@ import { ContainerSandboxes } from '../../../src/sandbox/containerLauncher';
 import { DockerodeEngine } from '../../../src/sandbox/dockerEngine';
 import { podPlan, yamlDocs } from '../../../src/sandbox/pod';
 import { ctx, httpGet, leftovers, waitFor } from './helpers';
+import { at } from '../../harness/pick';
 
 const MANIFEST = `apiVersion: node.k8s.io/v1
 kind: RuntimeClass
@@ -53,7 +54,7 @@ describe('sandbox: a Pod with runtimeClassName: gvisor runs under runsc', functi
   it('runs both containers in one network, with the runtime, env, command, args, limits and ports', async function () {
     this.timeout(90_000);
     const docs = yamlDocs('/samples/pod.yaml', MANIFEST);
-    const plan = podPlan(docs[1], docs);
+    const plan = podPlan(at(docs, 1), docs);
     assert.strictEqual(plan.level, 'gvisor');
     const report = await sandboxes.launch(plan.spec, plan.level, 'runsc', ctx);
     name = report.name;

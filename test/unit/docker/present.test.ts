@@ -15,6 +15,7 @@ import {
   statusLine,
 } from '../../../src/backends/docker/present';
 import { isolationOfRuntime } from '../../../src/backends/types';
+import { at } from '../../harness/pick';
 
 const listed = (over: Record<string, unknown> = {}) => ({
   Id: 'a'.repeat(64),
@@ -159,7 +160,7 @@ describe('docker parsing and presentation', () => {
       ['runc — container', 'runsc — gVisor sandbox', '(runtime not yet known)'],
     );
     assert.deepStrictEqual(
-      groupContainers([a, b, c], 'none', 'created')[0].containers.map((x) => x.name),
+      at(groupContainers([a, b, c], 'none', 'created'), 0).containers.map((x) => x.name),
       ['c', 'b', 'a'],
     );
   });

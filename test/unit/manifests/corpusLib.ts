@@ -34,23 +34,33 @@ function tsv(file: string): string[][] {
 }
 
 /** Manifest files of the corpus (devcontainer files belong to the sandbox feature). */
+/** Field `i` of a TSV row; a row without it is a broken fixture, named in the error. */
+function field(row: readonly string[], i: number): string {
+  const v = row[i];
+  if (v === undefined) throw new Error(`TSV row has no column ${i + 1}: ${row.join('\t')}`);
+  return v;
+}
+
 export function manifestFiles(dir: string): string[] {
   return tsv(path.join(dir, 'INDEX.tsv'))
-    .map((r) => r[0])
+    .map((r) => field(r, 0))
     .filter((f) => !f.startsWith('devcontainer'));
 }
 
 export function negativeTags(dir: string): Map<string, string[]> {
   return new Map(
     tsv(path.join(dir, 'NEGATIVE_TESTS.tsv'))
-      .filter((r) => !r[0].startsWith('devcontainer'))
-      .map((r) => [r[0], r[2].split(',')]),
+      .filter((r) => !field(r, 0).startsWith('devcontainer'))
+      .map((r) => [field(r, 0), field(r, 2).split(',')]),
   );
 }
 
 export function expectations(): Map<string, { kind: string; reason: string }> {
   return new Map(
-    tsv(path.join(FIXTURES, 'corpus-expectations.tsv')).map((r) => [r[0], { kind: r[1], reason: r[2] }]),
+    tsv(path.join(FIXTURES, 'corpus-expectations.tsv')).map((r) => [
+      field(r, 0),
+      { kind: field(r, 1), reason: field(r, 2) },
+    ]),
   );
 }
 

@@ -9,6 +9,7 @@ import * as path from 'path';
 import { ManifestService } from '../../../src/manifests/service';
 import { splitDocuments } from '../../../src/manifests/documents';
 import { corpus, manifestFiles, SCHEMA_DIR } from './corpusLib';
+import { at } from '../../harness/pick';
 
 function rng(seed: number): () => number {
   return () => {
@@ -59,26 +60,32 @@ const PIECES = [
   '- name: y\n',
 ];
 
+/** A random element of a non-empty list. */
+function pick<T>(xs: readonly T[], r: () => number): T {
+  return at(xs, Math.floor(r() * xs.length));
+}
+
 function mutate(text: string, r: () => number): string {
   const n = 1 + Math.floor(r() * 3);
   for (let k = 0; k < n; k++) {
-    const at = Math.floor(r() * (text.length + 1));
+    const pos = Math.floor(r() * (text.length + 1));
     const op = Math.floor(r() * 6);
-    if (op === 0) text = text.slice(0, at) + text.slice(Math.min(text.length, at + 1 + Math.floor(r() * 40)));
-    else if (op === 1) text = text.slice(0, at) + PIECES[Math.floor(r() * PIECES.length)] + text.slice(at);
+    if (op === 0)
+      text = text.slice(0, pos) + text.slice(Math.min(text.length, pos + 1 + Math.floor(r() * 40)));
+    else if (op === 1) text = text.slice(0, pos) + pick(PIECES, r) + text.slice(pos);
     else if (op === 2) {
       const lines = text.split('\n');
-      const i = Math.floor(r() * lines.length);
-      lines.splice(Math.floor(r() * lines.length), 0, lines[i]);
+      lines.splice(Math.floor(r() * lines.length), 0, pick(lines, r));
       text = lines.join('\n');
     } else if (op === 3) {
       const lines = text.split('\n');
       const i = Math.floor(r() * lines.length);
-      lines[i] = r() < 0.5 ? '  ' + lines[i] : lines[i].replace(/^ {1,2}/, '');
+      const line = at(lines, i);
+      lines[i] = r() < 0.5 ? '  ' + line : line.replace(/^ {1,2}/, '');
       text = lines.join('\n');
     } else if (op === 4)
-      text = text.slice(0, at) + String.fromCharCode(32 + Math.floor(r() * 95)) + text.slice(at + 1);
-    else text = text.slice(0, at);
+      text = text.slice(0, pos) + String.fromCharCode(32 + Math.floor(r() * 95)) + text.slice(pos + 1);
+    else text = text.slice(0, pos);
   }
   return text;
 }
@@ -95,7 +102,7 @@ describe('manifest engine fuzz', function () {
     const t0 = performance.now();
     let diagnostics = 0;
     for (let i = 0; i < 10_000; i++) {
-      const src = texts[Math.floor(r() * texts.length)];
+      const src = pick(texts, r);
       const text = mutate(src, r);
       let d;
       try {

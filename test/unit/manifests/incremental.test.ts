@@ -6,6 +6,7 @@ import * as assert from 'assert';
 import { ManifestService } from '../../../src/manifests/service';
 import { splitDocuments } from '../../../src/manifests/documents';
 import { SCHEMA_DIR } from './corpusLib';
+import { at } from '../../harness/pick';
 
 const DOC = (i: number) => `apiVersion: kubevirt.io/v1
 kind: VirtualMachine
@@ -46,7 +47,8 @@ handler: runsc
 `;
 
 function file(n: number): string {
-  return Array.from({ length: n }, (_, i) => '---\n' + [DOC, POD, RC][i % 3](i)).join('');
+  const kinds = [DOC, POD, RC] as const;
+  return Array.from({ length: n }, (_, i) => '---\n' + at(kinds, i % kinds.length)(i)).join('');
 }
 
 /** Deterministic PRNG (mulberry32). */

@@ -2,6 +2,7 @@
 import * as assert from 'assert';
 import { ManifestService } from '../../../src/manifests/service';
 import type { ManifestDiagnostic } from '../../../src/manifests/diagnostics';
+import { at } from '../../harness/pick';
 import { SCHEMA_DIR } from './corpusLib';
 
 const svc = new ManifestService({ schemaDir: SCHEMA_DIR });
@@ -49,8 +50,8 @@ describe('manifest rules', () => {
       const text = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: "unclosed\n';
       const d = only(text, 'yaml.syntax');
       assert.ok(d.length >= 1);
-      assert.ok(d[0].start >= text.indexOf('"unclosed'), d[0].at);
-      assert.strictEqual(d[0].severity, 'error');
+      assert.ok(at(d, 0).start >= text.indexOf('"unclosed'), at(d, 0).at);
+      assert.strictEqual(at(d, 0).severity, 'error');
     });
     it('names tab indentation', () => {
       const d = check('apiVersion: v1\nkind: Pod\nspec:\n\tcontainers: []\n');
@@ -83,13 +84,13 @@ describe('manifest rules', () => {
         'schema.unknown-key',
       );
       assert.strictEqual(d.length, 1);
-      assert.strictEqual(d[0].at, 'terminationgraceperiodseconds');
+      assert.strictEqual(at(d, 0).at, 'terminationgraceperiodseconds');
       assert.strictEqual(
-        d[0].message,
+        at(d, 0).message,
         'Unknown key `terminationgraceperiodseconds` in `spec.template.spec`: did you mean `terminationGracePeriodSeconds`?',
       );
       assert.deepStrictEqual(
-        (d[0].data as { suggestion: string }).suggestion,
+        (at(d, 0).data as { suggestion: string }).suggestion,
         'terminationGracePeriodSeconds',
       );
     });
@@ -99,9 +100,9 @@ describe('manifest rules', () => {
         'schema.enum',
       );
       assert.strictEqual(d.length, 1);
-      assert.strictEqual(d[0].at, 'Sometimes');
+      assert.strictEqual(at(d, 0).at, 'Sometimes');
       assert.strictEqual(
-        d[0].message,
+        at(d, 0).message,
         '`spec.runStrategy` must be one of Always, RerunOnFailure, Manual, Halted, Once, WaitAsReceiver',
       );
     });
@@ -111,8 +112,8 @@ describe('manifest rules', () => {
         'schema.required',
       );
       assert.strictEqual(d.length, 1);
-      assert.strictEqual(d[0].at, 'spec');
-      assert.match(d[0].message, /`spec` is missing required field `template`/);
+      assert.strictEqual(at(d, 0).at, 'spec');
+      assert.match(at(d, 0).message, /`spec` is missing required field `template`/);
     });
     it('type mismatch: at the value', () => {
       const d = only(
@@ -177,7 +178,7 @@ ${GOOD_VMI_SPEC}`;
         d.map((x) => [x.code, x.at]),
         [['schema.yaml11-boolean', 'yes']],
       );
-      assert.match(d[0].message, /quote it: "yes"/);
+      assert.match(at(d, 0).message, /quote it: "yes"/);
       assert.deepStrictEqual(check(pod('"yes"')), []);
     });
     it('YAML anchors and merge keys (go-yaml supports them)', () => {
@@ -187,8 +188,8 @@ ${GOOD_VMI_SPEC}`;
     });
     it('malformed quantity: at the value, with a hint', () => {
       const d = only(VM(GOOD_VMI_SPEC.replace('memory: 1Gi', 'memory: 1GB')), 'schema.quantity');
-      assert.strictEqual(d[0].at, '1GB');
-      assert.match(d[0].message, /unit `GB` is not a Kubernetes suffix \(use `G`\)/);
+      assert.strictEqual(at(d, 0).at, '1GB');
+      assert.match(at(d, 0).message, /unit `GB` is not a Kubernetes suffix \(use `G`\)/);
     });
     it('elided values (`...`) get their own message', () => {
       const d = only(
@@ -226,9 +227,9 @@ ${GOOD_VMI_SPEC}`;
         d.map((x) => [x.code, x.at, x.severity]),
         [['api.removed-version', 'kubevirt.io/v1alpha3', 'error']],
       );
-      assert.deepStrictEqual(d[0].data, { from: 'kubevirt.io/v1alpha3', replacement: 'kubevirt.io/v1' });
+      assert.deepStrictEqual(at(d, 0).data, { from: 'kubevirt.io/v1alpha3', replacement: 'kubevirt.io/v1' });
       assert.strictEqual(
-        d[0].message,
+        at(d, 0).message,
         '`kubevirt.io/v1alpha3` is no longer served for VirtualMachine: use `kubevirt.io/v1`',
       );
       const rc = check(
@@ -271,7 +272,7 @@ ${GOOD_VMI_SPEC}`;
           ['api.removed-version', 'kubevirt.io/v1alpha3'],
         ],
       );
-      assert.strictEqual(d[0].message.split(' must')[0], '`items[1].spec.runStrategy`');
+      assert.strictEqual(at(d, 0).message.split(' must')[0], '`items[1].spec.runStrategy`');
     });
     it('apiVersion without kind warns', () => {
       assert.deepStrictEqual(
@@ -288,8 +289,8 @@ ${GOOD_VMI_SPEC}`;
         dep.map((x) => [x.code, x.severity, x.at]),
         [['kubevirt.running-deprecated', 'warning', 'running']],
       );
-      assert.strictEqual((dep[0].data as { replacement: string }).replacement, 'Halted');
-      assert.strictEqual(dep[0].message, '`spec.running` is deprecated: use `spec.runStrategy: Halted`');
+      assert.strictEqual((at(dep, 0).data as { replacement: string }).replacement, 'Halted');
+      assert.strictEqual(at(dep, 0).message, '`spec.running` is deprecated: use `spec.runStrategy: Halted`');
       const both = check(VM(GOOD_VMI_SPEC, '  running: true\n'));
       assert.deepStrictEqual(
         both.map((x) => [x.code, x.severity, x.at]),
@@ -353,7 +354,7 @@ ${GOOD_VMI_SPEC}`;
         d.map((x) => x.at),
         ['2Gi'],
       );
-      assert.match(d[0].message, /requests\.memory` \(2Gi\) is more than .*limits\.memory` \(1536Mi\)/);
+      assert.match(at(d, 0).message, /requests\.memory` \(2Gi\) is more than .*limits\.memory` \(1536Mi\)/);
     });
     it('containerDisk.image must be an image reference', () => {
       for (const [img, ok] of [
@@ -387,7 +388,7 @@ ${GOOD_VMI_SPEC}`;
       const text = VM(spec);
       const d = only(text, 'cloudinit.invalid-yaml');
       assert.strictEqual(d.length, 1);
-      const line = text.slice(text.lastIndexOf('\n', d[0].start) + 1, text.indexOf('\n', d[0].start));
+      const line = text.slice(text.lastIndexOf('\n', at(d, 0).start) + 1, text.indexOf('\n', at(d, 0).start));
       assert.ok(/runcmd|users/.test(line), `reported on "${line}"`);
       // A shell script is not cloud-config: left alone.
       assert.deepStrictEqual(only(text.replace('#cloud-config', '#!/bin/sh'), 'cloudinit.invalid-yaml'), []);
@@ -464,7 +465,7 @@ ${GOOD_VMI_SPEC}`;
         [['virtlet.image-prefix', 'download.cirros-cloud.net/cirros.img']],
       );
       assert.strictEqual(
-        (prefix[0].data as { replacement: string }).replacement,
+        (at(prefix, 0).data as { replacement: string }).replacement,
         'virtlet.cloud/download.cirros-cloud.net/cirros.img',
       );
     });
@@ -479,7 +480,7 @@ ${GOOD_VMI_SPEC}`;
         d.map((x) => [x.code, x.severity, x.at]),
         [['template.placeholders', 'info', '${NAME}']],
       );
-      assert.match(d[0].message, /checks limited/);
+      assert.match(at(d, 0).message, /checks limited/);
     });
     it('Helm control structures: no syntax noise', () => {
       const d = check(

@@ -3,12 +3,13 @@ import { qemuArgs, effectiveCmdline, hostTscKhz } from '../../../src/backends/qe
 import { resolveAcceleration } from '../../../src/backends/qemu/accel';
 import { vmPaths } from '../../../src/backends/qemu/paths';
 import { parseVmSpec } from '../../../src/backends/qemu/spec';
+import { at } from '../../harness/pick';
 
 const tcg = { accel: 'tcg' as const, cpuModel: 'max', why: 'test' };
 const kvm = { accel: 'kvm' as const, cpuModel: 'host', why: 'test' };
 
 function after(args: string[], flag: string): string[] {
-  return args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
+  return args.flatMap((a, i) => (a === flag ? args.slice(i + 1, i + 2) : []));
 }
 
 describe('qemu: arguments', () => {
@@ -21,7 +22,7 @@ describe('qemu: arguments', () => {
       disks: [{ file: 'disk0.qcow2' }],
       network: { forwards: ['8080:80', '5353:53/udp'] },
     });
-    const netdev = after(qemuArgs(spec, paths, kvm), '-netdev')[0];
+    const netdev = at(after(qemuArgs(spec, paths, kvm), '-netdev'), 0);
     assert.strictEqual(netdev, 'user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:127.0.0.1:5353-:53');
   });
 
@@ -40,7 +41,7 @@ describe('qemu: arguments', () => {
     ]);
     assert.deepStrictEqual(after(micro, '-qmp'), ['unix:/var/vms/web/qmp.sock,server=on,wait=off']);
     assert.match(
-      after(micro, '-chardev')[0],
+      at(after(micro, '-chardev'), 0),
       /^socket,id=ser0,path=\/var\/vms\/web\/serial\.sock,server=on,wait=off,logfile=\/var\/vms\/web\/serial\.log/,
     );
     assert.deepStrictEqual(after(micro, '-pidfile'), ['/var/vms/web/qemu.pid']);

@@ -1,5 +1,6 @@
 import * as assert from 'assert';
 import { buildSeedIso } from '../../../src/backends/qemu/seed';
+import { at } from '../../harness/pick';
 
 /** Reads the root directory of an ISO 9660 image back (what a kernel's isofs would see). */
 function readIso(img: Buffer): { label: string; files: Record<string, string> } {
@@ -11,15 +12,15 @@ function readIso(img: Buffer): { label: string; files: Record<string, string> } 
   const rootExtent = pvd.readUInt32LE(156 + 2);
   const files: Record<string, string> = {};
   let off = rootExtent * 2048;
-  while (img[off] > 0) {
-    const len = img[off];
-    const nameLen = img[off + 32];
+  // A record starts with its length; a zero length (or the end of the image) ends the directory.
+  for (let len = img[off] ?? 0; len > 0; len = img[off] ?? 0) {
+    const nameLen = at(img, off + 32);
     const name = img.subarray(off + 33, off + 33 + nameLen).toString('latin1');
-    if (!(img[off + 25] & 2)) {
-      const at = img.readUInt32LE(off + 2);
+    if (!(at(img, off + 25) & 2)) {
+      const extent = img.readUInt32LE(off + 2);
       const size = img.readUInt32LE(off + 10);
-      assert.strictEqual(img.readUInt32BE(off + 6), at, 'both-endian extent');
-      files[name] = img.subarray(at * 2048, at * 2048 + size).toString('utf8');
+      assert.strictEqual(img.readUInt32BE(off + 6), extent, 'both-endian extent');
+      files[name] = img.subarray(extent * 2048, extent * 2048 + size).toString('utf8');
     }
     off += len;
   }

@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseDevcontainer } from '../../../src/sandbox/devcontainer';
 import { parseRunArgs } from '../../../src/sandbox/runArgs';
+import { at } from '../../harness/pick';
 
 describe('sandbox: devcontainer.json', () => {
   let ws: string;
@@ -29,7 +30,7 @@ describe('sandbox: devcontainer.json', () => {
       "forwardPorts": [3000, "5000:5001", "53/udp"],
       "remoteUser": "dev",
     }`);
-    const c = s.containers[0];
+    const c = at(s.containers, 0);
     assert.strictEqual(c.image, 'x:1');
     assert.deepStrictEqual(s.workspace, {
       hostPath: ws,
@@ -57,7 +58,7 @@ describe('sandbox: devcontainer.json', () => {
     const s = parse(
       '{ "build": { "dockerfile": "Dockerfile", "context": "..", "args": { "V": "${localEnv:HOME}" } } }',
     );
-    assert.deepStrictEqual(s.containers[0].build, {
+    assert.deepStrictEqual(at(s.containers, 0).build, {
       context: ws,
       dockerfile: '.devcontainer/Dockerfile',
       args: { V: '/home/me' },
@@ -86,9 +87,9 @@ describe('sandbox: devcontainer.json', () => {
     const s = parse(
       '{ "image": "x", "hostRequirements": { "cpus": 2, "memory": "1gb", "storage": "32gb" }, "runArgs": ["--cpus=1.5", "--cap-add", "SYS_PTRACE", "-e", "A=1", "--init"] }',
     );
-    assert.deepStrictEqual(s.containers[0].limits, { cpus: 1.5, memoryBytes: 1024 ** 3, pids: 1024 });
+    assert.deepStrictEqual(at(s.containers, 0).limits, { cpus: 1.5, memoryBytes: 1024 ** 3, pids: 1024 });
     assert.deepStrictEqual(s.capAdd, ['SYS_PTRACE']);
-    assert.strictEqual(s.containers[0].env.A, '1');
+    assert.strictEqual(at(s.containers, 0).env.A, '1');
     assert.strictEqual(s.init, true);
     assert.ok(s.notes.some((n) => n.includes('storage')));
   });

@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import { containerLevels } from '../../../src/sandbox/levels';
 import { podPlan, yamlDocs } from '../../../src/sandbox/pod';
 import { chooseUser, parsePasswd } from '../../../src/sandbox/users';
+import { at } from '../../harness/pick';
 
 const FILE = `apiVersion: node.k8s.io/v1
 kind: RuntimeClass
@@ -32,10 +33,11 @@ describe('sandbox: Pod manifests', () => {
   const docs = yamlDocs('/w/pods.yaml', FILE);
 
   it('maps runtimeClassName → RuntimeClass handler → isolation level', () => {
-    const p = podPlan(docs[1], docs);
+    const p = podPlan(at(docs, 1), docs);
     assert.strictEqual(p.level, 'gvisor');
     assert.deepStrictEqual(p.runtimeClass, { name: 'gvisor', handler: 'runsc', file: '/w/pods.yaml' });
-    const [app, side] = p.spec.containers;
+    const app = at(p.spec.containers, 0);
+    const side = at(p.spec.containers, 1);
     assert.deepStrictEqual(app.entrypoint, ['httpd', '-f']);
     assert.deepStrictEqual(app.command, ['-p', '8080']);
     assert.deepStrictEqual(app.env, { A: '1' });
@@ -52,29 +54,38 @@ describe('sandbox: Pod manifests', () => {
   });
 
   it('unknown class and unknown handler are clear errors', () => {
-    const pod = yamlDocs(
-      '/w/p.yaml',
-      'kind: Pod\nmetadata: { name: x }\nspec: { runtimeClassName: nope, containers: [{ name: a, image: i }] }',
-    )[0];
+    const pod = at(
+      yamlDocs(
+        '/w/p.yaml',
+        'kind: Pod\nmetadata: { name: x }\nspec: { runtimeClassName: nope, containers: [{ name: a, image: i }] }',
+      ),
+      0,
+    );
     assert.throws(() => podPlan(pod, []), /RuntimeClass "nope" is not defined in this file or the workspace/);
-    const rc = yamlDocs('/w/rc.yaml', 'kind: RuntimeClass\nmetadata: { name: nope }\nhandler: youki-wasm')[0];
+    const rc = at(
+      yamlDocs('/w/rc.yaml', 'kind: RuntimeClass\nmetadata: { name: nope }\nhandler: youki-wasm'),
+      0,
+    );
     assert.throws(() => podPlan(pod, [rc]), /handler "youki-wasm", which Podvisor cannot run locally/);
-    const kata = yamlDocs(
-      '/w/rc.yaml',
-      'kind: RuntimeClass\nmetadata: { name: nope }\nhandler: kata-qemu',
-    )[0];
+    const kata = at(
+      yamlDocs('/w/rc.yaml', 'kind: RuntimeClass\nmetadata: { name: nope }\nhandler: kata-qemu'),
+      0,
+    );
     assert.strictEqual(podPlan(pod, [kata]).level, 'kata');
   });
 
   it('runs the pod template of a Deployment', () => {
-    const d = yamlDocs(
-      '/w/d.yaml',
-      'kind: Deployment\nmetadata: { name: d }\nspec: { replicas: 3, template: { spec: { containers: [{ name: a, image: i }] } } }',
-    )[0];
+    const d = at(
+      yamlDocs(
+        '/w/d.yaml',
+        'kind: Deployment\nmetadata: { name: d }\nspec: { replicas: 3, template: { spec: { containers: [{ name: a, image: i }] } } }',
+      ),
+      0,
+    );
     const p = podPlan(d, []);
     assert.strictEqual(p.level, 'container');
     assert.strictEqual(p.spec.source.label, 'Deployment/d');
-    assert.ok(p.spec.notes[0].includes('one replica'));
+    assert.ok(at(p.spec.notes, 0).includes('one replica'));
   });
 });
 
@@ -90,9 +101,9 @@ describe('sandbox: isolation levels from the engine /info', () => {
         ['kata', false],
       ],
     );
-    assert.match(none[2].detail, /not installed/);
+    assert.match(at(none, 2).detail, /not installed/);
     const binOnly = containerLevels({ ...base, runtimes: { runc: {} } }, undefined, '/usr/bin/kata-runtime');
-    assert.match(binOnly[2].detail, /installed but not registered/);
+    assert.match(at(binOnly, 2).detail, /installed but not registered/);
     const kata = containerLevels(
       { ...base, runtimes: { runc: {}, 'io.containerd.kata.v2': {}, runsc: { path: '/usr/bin/runsc' } } },
       undefined,
