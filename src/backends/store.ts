@@ -24,15 +24,19 @@ export interface Change {
   readonly status?: boolean;
 }
 
-export type ChangeListener = (change: Change) => void;
+export type ChangeListener<C extends Change = Change> = (change: C) => void;
 
-/** The read side every store offers the view. Richer stores add their own fields and actions. */
-export interface Store<T> {
+/**
+ * The read side every store offers the view. Richer stores add their own fields and actions,
+ * and may deliver a richer change (`C`, e.g. Docker's with images and the event's timestamp):
+ * the view reads only `ids` and `status` from it, the same for every section.
+ */
+export interface Store<T, C extends Change = Change> {
   readonly status: StoreStatus;
   /** The current items by id (stable ids: the tree keeps nodes per id). */
   readonly items: ReadonlyMap<string, T>;
   /** Subscribes; returns the unsubscribe function. */
-  onChange(listener: ChangeListener): () => void;
+  onChange(listener: ChangeListener<C>): () => void;
   /** Visible: may run its safety poll and reconnect timers. Hidden: no timer at all. */
   setVisible(visible: boolean): void;
   /** Manual refresh: immediate, bypasses any coalescing delay. */
@@ -112,5 +116,71 @@ export class ChangeHub {
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => this.flush());
+  }
+}
+
+/**
+ * The slow safety poll of a store: `run` every `ms` while visible, never while hidden, one at a
+ * time (the next is scheduled when the previous settled). `run` must emit only what it found
+ * different, so an idle backend stays silent even while polled.
+ */
+export class SafetyPoll {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private visible = false;
+  private disposed = false;
+
+  constructor(
+    private ms: number,
+    private readonly run: () => Promise<void>,
+    private readonly onError: (e: unknown) => void = () => undefined,
+  ) {}
+
+  /** Timers held (0 or 1; tests assert 0 while hidden). */
+  get timerCount(): number {
+    return this.timer ? 1 : 0;
+  }
+
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    if (visible) this.schedule();
+    else this.clear();
+  }
+
+  /** A new period (settings changed); 0 disables. */
+  setPeriod(ms: number): void {
+    this.ms = ms;
+    this.clear();
+    this.schedule();
+  }
+
+  /** Starts the period again (after a full listing made the next poll pointless for a while). */
+  restart(): void {
+    this.clear();
+    this.schedule();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.clear();
+  }
+
+  private clear(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    if (this.timer || this.running || !this.visible || this.disposed || !this.ms) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = true;
+      void this.run()
+        .catch(this.onError)
+        .finally(() => {
+          this.running = false;
+          this.schedule();
+        });
+    }, this.ms);
   }
 }
