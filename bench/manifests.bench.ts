@@ -20,7 +20,7 @@ import { at } from '../test/harness/pick';
 
 function findRoot(from: string): string {
   let d = from;
-  while (!fs.existsSync(path.join(d, 'schemas', 'kubevirt.json'))) {
+  while (!fs.existsSync(path.join(d, 'schemas', 'kubernetes'))) {
     const up = path.dirname(d);
     if (up === d) throw new Error('schemas/ not found');
     d = up;

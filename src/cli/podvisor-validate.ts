@@ -13,7 +13,7 @@ import { lineStarts, positionOf } from '../manifests/documents';
 import { runtimeClassNamesIn } from '../manifests/rules/workspace';
 import { DEFAULT_RUNTIME_HANDLERS, type ManifestDiagnostic } from '../manifests/diagnostics';
 
-const USAGE = `usage: podvisor-validate [--format text|json] [--kubernetes-version 1.35] [--runtime-handler NAME]... FILE|DIR...
+const USAGE = `usage: podvisor-validate [--format text|json] [--kubernetes-version 1.35] [--kubevirt-version 1.7] [--runtime-handler NAME]... FILE|DIR...
 Validates KubeVirt, Pod/workload, RuntimeClass and Virtlet manifests. Exit: 0 no errors, 1 errors, 2 usage.`;
 
 class UsageError extends Error {}
@@ -21,12 +21,13 @@ class UsageError extends Error {}
 interface Args {
   format: 'text' | 'json';
   k8s: string;
+  kubevirt: string;
   handlers: string[];
   paths: string[];
 }
 
 function parseArgs(argv: string[]): Args | 'help' {
-  const a: Args = { format: 'text', k8s: '1.35', handlers: [], paths: [] };
+  const a: Args = { format: 'text', k8s: '1.35', kubevirt: '1.7', handlers: [], paths: [] };
   const rest = argv.slice();
   for (let next = rest.shift(); next !== undefined; next = rest.shift()) {
     const arg = next;
@@ -48,6 +49,10 @@ function parseArgs(argv: string[]): Args | 'help' {
       if (!/^1\.\d{1,3}$/.test(v))
         throw new UsageError(`--kubernetes-version must look like 1.35, not "${v}"`);
       a.k8s = v;
+    } else if (name === '--kubevirt-version') {
+      const v = value().replace(/^v/, '');
+      if (!/^1\.\d{1,3}$/.test(v)) throw new UsageError(`--kubevirt-version must look like 1.7, not "${v}"`);
+      a.kubevirt = v;
     } else if (name === '--runtime-handler') a.handlers.push(value());
     else if (arg === '--') a.paths.push(...rest.splice(0));
     else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
@@ -110,12 +115,18 @@ function main(argv: string[]): number {
     schemaDir,
     options: {
       kubernetesVersion: args.k8s,
+      kubevirtVersion: args.kubevirt,
       knownRuntimeHandlers: [...DEFAULT_RUNTIME_HANDLERS, ...args.handlers],
     },
   });
+  if (!svc.store.versions('kubevirt').includes(args.kubevirt)) {
+    process.stderr.write(
+      `podvisor-validate: KubeVirt ${args.kubevirt} schemas are not bundled; using ${svc.store.resolveVersion('kubevirt', args.kubevirt)}\n`,
+    );
+  }
   if (!svc.store.kubernetesVersions().includes(args.k8s)) {
     process.stderr.write(
-      `podvisor-validate: Kubernetes ${args.k8s} schemas are not bundled; using ${svc.store.k8sFile(args.k8s).replace(/^kubernetes-|\.json$/g, '')}\n`,
+      `podvisor-validate: Kubernetes ${args.k8s} schemas are not bundled; using ${svc.store.resolveVersion('kubernetes', args.k8s)}\n`,
     );
   }
   const texts = new Map<string, string>();

@@ -101,11 +101,16 @@ export class ManifestLanguage implements vscode.Disposable {
     return this.service;
   }
 
-  private validationOptions(): { kubernetesVersion: string; knownRuntimeHandlers: string[] } {
+  private validationOptions(): {
+    kubernetesVersion: string;
+    kubevirtVersion: string;
+    knownRuntimeHandlers: string[];
+  } {
     const s = this.deps.settings.current.manifests;
     const m = this.engineModule();
     return {
       kubernetesVersion: s.kubernetesVersion,
+      kubevirtVersion: s.kubevirtVersion,
       knownRuntimeHandlers: [...m.DEFAULT_RUNTIME_HANDLERS, ...s.knownRuntimeHandlers],
     };
   }

@@ -9,7 +9,7 @@ import { isMap, isScalar, isSeq } from 'yaml';
 import { cursorContext, type YamlPath } from './yamlPath';
 import { kindsFor, RUN_STRATEGIES, servedApiVersions, type KindInfo } from './kinds';
 import { getIn, type ParsedDoc } from './parse';
-import type { JSONSchema, SchemaStore } from './schemas';
+import type { JSONSchema, SchemaStore, SchemaVersions } from './schemas';
 import { MANIFEST_SNIPPETS, snippetText } from './snippets';
 import type { WorkspaceFacts } from './diagnostics';
 
@@ -50,7 +50,7 @@ export interface CompletionInput {
   /** the last parse of the document that holds `offset` (may lag the text by an edit) */
   parsed: ParsedDoc | undefined;
   schemas: SchemaStore;
-  k8sVersion: string;
+  k8sVersion: SchemaVersions | string;
   facts?: CompletionFacts;
   /** RuntimeClass handler names the user listed in settings. */
   knownRuntimeClasses?: readonly string[];

@@ -21,8 +21,10 @@ export interface WorkspaceFacts {
 }
 
 export interface ValidationOptions {
-  /** Kubernetes version whose schemas apply (bundled: 1.35; others fall back to the nearest bundled). */
+  /** Kubernetes version whose schemas apply (bundled: 1.31–1.37; others fall back to the nearest bundled). */
   kubernetesVersion: string;
+  /** KubeVirt version whose schemas apply (bundled: 1.4–1.7). */
+  kubevirtVersion: string;
   /** RuntimeClass names/handlers accepted without a RuntimeClass object in the workspace. */
   knownRuntimeHandlers: readonly string[];
 }
@@ -52,16 +54,19 @@ export const DEFAULT_RUNTIME_HANDLERS: readonly string[] = [
 
 export const DEFAULT_OPTIONS: ValidationOptions = {
   kubernetesVersion: '1.35',
+  kubevirtVersion: '1.7',
   knownRuntimeHandlers: DEFAULT_RUNTIME_HANDLERS,
 };
 
 /** Engine options from the `podvisor.manifests.*` settings: user handlers extend the built-in list. */
 export function validationOptionsFrom(settings: {
   kubernetesVersion: string;
+  kubevirtVersion?: string;
   knownRuntimeHandlers: readonly string[];
 }): ValidationOptions {
   return {
     kubernetesVersion: settings.kubernetesVersion,
+    kubevirtVersion: settings.kubevirtVersion ?? DEFAULT_OPTIONS.kubevirtVersion,
     knownRuntimeHandlers: [...new Set([...DEFAULT_RUNTIME_HANDLERS, ...settings.knownRuntimeHandlers])],
   };
 }

@@ -6,7 +6,7 @@
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { getIn, pairOf, type ParsedDoc } from './parse';
 import type { ManifestDiagnostic } from './diagnostics';
-import type { JSONSchema, SchemaStore } from './schemas';
+import type { JSONSchema, SchemaStore, SchemaVersions } from './schemas';
 import { typesOf } from './complete';
 
 export interface TextEdit {
@@ -27,7 +27,7 @@ export interface FixContext {
   text: string;
   parsed: ParsedDoc;
   store: SchemaStore;
-  k8sVersion: string;
+  k8sVersion: SchemaVersions | string;
 }
 
 type Path = readonly (string | number)[];

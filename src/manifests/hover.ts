@@ -6,7 +6,7 @@
 import { pathAtCursor } from './yamlPath';
 import { RUN_STRATEGIES } from './kinds';
 import type { ParsedDoc } from './parse';
-import type { SchemaStore } from './schemas';
+import type { SchemaStore, SchemaVersions } from './schemas';
 import { schemaMarkdown } from './complete';
 
 export interface ManifestHover {
@@ -21,7 +21,7 @@ export function hover(
   offset: number,
   parsed: ParsedDoc | undefined,
   schemas: SchemaStore,
-  k8sVersion: string,
+  k8sVersion: SchemaVersions | string,
 ): ManifestHover | undefined {
   const at = pathAtCursor(text, offset);
   if (!at) return undefined;

@@ -4,9 +4,13 @@ export {
   SchemaStore,
   findSchemaDir,
   BUNDLED_KUBERNETES_VERSION,
+  BUNDLED_KUBEVIRT_VERSION,
   type JSONSchema,
+  type RuntimeSchemaSet,
+  type SchemaVersions,
   type SchemaDescription,
 } from './schemas';
+export { runtimeSchemaSet, type RuntimeSchemaInput } from './runtimeSchemas';
 export { splitDocuments, lineStarts, positionOf, type DocSlice } from './documents';
 export {
   parseSlice,

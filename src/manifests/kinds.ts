@@ -14,7 +14,11 @@ export type KindFamily =
   | 'pod'
   | 'workload'
   | 'runtimeclass'
-  | 'virtlet';
+  | 'virtlet'
+  /** Any other kind of a Kubernetes API group (Service, ConfigMap, Ingress…): schema-checked per version. */
+  | 'kube'
+  /** A kind the runtime schema set (a connected cluster's CRDs) describes. */
+  | 'custom';
 
 export interface KindInfo {
   readonly group: string;
@@ -23,8 +27,8 @@ export interface KindInfo {
   /** Key into the schema bundles: `<bundle>:<apiVersion>/<Kind>` (e.g. `kubevirt:kubevirt.io/v1/VirtualMachine`). */
   readonly schemaId: string;
   readonly family: KindFamily;
-  /** Set when the apiVersion is no longer served; `replacement` is the apiVersion to use instead. */
-  readonly removed?: { readonly replacement: string };
+  /** Set when the apiVersion is no longer served; `replacement` is the apiVersion to use instead ('' when none). */
+  readonly removed?: { readonly replacement: string; readonly message?: string };
   /** Set when the kind itself is deprecated (still served). */
   readonly deprecated?: { readonly message: string };
   /** Set when this apiVersion still works but is deprecated; `replacement` is the apiVersion to use. */
@@ -220,6 +224,53 @@ const TABLE: Record<string, Record<string, KindRow>> = {
   },
 };
 
+/**
+ * The API groups of Kubernetes itself (the bundled OpenAPI's; a unit test keeps this list equal to
+ * them): any kind in them is recognised and checked against the chosen version's schema.
+ */
+export const KUBERNETES_GROUPS: ReadonlySet<string> = new Set([
+  '',
+  'admissionregistration.k8s.io',
+  'apiextensions.k8s.io',
+  'apiregistration.k8s.io',
+  'apps',
+  'authentication.k8s.io',
+  'authorization.k8s.io',
+  'autoscaling',
+  'batch',
+  'certificates.k8s.io',
+  'coordination.k8s.io',
+  'discovery.k8s.io',
+  'events.k8s.io',
+  'flowcontrol.apiserver.k8s.io',
+  'internal.apiserver.k8s.io',
+  'lifecycle.k8s.io',
+  'networking.k8s.io',
+  'node.k8s.io',
+  'policy',
+  'rbac.authorization.k8s.io',
+  'resource.k8s.io',
+  'scheduling.k8s.io',
+  'storage.k8s.io',
+  'storagemigration.k8s.io',
+]);
+
+/** Removed before the oldest bundled version, into another group (same-group moves are found from the schemas). */
+const CROSS_GROUP_REMOVED: Record<string, { replacement: string; message?: string }> = {
+  'extensions/v1beta1/Ingress': { replacement: 'networking.k8s.io/v1' },
+  'extensions/v1beta1/NetworkPolicy': { replacement: 'networking.k8s.io/v1' },
+  'extensions/v1beta1/PodSecurityPolicy': {
+    replacement: '',
+    message:
+      'PodSecurityPolicy was removed in Kubernetes 1.25: use Pod Security Admission (namespace labels) instead',
+  },
+  'policy/v1beta1/PodSecurityPolicy': {
+    replacement: '',
+    message:
+      'PodSecurityPolicy was removed in Kubernetes 1.25: use Pod Security Admission (namespace labels) instead',
+  },
+};
+
 /** Groups whose every kind we know: an unknown kind there is still silent (could be a newer CRD). */
 export function servedApiVersions(): string[] {
   const r = new Set<string>();
@@ -241,11 +292,42 @@ export function splitApiVersion(apiVersion: string): [group: string, version: st
   return i < 0 ? ['', apiVersion] : [apiVersion.slice(0, i), apiVersion.slice(i + 1)];
 }
 
-export function detectKind(apiVersion: unknown, kind: unknown, metadata?: unknown): KindInfo | undefined {
+/**
+ * The kind a document declares, or undefined for a kind nobody here describes. `custom` says
+ * whether a runtime schema set describes `<apiVersion>/<Kind>` (a cluster's CRDs).
+ */
+export function detectKind(
+  apiVersion: unknown,
+  kind: unknown,
+  metadata?: unknown,
+  custom?: (key: string) => boolean,
+): KindInfo | undefined {
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return undefined;
-  const [group, version] = splitApiVersion(apiVersion.trim());
-  const row = TABLE[group]?.[kind.trim()];
-  if (!row) return undefined;
+  const av = apiVersion.trim();
+  const k = kind.trim();
+  if (!av || !k || /\s/.test(av + k)) return undefined;
+  const [group, version] = splitApiVersion(av);
+  const row = TABLE[group]?.[k];
+  if (!row) {
+    const key = `${av}/${k}`;
+    const cross = CROSS_GROUP_REMOVED[key];
+    if (cross) {
+      const [g, v] = splitApiVersion(cross.replacement);
+      return {
+        group: cross.replacement ? g : group,
+        version: cross.replacement ? v : version,
+        kind: k,
+        family: 'kube',
+        schemaId: `kubernetes:${cross.replacement || av}/${k}`,
+        removed: cross,
+      };
+    }
+    // `List` (kubectl get -o yaml) holds manifests of its own: validate.ts checks its items.
+    if (KUBERNETES_GROUPS.has(group) && version && !k.endsWith('List'))
+      return { group, version, kind: k, family: 'kube', schemaId: `kubernetes:${key}` };
+    if (custom?.(key)) return { group, version, kind: k, family: 'custom', schemaId: `kubernetes:${key}` };
+    return undefined;
+  }
   let removed: KindInfo['removed'];
   let served = version;
   if (!row.versions.includes(version)) {

@@ -32,7 +32,8 @@ const OPTIONS = {
   strict: false,
 };
 
-export function parseSlice(slice: DocSlice): ParsedDoc {
+/** `custom`: does a runtime schema set describe `<apiVersion>/<Kind>` (a cluster's CRDs)? */
+export function parseSlice(slice: DocSlice, custom?: (key: string) => boolean): ParsedDoc {
   const doc = parseDocument(slice.text, OPTIONS) as Document.Parsed;
   const errors = [...doc.errors, ...doc.warnings];
   const root = doc.contents;
@@ -47,7 +48,7 @@ export function parseSlice(slice: DocSlice): ParsedDoc {
     if (apiVersion !== undefined && kind !== undefined) {
       const ann = root.getIn(['metadata', 'annotations', VIRTLET_ANNOTATION], true);
       const meta = isScalar(ann) ? { annotations: { [VIRTLET_ANNOTATION]: ann.value } } : undefined;
-      kindInfo = detectKind(apiVersion, kind, meta);
+      kindInfo = detectKind(apiVersion, kind, meta, custom);
     }
   }
   return {

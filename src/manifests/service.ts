@@ -6,7 +6,7 @@
  */
 import { splitDocuments, type DocSlice } from './documents';
 import { moveParsed, parseSlice, type ParsedDoc } from './parse';
-import { SchemaStore } from './schemas';
+import { SchemaStore, type RuntimeSchemaSet } from './schemas';
 import { validateParsed } from './validate';
 import { checkRuntimeClassNames } from './rules/workspace';
 import {
@@ -90,6 +90,19 @@ export class ManifestService {
   /** New settings: every open file is re-validated from scratch. */
   setOptions(options: Partial<ValidationOptions>): void {
     this.opts = { ...this.opts, ...options };
+    this.revalidateAll();
+  }
+
+  /**
+   * A connected cluster's schemas (see `runtimeSchemaSet`), or undefined to go back to the bundled
+   * ones chosen by the settings. Every open file is re-validated.
+   */
+  setRuntimeSchemas(set: RuntimeSchemaSet | undefined): void {
+    this.store.setRuntime(set);
+    this.revalidateAll();
+  }
+
+  private revalidateAll(): void {
     for (const f of this.files.values()) {
       const text = f.text;
       f.entries = [];
@@ -196,8 +209,10 @@ export class ManifestService {
     return this.diagnostics(uri);
   }
 
+  private readonly custom = (key: string): boolean => this.store.runtimeServes(key);
+
   private check(s: DocSlice): Entry {
-    const parsed = parseSlice(s);
+    const parsed = parseSlice(s, this.custom);
     return {
       parsed,
       diags: validateParsed(parsed, { store: this.store, options: this.opts }),
@@ -267,7 +282,7 @@ export class ManifestService {
       offset,
       parsed: this.documentAt(uri, offset),
       schemas: this.store,
-      k8sVersion: this.opts.kubernetesVersion,
+      k8sVersion: this.opts,
       facts: this.facts as CompletionFacts,
       knownRuntimeClasses: this.opts.knownRuntimeHandlers,
     });
@@ -277,7 +292,7 @@ export class ManifestService {
   hover(uri: string, offset: number): ManifestHover | undefined {
     const text = this.text(uri);
     if (text === undefined) return undefined;
-    return hover(text, offset, this.documentAt(uri, offset), this.store, this.opts.kubernetesVersion);
+    return hover(text, offset, this.documentAt(uri, offset), this.store, this.opts);
   }
 
   /** The outline: one symbol per document, with the spec's main parts as children. */
@@ -290,9 +305,6 @@ export class ManifestService {
     const text = this.text(uri);
     const parsed = this.documentAt(uri, diagnostic.start);
     if (text === undefined || !parsed) return [];
-    return codeActions(
-      { text, parsed, store: this.store, k8sVersion: this.opts.kubernetesVersion },
-      diagnostic,
-    );
+    return codeActions({ text, parsed, store: this.store, k8sVersion: this.opts }, diagnostic);
   }
 }

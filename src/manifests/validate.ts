@@ -22,6 +22,7 @@ import { get, getPath, pair, report, str, type CheckContext } from './rules/cont
 import { validateSchema } from './rules/schema';
 import { checkKubeVirt } from './rules/kubevirt';
 import { checkPodLike } from './rules/pod';
+import { checkServed } from './rules/apiVersions';
 
 export type { ManifestDiagnostic, Severity, WorkspaceFacts, ValidationOptions } from './diagnostics';
 
@@ -101,13 +102,14 @@ function checkObject(
   broken: boolean,
 ): void {
   if (info.removed) {
+    const r = info.removed;
     report(
       ctx,
       get(root, 'apiVersion'),
       'error',
       'api.removed-version',
-      `\`${apiVersion}\` is no longer served for ${info.kind}: use \`${info.removed.replacement}\``,
-      { from: apiVersion, replacement: info.removed.replacement },
+      r.message ?? `\`${apiVersion}\` is no longer served for ${info.kind}: use \`${r.replacement}\``,
+      { from: apiVersion, replacement: r.replacement },
     );
     return;
   }
@@ -125,16 +127,27 @@ function checkObject(
     report(ctx, get(root, 'kind'), 'warning', 'api.deprecated-kind', info.deprecated.message, {
       kind: info.kind,
     });
+  if (!checkServed(ctx, root, info, apiVersion)) return;
   if (broken || !isMap(root)) return;
-  const schema = ctx.store.forKind(info, ctx.options.kubernetesVersion);
+  const schema = ctx.store.forKind(info, ctx.options);
+  const kctx: CheckContext = { ...ctx, info };
   // CDI's bundled CRD schema (v1.63) lags CDI's docs and newer releases: unknown keys only warn there.
   if (schema)
-    validateSchema(info.family === 'cdi' ? { ...ctx, unknownKeySeverity: 'warning' } : ctx, root, schema, at);
-  checkName(ctx, root);
+    validateSchema(
+      info.family === 'cdi' ? { ...kctx, unknownKeySeverity: 'warning' } : kctx,
+      root,
+      schema,
+      at,
+    );
+  if (info.family !== 'custom' && !(info.family === 'kube' && NAMES_NOT_SUBDOMAINS.has(info.group)))
+    checkName(ctx, root);
   if (info.vmiSpecPath || info.family === 'kubevirt' || info.family === 'pool')
     checkKubeVirt(ctx, root, info);
   if (info.podTemplatePath) checkPodLike(ctx, root, info);
 }
+
+/** Groups whose object names are path segments (`system:controller:x`), not DNS subdomains. */
+const NAMES_NOT_SUBDOMAINS = new Set(['rbac.authorization.k8s.io']);
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 

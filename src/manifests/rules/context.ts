@@ -4,6 +4,7 @@ import { isMap, isScalar, isSeq } from '../yamlFns';
 import type { ParsedDoc, PathSeg } from '../parse';
 import type { SchemaStore } from '../schemas';
 import type { ManifestDiagnostic, Severity, ValidationOptions } from '../diagnostics';
+import type { KindInfo } from '../kinds';
 
 export interface CheckContext {
   readonly parsed: ParsedDoc;
@@ -14,6 +15,10 @@ export interface CheckContext {
   readonly templated: boolean;
   /** How unknown keys are reported: an error where the bundled schema is current, a warning where it may lag the cluster. */
   readonly unknownKeySeverity?: 'error' | 'warning';
+  /** The kind being checked (for version hints on unknown keys). */
+  readonly info?: KindInfo;
+  /** A patch (strategic merge): partial by nature, so required fields are not asked for. */
+  readonly partial?: boolean;
 }
 
 /** Reports at a node's (or an explicit local range's) position, converted to file offsets. */

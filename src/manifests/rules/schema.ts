@@ -10,6 +10,7 @@ import type { PathSeg } from '../parse';
 import { hasPlaceholder } from '../placeholders';
 import { quantityProblem } from '../quantity';
 import { pathText, report, type CheckContext } from './context';
+import { versionHint } from './apiVersions';
 
 const OBJ = 1,
   ARR = 2,
@@ -128,6 +129,19 @@ export function closestKey(key: string, known: Iterable<string>): string | undef
   return best;
 }
 
+/** Fields with a rule of their own that says more than "deprecated" (kubevirt.running-deprecated). */
+const SPECIFIC_RULE = new Set(['running']);
+
+/** Strategic merge patch directives (`$patch: delete`, `$retainKeys`, `$setElementOrder/containers`). */
+export function isPatchDirective(key: string): boolean {
+  return (
+    key === '$patch' ||
+    key === '$retainKeys' ||
+    key.startsWith('$setElementOrder/') ||
+    key.startsWith('$deleteFromPrimitiveList/')
+  );
+}
+
 export function validateSchema(
   ctx: CheckContext,
   root: Node | null,
@@ -161,26 +175,44 @@ function walk(
         continue;
       } // YAML merge key: its keys come from an anchor
       seen?.add(key);
-      let sub = c.props?.get(key) ?? c.addl;
+      const own = c.props?.get(key);
+      const sub = own ?? c.addl;
       if (!sub) {
-        if (c.closed && !(ctx.templated && hasPlaceholder(key))) {
+        if (c.closed && !(ctx.templated && hasPlaceholder(key)) && !(ctx.partial && isPatchDirective(key))) {
           const suggestion = closestKey(key, c.props!.keys());
+          const hint = ctx.info ? versionHint(ctx, ctx.info, [...path, key]) : undefined;
           report(
             ctx,
             k,
-            ctx.unknownKeySeverity ?? 'error',
+            hint?.newer ? 'warning' : (ctx.unknownKeySeverity ?? 'error'),
             'schema.unknown-key',
-            `Unknown key \`${key}\`${path.length ? ` in \`${pathText(path)}\`` : ''}${suggestion ? `: did you mean \`${suggestion}\`?` : ''}`,
-            { key, path: [...path], suggestion },
+            `Unknown key \`${key}\`${path.length ? ` in \`${pathText(path)}\`` : ''}${hint ? ` (${hint.text})` : suggestion ? `: did you mean \`${suggestion}\`?` : ''}`,
+            { key, path: [...path], suggestion, ...(hint ? { hint: hint.text } : {}) },
           );
         }
         continue;
+      }
+      if (own?.deprecated && !SPECIFIC_RULE.has(key)) {
+        const why = (own.description ?? ctx.store.deref(own).description ?? '').replace(/\s+/g, ' ').trim();
+        // Upstream's own advice when it gives one (`Deprecated: Use serviceAccountName instead.`).
+        const advice =
+          /\bDeprecated(?:[:.,]|\s)\s*((?:[^.]|\.(?!\s|$))+\.?)/.exec(why)?.[1] ??
+          /^(?:[^.]|\.(?!\s|$))*\.?/.exec(why)?.[0] ??
+          '';
+        report(
+          ctx,
+          k,
+          'warning',
+          'schema.deprecated-field',
+          `\`${pathText([...path, key])}\` is deprecated${advice ? `: ${advice}` : ''}`,
+          { key, path: [...path] },
+        );
       }
       path.push(key);
       walk(ctx, p.value as Node | null, sub, k, path);
       path.pop();
     }
-    if (c.required && !skipRequired) {
+    if (c.required && !skipRequired && !ctx.partial) {
       const missing = c.required.filter((r) => !seen!.has(r));
       if (missing.length) {
         const where = keyNode ?? (isMap(node) ? (node.items[0]?.key as Node) : node);

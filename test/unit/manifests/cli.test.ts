@@ -138,6 +138,16 @@ describe('podvisor-validate CLI', function () {
   it('accepts another Kubernetes version, falling back to the bundled schemas with a note', () => {
     const r = run('--kubernetes-version', '1.30', path.join(tmp, 'good.yaml'));
     assert.strictEqual(r.code, 0);
-    assert.match(r.err, /Kubernetes 1\.30 schemas are not bundled; using 1\.35/);
+    assert.match(r.err, /Kubernetes 1\.30 schemas are not bundled; using 1\.31/);
+    const newer = run(
+      '--kubernetes-version',
+      '1.40',
+      '--kubevirt-version',
+      '1.9',
+      path.join(tmp, 'good.yaml'),
+    );
+    assert.strictEqual(newer.code, 0);
+    assert.match(newer.err, /Kubernetes 1\.40 schemas are not bundled; using 1\.37/);
+    assert.match(newer.err, /KubeVirt 1\.9 schemas are not bundled; using 1\.7/);
   });
 });

@@ -209,8 +209,15 @@ ${GOOD_VMI_SPEC}`;
       );
       assert.deepStrictEqual(check(VM(GOOD_VMI_SPEC).replace('name: vm\n', 'name: vm-1.example\n')), []);
     });
-    it('unknown kinds stay silent', () => {
-      assert.deepStrictEqual(check('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\nbogus: 1\n'), []);
+    it('unknown kinds stay silent; other Kubernetes kinds are checked', () => {
+      assert.deepStrictEqual(
+        check('apiVersion: widgets.example.com/v1\nkind: Widget\nmetadata:\n  name: C\nbogus: 1\n'),
+        [],
+      );
+      assert.deepStrictEqual(
+        check('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\nbogus: 1\n').map((d) => [d.code, d.at]),
+        [['schema.unknown-key', 'bogus']],
+      );
       assert.deepStrictEqual(check('apiVersion: example.com/v1\nkind: VirtualMachine\nspec: 3\n'), []);
     });
   });
@@ -268,11 +275,13 @@ ${GOOD_VMI_SPEC}`;
       assert.deepStrictEqual(
         d.map((x) => [x.code, x.at]),
         [
+          ['schema.unknown-key', 'bogus'],
           ['schema.enum', 'Sometimes'],
           ['api.removed-version', 'kubevirt.io/v1alpha3'],
         ],
       );
-      assert.strictEqual(at(d, 0).message.split(' must')[0], '`items[1].spec.runStrategy`');
+      assert.strictEqual(at(d, 0).message, 'Unknown key `bogus` in `items[0]`');
+      assert.strictEqual(at(d, 1).message.split(' must')[0], '`items[1].spec.runStrategy`');
     });
     it('apiVersion without kind warns', () => {
       assert.deepStrictEqual(
