@@ -80,32 +80,7 @@ export async function startEngines(cacheDir: string, log: (s: string) => void): 
   );
   if (env.PODVISOR_TEST_WHY_NO_GVISOR) report.push(`gvisor: MISSING — ${env.PODVISOR_TEST_WHY_NO_GVISOR}`);
 
-  // Podman (a second Docker-API engine of another make: its own socket, storage and bridge)
-  if (!exists(PODMAN_BIN)) {
-    env.PODVISOR_TEST_WHY_NO_PODMAN = 'podman is not installed (Debian package podman)';
-  } else {
-    try {
-      const t0 = Date.now();
-      const p = await startPrivatePodman(path.join('/tmp', `podvisor-podman-${process.pid}`), {
-        bridge: `pvpod${slot}`,
-        subnet: `10.234.${slot}.0/24`,
-      });
-      env.PODVISOR_TEST_PODMAN_HOST = p.host;
-      stops.push(async () => {
-        stopPrivatePodman(p);
-        fs.rmSync(p.dir, { recursive: true, force: true });
-      });
-      log(`[engines] private podman pid ${p.pid} on ${p.host} in ${Date.now() - t0} ms`);
-    } catch (e) {
-      env.PODVISOR_TEST_WHY_NO_PODMAN = `private podman failed to start: ${(e as Error).message.split('\n')[0]}`;
-    }
-  }
-  report.push(
-    env.PODVISOR_TEST_PODMAN_HOST
-      ? `podman: ${env.PODVISOR_TEST_PODMAN_HOST}`
-      : `podman: MISSING — ${env.PODVISOR_TEST_WHY_NO_PODMAN}`,
-  );
-
+  let registryAddress: string | undefined;
   // Registry v2 (CNCF distribution) on 127.0.0.1 with TLS and htpasswd
   if (!exists(REGISTRY_BIN)) {
     env.PODVISOR_TEST_WHY_NO_REGISTRY = 'docker-registry is not installed (Debian package docker-registry)';
@@ -125,6 +100,7 @@ export async function startEngines(cacheDir: string, log: (s: string) => void): 
         stopPrivateRegistry(r);
         fs.rmSync(r.dir, { recursive: true, force: true });
       });
+      registryAddress = r.address;
       log(`[engines] private registry pid ${r.pid} on ${r.url}`);
     } catch (e) {
       env.PODVISOR_TEST_WHY_NO_REGISTRY = `private registry failed to start: ${(e as Error).message.split('\n')[0]}`;
@@ -134,6 +110,33 @@ export async function startEngines(cacheDir: string, log: (s: string) => void): 
     env.PODVISOR_TEST_REGISTRY
       ? `registry: ${(JSON.parse(env.PODVISOR_TEST_REGISTRY) as { url: string }).url}`
       : `registry: MISSING — ${env.PODVISOR_TEST_WHY_NO_REGISTRY}`,
+  );
+
+  // Podman (a second Docker-API engine of another make: its own socket, storage and bridge)
+  if (!exists(PODMAN_BIN)) {
+    env.PODVISOR_TEST_WHY_NO_PODMAN = 'podman is not installed (Debian package podman)';
+  } else {
+    try {
+      const t0 = Date.now();
+      const p = await startPrivatePodman(path.join('/tmp', `podvisor-podman-${process.pid}`), {
+        bridge: `pvpod${slot}`,
+        subnet: `10.234.${slot}.0/24`,
+        insecureRegistries: registryAddress ? [registryAddress] : [],
+      });
+      env.PODVISOR_TEST_PODMAN_HOST = p.host;
+      stops.push(async () => {
+        stopPrivatePodman(p);
+        fs.rmSync(p.dir, { recursive: true, force: true });
+      });
+      log(`[engines] private podman pid ${p.pid} on ${p.host} in ${Date.now() - t0} ms`);
+    } catch (e) {
+      env.PODVISOR_TEST_WHY_NO_PODMAN = `private podman failed to start: ${(e as Error).message.split('\n')[0]}`;
+    }
+  }
+  report.push(
+    env.PODVISOR_TEST_PODMAN_HOST
+      ? `podman: ${env.PODVISOR_TEST_PODMAN_HOST}`
+      : `podman: MISSING — ${env.PODVISOR_TEST_WHY_NO_PODMAN}`,
   );
 
   // Compose CLIs: `docker compose` v2 (the tools cache) and Debian's docker-compose 1.29

@@ -24,6 +24,8 @@ export interface PodmanOptions {
   readonly bridge?: string;
   readonly subnet?: string;
   readonly timeoutMs?: number;
+  /** Registries (`host:port`) this Podman may reach without verifying TLS (the test registry's own CA). */
+  readonly insecureRegistries?: readonly string[];
 }
 
 export const PODMAN_BIN = '/usr/bin/podman';
@@ -45,7 +47,12 @@ function ping(socket: string): Promise<boolean> {
 }
 
 /** The files that make this Podman private: config, storage, the network. */
-function writeConfig(dir: string, bridge: string, subnet: string): Record<string, string> {
+function writeConfig(
+  dir: string,
+  bridge: string,
+  subnet: string,
+  insecure: readonly string[],
+): Record<string, string> {
   const gw = subnet.replace(/\.0\/24$/, '.1');
   const conf = path.join(dir, 'containers.conf');
   const storage = path.join(dir, 'storage.conf');
@@ -98,12 +105,17 @@ function writeConfig(dir: string, bridge: string, subnet: string): Record<string
       ],
     }),
   );
-  return { CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage };
+  const registries = path.join(dir, 'registries.conf');
+  fs.writeFileSync(
+    registries,
+    insecure.map((r) => `[[registry]]\nlocation = ${JSON.stringify(r)}\ninsecure = true\n`).join('\n'),
+  );
+  return { CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage, CONTAINERS_REGISTRIES_CONF: registries };
 }
 
 /** Starts Podman's API service under `dir` and waits until it answers /_ping. */
 export async function startPrivatePodman(dir: string, opts: PodmanOptions = {}): Promise<PrivatePodman> {
-  const { bridge = 'pvpod0', subnet = '10.234.0.0/24', timeoutMs = 30_000 } = opts;
+  const { bridge = 'pvpod0', subnet = '10.234.0.0/24', timeoutMs = 30_000, insecureRegistries = [] } = opts;
   if (!fs.existsSync(PODMAN_BIN)) throw new Error('podman is not installed (Debian package podman)');
   fs.mkdirSync(dir, { recursive: true });
   const socket = path.join(dir, 'podman.sock');
@@ -116,7 +128,7 @@ export async function startPrivatePodman(dir: string, opts: PodmanOptions = {}):
     /* none */
   }
   fs.rmSync(socket, { force: true });
-  const env = writeConfig(dir, bridge, subnet);
+  const env = writeConfig(dir, bridge, subnet, insecureRegistries);
   const logFd = fs.openSync(path.join(dir, 'podman.log'), 'a');
   const child = spawn(
     PODMAN_BIN,
