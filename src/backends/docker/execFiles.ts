@@ -113,7 +113,7 @@ export async function execList(
     .toString('utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => ({ type: TYPES[l[0]] ?? 'other', name: l.slice(2) }));
+    .map((l) => ({ type: TYPES[l.charAt(0)] ?? 'other', name: l.slice(2) }));
 }
 
 export async function execRead(

@@ -29,9 +29,9 @@ function str(b: Buffer, off: number, len: number): string {
 
 function octal(b: Buffer, off: number, len: number): number {
   // GNU base-256 for large values: the high bit of the first byte set.
-  if (b[off] & 0x80) {
+  if ((b[off] ?? 0) & 0x80) {
     let v = 0;
-    for (let i = off + 1; i < off + len; i++) v = v * 256 + b[i];
+    for (let i = off + 1; i < off + len; i++) v = v * 256 + (b[i] ?? 0);
     return v;
   }
   const t = str(b, off, len).trim();

@@ -58,12 +58,12 @@ export function parseChallenge(header: string | undefined): Challenge | undefine
   if (!header) return undefined;
   const m = /^\s*(\w+)\s*(.*)$/s.exec(header);
   if (!m) return undefined;
-  const scheme = m[1].toLowerCase();
+  const scheme = (m[1] ?? '').toLowerCase();
   if (scheme !== 'basic' && scheme !== 'bearer') return undefined;
   const params: Record<string, string> = {};
   const re = /(\w+)="([^"]*)"/g;
   let p: RegExpExecArray | null;
-  while ((p = re.exec(m[2]))) params[p[1].toLowerCase()] = p[2];
+  while ((p = re.exec(m[2] ?? ''))) if (p[1] && p[2] !== undefined) params[p[1].toLowerCase()] = p[2];
   return { scheme, params };
 }
 

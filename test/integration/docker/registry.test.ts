@@ -119,7 +119,7 @@ describe('images and the registry, for real', function () {
       docker(host, ['image', 'inspect', '-f', '{{.Id}}', img]),
     );
     const h = await imageHistory(client, t);
-    assert.ok(h.length >= 1 && h[0].tags.includes(`${PREFIX}-tagged:x`), JSON.stringify(h[0]));
+    assert.ok(h[0]?.tags.includes(`${PREFIX}-tagged:x`), JSON.stringify(h[0]));
     docker(host, ['rmi', t]);
     // A dangling image of our own: build one, untag it, prune.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-prune-'));
