@@ -18,7 +18,7 @@ import * as path from 'path';
 import { hostTscKhz } from '../src/backends/qemu/args';
 import { silentLogger } from '../src/common/log';
 import { ContainerSandboxes } from '../src/sandbox/containerLauncher';
-import { DockerodeEngine } from '../src/sandbox/dockerEngine';
+import { DockerClient } from '../src/backends/docker/client';
 import { imageSpec } from '../src/sandbox/imageSource';
 import { MicroVmSandboxes } from '../src/sandbox/microvm/microvms';
 import { ensureInitramfs, SANDBOX_UP } from '../src/sandbox/microvm/initramfs';
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     return;
   }
   const image = ensureBusyboxImage(HOST);
-  const engine = new DockerodeEngine(HOST);
+  const engine = new DockerClient({ host: HOST });
   const sbx = new ContainerSandboxes(engine);
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-sbx-bench-ws-'));
   const rows: string[][] = [];
@@ -228,7 +228,7 @@ async function main(): Promise<void> {
           if (i % 2) bare.push(await bareQemu(kernel.vmlinuz, initrd, disk.file));
           const spec = { ...imageSpec(image, ws), name: `bench-vm-${process.pid}-${i}` };
           const t0 = performance.now();
-          const r = await vms.launch(spec, { log: silentLogger });
+          const r = await vms.launch(spec, 'microvm', '', { log: silentLogger });
           ours.push(performance.now() - t0);
           phases.push(r.timings);
           await vms.remove(spec.name);

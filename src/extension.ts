@@ -8,7 +8,8 @@ import { WorkloadsTree } from './tree/workloadsTree';
 import { LibvirtSection } from './tree/libvirt/section';
 import { VmsSection } from './tree/vms/section';
 import { createContainersSection, registerContainers } from './tree/containers';
-import { createSandboxesSection, registerSandboxes } from './tree/sandboxes';
+import { createSandboxesSection } from './tree/sandboxes';
+import { registerSandboxTerminals } from './commands/sandbox/terminal';
 import { createManifestLanguage, registerManifestLanguage } from './language';
 
 /** What activate() returns: used by the in-host tests and by other extensions. */
@@ -30,7 +31,7 @@ export function activate(context: vscode.ExtensionContext): PodvisorApi {
     settings,
     tree,
     containers,
-    sandboxes: createSandboxesSection(log, settings, context),
+    sandboxes: createSandboxesSection(log, settings, context.globalStorageUri.fsPath, containers),
     manifests: createManifestLanguage(context, log, settings, containers),
   };
   context.subscriptions.push(...registerCommands(services, commandTable));
@@ -41,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): PodvisorApi {
   );
   context.subscriptions.push(tree.addSection(new LibvirtSection(settings, log)));
   context.subscriptions.push(...registerContainers(services));
-  context.subscriptions.push(...registerSandboxes(services));
+  context.subscriptions.push(tree.addSection(services.sandboxes), ...registerSandboxTerminals(services));
   context.subscriptions.push(...registerManifestLanguage(services.manifests));
 
   log.info(

@@ -1,19 +1,21 @@
 import * as fs from 'fs';
 import { CancelledError, UserError, isCancelled, messageOf } from '../common/errors';
-import type { ContainerEngine, ContainerSummary, EngineInfo, InteractiveSession } from './engine';
+import { pullImage } from '../backends/docker/imageOps';
+import type { DockerClient, EngineInfo, ExecSession } from '../backends/docker/client';
+import type { ContainerInfo } from '../backends/docker/model';
+import type { SandboxBackend } from './backend';
+import {
+  groupSandboxContainers,
+  isHelperContainer,
+  mainLast,
+  sandboxInfoOf,
+  specOfContainers,
+} from './containerInfo';
 import { createBody } from './hardening';
 import { argvOf } from './lifecycle';
 import { builtImageTag, containerName, LABEL } from './names';
 import { PhaseRunner, type LaunchContext } from './phases';
-import type {
-  ContainerSpec,
-  IsolationLevel,
-  LaunchReport,
-  LifecycleCommand,
-  SandboxInfo,
-  SandboxSource,
-  SandboxSpec,
-} from './types';
+import type { IsolationLevel, LaunchReport, LifecycleCommand, SandboxInfo, SandboxSpec } from './types';
 import { chooseUser, parsePasswd } from './users';
 
 /**
@@ -21,7 +23,7 @@ import { chooseUser, parsePasswd } from './users';
  * containers labelled with the sandbox, start them, run the lifecycle commands. A failure at any
  * phase removes what this launch created (containers, images it built).
  */
-export class ContainerSandboxes {
+export class ContainerSandboxes implements SandboxBackend {
   /** Container id → the user terminals run as (found once per container; passwd doesn't change under us). */
   private readonly users = new Map<string, string>();
   /** Container id → the login shell (bash when the image has it), looked up once so attach spawns one process. */
@@ -30,7 +32,7 @@ export class ContainerSandboxes {
   private shellFor(id: string): Promise<string> {
     let s = this.shells.get(id);
     if (!s) {
-      s = this.engine.pathExists(id, '/bin/bash').then(
+      s = this.client.pathExists(id, '/bin/bash').then(
         (b) => (b ? '/bin/bash' : '/bin/sh'),
         () => '/bin/sh',
       );
@@ -48,10 +50,12 @@ export class ContainerSandboxes {
   private lastDims?: { cols: number; rows: number };
   private readonly warm = new Map<
     string,
-    { id: string; session: Promise<InteractiveSession | undefined>; dispose: () => void }
+    { id: string; session: Promise<ExecSession | undefined>; dispose: () => void }
   >();
 
-  constructor(private readonly engine: ContainerEngine) {}
+  readonly kind = 'container';
+
+  constructor(readonly client: DockerClient) {}
 
   private info?: { at: number; info: Promise<EngineInfo> };
 
@@ -63,9 +67,9 @@ export class ContainerSandboxes {
     const c = this.info;
     if (c && Date.now() - c.at < INFO_MS) {
       const i = await c.info.catch(() => undefined);
-      if (i && runtime in i.runtimes) return i;
+      if (i?.runtimes.includes(runtime)) return i;
     }
-    const fresh = this.engine.info(signal);
+    const fresh = this.client.info({ signal });
     const entry = { at: Date.now(), info: fresh };
     this.info = entry;
     fresh.catch(() => {
@@ -84,11 +88,11 @@ export class ContainerSandboxes {
    * change) from `id`, a container of that image that has not run yet.
    */
   private async imageFacts(image: string, id: string): Promise<ImageFacts> {
-    const img = await this.engine.inspectImage(image);
+    const img = await this.client.imageConfig(image);
     const read = async (): Promise<ImageFacts> => {
       const [passwd, bash] = await Promise.all([
-        this.engine.readFile(id, '/etc/passwd'),
-        this.engine.pathExists(id, '/bin/bash').catch(() => false),
+        this.client.readFile(id, '/etc/passwd'),
+        this.client.pathExists(id, '/bin/bash').catch(() => false),
       ]);
       return {
         passwd: passwd?.toString('utf8') ?? '',
@@ -109,11 +113,11 @@ export class ContainerSandboxes {
 
   private warmUp(name: string, id: string, spec: SandboxSpec, user: string): void {
     this.dropWarm(name);
-    let stream: InteractiveSession['stream'] | undefined;
+    let stream: ExecSession['stream'] | undefined;
     let timer: NodeJS.Timeout | undefined;
     const session = this.shellFor(id)
       .then((sh) =>
-        this.engine.execInteractive(id, {
+        this.client.execInteractive(id, {
           cmd: [sh, '-l'],
           ...(user ? { user } : {}),
           ...(spec.workspace ? { workingDir: spec.workspace.target } : {}),
@@ -159,7 +163,7 @@ export class ContainerSandboxes {
   }
 
   /** The launch's pre-started shell, if it is still alive; never handed out twice. */
-  private async takeWarm(name: string): Promise<InteractiveSession | undefined> {
+  private async takeWarm(name: string): Promise<ExecSession | undefined> {
     const w = this.warm.get(name);
     if (!w) return undefined;
     this.warm.delete(name);
@@ -182,10 +186,12 @@ export class ContainerSandboxes {
 
   async launch(
     spec: SandboxSpec,
-    level: Exclude<IsolationLevel, 'microvm'>,
+    level: IsolationLevel,
     runtime: string,
     ctx: LaunchContext,
   ): Promise<LaunchReport> {
+    if (level === 'microvm')
+      throw new UserError('A microVM sandbox is not a container: launch it with the microVM backend');
     const phases = new PhaseRunner(ctx, spec.name);
     const created: string[] = [];
     const builtImages: string[] = [];
@@ -195,7 +201,7 @@ export class ContainerSandboxes {
         // Both engine round trips at once; the info is only used once the checks passed.
         const infoP = this.engineInfo(runtime, ctx.signal);
         infoP.catch(() => undefined);
-        const existing = await this.engine.list({ [LABEL.sandbox]: spec.name });
+        const existing = await this.containersOf(spec.name);
         if (existing.length)
           throw new UserError(
             `A sandbox named ${spec.name} already exists (${existing.map((c) => c.name).join(', ')}); open, restart or remove it`,
@@ -207,19 +213,17 @@ export class ContainerSandboxes {
             throw new UserError(`Mount source ${m.source} does not exist`);
         return infoP;
       });
-      if (!(runtime in info.runtimes))
-        throw new UserError(
-          `The engine has no runtime "${runtime}" (it has: ${Object.keys(info.runtimes).join(', ')})`,
-        );
+      if (!info.runtimes.includes(runtime))
+        throw new UserError(`The engine has no runtime "${runtime}" (it has: ${info.runtimes.join(', ')})`);
 
       // Images: build what has a Dockerfile, check (or pull) the rest.
-      const planned: Array<{ c: ContainerSpec; image: string }> = [];
+      const images: string[] = [];
       for (const c of spec.containers) {
         if (c.build) {
           const tag = builtImageTag(spec.name, c.name);
           const b = c.build;
           const id = await phases.run('build', `building ${tag}`, () =>
-            this.engine.build(
+            this.client.build(
               {
                 context: b.context,
                 dockerfile: b.dockerfile,
@@ -228,18 +232,20 @@ export class ContainerSandboxes {
                 ...(b.target ? { target: b.target } : {}),
                 labels: { [LABEL.built]: spec.name },
               },
-              ctx.signal,
-              (l) => ctx.log.info(`[build] ${l}`),
+              { signal: ctx.signal, onLine: (l) => ctx.log.info(`[build] ${l}`) },
             ),
           );
           builtImages.push(id);
-          planned.push({ c, image: tag });
+          images.push(tag);
         } else if (c.image) {
           const ref = c.image;
           await phases.run('pull', `image ${ref}`, async () => {
-            if (await this.engine.inspectImage(ref, ctx.signal)) return;
+            if (await this.client.imageConfig(ref, { signal: ctx.signal })) return;
             try {
-              await this.engine.pull(ref, ctx.signal, (l) => ctx.log.debug(`[pull] ${l}`));
+              await pullImage(this.client, ref, {
+                signal: ctx.signal,
+                onProgress: (p) => ctx.log.debug(`[pull] ${p.id ? `${p.id}: ` : ''}${p.status}`),
+              });
             } catch (e) {
               if (isCancelled(e)) throw e;
               throw new UserError(
@@ -247,7 +253,7 @@ export class ContainerSandboxes {
               );
             }
           });
-          planned.push({ c, image: ref });
+          images.push(ref);
         } else {
           throw new UserError(`Container ${c.name} has no image`);
         }
@@ -255,7 +261,9 @@ export class ContainerSandboxes {
 
       let first: string | undefined;
       let userLookup: Promise<{ user: string; note?: string }> | undefined;
-      for (const [i, { c, image }] of planned.entries()) {
+      for (const [i, c] of spec.containers.entries()) {
+        const image = images[i];
+        if (image === undefined) throw new UserError(`Container ${c.name} has no image`);
         const name = containerName(spec.name, spec.containers.length > 1 ? c.name : undefined);
         const body = createBody({
           spec,
@@ -268,7 +276,7 @@ export class ContainerSandboxes {
           ...(first ? { joinNetworkOf: first } : {}),
         });
         const id = await phases.run('create', `container ${name}`, () =>
-          this.engine.create({ name, image, body }, ctx.signal),
+          this.client.createContainer(name, { ...body, Image: image }, { signal: ctx.signal }),
         );
         created.push(id);
         first ??= id;
@@ -286,7 +294,9 @@ export class ContainerSandboxes {
           userLookup = this.resolveUser(id, spec, image, facts);
           userLookup.catch(() => undefined);
         }
-        await phases.run('start', `container ${name}`, () => this.engine.start(id, ctx.signal));
+        await phases.run('start', `container ${name}`, () =>
+          this.client.containerAction('start', id, { signal: ctx.signal }),
+        );
       }
 
       // Both are set by the first container; a spec without containers has neither.
@@ -318,12 +328,11 @@ export class ContainerSandboxes {
         `sandbox ${spec.name}: launch failed (${messageOf(e)}); cleaning up ${created.length} container(s), ${builtImages.length} built image(s)`,
       );
       for (const id of created.reverse())
-        await this.engine.remove(id).catch((x: unknown) => ctx.log.error(`cleanup: ${messageOf(x)}`));
+        await this.removeContainer(id).catch((x: unknown) => ctx.log.error(`cleanup: ${messageOf(x)}`));
       for (const id of builtImages)
-        await this.engine.removeImage(id).catch((x: unknown) => ctx.log.error(`cleanup: ${messageOf(x)}`));
+        await this.removeImage(id).catch((x: unknown) => ctx.log.error(`cleanup: ${messageOf(x)}`));
       // A build that failed leaves no tagged image, but may leave dangling ones labelled by us.
-      for (const img of await this.engine.listImages({ [LABEL.built]: spec.name }).catch(() => []))
-        await this.engine.removeImage(img.id).catch(() => undefined);
+      await this.removeBuiltImages(spec.name).catch(() => undefined);
       // Whatever broke once the user cancelled (a closed console, an aborted request) is the cancel.
       if (ctx.signal?.aborted) throw new CancelledError();
       throw e;
@@ -361,7 +370,7 @@ export class ContainerSandboxes {
     what: string,
     ctx: LaunchContext,
   ): Promise<void> {
-    const r = await this.engine.exec(
+    const r = await this.client.exec(
       id,
       {
         cmd: argvOf(c),
@@ -369,7 +378,7 @@ export class ContainerSandboxes {
         ...(spec.workspace ? { workingDir: spec.workspace.target } : {}),
         env: spec.remoteEnv,
       },
-      ctx.signal,
+      { signal: ctx.signal },
     );
     for (const l of (r.stdout + r.stderr).split('\n')) if (l.trim()) ctx.log.info(`[${what}] ${l}`);
     if (r.exitCode !== 0)
@@ -378,48 +387,69 @@ export class ContainerSandboxes {
       );
   }
 
+  /** The containers that make up sandbox `name` (export/extract helpers excluded). */
+  private async containersOf(name: string): Promise<ContainerInfo[]> {
+    return (await this.client.listContainers({ labels: { [LABEL.sandbox]: name } })).filter(
+      (c) => !isHelperContainer(c),
+    );
+  }
+
+  private async mainOf(name: string): Promise<{ cs: ContainerInfo[]; main: ContainerInfo }> {
+    const cs = await this.containersOf(name);
+    const main = mainLast(cs).reverse()[0];
+    if (!main) throw new UserError(`No sandbox named ${name}`);
+    return { cs, main };
+  }
+
+  private removeContainer(id: string): Promise<void> {
+    return this.client.removeContainer(id, { force: true, volumes: true });
+  }
+
+  private removeImage(id: string): Promise<void> {
+    return this.client.removeImage(id, { force: true, missingOk: true });
+  }
+
+  private async removeBuiltImages(name: string): Promise<void> {
+    for (const img of await this.client.listImages({ labels: { [LABEL.built]: name } }))
+      await this.removeImage(img.id);
+  }
+
   /** Every container sandbox on the engine, grouped by sandbox name. */
   async list(): Promise<SandboxInfo[]> {
-    const all = await this.engine.list({ [LABEL.sandbox]: true });
-    const by = new Map<string, ContainerSummary[]>();
-    for (const c of all) {
-      const n = c.labels[LABEL.sandbox];
-      if (n === undefined) continue;
-      const group = by.get(n);
-      if (group) group.push(c);
-      else by.set(n, [c]);
-    }
-    return [...by.entries()].flatMap(([name, cs]) => toInfo(name, cs) ?? []);
+    const all = await this.client.listContainers({ labels: { [LABEL.sandbox]: true } });
+    return [...groupSandboxContainers(all).entries()].map(([name, cs]) => sandboxInfoOf(name, cs));
   }
 
   async find(name: string): Promise<SandboxInfo | undefined> {
-    const cs = await this.engine.list({ [LABEL.sandbox]: name });
-    return toInfo(name, cs);
+    const cs = await this.containersOf(name);
+    return cs.length ? sandboxInfoOf(name, cs) : undefined;
   }
 
-  /** The spec a sandbox was created from (stored in its labels). */
+  /** The spec a sandbox was created from (stored in its labels, checked as it is read). */
   async specOf(name: string): Promise<SandboxSpec | undefined> {
-    return specFrom(await this.engine.list({ [LABEL.sandbox]: name }));
+    return specOfContainers(await this.containersOf(name)).spec;
   }
 
   async stop(name: string): Promise<void> {
     this.dropWarm(name);
-    const cs = await this.engine.list({ [LABEL.sandbox]: name });
     // Siblings first: they share the first container's network.
-    for (const c of sortMainLast(cs)) await this.engine.stop(c.id, 3);
+    for (const c of mainLast(await this.containersOf(name)))
+      await this.client.containerAction('stop', c.id, { timeoutS: 3 }).catch((e: unknown) => {
+        if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+      });
   }
 
   /** Stops and starts the containers and runs postStartCommand (never postCreateCommand again). */
   async restart(name: string, ctx: LaunchContext): Promise<LaunchReport> {
     const phases = new PhaseRunner(ctx, name);
-    const cs = await this.engine.list({ [LABEL.sandbox]: name });
-    const main = mainOf(cs);
-    if (!main) throw new UserError(`No sandbox named ${name}`);
-    const spec = specFrom(cs);
+    const { cs, main } = await this.mainOf(name);
+    const { spec, problem } = specOfContainers(cs);
+    if (problem) ctx.log.warn(`sandbox ${name}: ${problem}; restarting without its lifecycle commands`);
     this.dropWarm(name);
     await phases.run('start', 'restarting', async () => {
       await this.stop(name);
-      for (const c of sortMainLast(cs).reverse()) await this.engine.start(c.id, ctx.signal);
+      for (const c of mainLast(cs).reverse())
+        await this.client.containerAction('start', c.id, { signal: ctx.signal });
     });
     if (spec?.postStartCommand) {
       const user = await this.resolveUser(main.id, spec, main.image);
@@ -429,23 +459,22 @@ export class ContainerSandboxes {
       );
     }
     const info = await this.find(name);
-    return { name, level: info?.level ?? 'container', timings: phases.timings, notes: [], info: info! };
+    if (!info) throw new UserError(`Sandbox ${name} disappeared while it restarted`);
+    return { name, level: info.level, timings: phases.timings, notes: [], info };
   }
 
   /** Removes the containers and any image Podvisor built for the sandbox. Never touches the workspace. */
   async remove(name: string): Promise<void> {
     this.dropWarm(name);
-    const cs = await this.engine.list({ [LABEL.sandbox]: name });
-    for (const c of sortMainLast(cs)) await this.engine.remove(c.id);
-    for (const img of await this.engine.listImages({ [LABEL.built]: name }))
-      await this.engine.removeImage(img.id);
+    for (const c of mainLast(await this.containersOf(name))) await this.removeContainer(c.id);
+    await this.removeBuiltImages(name);
   }
 
   /** A TTY shell (or `cmd`) in the sandbox's main container, as its user, in the workspace. */
   async attach(
     name: string,
     opts: { cmd?: readonly string[]; cols?: number; rows?: number } = {},
-  ): Promise<InteractiveSession> {
+  ): Promise<ExecSession> {
     if (!opts.cmd) {
       const started = this.lastDims;
       if (opts.cols && opts.rows) this.lastDims = { cols: opts.cols, rows: opts.rows };
@@ -456,16 +485,15 @@ export class ContainerSandboxes {
         return w;
       }
     }
-    const cs = await this.engine.list({ [LABEL.sandbox]: name });
-    const main = mainOf(cs);
-    if (!main) throw new UserError(`No sandbox named ${name}`);
-    if (main.state !== 'running') throw new UserError(`Sandbox ${name} is ${main.state}; start it first`);
-    const spec = specFrom(cs);
-    const user = { user: await this.userFor(main.id, spec, main.image) };
+    const { cs, main } = await this.mainOf(name);
+    if (main.rawState !== 'running')
+      throw new UserError(`Sandbox ${name} is ${main.rawState}; start it first`);
+    const { spec } = specOfContainers(cs);
+    const user = await this.userFor(main.id, spec, main.image);
     const shell = [await this.shellFor(main.id), '-l'];
-    return this.engine.execInteractive(main.id, {
+    return this.client.execInteractive(main.id, {
       cmd: opts.cmd ?? shell,
-      ...(user.user ? { user: user.user } : {}),
+      ...(user ? { user } : {}),
       ...(spec?.workspace ? { workingDir: spec.workspace.target } : {}),
       env: spec?.remoteEnv ?? {},
       ...(opts.cols ? { cols: opts.cols } : {}),
@@ -479,12 +507,10 @@ export class ContainerSandboxes {
     cmd: readonly string[],
     signal?: AbortSignal,
   ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    const cs = await this.engine.list({ [LABEL.sandbox]: name });
-    const main = mainOf(cs);
-    if (!main) throw new UserError(`No sandbox named ${name}`);
-    const spec = await this.specOf(name);
+    const { cs, main } = await this.mainOf(name);
+    const { spec } = specOfContainers(cs);
     const user = spec ? await this.resolveUser(main.id, spec, main.image) : { user: '' };
-    return this.engine.exec(
+    return this.client.exec(
       main.id,
       {
         cmd,
@@ -492,7 +518,7 @@ export class ContainerSandboxes {
         ...(spec?.workspace ? { workingDir: spec.workspace.target } : {}),
         env: spec?.remoteEnv ?? {},
       },
-      signal,
+      { signal },
     );
   }
 }
@@ -508,62 +534,3 @@ const INFO_MS = 60_000;
 
 /** How long a launch's pre-started shell waits for its terminal before it is closed. */
 const WARM_MS = 20_000;
-
-/** The spec a sandbox was created from (stored in its labels). */
-function specFrom(cs: readonly ContainerSummary[]): SandboxSpec | undefined {
-  const raw = cs[0]?.labels[LABEL.spec];
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw) as SandboxSpec;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The main container (index 0, it owns the network) last, so stop/remove take siblings first. */
-function sortMainLast(cs: readonly ContainerSummary[]): ContainerSummary[] {
-  return [...cs].sort((a, b) => indexOf(b) - indexOf(a));
-}
-
-const indexOf = (c: ContainerSummary) => Number(c.labels[LABEL.index] ?? 0);
-
-/** The main container (the lowest index), or undefined when there are no containers. */
-function mainOf(cs: readonly ContainerSummary[]): ContainerSummary | undefined {
-  return cs.reduce<ContainerSummary | undefined>(
-    (m, c) => (!m || indexOf(c) <= indexOf(m) ? c : m),
-    undefined,
-  );
-}
-
-/** A sandbox's summary from its containers, or undefined when it has none. */
-function toInfo(name: string, cs: readonly ContainerSummary[]): SandboxInfo | undefined {
-  const main = mainOf(cs);
-  if (!main) return undefined;
-  let source: SandboxSource = { kind: 'image', label: main.image };
-  try {
-    source = JSON.parse(main.labels[LABEL.source] ?? '') as SandboxSource;
-  } catch {
-    /* keep the image as the source */
-  }
-  const states = cs.map((c) => c.state);
-  const state: SandboxInfo['state'] = states.every((s) => s === 'running')
-    ? 'running'
-    : states.includes('created') && !states.includes('exited')
-      ? 'created'
-      : states.some((s) => s === 'running')
-        ? 'failed'
-        : 'stopped';
-  const workspace = main.labels[LABEL.workspace];
-  const workspaceTarget = main.labels[LABEL.workspaceTarget];
-  return {
-    name,
-    level: (main.labels[LABEL.level] as IsolationLevel | undefined) ?? 'container',
-    source,
-    state,
-    ports: cs.flatMap((c) => c.ports.filter((p) => p.host > 0)),
-    ids: cs.map((c) => c.id),
-    ...(workspace ? { workspace } : {}),
-    ...(workspaceTarget ? { workspaceTarget } : {}),
-    createdAt: new Date(main.created * 1000).toISOString(),
-  };
-}

@@ -11,7 +11,7 @@ import { defaultMetaData, writeSeedIso } from '../backends/qemu/seed';
 import type { VmStore } from '../backends/qemu/store';
 import type { VmHandle } from '../backends/qemu/launcher';
 import { vmNameProblem } from '../backends/qemu/names';
-import type { ContainerEngine } from './engine';
+import type { DockerClient } from '../backends/docker/client';
 import { LABEL } from './names';
 import type { YamlDoc } from './pod';
 import { parseKubeMemory } from './units';
@@ -185,13 +185,13 @@ export function kubevirtPlan(doc: YamlDoc): KubevirtPlan {
  * cached by image id under `cacheDir`. Returns the folder holding them at their image paths.
  */
 export async function filesFromImage(
-  engine: ContainerEngine,
+  engine: DockerClient,
   image: string,
   wanted: readonly string[],
   cacheDir: string,
   signal?: AbortSignal,
 ): Promise<string> {
-  const img = await engine.inspectImage(image, signal);
+  const img = await engine.imageConfig(image, { signal });
   if (!img) throw new UserError(`Image ${image} is not on the engine (build or pull it first)`);
   const rel = wanted.map((w) => w.replace(/^\/+/, ''));
   // Keyed by image and by what was taken out, so two extractions from one image never clash.
@@ -202,20 +202,18 @@ export async function filesFromImage(
   const tmp = fs.mkdtempSync(path.join(path.dirname(dir), '.extract-'));
   let cid: string | undefined;
   try {
-    cid = await engine.create(
+    cid = await engine.createContainer(
+      `pv-sbx-extract-${Date.now().toString(36)}`,
       {
-        name: `pv-sbx-extract-${Date.now().toString(36)}`,
-        image,
-        body: {
-          Entrypoint: ['/none'],
-          Cmd: [],
-          Labels: { [LABEL.role]: 'extract', [LABEL.sandbox]: 'kubevirt' },
-          HostConfig: { NetworkMode: 'none' },
-        },
+        Image: image,
+        Entrypoint: ['/none'],
+        Cmd: [],
+        Labels: { [LABEL.role]: 'extract', [LABEL.sandbox]: 'kubevirt' },
+        HostConfig: { NetworkMode: 'none' },
       },
-      signal,
+      { signal },
     );
-    const stream = await engine.exportFs(cid, signal);
+    const stream = await engine.exportContainer(cid, { signal });
     const tar = execa('tar', ['-x', '-C', tmp, '-f', '-', ...rel.map((r) => (r.endsWith('/') ? r : r))], {
       stdin: 'pipe',
       signal,
@@ -231,13 +229,13 @@ export async function filesFromImage(
     );
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
-    if (cid) await engine.remove(cid).catch(() => undefined);
+    if (cid) await engine.removeContainer(cid, { force: true, volumes: true }).catch(() => undefined);
   }
 }
 
 /** The containerDisk's disk file: `path`, else the one file under /disk (KubeVirt's convention). */
 async function containerDiskFile(
-  engine: ContainerEngine,
+  engine: DockerClient,
   cd: KubevirtPlan['containerDisk'],
   cacheDir: string,
   signal?: AbortSignal,
@@ -257,7 +255,7 @@ async function containerDiskFile(
 
 /** Host ports for the VM's forwards are picked by the caller (free ports on 127.0.0.1). */
 export async function kubevirtCreateRequest(
-  engine: ContainerEngine,
+  engine: DockerClient,
   plan: KubevirtPlan,
   cacheDir: string,
   hostPorts: readonly number[],
@@ -327,7 +325,7 @@ export async function kubevirtCreateRequest(
  */
 export async function launchKubevirt(
   store: VmStore,
-  engine: ContainerEngine,
+  engine: DockerClient,
   plan: KubevirtPlan,
   source: { file: string; documentIndex: number },
   cacheDir: string,

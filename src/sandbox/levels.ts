@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { EngineInfo } from './engine';
+import type { EngineInfo } from '../backends/docker/client';
+import { QEMU_BINARY } from '../backends/qemu/accel';
 import type { IsolationLevel } from './types';
 
 export interface LevelStatus {
@@ -34,7 +35,7 @@ export const LEVEL_NOTES: Record<IsolationLevel, { title: string; note: string }
 
 /** Engine runtime that looks like Kata (`kata`, `kata-runtime`, `io.containerd.kata.v2`, `kata-qemu`). */
 export function kataRuntime(info: EngineInfo): string | undefined {
-  return Object.entries(info.runtimes).find(([k, r]) => /kata/i.test(k) || /kata/i.test(r.path ?? ''))?.[0];
+  return info.runtimes.find((k) => /kata/i.test(k) || /kata/i.test(info.runtimePaths[k] ?? ''));
 }
 
 /** A program on PATH (no shell). */
@@ -65,11 +66,9 @@ export function containerLevels(
       detail: why,
     }));
   }
-  const names = Object.keys(info.runtimes);
+  const names = info.runtimes;
   const runc = names.includes('runc') ? 'runc' : info.defaultRuntime;
-  const runsc = Object.entries(info.runtimes).find(
-    ([k, r]) => k === 'runsc' || /runsc$/.test(r.path ?? ''),
-  )?.[0];
+  const runsc = names.find((k) => k === 'runsc' || /runsc$/.test(info.runtimePaths[k] ?? ''));
   const kata = kataRuntime(info);
   return [
     { level: 'container', available: true, runtime: runc, detail: `runtime ${runc}` },
@@ -91,4 +90,37 @@ export function containerLevels(
             : 'Kata Containers is not installed (no kata runtime in the engine, no kata-runtime on PATH)',
         },
   ];
+}
+
+export interface MicroVmProbe {
+  /** Whether the container engine answers (it turns the image into the VM's disk). */
+  readonly engineUp: boolean;
+  /** `podvisor.sandbox.kernel` ('' = Debian's cloud kernel). */
+  readonly kernel: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly virtiofsd?: string;
+}
+
+/**
+ * The microVM level: QEMU found on PATH exactly as the launcher finds it (it spawns
+ * `qemu-system-x86_64` through PATH), virtiofsd for the workspace, a kernel, and the engine.
+ */
+export function microvmLevel(p: MicroVmProbe): LevelStatus {
+  const qemu = which(QEMU_BINARY, p.env);
+  const virtiofsd = p.virtiofsd ?? '/usr/lib/qemu/virtiofsd';
+  let why: string | undefined;
+  if (!qemu) why = `QEMU is not installed (no ${QEMU_BINARY} on PATH; Debian package qemu-system-x86)`;
+  else if (!p.engineUp) why = 'the container engine is needed to turn the image into a disk';
+  else if (p.kernel && !fs.existsSync(p.kernel))
+    why = `the kernel ${p.kernel} (podvisor.sandbox.kernel) does not exist`;
+  else if (!p.kernel && !fs.existsSync('/etc/debian_version'))
+    why = 'set podvisor.sandbox.kernel (the default kernel comes from Debian)';
+  else if (!fs.existsSync(virtiofsd)) why = 'virtiofsd is missing (Debian package qemu-system-common)';
+  if (why) return { level: 'microvm', available: false, detail: why };
+  const kvm = fs.existsSync('/dev/kvm') && !fs.existsSync('/sys/module/kvm_pvm');
+  return {
+    level: 'microvm',
+    available: true,
+    detail: `QEMU ${kvm ? 'with KVM' : 'with TCG (software, slower)'}`,
+  };
 }

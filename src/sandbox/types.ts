@@ -116,6 +116,8 @@ export interface SandboxInfo {
   readonly workspaceTarget?: string;
   readonly user?: string;
   readonly createdAt?: string;
+  /** What is wrong with what was read back (a label or file that does not parse); shown, never thrown. */
+  readonly problem?: string;
 }
 
 /** Progress phases, in order; each is timed and logged. */

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { PodvisorApi } from '../../src/extension';
-import { reattachTerminals } from '../../src/commands/sandbox/common';
+import { reattachTerminals } from '../../src/commands/sandbox/terminal';
 import { docker, ensureBusyboxImage } from '../harness/images';
 import { ensureContainerDiskImage } from '../integration/sandbox/kvImage';
 import { until } from '../harness/until';

@@ -25,6 +25,8 @@ export interface Endpoint {
   /** TLS material folder (DOCKER_CERT_PATH or the context's tls dir), when TLS is on. */
   readonly tlsDir?: string;
   readonly tlsVerify?: boolean;
+  /** For ssh:// hosts: an ssh_config file (`ssh -F`); default ssh's own (~/.ssh/config), like the CLI. */
+  readonly sshConfig?: string;
   /** False when nothing was configured and no socket was found: the first-run state. */
   readonly configured: boolean;
 }

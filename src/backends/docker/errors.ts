@@ -11,6 +11,8 @@ export interface EngineErrorInfo {
   readonly reason: string;
   /** Connection-level failure (engine down, socket missing), not an API answer. */
   readonly unreachable: boolean;
+  /** The socket error's code (ECONNREFUSED, ENOENT, …), when there is one. */
+  readonly code?: string;
 }
 
 const UNREACHABLE = new Set([
@@ -57,13 +59,29 @@ export function engineErrorInfo(e: unknown): EngineErrorInfo {
     reason = (m?.[1] ?? msg).trim();
   }
   const code = typeof x.code === 'string' ? x.code : undefined;
-  return { statusCode, reason, unreachable: statusCode === undefined && !!code && UNREACHABLE.has(code) };
+  return {
+    statusCode,
+    reason,
+    unreachable: statusCode === undefined && !!code && UNREACHABLE.has(code),
+    ...(code ? { code } : {}),
+  };
 }
 
-/** A UserError for `what` failing, with the engine's reason: `Could not stop web: ...`. */
-export function engineError(what: string, e: unknown): UserError {
+/**
+ * A UserError for `what` failing, with the engine's reason: `Could not stop web: ...`. When the
+ * engine could not be reached at all and its address is known, the reason says so in one
+ * wording for every caller (the tree, commands, sandboxes).
+ */
+export function engineError(what: string, e: unknown, host?: string): UserError {
   const info = engineErrorInfo(e);
-  const err = new UserError(`${what}: ${info.reason}`, e instanceof Error ? e.stack : undefined);
+  let reason = info.reason;
+  if (info.unreachable && host) {
+    const code = info.code ?? 'unreachable';
+    // A socket error restates its code ("connect ENOENT /path"); an ssh failure says more ("Host key verification failed").
+    const more = info.reason.includes(code) ? '' : ` ${info.reason}`;
+    reason = `Failed to connect to the container engine at ${host} (${code}). Is Docker running?${more}`;
+  }
+  const err = new UserError(`${what}: ${reason}`, e instanceof Error ? e.stack : undefined);
   (err as { statusCode?: number }).statusCode = info.statusCode;
   return err;
 }

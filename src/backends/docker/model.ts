@@ -46,3 +46,28 @@ export interface ImageInfo {
   readonly dangling: boolean;
   readonly containers: number;
 }
+
+/** What sandboxes need from an image's config (GET /images/{ref}/json). */
+export interface ImageConfig {
+  readonly id: string;
+  /** The image's USER ('' when unset). */
+  readonly user: string;
+  readonly env: readonly string[];
+  readonly workingDir: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** A finished non-interactive exec. */
+export interface ExecResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** What an exec runs: argv, and optionally as whom, where and with which environment. */
+export interface ExecOptions {
+  readonly cmd: readonly string[];
+  readonly user?: string;
+  readonly workingDir?: string;
+  readonly env?: Readonly<Record<string, string>>;
+}

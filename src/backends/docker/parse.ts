@@ -4,7 +4,7 @@
  * skipped with a reason rather than reaching the tree half-formed.
  */
 import { isolationOfRuntime, type WorkloadState } from '../types';
-import type { ContainerInfo, ImageInfo, PortMapping } from './model';
+import type { ContainerInfo, ImageConfig, ImageInfo, PortMapping } from './model';
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -195,5 +195,18 @@ export function parseImage(x: unknown): ImageInfo | undefined {
     created: n(x.Created) * 1000,
     dangling: tags.length === 0,
     containers: n(x.Containers, -1),
+  };
+}
+
+/** GET /images/{ref}/json, the parts a sandbox reads (USER, Env, WorkingDir, Labels). */
+export function parseImageConfig(x: unknown): ImageConfig | undefined {
+  if (!isObj(x) || typeof x.Id !== 'string') return undefined;
+  const cfg = isObj(x.Config) ? x.Config : {};
+  return {
+    id: x.Id,
+    user: s(cfg.User),
+    env: Array.isArray(cfg.Env) ? cfg.Env.filter((e): e is string => typeof e === 'string') : [],
+    workingDir: s(cfg.WorkingDir),
+    labels: labelsOf(cfg.Labels),
   };
 }

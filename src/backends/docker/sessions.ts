@@ -2,8 +2,8 @@
  * Streams for terminals: followed logs and an interactive exec shell. No vscode here: the
  * Pseudoterminal adapter just wires these callbacks to its emitters.
  */
-import { PassThrough, type Duplex, type Readable } from 'stream';
-import type { DockerClient } from './client';
+import { PassThrough, type Readable } from 'stream';
+import type { DockerClient, ExecSession } from './client';
 import { engineError } from './errors';
 import { assertContainerRef } from './names';
 
@@ -114,44 +114,34 @@ export async function openShell(
   id: string,
   opts: { cols?: number; rows?: number; cmd?: string[] } = {},
 ): Promise<Session> {
-  const c = client.api.getContainer(assertContainerRef(id));
-  let exec: Awaited<ReturnType<typeof c.exec>>;
-  let stream: Duplex;
-  try {
-    exec = await c.exec({
-      Cmd: opts.cmd ?? SHELL_PICKER,
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: true,
-      Env: ['TERM=xterm-256color'],
-    });
-    stream = (await exec.start({ hijack: true, stdin: true, Tty: true } as never)) as unknown as Duplex;
-  } catch (e) {
-    throw engineError(`Could not open a shell in ${id.slice(0, 12)}`, e);
-  }
+  const x = await client.execInteractive(id, { cmd: opts.cmd ?? SHELL_PICKER });
+  if (opts.cols && opts.rows) void x.resize(opts.cols, opts.rows);
+  return sessionOf(x);
+}
+
+/** A terminal Session over an interactive exec (a container shell, a sandbox's shell or console). */
+export function sessionOf(x: ExecSession): Session {
+  const stream = x.stream;
   const s = new (class extends BaseSession {
     write(data: string): void {
       if (!stream.destroyed) stream.write(data);
     }
     resize(cols: number, rows: number): void {
-      if (cols > 0 && rows > 0) exec.resize({ w: cols, h: rows } as never).catch(() => undefined);
+      if (cols > 0 && rows > 0) void x.resize(cols, rows).catch(() => undefined);
     }
     close(): void {
       stream.end();
       stream.destroy();
     }
   })();
-  if (opts.cols && opts.rows) s.resize(opts.cols, opts.rows);
   stream.setEncoding('utf8');
   stream.on('data', (t: string) => s.emitData(t));
   let ended = false;
   const done = () => {
     if (ended) return;
     ended = true;
-    exec
-      .inspect()
-      .then((i) => s.emitExit(typeof i.ExitCode === 'number' ? i.ExitCode : undefined))
+    x.exitCode()
+      .then((c) => s.emitExit(c))
       .catch(() => s.emitExit(undefined));
   };
   stream.on('end', done);

@@ -2,15 +2,13 @@ import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import type { Services } from '../../host/services';
 import { withProgress } from '../../host/progress';
-import { openSessionTerminal } from '../../tree/containers/terminal';
-import type { SandboxModule } from '../../tree/sandboxes/manager';
-import { SandboxNode } from '../../tree/sandboxes/section';
+import { SandboxNode, type SandboxModule } from '../../tree/sandboxes/section';
+import { openTerminal } from './terminal';
 
 type IsolationLevel = import('../../sandbox').IsolationLevel;
 type SandboxSpec = import('../../sandbox').SandboxSpec;
+type SandboxInfo = import('../../sandbox').SandboxInfo;
 type LaunchReport = import('../../sandbox').LaunchReport;
-
-const OPEN_TERMINALS_KEY = 'podvisor.sandbox.openTerminals';
 
 export function requireTrust(): void {
   if (!vscode.workspace.isTrusted)
@@ -19,6 +17,17 @@ export function requireTrust(): void {
         'Sandboxes are disabled in untrusted workspaces: trust this folder to launch or control one.',
       ),
     );
+}
+
+/**
+ * The sandbox a command acts on, as its record (what it is decides which backend acts): the
+ * tree row's own record, else the record of a name (palette, keybinding, tests).
+ */
+export async function targetSandbox(svc: Services, arg: unknown): Promise<SandboxInfo> {
+  if (arg instanceof SandboxNode) return arg.info;
+  const sel = svc.tree.view.selection[0];
+  if (arg === undefined && sel instanceof SandboxNode) return sel.info;
+  return svc.sandboxes.backend().require(nameOf(svc, arg));
 }
 
 /** A sandbox name from a tree node, a string, or `{ name }`. */
@@ -40,8 +49,8 @@ export async function chooseLevel(
   explicit?: unknown,
   allowed?: readonly IsolationLevel[],
 ): Promise<IsolationLevel | undefined> {
-  const m = svc.sandboxes.manager.module();
-  const levels = await svc.sandboxes.manager.levels();
+  const m = svc.sandboxes.module();
+  const levels = await svc.sandboxes.backend().levels();
   const usable = levels.filter((l) => l.available && (!allowed || allowed.includes(l.level)));
   const check = (lvl: IsolationLevel): IsolationLevel => {
     const st = levels.find((l) => l.level === lvl);
@@ -91,8 +100,8 @@ export async function launchSpec(
   level: IsolationLevel,
   opts: { terminal?: boolean } = {},
 ): Promise<LaunchReport> {
-  const mgr = svc.sandboxes.manager;
-  const m: SandboxModule = mgr.module();
+  const mgr = svc.sandboxes.backend();
+  const m: SandboxModule = svc.sandboxes.module();
   const levels = await mgr.levels();
   const st = levels.find((l) => l.level === level);
   if (!st?.available)
@@ -125,52 +134,4 @@ export async function launchSpec(
       .then((p) => p && svc.log.show(true));
   }
   return report;
-}
-
-/** Opens (or focuses) the sandbox's terminal; remembered so it re-opens after a window reload. */
-export async function openTerminal(
-  svc: Services,
-  name: string,
-  cmd?: readonly string[],
-): Promise<vscode.Terminal> {
-  const title = `Sandbox: ${name}`;
-  const existing = vscode.window.terminals.find((t) => t.name === title);
-  if (existing && !cmd) {
-    existing.show();
-    return existing;
-  }
-  const t = openSessionTerminal(title, (dims) => svc.sandboxes.manager.session(name, dims, cmd), true);
-  await remember(svc, name, true);
-  const sub = vscode.window.onDidCloseTerminal((closed) => {
-    if (closed !== t) return;
-    sub.dispose();
-    // Closed by the user (not by a window reload, which doesn't fire this): forget it.
-    void remember(svc, name, false);
-  });
-  svc.context.subscriptions.push(sub);
-  return t;
-}
-
-async function remember(svc: Services, name: string, open: boolean): Promise<void> {
-  const cur = new Set(svc.context.workspaceState.get<string[]>(OPEN_TERMINALS_KEY, []));
-  if (open) cur.add(name);
-  else cur.delete(name);
-  await svc.context.workspaceState.update(OPEN_TERMINALS_KEY, [...cur]);
-}
-
-/** After a window reload: re-open the terminals of sandboxes that are still running. */
-export async function reattachTerminals(svc: Services): Promise<void> {
-  const names = svc.context.workspaceState.get<string[]>(OPEN_TERMINALS_KEY, []);
-  if (!names.length || !vscode.workspace.isTrusted) return;
-  const running = new Set(
-    (await svc.sandboxes.manager.list()).filter((s) => s.state === 'running').map((s) => s.name),
-  );
-  for (const n of names) {
-    if (running.has(n)) await openTerminal(svc, n);
-    else await remember(svc, n, false);
-  }
-  if (names.length)
-    svc.log.info(
-      `sandboxes: re-attached terminals for ${names.filter((n) => running.has(n)).join(', ') || 'none'}`,
-    );
 }

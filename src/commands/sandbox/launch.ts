@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import type { Command } from '../command';
-import { chooseLevel, launchSpec, openTerminal, requireTrust } from './common';
+import { chooseLevel, launchSpec, requireTrust } from './common';
+import { openTerminal } from './terminal';
 
 /**
  * Launch Sandbox…: the workspace's devcontainer.json in the isolation level the user picks.
@@ -19,14 +20,14 @@ export const launchSandbox: Command = {
     };
     const folder = typeof a.folder === 'string' ? a.folder : await pickFolder();
     if (!folder) return undefined;
-    const m = svc.sandboxes.manager.module();
+    const m = svc.sandboxes.module();
     if (!m.devcontainerPath(folder))
       throw new UserError(vscode.l10n.t('No .devcontainer/devcontainer.json in {0}', folder));
     // Parse first: a malformed file is reported before any question is asked.
     const spec = m.loadDevcontainer({ workspaceFolder: folder });
-    const existing = await svc.sandboxes.manager.find(spec.name);
+    const existing = await svc.sandboxes.backend().get(spec.name);
     if (existing) {
-      if (existing.state !== 'running') await svc.sandboxes.manager.restart(spec.name, { log: svc.log });
+      if (existing.state !== 'running') await svc.sandboxes.backend().restart(existing, { log: svc.log });
       await svc.sandboxes.refresh();
       if (a.terminal !== false) await openTerminal(svc, spec.name);
       return existing;

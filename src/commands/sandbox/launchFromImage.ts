@@ -24,7 +24,7 @@ export const launchFromImage: Command = {
     const level = await chooseLevel(svc, o.level);
     if (!level) return undefined;
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    const spec = svc.sandboxes.manager.module().imageSpec(image, folder);
+    const spec = svc.sandboxes.module().imageSpec(image, folder);
     return launchSpec(svc, spec, level, { terminal: o.terminal !== false });
   },
 };

@@ -1,5 +1,6 @@
 import type { Command } from '../command';
-import { nameOf, openTerminal, requireTrust } from './common';
+import { nameOf, requireTrust } from './common';
+import { openTerminal } from './terminal';
 
 /** Opens a shell in the sandbox. Arguments: `(node | name, cmd?: string[])`; `cmd` runs instead of the shell. */
 export const openSandboxTerminal: Command = {

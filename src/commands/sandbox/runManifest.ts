@@ -26,7 +26,7 @@ export const runManifest: Command = {
           ? vscode.Uri.file(uriArg)
           : vscode.window.activeTextEditor?.document.uri;
     if (!uri) throw new UserError(vscode.l10n.t('Open a manifest first'));
-    const m = svc.sandboxes.manager.module();
+    const m = svc.sandboxes.module();
     const text = (await vscode.workspace.openTextDocument(uri)).getText();
     const docs = m.yamlDocs(uri.fsPath, text);
     const index = typeof indexArg === 'number' ? indexArg : docAtCursor(uri, text);
@@ -77,13 +77,13 @@ async function runKubevirt(svc: Services, m: typeof import('../../sandbox'), doc
   );
   if (plan.notes.length) svc.log.warn(`${plan.label}: not honoured locally:\n  ${plan.notes.join('\n  ')}`);
   const store = await vmsSection(svc).ready();
-  const mgr = svc.sandboxes.manager;
+  const engine = await svc.sandboxes.backend().engine();
   const cacheDir = path.join(svc.context.globalStorageUri.fsPath, 'sandboxes', 'cache');
   const h = await withProgress(vscode.l10n.t('Booting {0} locally', plan.label), (signal, report) => {
     report(vscode.l10n.t('disk from {0}', plan.containerDisk.image));
     return m.launchKubevirt(
       store as unknown as Parameters<typeof m.launchKubevirt>[0],
-      mgr.containers().engine,
+      engine,
       plan,
       { file: doc.file, documentIndex: doc.index },
       cacheDir,

@@ -1,14 +1,15 @@
 import * as vscode from 'vscode';
 import type { Command } from '../command';
 import { withProgress } from '../../host/progress';
-import { nameOf, requireTrust } from './common';
+import { requireTrust, targetSandbox } from './common';
 
 export const stopSandbox: Command = {
   id: 'podvisor.sandbox.stop',
   async execute(svc, arg?: unknown) {
     requireTrust();
-    const name = nameOf(svc, arg);
-    await withProgress(vscode.l10n.t('Stopping sandbox {0}', name), () => svc.sandboxes.manager.stop(name));
+    const sb = await targetSandbox(svc, arg);
+    const name = sb.name;
+    await withProgress(vscode.l10n.t('Stopping sandbox {0}', name), () => svc.sandboxes.backend().stop(sb));
     await svc.sandboxes.refresh();
   },
 };

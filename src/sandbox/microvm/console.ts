@@ -1,5 +1,6 @@
 import * as crypto from 'crypto';
 import { UserError } from '../../common/errors';
+import { shQuote } from '../lifecycle';
 
 /** What the console needs from QEMU's serial channel (the qemu backend's SerialChannel has it). */
 export interface ConsoleLike {
@@ -30,4 +31,14 @@ export async function runOnConsole(
   const start = lines.findIndex((l) => l.includes(`_${nonce}__"`));
   const body = lines.slice(start + 1, -1).join('\n');
   return { exitCode: code, output: body ? body + '\n' : '' };
+}
+
+/**
+ * An argv as one line for the guest's POSIX shell (busybox ash): each argument single-quoted
+ * where it needs to be, so spaces, quotes and `$` reach the program as typed.
+ */
+export function consoleLine(argv: readonly string[]): string {
+  if (argv.some((a) => a.includes('\n') || a.includes('\r')))
+    throw new UserError('A console command cannot contain a line break');
+  return argv.map(shQuote).join(' ');
 }

@@ -1,27 +1,30 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { CancelledError, UserError, isCancelled, messageOf } from '../../common/errors';
+import { Duplex } from 'stream';
+import { pullImage } from '../../backends/docker/imageOps';
+import type { DockerClient } from '../../backends/docker/client';
 import {
-  attachVm,
-  launchVm,
+  freePort,
   probeKvm,
   resolveAcceleration,
   vmPaths,
-  freePort,
+  VmStore,
   type VmHandle,
   type VmSpec,
 } from '../../backends/qemu';
 import { createOverlay } from '../../backends/qemu/images';
-import type { ContainerEngine, InteractiveSession } from '../engine';
+import { CancelledError, UserError, isCancelled, messageOf } from '../../common/errors';
+import { silentLogger, type Logger } from '../../common/log';
+import type { AttachOptions, InteractiveSession, SandboxBackend } from '../backend';
 import { argvOf, shQuote } from '../lifecycle';
 import { builtImageTag, LABEL } from '../names';
 import { PhaseRunner, type LaunchContext } from '../phases';
-import type { LaunchReport, LifecycleCommand, SandboxInfo, SandboxSpec } from '../types';
-import { runOnConsole } from './console';
+import { parseSandboxSpec } from '../specParse';
+import type { IsolationLevel, LaunchReport, LifecycleCommand, SandboxInfo, SandboxSpec } from '../types';
+import { consoleLine, runOnConsole } from './console';
 import { ensureInitramfs, SANDBOX_UP, writeSandboxInitramfs } from './initramfs';
 import { resolveKernel } from './kernel';
 import { ensureRootDisk } from './rootDisk';
-import { Duplex } from 'stream';
 
 export interface MicroVmOptions {
   /** Folder holding one folder per microVM sandbox. */
@@ -33,7 +36,11 @@ export interface MicroVmOptions {
   /** Where image disks are cached (default `<cacheDir>/disks`): they are the big files. */
   readonly diskDir?: string;
   readonly bootTimeoutMs?: number;
+  readonly log?: Logger;
 }
+
+/** The engine that turns images into disks: a client, or a getter (the editor's engine may change). */
+export type EngineSource = DockerClient | (() => Promise<DockerClient>);
 
 /** What a microVM sandbox's folder records about it (sandbox.json), so it is found after a reload. */
 interface Meta {
@@ -46,6 +53,34 @@ interface Meta {
   readonly createdAt: string;
 }
 
+/** sandbox.json, checked: a file someone edited gives a problem to show, not a cast. */
+function parseMeta(x: unknown, where: string): Meta {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new Error(`${where} is not an object`);
+  const o = x as Record<string, unknown>;
+  const str = (k: string): string => {
+    const v = o[k];
+    if (typeof v !== 'string') throw new Error(`${where}: ${k} is not a string`);
+    return v;
+  };
+  if (!Array.isArray(o.ports)) throw new Error(`${where}: ports is not a list`);
+  const ports = o.ports.map((p, i) => {
+    const q = (typeof p === 'object' && p !== null ? p : {}) as Record<string, unknown>;
+    if (typeof q.container !== 'number' || typeof q.host !== 'number' || typeof q.protocol !== 'string')
+      throw new Error(`${where}: ports[${i}] is not { container, host, protocol }`);
+    return { container: q.container, host: q.host, protocol: q.protocol };
+  });
+  if (typeof o.postCreateDone !== 'boolean') throw new Error(`${where}: postCreateDone is not true or false`);
+  return {
+    name: str('name'),
+    spec: parseSandboxSpec(o.spec, `${where}: spec`),
+    image: str('image'),
+    imageId: str('imageId'),
+    ports,
+    postCreateDone: o.postCreateDone,
+    createdAt: str('createdAt'),
+  };
+}
+
 const META = 'sandbox.json';
 const PROMPT = '# ';
 
@@ -55,19 +90,50 @@ const PROMPT = '# ';
  * user-mode networking with forwards on 127.0.0.1, and the serial console as the terminal and
  * the command channel. QEMU itself is run by the qemu backend's launcher.
  */
-export class MicroVmSandboxes {
-  private readonly handles = new Map<string, VmHandle>();
+export class MicroVmSandboxes implements SandboxBackend {
+  readonly kind = 'microvm';
+  /** The QEMU VMs behind the sandboxes: handles, QMP and exit events, re-attach after a reload. */
+  readonly vms: VmStore;
+  private readonly listeners = new Set<(name: string | undefined) => void>();
+  private readonly attached: Promise<void>;
 
   constructor(
-    private readonly engine: ContainerEngine,
-    private readonly opts: MicroVmOptions,
-  ) {}
+    private readonly engine: EngineSource,
+    readonly opts: MicroVmOptions,
+  ) {
+    this.vms = new VmStore(opts.home, { accelerator: 'auto', cpuModel: 'auto' }, opts.log ?? silentLogger);
+    this.vms.on('change', (name) => this.changed(name));
+    // VMs still running from before (a window reload): their handles come back through the pidfile.
+    this.attached = this.vms.attachRunning().catch(() => undefined);
+  }
+
+  /** Fires with a sandbox name (or undefined: any) whenever a microVM sandbox appears, changes state or goes. */
+  onChange(listener: (name: string | undefined) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(name: string | undefined): void {
+    for (const l of [...this.listeners]) l(name);
+  }
+
+  private client(): Promise<DockerClient> {
+    return typeof this.engine === 'function' ? this.engine() : Promise.resolve(this.engine);
+  }
 
   private dir(name: string): string {
     return path.join(this.opts.home, name);
   }
 
-  async launch(spec: SandboxSpec, ctx: LaunchContext): Promise<LaunchReport> {
+  async launch(
+    spec: SandboxSpec,
+    level: IsolationLevel,
+    _runtime: string,
+    ctx: LaunchContext,
+  ): Promise<LaunchReport> {
+    if (level !== 'microvm')
+      throw new UserError(`A ${level} sandbox is not a microVM: launch it on the engine`);
+    const engine = await this.client();
     const phases = new PhaseRunner(ctx, spec.name);
     const dir = this.dir(spec.name);
     const notes = [...spec.notes];
@@ -100,7 +166,7 @@ export class MicroVmSandboxes {
         const tag = builtImageTag(spec.name, c.name);
         builtImages.push(
           await phases.run('build', `building ${tag}`, () =>
-            this.engine.build(
+            engine.build(
               {
                 context: b.context,
                 dockerfile: b.dockerfile,
@@ -109,8 +175,7 @@ export class MicroVmSandboxes {
                 ...(b.target ? { target: b.target } : {}),
                 labels: { [LABEL.built]: spec.name },
               },
-              ctx.signal,
-              (l) => ctx.log.info(`[build] ${l}`),
+              { signal: ctx.signal, onLine: (l) => ctx.log.info(`[build] ${l}`) },
             ),
           ),
         );
@@ -119,9 +184,12 @@ export class MicroVmSandboxes {
         if (!c.image) throw new UserError(`Container ${c.name} has no image`);
         image = c.image;
         await phases.run('pull', `image ${image}`, async () => {
-          if (await this.engine.inspectImage(image, ctx.signal)) return;
+          if (await engine.imageConfig(image, { signal: ctx.signal })) return;
           try {
-            await this.engine.pull(image, ctx.signal, (l) => ctx.log.debug(`[pull] ${l}`));
+            await pullImage(engine, image, {
+              signal: ctx.signal,
+              onProgress: (p) => ctx.log.debug(`[pull] ${p.id ? `${p.id}: ` : ''}${p.status}`),
+            });
           } catch (e) {
             if (isCancelled(e)) throw e;
             throw new UserError(
@@ -132,7 +200,7 @@ export class MicroVmSandboxes {
       }
       const disk = await phases.run('disk', `root disk of ${image}`, () =>
         ensureRootDisk(
-          this.engine,
+          engine,
           image,
           spec.name,
           this.opts.diskDir ?? path.join(this.opts.cacheDir, 'disks'),
@@ -205,7 +273,8 @@ export class MicroVmSandboxes {
         notes.push(
           `microVM: terminals and lifecycle commands run as root inside the VM (remoteUser "${spec.remoteUser}" is not switched to; the VM is the boundary)`,
         );
-      await this.boot(spec.name, vm, accel, phases, ctx);
+      this.changed(spec.name);
+      await this.boot(spec.name, accel, phases, ctx);
       if (spec.postCreateCommand) {
         const pc = spec.postCreateCommand;
         await phases.run('post-create', 'postCreateCommand', () =>
@@ -221,20 +290,17 @@ export class MicroVmSandboxes {
         );
       }
       for (const n of notes) ctx.log.warn(`sandbox ${spec.name}: ${n}`);
-      return {
-        name: spec.name,
-        level: 'microvm',
-        timings: phases.timings,
-        notes,
-        info: (await this.find(spec.name))!,
-      };
+      const info = await this.find(spec.name);
+      if (!info) throw new UserError(`Sandbox ${spec.name} disappeared right after it started`);
+      return { name: spec.name, level: 'microvm', timings: phases.timings, notes, info };
     } catch (e) {
       ctx.log.warn(`sandbox ${spec.name}: launch failed (${messageOf(e)}); cleaning up`);
-      const h = this.handles.get(spec.name);
+      const h = this.vms.handle(spec.name);
       if (h) await h.forceOff(2000).catch(() => undefined);
-      this.handles.delete(spec.name);
       if (createdDir) fs.rmSync(dir, { recursive: true, force: true });
-      for (const id of builtImages) await this.engine.removeImage(id).catch(() => undefined);
+      for (const id of builtImages)
+        await engine.removeImage(id, { force: true, missingOk: true }).catch(() => undefined);
+      if (createdDir) this.changed(spec.name);
       // Whatever broke once the user cancelled (a closed console, an aborted request) is the cancel.
       if (ctx.signal?.aborted) throw new CancelledError();
       throw e;
@@ -243,21 +309,13 @@ export class MicroVmSandboxes {
 
   private async boot(
     name: string,
-    vm: VmSpec,
     accel: Awaited<ReturnType<typeof resolveAcceleration>>,
     phases: PhaseRunner,
     ctx: LaunchContext,
   ): Promise<void> {
     await phases.run('start', `booting (${accel.accel})`, async () => {
-      const h = await launchVm({
-        spec: vm,
-        paths: vmPaths(this.dir(name)),
-        accel,
-        log: ctx.log,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
-      this.handles.set(name, h);
-      h.once('exit', () => this.handles.delete(name));
+      // Through the VM store: it reads spec.json back with its checks and reports state and exit.
+      const h = await this.vms.start(name, { ...(ctx.signal ? { signal: ctx.signal } : {}) });
       const onAbort = () => void h.forceOff(1000);
       ctx.signal?.addEventListener('abort', onAbort, { once: true });
       try {
@@ -301,26 +359,36 @@ export class MicroVmSandboxes {
     fs.writeFileSync(path.join(this.dir(m.name), META), JSON.stringify(m, null, 2));
   }
 
-  private readMeta(name: string): Meta | undefined {
+  /** sandbox.json: absent (undefined), or checked (a problem when it does not parse). */
+  private readMeta(name: string): { meta?: Meta; problem?: string } | undefined {
+    let text: string;
     try {
-      return JSON.parse(fs.readFileSync(path.join(this.dir(name), META), 'utf8')) as Meta;
+      text = fs.readFileSync(path.join(this.dir(name), META), 'utf8');
     } catch {
       return undefined;
     }
+    try {
+      return { meta: parseMeta(JSON.parse(text), `${name}/${META}`) };
+    } catch (e) {
+      return { problem: e instanceof SyntaxError ? `${name}/${META} is not JSON` : (e as Error).message };
+    }
+  }
+
+  private meta(name: string): Meta {
+    const m = this.readMeta(name);
+    if (!m) throw new UserError(`No sandbox named ${name}`);
+    if (!m.meta) throw new UserError(`Sandbox ${name} cannot be used: ${m.problem}`);
+    return m.meta;
   }
 
   private async handle(name: string): Promise<VmHandle | undefined> {
-    const h = this.handles.get(name);
+    await this.attached;
+    const h = this.vms.handle(name);
     if (h && h.state !== 'stopped') return h;
-    const vmFile = path.join(this.dir(name), 'spec.json');
-    if (!fs.existsSync(vmFile)) return undefined;
-    const accel = resolveAcceleration('auto', 'auto', await probeKvm());
-    const a = await attachVm(vmPaths(this.dir(name)), accel).catch(() => undefined);
-    if (a) {
-      this.handles.set(name, a);
-      a.once('exit', () => this.handles.delete(name));
-    }
-    return a;
+    // Started by another window since: re-attach through its pidfile.
+    if (this.running(name)) await this.vms.attachRunning().catch(() => undefined);
+    const a = this.vms.handle(name);
+    return a && a.state !== 'stopped' ? a : undefined;
   }
 
   private running(name: string): boolean {
@@ -345,13 +413,28 @@ export class MicroVmSandboxes {
   }
 
   async find(name: string): Promise<SandboxInfo | undefined> {
-    const m = this.readMeta(name);
-    if (!m) return undefined;
+    const r = this.readMeta(name);
+    if (!r) return undefined;
+    const h = this.vms.handle(name);
+    const state: SandboxInfo['state'] = (h ? h.state !== 'stopped' : this.running(name))
+      ? 'running'
+      : 'stopped';
+    const m = r.meta;
+    if (!m)
+      return {
+        name,
+        level: 'microvm',
+        source: { kind: 'image', label: '?' },
+        state,
+        ports: [],
+        ids: [this.dir(name)],
+        ...(r.problem ? { problem: r.problem } : {}),
+      };
     return {
       name,
       level: 'microvm',
       source: m.spec.source,
-      state: this.running(name) ? 'running' : 'stopped',
+      state,
       ports: m.ports.map((p) => ({ ...p, hostIp: '127.0.0.1' })),
       ids: [this.dir(name)],
       ...(m.spec.workspace
@@ -362,8 +445,8 @@ export class MicroVmSandboxes {
     };
   }
 
-  specOf(name: string): SandboxSpec | undefined {
-    return this.readMeta(name)?.spec;
+  async specOf(name: string): Promise<SandboxSpec | undefined> {
+    return this.readMeta(name)?.meta?.spec;
   }
 
   /** Runs a command line on the console shell (root, in the workspace). */
@@ -373,8 +456,11 @@ export class MicroVmSandboxes {
     return runOnConsole(h.serial, line, timeoutMs);
   }
 
-  /** The serial console as an interactive session (the terminal). */
-  async attach(name: string): Promise<InteractiveSession> {
+  /**
+   * The serial console as an interactive session (the terminal). The console has no exec: a
+   * `cmd` is typed into its shell, each argument quoted for that shell.
+   */
+  async attach(name: string, opts: AttachOptions = {}): Promise<InteractiveSession> {
     const h = await this.handle(name);
     if (!h) throw new UserError(`Sandbox ${name} is not running`);
     const serial = h.serial;
@@ -395,8 +481,9 @@ export class MicroVmSandboxes {
       serial.off('data', onData);
       serial.off('close', onClose);
     });
-    // A fresh prompt for the newcomer (the shell is already waiting).
-    setTimeout(() => serial.write('\n'), 50);
+    // A fresh prompt for the newcomer (the shell is already waiting), or the command to run.
+    const line = opts.cmd?.length ? consoleLine(opts.cmd) : '';
+    setTimeout(() => serial.write(`${line}\n`), 50);
     return { stream, resize: async () => undefined, exitCode: async () => undefined };
   }
 
@@ -406,18 +493,15 @@ export class MicroVmSandboxes {
     // Flush the overlay's filesystem before QEMU goes: the guest has no other shutdown path.
     await runOnConsole(h.serial, 'sync', 10_000).catch(() => undefined);
     await h.forceOff(3000);
-    this.handles.delete(name);
   }
 
   /** Boots again from the same overlay; runs postStartCommand only (postCreateCommand ran once). */
   async restart(name: string, ctx: LaunchContext): Promise<LaunchReport> {
-    const m = this.readMeta(name);
-    if (!m) throw new UserError(`No sandbox named ${name}`);
+    const m = this.meta(name);
     await this.stop(name);
     const phases = new PhaseRunner(ctx, name);
-    const vm = JSON.parse(fs.readFileSync(path.join(this.dir(name), 'spec.json'), 'utf8')) as VmSpec;
     const accel = resolveAcceleration('auto', 'auto', await probeKvm());
-    await this.boot(name, vm, accel, phases, ctx);
+    await this.boot(name, accel, phases, ctx);
     if (m.spec.postCreateCommand && !m.postCreateDone) {
       const pc = m.spec.postCreateCommand;
       await phases.run('post-create', 'postCreateCommand', () =>
@@ -432,14 +516,24 @@ export class MicroVmSandboxes {
         this.lifecycle(name, ps, 'postStartCommand', ctx),
       );
     }
-    return { name, level: 'microvm', timings: phases.timings, notes: [], info: (await this.find(name))! };
+    const info = await this.find(name);
+    if (!info) throw new UserError(`Sandbox ${name} disappeared while it restarted`);
+    return { name, level: 'microvm', timings: phases.timings, notes: [], info };
   }
 
   /** Stops the VM and deletes its folder (overlay, settings); the cached image disk stays for reuse. */
   async remove(name: string): Promise<void> {
     await this.stop(name);
     fs.rmSync(this.dir(name), { recursive: true, force: true });
-    for (const img of await this.engine.listImages({ [LABEL.built]: name }).catch(() => []))
-      await this.engine.removeImage(img.id).catch(() => undefined);
+    this.changed(name);
+    const engine = await this.client().catch(() => undefined);
+    for (const img of (await engine?.listImages({ labels: { [LABEL.built]: name } }).catch(() => [])) ?? [])
+      await engine?.removeImage(img.id, { force: true, missingOk: true }).catch(() => undefined);
+  }
+
+  /** Forgets the VM handles (the VMs keep running; a new window re-attaches). */
+  dispose(): void {
+    this.listeners.clear();
+    this.vms.dispose();
   }
 }

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { pipeline } from 'stream/promises';
 import execa from 'execa';
 import { UserError, messageOf } from '../../common/errors';
-import type { ContainerEngine } from '../engine';
+import type { DockerClient } from '../../backends/docker/client';
 import { LABEL } from '../names';
 
 /**
@@ -14,13 +14,13 @@ import { LABEL } from '../names';
  * removed whether this succeeds or not.
  */
 export async function ensureRootDisk(
-  engine: ContainerEngine,
+  engine: DockerClient,
   image: string,
   sandbox: string,
   dir: string,
   signal?: AbortSignal,
 ): Promise<{ file: string; imageId: string; cached: boolean }> {
-  const img = await engine.inspectImage(image, signal);
+  const img = await engine.imageConfig(image, { signal });
   if (!img) throw new UserError(`Image ${image} is not on the engine`);
   const id = img.id.replace(/^sha256:/, '');
   const file = path.join(dir, `${id.slice(0, 32)}.ext4`);
@@ -30,20 +30,18 @@ export async function ensureRootDisk(
   const tmp = `${file}.${process.pid}.tmp`;
   let cid: string | undefined;
   try {
-    cid = await engine.create(
+    cid = await engine.createContainer(
+      `pv-sbx-export-${sandbox}-${Date.now().toString(36)}`,
       {
-        name: `pv-sbx-export-${sandbox}-${Date.now().toString(36)}`,
-        image,
-        body: {
-          Entrypoint: ['/bin/sh'],
-          Cmd: [],
-          Labels: { [LABEL.sandbox]: sandbox, [LABEL.role]: 'export' },
-          HostConfig: { NetworkMode: 'none' },
-        },
+        Image: image,
+        Entrypoint: ['/bin/sh'],
+        Cmd: [],
+        Labels: { [LABEL.sandbox]: sandbox, [LABEL.role]: 'export' },
+        HostConfig: { NetworkMode: 'none' },
       },
-      signal,
+      { signal },
     );
-    const stream = await engine.exportFs(cid, signal);
+    const stream = await engine.exportContainer(cid, { signal });
     const tar = execa('tar', ['-x', '-C', tree, '--numeric-owner', '--same-owner', '-f', '-'], {
       stdin: 'pipe',
       signal,
@@ -79,6 +77,6 @@ export async function ensureRootDisk(
   } finally {
     fs.rmSync(tmp, { force: true });
     fs.rmSync(tree, { recursive: true, force: true });
-    if (cid) await engine.remove(cid).catch(() => undefined);
+    if (cid) await engine.removeContainer(cid, { force: true, volumes: true }).catch(() => undefined);
   }
 }

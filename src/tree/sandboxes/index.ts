@@ -1,25 +1,14 @@
-import type * as vscode from 'vscode';
 import type { Logger } from '../../common/log';
-import type { Services } from '../../host/services';
 import type { SettingsStore } from '../../host/settingsStore';
-import { reattachTerminals } from '../../commands/sandbox/common';
-import { SandboxManager } from './manager';
+import type { ContainersSection } from '../containers/section';
 import { SandboxesSection } from './section';
 
+/** The Sandboxes section, on the Containers section's engine (not connected until shown or used). */
 export function createSandboxesSection(
   log: Logger,
   settings: SettingsStore,
-  context: vscode.ExtensionContext,
+  storageDir: string,
+  containers: ContainersSection,
 ): SandboxesSection {
-  return new SandboxesSection(new SandboxManager(log, () => settings.current, context), log);
-}
-
-/** Adds the section and re-opens the terminals that were open before a window reload. */
-export function registerSandboxes(svc: Services): vscode.Disposable[] {
-  const d = svc.tree.addSection(svc.sandboxes);
-  // Not awaited: activation stays fast; a failure only means no terminals come back.
-  void reattachTerminals(svc).catch((e: unknown) =>
-    svc.log.warn(`sandboxes: could not re-attach terminals: ${String(e)}`),
-  );
-  return [d];
+  return new SandboxesSection({ log, settings: () => settings.current, storageDir, containers });
 }

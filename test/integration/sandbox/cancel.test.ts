@@ -7,7 +7,7 @@ import { BUSYBOX_IMAGE, docker, ensureBusyboxImage } from '../../harness/images'
 import { isCancelled } from '../../../src/common/errors';
 import { ContainerSandboxes } from '../../../src/sandbox/containerLauncher';
 import { loadDevcontainer } from '../../../src/sandbox/devcontainer';
-import { DockerodeEngine } from '../../../src/sandbox/dockerEngine';
+import { DockerClient } from '../../../src/backends/docker/client';
 import { MicroVmSandboxes } from '../../../src/sandbox/microvm/microvms';
 import type { Phase } from '../../../src/sandbox/types';
 import { leftovers, log, makeWorkspace, waitFor } from './helpers';
@@ -15,14 +15,14 @@ import { leftovers, log, makeWorkspace, waitFor } from './helpers';
 /** Cancel (the progress notification's button) stops the work in the phase it is in and removes what was made. */
 describe('sandbox: cancel during a launch', function () {
   let host: string;
-  let engine: DockerodeEngine;
+  let engine: DockerClient;
   const dirs: string[] = [];
 
   before(function () {
     host = needDocker(this);
     this.timeout(60_000);
     ensureBusyboxImage(host);
-    engine = new DockerodeEngine(host);
+    engine = new DockerClient({ host });
   });
   after(() => {
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
@@ -81,7 +81,7 @@ describe('sandbox: cancel during a launch', function () {
     const spec = loadDevcontainer({ workspaceFolder: ws });
     const ac = new AbortController();
     const vms = new MicroVmSandboxes(engine, { home, cacheDir: path.join(testCache, 'sandbox'), kernel: '' });
-    const p = vms.launch(spec, {
+    const p = vms.launch(spec, 'microvm', '', {
       log,
       signal: ac.signal,
       report: (phase: Phase) => {

@@ -5,7 +5,7 @@ import { needDocker, needGvisor } from '../../harness/env';
 import { BUSYBOX_IMAGE, docker, ensureBusyboxImage } from '../../harness/images';
 import { ContainerSandboxes } from '../../../src/sandbox/containerLauncher';
 import { loadDevcontainer } from '../../../src/sandbox/devcontainer';
-import { DockerodeEngine } from '../../../src/sandbox/dockerEngine';
+import { DockerClient } from '../../../src/backends/docker/client';
 import { ctx, httpGet, leftovers, makeWorkspace, nonLoopbackAddress, waitFor } from './helpers';
 import { at } from '../../harness/pick';
 
@@ -32,7 +32,7 @@ function busyboxWorkspace(): string {
 
 for (const level of ['container', 'gvisor'] as const) {
   describe(`sandbox: devcontainer as ${level}`, function () {
-    let engine: DockerodeEngine;
+    let engine: DockerClient;
     let sandboxes: ContainerSandboxes;
     let ws: string;
     let name: string;
@@ -42,7 +42,7 @@ for (const level of ['container', 'gvisor'] as const) {
       host = level === 'gvisor' ? (needGvisor(this), needDocker(this)) : needDocker(this);
       this.timeout(120_000);
       ensureBusyboxImage(host);
-      engine = new DockerodeEngine(host);
+      engine = new DockerClient({ host });
       sandboxes = new ContainerSandboxes(engine);
       ws = busyboxWorkspace();
     });

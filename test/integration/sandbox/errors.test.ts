@@ -4,7 +4,7 @@ import { needDocker } from '../../harness/env';
 import { BUSYBOX_IMAGE, docker, ensureBusyboxImage } from '../../harness/images';
 import { ContainerSandboxes } from '../../../src/sandbox/containerLauncher';
 import { loadDevcontainer } from '../../../src/sandbox/devcontainer';
-import { DockerodeEngine } from '../../../src/sandbox/dockerEngine';
+import { DockerClient } from '../../../src/backends/docker/client';
 import { podPlan, yamlDocs } from '../../../src/sandbox/pod';
 import { ctx, leftovers, makeWorkspace } from './helpers';
 import { at } from '../../harness/pick';
@@ -12,7 +12,7 @@ import { at } from '../../harness/pick';
 /** Every bad input gives a clear error and leaves nothing on the engine (or in the workspace). */
 describe('sandbox: bad input is a clear error and leaves nothing behind', function () {
   let host: string;
-  let engine: DockerodeEngine;
+  let engine: DockerClient;
   let sandboxes: ContainerSandboxes;
   const workspaces: string[] = [];
   let imagesBefore: string[];
@@ -24,7 +24,7 @@ describe('sandbox: bad input is a clear error and leaves nothing behind', functi
     host = needDocker(this);
     this.timeout(60_000);
     ensureBusyboxImage(host);
-    engine = new DockerodeEngine(host);
+    engine = new DockerClient({ host });
     sandboxes = new ContainerSandboxes(engine);
   });
   after(() => {

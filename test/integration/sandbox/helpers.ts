@@ -3,7 +3,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { consoleLogger } from '../../../src/common/log';
-import { DockerodeEngine } from '../../../src/sandbox/dockerEngine';
+import { DockerClient } from '../../../src/backends/docker/client';
 import { LABEL } from '../../../src/sandbox/names';
 import type { LaunchContext } from '../../../src/sandbox/phases';
 
@@ -26,11 +26,14 @@ export function makeWorkspace(devcontainer: object | string, files: Record<strin
 }
 
 /** Everything on the engine that carries a sandbox label (containers and built images). */
-export async function leftovers(engine: DockerodeEngine, name?: string): Promise<string[]> {
+export async function leftovers(engine: DockerClient, name?: string): Promise<string[]> {
   const sel = name ? { [LABEL.sandbox]: name } : { [LABEL.sandbox]: true as const };
-  const cs = await engine.list(sel);
-  const imgs = await engine.listImages(name ? { [LABEL.built]: name } : { [LABEL.built]: true });
-  return [...cs.map((c) => `container ${c.name}`), ...imgs.map((i) => `image ${i.tags.join(',') || i.id}`)];
+  const cs = await engine.listContainers({ labels: sel });
+  const imgs = await engine.listImages({ labels: name ? { [LABEL.built]: name } : { [LABEL.built]: true } });
+  return [
+    ...cs.map((c) => `container ${c.name}`),
+    ...imgs.map((i) => `image ${i.repoTags.join(',') || i.id}`),
+  ];
 }
 
 /** The host's first non-loopback IPv4 address (to check ports are not published there). */

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { needDocker, needQemu, testCache } from '../../harness/env';
 import { DISK_MARKER, GUEST_PROMPT } from '../../harness/guest';
 import { VmStore } from '../../../src/backends/qemu/store';
-import { DockerodeEngine } from '../../../src/sandbox/dockerEngine';
+import { DockerClient } from '../../../src/backends/docker/client';
 import { kubevirtPlan, launchKubevirt } from '../../../src/sandbox/kubevirt';
 import { yamlDocs } from '../../../src/sandbox/pod';
 import { log } from './helpers';
@@ -50,14 +50,14 @@ spec:
 describe('sandbox: a KubeVirt VMI with a locally built containerDisk boots as a Podvisor VM', function () {
   let home: string;
   let store: VmStore;
-  let engine: DockerodeEngine;
+  let engine: DockerClient;
 
   before(function () {
     needQemu(this);
     const host = needDocker(this);
     this.timeout(240_000);
     ensureContainerDiskImage(host);
-    engine = new DockerodeEngine(host);
+    engine = new DockerClient({ host });
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-kv-home-'));
     store = new VmStore(home, { accelerator: 'auto', cpuModel: 'auto' }, log);
   });

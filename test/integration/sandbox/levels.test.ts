@@ -1,18 +1,18 @@
 import * as assert from 'assert';
 import { dockerRuntimes, needDocker } from '../../harness/env';
-import { DockerodeEngine } from '../../../src/sandbox/dockerEngine';
+import { DockerClient } from '../../../src/backends/docker/client';
 import { containerLevels, kataRuntime } from '../../../src/sandbox/levels';
 import { entry } from '../../harness/pick';
 
 describe('sandbox: isolation levels detected from the real engine /info', function () {
-  let engine: DockerodeEngine;
+  let engine: DockerClient;
   before(function () {
-    engine = new DockerodeEngine(needDocker(this));
+    engine = new DockerClient({ host: needDocker(this) });
   });
 
   it('offers gVisor exactly when the engine has runsc, and Kata only when a kata runtime is registered', async () => {
     const info = await engine.info();
-    assert.ok('runc' in info.runtimes, `runtimes: ${Object.keys(info.runtimes).join(', ')}`);
+    assert.ok(info.runtimes.includes('runc'), `runtimes: ${info.runtimes.join(', ')}`);
     const levels = containerLevels(info);
     const by = Object.fromEntries(levels.map((l) => [l.level, l]));
     assert.strictEqual(entry(by, 'container').available, true);
@@ -27,7 +27,7 @@ describe('sandbox: isolation levels detected from the real engine /info', functi
   });
 
   it('an unreachable engine makes every container level unavailable, with the engine error', async () => {
-    const dead = new DockerodeEngine('unix:///tmp/podvisor-no-such-engine.sock');
+    const dead = new DockerClient({ host: 'unix:///tmp/podvisor-no-such-engine.sock' });
     const err = await dead.info().then(
       () => undefined,
       (e: Error) => e.message,

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { needDocker, needQemu, testCache } from '../../harness/env';
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../../harness/images';
 import { loadDevcontainer } from '../../../src/sandbox/devcontainer';
-import { DockerodeEngine } from '../../../src/sandbox/dockerEngine';
+import { DockerClient } from '../../../src/backends/docker/client';
 import { MicroVmSandboxes } from '../../../src/sandbox/microvm/microvms';
 import { ctx, httpGet, leftovers, makeWorkspace, nonLoopbackAddress, waitFor } from './helpers';
 
@@ -25,7 +25,7 @@ function qemuUnder(dir: string): number[] {
 }
 
 describe('sandbox: devcontainer as a microVM (QEMU)', function () {
-  let engine: DockerodeEngine;
+  let engine: DockerClient;
   let vms: MicroVmSandboxes;
   let home: string;
   let ws: string;
@@ -36,7 +36,7 @@ describe('sandbox: devcontainer as a microVM (QEMU)', function () {
     const host = needDocker(this);
     this.timeout(120_000);
     ensureBusyboxImage(host);
-    engine = new DockerodeEngine(host);
+    engine = new DockerClient({ host });
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-sbx-vms-'));
     vms = new MicroVmSandboxes(engine, { home, cacheDir: path.join(testCache, 'sandbox'), kernel: '' });
     ws = makeWorkspace(
@@ -63,7 +63,7 @@ describe('sandbox: devcontainer as a microVM (QEMU)', function () {
   it('boots the image as a VM with the workspace shared and runs postCreateCommand', async function () {
     this.timeout(300_000);
     const spec = loadDevcontainer({ workspaceFolder: ws });
-    const r = await vms.launch(spec, ctx);
+    const r = await vms.launch(spec, 'microvm', '', ctx);
     name = r.name;
     assert.deepStrictEqual(
       r.timings.map((t) => t.phase),
@@ -82,6 +82,25 @@ describe('sandbox: devcontainer as a microVM (QEMU)', function () {
     assert.strictEqual(r.exitCode, 0, r.output);
     assert.match(r.output, /hello from the host/);
     assert.strictEqual(fs.readFileSync(path.join(ws, 'from-vm.txt'), 'utf8'), 'written by vm\n');
+  });
+
+  it('a command for the terminal reaches the guest shell with its spaces and quotes intact', async function () {
+    this.timeout(60_000);
+    const args = ['two words', `it's`, 'say "hi"', '$HOME', '*'];
+    const s = await vms.attach(name, {
+      cmd: ['sh', '-c', 'printf "%s|" "$@" > from-console.txt', 'sh', ...args],
+    });
+    try {
+      const file = path.join(ws, 'from-console.txt');
+      const text = await waitFor(
+        async () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') || undefined : undefined),
+        30_000,
+        'the file written by the console command',
+      );
+      assert.strictEqual(text, args.map((a) => `${a}|`).join(''));
+    } finally {
+      s.stream.destroy();
+    }
   });
 
   it('answers a forwarded port on 127.0.0.1 only', async function () {
@@ -124,7 +143,7 @@ describe('sandbox: devcontainer as a microVM (QEMU)', function () {
     });
     const spec = loadDevcontainer({ workspaceFolder: ws });
     await assert.rejects(
-      v.launch(spec, ctx),
+      v.launch(spec, 'microvm', '', ctx),
       /Kernel \/nonexistent\/vmlinuz-9.9 not found \(setting podvisor.sandbox.kernel\)/,
     );
     assert.deepStrictEqual(fs.readdirSync(home), []);
@@ -152,7 +171,7 @@ describe('sandbox: devcontainer as a microVM (QEMU)', function () {
         try {
           const spec = loadDevcontainer({ workspaceFolder: w2 });
           await assert.rejects(
-            v.launch(spec, ctx),
+            v.launch(spec, 'microvm', '', ctx),
             /Cannot make the root disk for podvisor-test\/sbx-nospace:\d+ in .*: .*(No space left|Could not allocate|not enough space)/i,
           );
           assert.deepStrictEqual(await leftovers(engine, spec.name), []);

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import { needDocker, needGvisor } from '../../harness/env';
 import { BUSYBOX_IMAGE, docker, ensureBusyboxImage } from '../../harness/images';
 import { ContainerSandboxes } from '../../../src/sandbox/containerLauncher';
-import { DockerodeEngine } from '../../../src/sandbox/dockerEngine';
+import { DockerClient } from '../../../src/backends/docker/client';
 import { podPlan, yamlDocs } from '../../../src/sandbox/pod';
 import { ctx, httpGet, leftovers, waitFor } from './helpers';
 import { at } from '../../harness/pick';
@@ -34,7 +34,7 @@ spec:
 
 describe('sandbox: a Pod with runtimeClassName: gvisor runs under runsc', function () {
   let host: string;
-  let engine: DockerodeEngine;
+  let engine: DockerClient;
   let sandboxes: ContainerSandboxes;
   let name = '';
 
@@ -43,7 +43,7 @@ describe('sandbox: a Pod with runtimeClassName: gvisor runs under runsc', functi
     host = needDocker(this);
     this.timeout(60_000);
     ensureBusyboxImage(host);
-    engine = new DockerodeEngine(host);
+    engine = new DockerClient({ host });
     sandboxes = new ContainerSandboxes(engine);
   });
   after(async function () {

@@ -91,8 +91,20 @@ describe('sandbox: Pod manifests', () => {
 
 describe('sandbox: isolation levels from the engine /info', () => {
   it('offers Kata only when the engine has a kata runtime, and says why not otherwise', () => {
-    const base = { defaultRuntime: 'runc', ncpu: 2, memTotal: 1 };
-    const none = containerLevels({ ...base, runtimes: { runc: { path: 'runc' } } }, undefined, undefined);
+    const base = {
+      defaultRuntime: 'runc',
+      ncpu: 2,
+      memTotal: 1,
+      name: 'e',
+      version: '20.10',
+      os: 'Debian',
+      podman: false,
+    };
+    const none = containerLevels(
+      { ...base, runtimes: ['runc'], runtimePaths: { runc: 'runc' } },
+      undefined,
+      undefined,
+    );
     assert.deepStrictEqual(
       none.map((l) => [l.level, l.available]),
       [
@@ -102,10 +114,18 @@ describe('sandbox: isolation levels from the engine /info', () => {
       ],
     );
     assert.match(at(none, 2).detail, /not installed/);
-    const binOnly = containerLevels({ ...base, runtimes: { runc: {} } }, undefined, '/usr/bin/kata-runtime');
+    const binOnly = containerLevels(
+      { ...base, runtimes: ['runc'], runtimePaths: {} },
+      undefined,
+      '/usr/bin/kata-runtime',
+    );
     assert.match(at(binOnly, 2).detail, /installed but not registered/);
     const kata = containerLevels(
-      { ...base, runtimes: { runc: {}, 'io.containerd.kata.v2': {}, runsc: { path: '/usr/bin/runsc' } } },
+      {
+        ...base,
+        runtimes: ['runc', 'io.containerd.kata.v2', 'runsc'],
+        runtimePaths: { runsc: '/usr/bin/runsc' },
+      },
       undefined,
       undefined,
     );
