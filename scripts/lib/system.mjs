@@ -25,6 +25,11 @@ export const SYSTEM_PACKAGES = {
   'docker-registry': '/usr/bin/docker-registry',
   'apache2-utils': '/usr/bin/htpasswd',
   'docker-compose': '/usr/bin/docker-compose',
+  // sandboxes on an ssh:// engine: a private sshd whose sessions run `docker system dial-stdio`
+  'openssh-server': '/usr/sbin/sshd',
+  'openssh-client': '/usr/bin/ssh-keygen',
+  // sandboxes on a TLS tcp:// engine: the test's CA and certificates
+  openssl: '/usr/bin/openssl',
 };
 
 export function isDebian() {

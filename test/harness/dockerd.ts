@@ -22,6 +22,8 @@ export interface DockerdOptions {
   bridge?: string;
   cidr?: string;
   timeoutMs?: number;
+  /** More dockerd arguments (another -H listener with its TLS flags, say). */
+  extraArgs?: readonly string[];
 }
 
 function pingSocket(socket: string): Promise<boolean> {
@@ -96,6 +98,7 @@ export async function startPrivateDockerd(dir: string, opts: DockerdOptions = {}
       'podvisor-test',
       '--containerd-plugins-namespace',
       'podvisor-test-plugins',
+      ...(opts.extraArgs ?? []),
     ],
     { detached: true, stdio: ['ignore', logFd, logFd] },
   );

@@ -24,6 +24,11 @@ export const testCache = process.env.PODVISOR_TEST_CACHE ?? path.join(repoRoot, 
 function skipLoudly(ctx: Mocha.Context, what: string): never {
   const reason =
     process.env[`PODVISOR_TEST_WHY_NO_${what.toUpperCase()}`] ?? 'not provided by the test harness';
+  skipBecause(ctx, what, reason);
+}
+
+/** Skips the suite, loudly and counted, for a part a suite finds missing itself (sshd, openssl). */
+export function skipBecause(ctx: Mocha.Context, what: string, reason: string): never {
   console.log(`\n  !!! SKIPPED: ${ctx.test?.parent?.fullTitle() ?? 'suite'} needs ${what}: ${reason}\n`);
   ctx.skip();
 }

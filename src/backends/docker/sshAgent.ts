@@ -118,7 +118,9 @@ class SshSocket extends Duplex {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.idleMs = ms;
-    if (cb) this.once('timeout', cb);
+    // As net.Socket does: 0 removes the callback, a timeout adds it once.
+    if (cb && ms === 0) this.removeListener('timeout', cb);
+    else if (cb) this.once('timeout', cb);
     if (ms > 0) {
       this.timer = setTimeout(() => this.emit('timeout'), ms);
       this.timer.unref();
