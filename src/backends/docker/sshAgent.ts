@@ -9,9 +9,9 @@
  * waiting for a password nobody can type. Idle connections are kept (keep-alive) and closed
  * after IDLE_MS, so a burst of calls costs one handshake, not one each.
  */
-import { spawn, type ChildProcess } from 'child_process';
 import * as http from 'http';
 import { Duplex } from 'stream';
+import { start, type ProcessHandle } from '../../common/process';
 
 export interface SshTarget {
   readonly host: string;
@@ -58,32 +58,35 @@ export function sshArgs(t: SshTarget): string[] {
   ];
 }
 
-/** One ssh process as a socket: what the http client reads and writes. */
+/** One ssh process (started through the process runner) as a socket: what the http client reads and writes. */
 class SshSocket extends Duplex {
   private timer?: NodeJS.Timeout;
   private idleMs = 0;
-  private stderr = '';
 
-  constructor(private readonly child: ChildProcess) {
+  constructor(private readonly child: ProcessHandle) {
     super();
-    const out = child.stdout!;
-    out.on('data', (d: Buffer) => {
+    const out = child.stdout;
+    out?.on('data', (d: Buffer) => {
       this.touch();
       if (!this.push(d)) out.pause();
     });
-    child.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-2000)));
-    child.on('error', (e) => this.destroy(e));
-    // End of output only counts once ssh has exited: its exit status says whether it was a failure.
-    child.on('close', (code, signal) => {
-      if (this.destroyed) return;
-      if (code === 0 || signal === 'SIGTERM') this.push(null);
-      else this.destroy(this.failure(code, signal));
-    });
+    // End of output only counts once ssh has exited: its exit status says whether it failed.
+    child.done().then(
+      () => {
+        if (!this.destroyed) this.push(null);
+      },
+      () => {
+        if (!this.destroyed) this.destroy(this.failure());
+      },
+    );
   }
 
-  private failure(code: number | null, signal: NodeJS.Signals | null): Error {
-    const why = this.stderr.trim().split('\n').slice(-2).join(' ') || `ssh exited (${code ?? signal})`;
-    // A connection-level failure, like a refused socket: the store shows the engine as unreachable.
+  private failure(): Error {
+    const st = this.child.exitStatus;
+    const why =
+      this.child.stderrText.trim().split('\n').slice(-2).join(' ') ||
+      `ssh exited (${st?.exitCode ?? st?.signal ?? 'unknown'})`;
+    // A connection-level failure, like a refused socket: the engine shows as unreachable, with ssh's reason.
     return Object.assign(new Error(`ssh: ${why}`), { code: 'ECONNABORTED' });
   }
 
@@ -105,7 +108,7 @@ class SshSocket extends Duplex {
 
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
     if (this.timer) clearTimeout(this.timer);
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    if (!this.child.exitStatus) void this.child.stop().catch(() => undefined);
     cb(err);
   }
 
@@ -136,15 +139,16 @@ class SshSocket extends Duplex {
   setNoDelay(): this {
     return this;
   }
-  /** A parked connection must not keep a process (a test, the CLI) alive. */
+  /**
+   * A parked connection should not keep a process (a test, the CLI) alive: its pipes are
+   * unref'd; the ssh child itself goes when the agent's idle timeout closes the connection.
+   */
   unref(): this {
-    this.child.unref();
     for (const s of [this.child.stdin, this.child.stdout, this.child.stderr])
       (s as unknown as { unref?: () => void } | null)?.unref?.();
     return this;
   }
   ref(): this {
-    this.child.ref();
     for (const s of [this.child.stdin, this.child.stdout, this.child.stderr])
       (s as unknown as { ref?: () => void } | null)?.ref?.();
     return this;
@@ -157,7 +161,14 @@ export function sshAgent(t: SshTarget): http.Agent {
   const args = sshArgs(t);
   (agent as unknown as { createConnection: () => Duplex }).createConnection = () => {
     // No agent forwarding, no TTY; the environment is ours (SSH_AUTH_SOCK, when set, is used).
-    const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = start({
+      command: 'ssh',
+      args,
+      label: 'ssh',
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
     return new SshSocket(child);
   };
   return agent;

@@ -6,6 +6,8 @@ import type { Logger } from '../../common/log';
 import type { Settings } from '../../common/settings';
 import { loadLazy } from '../../host/lazy';
 import type { ContainersSection } from '../containers/section';
+import { escapeMarkdown, tooltipMarkdown } from '../markdown';
+import { MessageNode } from '../message';
 import type { TreeNode, WorkloadSection } from '../node';
 
 export type SandboxModule = typeof import('../../sandbox');
@@ -53,17 +55,18 @@ class SandboxNode implements TreeNode {
           running ? new vscode.ThemeColor('testing.iconPassed') : undefined,
         );
     item.contextValue = `sandbox.${running ? 'running' : 'stopped'}`;
-    const md = new vscode.MarkdownString(undefined, true);
-    md.isTrusted = false;
-    md.appendMarkdown(`**${i.name}** — ${i.state}\n\n`);
-    if (i.problem) md.appendMarkdown(`$(warning) ${i.problem}\n\n`);
-    md.appendMarkdown(
-      `$(shield) ${BADGE[i.level] ?? i.level}  \n$(${SOURCE_ICON[i.source.kind] ?? 'file'}) ${i.source.kind}: ${i.source.label}${i.source.file ? ` (${i.source.file})` : ''}  \n`,
+    // Names, paths and labels come from files and engine labels: escaped; only our own icons render.
+    const e = escapeMarkdown;
+    const lines = [`**${e(i.name)}** — ${e(i.state)}`, ''];
+    if (i.problem) lines.push(`$(warning) ${e(i.problem)}`, '');
+    lines.push(
+      `$(shield) ${e(BADGE[i.level] ?? i.level)}  `,
+      `$(${SOURCE_ICON[i.source.kind] ?? 'file'}) ${e(i.source.kind)}: ${e(i.source.label)}${i.source.file ? ` (${e(i.source.file)})` : ''}  `,
     );
-    if (i.workspace) md.appendMarkdown(`$(folder) ${i.workspace} → ${i.workspaceTarget ?? ''}  \n`);
+    if (i.workspace) lines.push(`$(folder) ${e(i.workspace)} → ${e(i.workspaceTarget ?? '')}  `);
     for (const p of i.ports)
-      md.appendMarkdown(`$(plug) ${p.hostIp}:${p.host} → ${p.container}/${p.protocol}  \n`);
-    item.tooltip = md;
+      lines.push(`$(plug) ${e(`${p.hostIp}:${p.host} → ${p.container}/${p.protocol}`)}  `);
+    item.tooltip = tooltipMarkdown(lines.join('\n'), { icons: true });
     if (running)
       item.command = {
         command: 'podvisor.sandbox.openTerminal',
@@ -126,29 +129,6 @@ class GroupNode implements TreeNode {
   }
   getParent(): undefined {
     return undefined;
-  }
-}
-
-class InfoNode implements TreeNode {
-  constructor(
-    readonly id: string,
-    private readonly label: string,
-    private readonly parent: TreeNode,
-    private readonly opts: { icon?: string; command?: vscode.Command; tooltip?: string } = {},
-  ) {}
-  getTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.label);
-    item.id = this.id;
-    if (this.opts.icon) item.iconPath = new vscode.ThemeIcon(this.opts.icon);
-    item.command = this.opts.command;
-    item.tooltip = this.opts.tooltip;
-    return item;
-  }
-  getChildren(): TreeNode[] {
-    return [];
-  }
-  getParent(): TreeNode {
-    return this.parent;
   }
 }
 
@@ -302,10 +282,12 @@ export class SandboxesSection implements WorkloadSection {
     if (st?.status.kind === 'unreachable') {
       const why = st.status.reason;
       children.push(
-        new InfoNode('sandboxes:error', vscode.l10n.t('Cannot list sandboxes: {0}', why), g, {
-          icon: 'warning',
-          tooltip: why,
-        }),
+        new MessageNode(
+          'sandboxes:error',
+          vscode.l10n.t('Cannot list sandboxes: {0}', why),
+          { icon: 'warning', tooltip: why },
+          g,
+        ),
       );
     }
     const live = new Set<string>();
@@ -319,10 +301,15 @@ export class SandboxesSection implements WorkloadSection {
     for (const k of [...this.nodes.keys()]) if (!live.has(k)) this.nodes.delete(k);
     if (!infos.length && st?.status.kind !== 'unreachable')
       children.push(
-        new InfoNode('sandboxes:none', vscode.l10n.t('Launch Sandbox…'), g, {
-          icon: 'add',
-          command: { command: 'podvisor.sandbox.launch', title: vscode.l10n.t('Launch Sandbox…') },
-        }),
+        new MessageNode(
+          'sandboxes:none',
+          vscode.l10n.t('Launch Sandbox…'),
+          {
+            icon: 'add',
+            command: { command: 'podvisor.sandbox.launch', title: vscode.l10n.t('Launch Sandbox…') },
+          },
+          g,
+        ),
       );
     g.children = children;
     const any = infos.length > 0;
