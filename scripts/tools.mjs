@@ -96,6 +96,10 @@ function composeGoMod() {
   ].join('\n');
 }
 
+// Helm v4 for rendering charts (`helm template`, `helm lint`) in the manifest language service's
+// tests and for users without their own (podvisor.helm.path).
+const HELM = 'v4.3.2';
+
 /** name → recipe. Heavy ones first: `build` with no names builds in this order. */
 export const RECIPES = {
   kubernetes: {
@@ -133,6 +137,14 @@ export const RECIPES = {
     ],
     outputs: ['containerd', 'containerd-shim-runc-v2', 'ctr'],
     tags: ['no_btrfs'],
+  },
+  helm: {
+    name: 'helm',
+    version: HELM,
+    goMod: `module podvisor.local/helm-tools\n\ngo 1.26.0\n\nrequire helm.sh/helm/v4 ${HELM}\n`,
+    packages: [{ pkg: 'helm.sh/helm/v4/cmd/helm', out: 'helm' }],
+    outputs: ['helm'],
+    ldflags: [`-X helm.sh/helm/v4/internal/version.version=${HELM}`],
   },
   compose: {
     name: 'compose',

@@ -11,6 +11,7 @@ import { ManifestService } from '../manifests/service';
 import { findSchemaDir } from '../manifests/schemas';
 import { lineStarts, positionOf } from '../manifests/documents';
 import { runtimeClassNamesIn } from '../manifests/rules/workspace';
+import { isKustomizationPath } from '../manifests/files';
 import { DEFAULT_RUNTIME_HANDLERS, type ManifestDiagnostic } from '../manifests/diagnostics';
 
 const USAGE = `usage: podvisor-validate [--format text|json] [--kubernetes-version 1.35] [--kubevirt-version 1.7] [--runtime-handler NAME]... FILE|DIR...
@@ -74,7 +75,7 @@ function collect(p: string, out: string[], explicit: boolean): void {
       if (e.name === 'node_modules' || e.name === '.git') continue;
       const child = path.join(p, e.name);
       if (e.isDirectory()) collect(child, out, false);
-      else if (/\.ya?ml$/i.test(e.name)) out.push(child);
+      else if (/\.ya?ml$/i.test(e.name) || e.name === 'Kustomization') out.push(child);
     }
   } else if (explicit || /\.ya?ml$/i.test(p)) out.push(p);
 }
@@ -139,10 +140,13 @@ function main(argv: string[]): number {
       return 2;
     }
     texts.set(f, text);
-    svc.open(f, text);
   }
+  // Kustomizations first: the files they list are fragments and patches, checked as such.
+  for (const [f, text] of texts) if (isKustomizationPath(f)) svc.kustomize.update(path.resolve(f), text);
+  // Keys are absolute paths: kustomizations resolve the paths they name from them.
+  for (const [f, text] of texts) svc.open(path.resolve(f), text);
   // RuntimeClasses defined in any given file are the "workspace".
-  const classes = files.flatMap((f) => runtimeClassNamesIn(svc.documents(f)));
+  const classes = files.flatMap((f) => runtimeClassNamesIn(svc.documents(path.resolve(f))));
   svc.facts = { runtimeClassNames: () => classes };
   let errors = 0;
   let warnings = 0;
@@ -152,7 +156,7 @@ function main(argv: string[]): number {
     const text = texts.get(f)!;
     const starts = lineStarts(text);
     const diags = svc
-      .diagnostics(f)
+      .diagnostics(path.resolve(f))
       .sort((a: ManifestDiagnostic, b: ManifestDiagnostic) => a.start - b.start);
     for (const d of diags) {
       if (d.severity === 'error') errors++;

@@ -10,6 +10,10 @@ export interface ManifestDiagnostic {
   message: string;
   /** What a quick fix needs (see each rule). */
   data?: unknown;
+  /** Found in a manifest embedded in a block scalar (shown even when the outer kind is unknown). */
+  embedded?: boolean;
+  /** Related places (a rendered document's source file), as file paths with offsets. */
+  related?: { file: string; start: number; end: number; message: string }[];
 }
 
 /** Workspace knowledge that does not live in the validated file. */

@@ -18,7 +18,9 @@ export type KindFamily =
   /** Any other kind of a Kubernetes API group (Service, ConfigMap, Ingress…): schema-checked per version. */
   | 'kube'
   /** A kind the runtime schema set (a connected cluster's CRDs) describes. */
-  | 'custom';
+  | 'custom'
+  /** kustomization.yaml (kustomize.config.k8s.io Kustomization / Component). */
+  | 'kustomize';
 
 export interface KindInfo {
   readonly group: string;
@@ -51,7 +53,7 @@ export const VIRTLET_ANNOTATION = 'kubernetes.io/target-runtime';
 
 interface KindRow {
   family: KindFamily;
-  bundle: 'kubevirt' | 'kubernetes';
+  bundle: 'kubevirt' | 'kubernetes' | 'builtin';
   versions: string[];
   removed?: Record<string, string>;
   deprecatedVersions?: Record<string, string>;
@@ -173,6 +175,10 @@ const TABLE: Record<string, Record<string, KindRow>> = {
   },
   'migrations.kubevirt.io': {
     MigrationPolicy: { family: 'migrations', bundle: 'kubevirt', versions: ['v1alpha1'] },
+  },
+  'kustomize.config.k8s.io': {
+    Kustomization: { family: 'kustomize', bundle: 'builtin', versions: ['v1beta1', 'v1'] },
+    Component: { family: 'kustomize', bundle: 'builtin', versions: ['v1alpha1'] },
   },
   '': { Pod: { family: 'pod', bundle: 'kubernetes', versions: ['v1'], podTemplatePath: [] } },
   apps: Object.fromEntries(

@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { KindInfo } from './kinds';
+import { KUSTOMIZATION_SCHEMA } from './kustomize/schema';
 
 export interface JSONSchema {
   type?: string | string[];
@@ -34,6 +35,12 @@ export interface JSONSchema {
 }
 
 export type SchemaFamily = 'kubernetes' | 'kubevirt';
+/** Schemas written in this repository (not generated), by `schemaId` bundle `builtin`. */
+const BUILTIN: Record<string, JSONSchema> = {
+  'kustomize.config.k8s.io/v1beta1/Kustomization': KUSTOMIZATION_SCHEMA,
+  'kustomize.config.k8s.io/v1/Kustomization': KUSTOMIZATION_SCHEMA,
+  'kustomize.config.k8s.io/v1alpha1/Component': KUSTOMIZATION_SCHEMA,
+};
 
 /** Which bundled version of each family applies (the settings, or a connected cluster's). */
 export interface SchemaVersions {
@@ -222,6 +229,7 @@ export class SchemaStore {
     versions: SchemaVersions | string = BUNDLED_KUBERNETES_VERSION,
   ): JSONSchema | undefined {
     const [family, key] = SchemaStore.split(kindInfo);
+    if ((family as string) === 'builtin') return BUILTIN[key];
     const rt = this.runtime?.set.kinds[key];
     if (rt) return this.deref(rt);
     const v = this.effective(typeof versions === 'string' ? { kubernetesVersion: versions } : versions);

@@ -19,6 +19,12 @@ import { complete, type CompletionFacts, type ManifestCompletionList } from './c
 import { hover, type ManifestHover } from './hover';
 import { symbols, type ManifestSymbol } from './symbols';
 import { codeActions, type ManifestCodeAction } from './fixes';
+import { isKustomizationPath, localPath, nodeFiles, type FileFacts } from './files';
+import { KustomizeIndex } from './kustomize/index';
+import { detectKind } from './kinds';
+import { EMBEDDED_OPT_OUT } from './embedded';
+import { isMap } from './yamlFns';
+import type { ValidateContext } from './validate';
 
 interface Entry {
   parsed: ParsedDoc;
@@ -32,6 +38,8 @@ export interface FileState {
   text: string;
   entries: Entry[];
   version: number;
+  /** What the file context was when the entries were checked (role, opt-outs): a change re-checks all. */
+  contextKey: string;
 }
 
 export interface UpdateStats {
@@ -46,6 +54,8 @@ export interface ManifestServiceOptions {
   store?: SchemaStore;
   options?: Partial<ValidationOptions>;
   facts?: WorkspaceFacts;
+  /** The file system kustomizations are checked against (default: the real one). */
+  files?: FileFacts;
 }
 
 /** Length of the common prefix (compares 1 KiB blocks natively first). */
@@ -72,15 +82,21 @@ export class ManifestService {
   readonly store: SchemaStore;
   facts: WorkspaceFacts;
   private opts: ValidationOptions;
-  protected readonly files = new Map<string, FileState>();
+  protected readonly docs = new Map<string, FileState>();
   /** What the last `open`/`update` did (for tests and the benchmark). */
   lastStats: UpdateStats = { documents: 0, reparsed: 0, reused: 0 };
+  readonly files: FileFacts;
+  /** Which files kustomizations list, and as what (kustomizations opened here are added by themselves). */
+  readonly kustomize: KustomizeIndex;
+  private kustomizeGeneration = 0;
 
   constructor(o: ManifestServiceOptions) {
     if (!o.store && !o.schemaDir) throw new Error('ManifestService needs a schemaDir or a store');
     this.store = o.store ?? new SchemaStore(o.schemaDir!);
     this.opts = { ...DEFAULT_OPTIONS, ...o.options };
     this.facts = o.facts ?? {};
+    this.files = o.files ?? nodeFiles;
+    this.kustomize = new KustomizeIndex(this.files);
   }
 
   get options(): ValidationOptions {
@@ -103,7 +119,7 @@ export class ManifestService {
   }
 
   private revalidateAll(): void {
-    for (const f of this.files.values()) {
+    for (const f of this.docs.values()) {
       const text = f.text;
       f.entries = [];
       f.text = '';
@@ -112,28 +128,77 @@ export class ManifestService {
   }
 
   open(uri: string, text: string): ManifestDiagnostic[] {
-    this.files.set(uri, { uri, text: '', entries: [], version: 0 });
+    this.docs.set(uri, { uri, text: '', entries: [], version: 0, contextKey: '' });
     return this.update(uri, text);
   }
 
   close(uri: string): void {
-    this.files.delete(uri);
+    this.docs.delete(uri);
   }
 
   has(uri: string): boolean {
-    return this.files.has(uri);
+    return this.docs.has(uri);
   }
 
   uris(): string[] {
-    return [...this.files.keys()];
+    return [...this.docs.keys()];
+  }
+
+  /**
+   * Open files whose kustomize role changed since they were checked (a kustomization was edited),
+   * re-checked; returns their uris so the editor can republish them.
+   */
+  refreshRoles(): string[] {
+    if (this.kustomize.generation === this.kustomizeGeneration) return [];
+    this.kustomizeGeneration = this.kustomize.generation;
+    const changed: string[] = [];
+    for (const f of this.docs.values()) {
+      if (this.fileContext(f.uri, f.text).key === f.contextKey) continue;
+      const text = f.text;
+      f.entries = [];
+      f.text = '';
+      this.update(f.uri, text);
+      changed.push(f.uri);
+    }
+    return changed;
+  }
+
+  /** What the engine knows about a file besides its text: where it is, what a kustomization says it is. */
+  private fileContext(
+    uri: string,
+    text: string,
+  ): { key: string; file: NonNullable<ValidateContext['file']> } {
+    const p = localPath(uri);
+    const role = p ? this.kustomize.roleOf(p) : undefined;
+    const noEmbedded = EMBEDDED_OPT_OUT.test(text);
+    const file = {
+      ...(p ? { path: p } : {}),
+      files: this.files,
+      ...(role
+        ? { role: role.role, images: role.images, ...(role.target ? { target: role.target } : {}) }
+        : {}),
+      ...(noEmbedded ? { noEmbedded } : {}),
+    };
+    const key = JSON.stringify([role?.role, role?.target, [...(role?.images ?? [])], noEmbedded]);
+    return { key, file };
   }
 
   update(uri: string, text: string): ManifestDiagnostic[] {
-    let f = this.files.get(uri);
+    let f = this.docs.get(uri);
     if (!f) {
-      f = { uri, text: '', entries: [], version: 0 };
-      this.files.set(uri, f);
+      f = { uri, text: '', entries: [], version: 0, contextKey: '' };
+      this.docs.set(uri, f);
     }
+    const p = localPath(uri);
+    if (p && isKustomizationPath(p)) this.kustomize.update(p, text);
+    const fc = this.fileContext(uri, text);
+    if (fc.key !== f.contextKey) {
+      f.entries = [];
+      f.text = '';
+      f.contextKey = fc.key;
+    }
+    this.current = fc.file;
+    this.currentUri = uri;
     const oldText = f.text;
     const old = f.entries;
     const entries: Entry[] = [];
@@ -211,18 +276,31 @@ export class ManifestService {
 
   private readonly custom = (key: string): boolean => this.store.runtimeServes(key);
 
+  private current?: NonNullable<ValidateContext['file']>;
+  private currentUri = '';
+
   private check(s: DocSlice): Entry {
-    const parsed = parseSlice(s, this.custom);
+    let parsed = parseSlice(s, this.custom);
+    // A kustomization.yaml may leave out apiVersion and kind.
+    if (!parsed.kindInfo && !parsed.apiVersion && !parsed.kind && isMap(parsed.doc.contents)) {
+      const p = localPath(this.currentUri) ?? this.currentUri;
+      if (isKustomizationPath(p))
+        parsed = { ...parsed, kindInfo: detectKind('kustomize.config.k8s.io/v1beta1', 'Kustomization') };
+    }
     return {
       parsed,
-      diags: validateParsed(parsed, { store: this.store, options: this.opts }),
+      diags: validateParsed(parsed, {
+        store: this.store,
+        options: this.opts,
+        ...(this.current ? { file: this.current } : {}),
+      }),
       base: s.start,
     };
   }
 
   /** Current diagnostics of a file, in file offsets, ordered by position. */
   diagnostics(uri: string): ManifestDiagnostic[] {
-    const f = this.files.get(uri);
+    const f = this.docs.get(uri);
     if (!f) return [];
     const out: ManifestDiagnostic[] = [];
     let placeholderSeen = false;
@@ -249,17 +327,17 @@ export class ManifestService {
 
   /** The file's text as last given. */
   text(uri: string): string | undefined {
-    return this.files.get(uri)?.text;
+    return this.docs.get(uri)?.text;
   }
 
   /** Parsed documents of a file, in order. */
   documents(uri: string): ParsedDoc[] {
-    return this.files.get(uri)?.entries.map((e) => e.parsed) ?? [];
+    return this.docs.get(uri)?.entries.map((e) => e.parsed) ?? [];
   }
 
   /** The document holding a file offset (the last one starting at or before it). */
   documentAt(uri: string, offset: number): ParsedDoc | undefined {
-    const entries = this.files.get(uri)?.entries;
+    const entries = this.docs.get(uri)?.entries;
     if (!entries?.length) return undefined;
     let lo = 0;
     let hi = entries.length - 1;

@@ -23,12 +23,31 @@ import { validateSchema } from './rules/schema';
 import { checkKubeVirt } from './rules/kubevirt';
 import { checkPodLike } from './rules/pod';
 import { checkServed } from './rules/apiVersions';
+import { splitDocuments } from './documents';
+import { parseSlice } from './parse';
+import { embeddedManifests, mapEmbedded } from './embedded';
+import { checkKustomization, type FileContext } from './kustomize/check';
+import { checkJson6902, targetKind } from './kustomize/json6902';
+import type { InlinePatch, KustomizeRole, PatchTarget } from './kustomize/references';
 
 export type { ManifestDiagnostic, Severity, WorkspaceFacts, ValidationOptions } from './diagnostics';
 
 export interface ValidateContext {
   readonly store: SchemaStore;
   readonly options?: ValidationOptions;
+  /** Where the document lives and what a kustomization says it is (paths are checked only with it). */
+  readonly file?: FileContext & {
+    /** What a kustomization lists this file as. */
+    readonly role?: KustomizeRole;
+    /** The kind a patch of this file targets (from the kustomization's `target`). */
+    readonly target?: PatchTarget;
+    /** Image names a kustomization's `images:` rewrites (not checked in its resources). */
+    readonly images?: ReadonlySet<string>;
+    /** Manifests in block scalars are not validated (`# podvisor: ignore-embedded`). */
+    readonly noEmbedded?: boolean;
+    /** How deep inside embedded manifests this document is. */
+    readonly depth?: number;
+  };
 }
 
 export function validateParsed(parsed: ParsedDoc, vctx: ValidateContext): ManifestDiagnostic[] {
@@ -36,12 +55,17 @@ export function validateParsed(parsed: ParsedDoc, vctx: ValidateContext): Manife
   const text = parsed.slice.text;
   const blockTemplate = hasBlockTemplate(text);
   const placeholder = findPlaceholder(parsed, blockTemplate);
+  const role = vctx.file?.role;
   const ctx: CheckContext = {
     parsed,
     store: vctx.store,
     options: vctx.options ?? DEFAULT_OPTIONS,
     out,
     templated: !!placeholder,
+    ...(role === 'patch' ? { partial: true } : {}),
+    ...(role === 'resource' || role === 'component'
+      ? { fragment: { images: vctx.file?.images ?? new Set<string>() } }
+      : {}),
   };
   if (placeholder) {
     report(
@@ -70,10 +94,15 @@ export function validateParsed(parsed: ParsedDoc, vctx: ValidateContext): Manife
     }
   }
   const root = parsed.doc.contents as Node | null;
-  const info = parsed.kindInfo;
   const broken = parsed.errors.some((e) => e.name === 'YAMLParseError') || blockTemplate;
+  // A patch file a kustomization names: JSON 6902 operations, or a strategic merge patch of its target.
+  if ((role === 'json6902' || (role === 'patch' && isSeq(root))) && !broken) {
+    checkJson6902(ctx, root, vctx.file?.target);
+    return out;
+  }
+  const info = parsed.kindInfo ?? (role === 'patch' ? targetKind(ctx, vctx.file?.target) : undefined);
   if (info) {
-    checkObject(ctx, root, info, parsed.apiVersion ?? '', [], broken);
+    checkObject(ctx, root, info, parsed.apiVersion ?? '', [], broken, vctx);
   } else if (parsed.apiVersion === 'v1' && parsed.kind === 'List' && !broken) {
     // `kubectl get -o yaml` output: each item is a manifest of its own.
     const items = get(root, 'items');
@@ -89,7 +118,54 @@ export function validateParsed(parsed: ParsedDoc, vctx: ValidateContext): Manife
   } else {
     checkFragment(ctx, root);
   }
+  if (!broken && !vctx.file?.noEmbedded && (vctx.file?.depth ?? 0) < 2 && info?.family !== 'kustomize')
+    checkEmbedded(ctx, root, vctx);
   return out;
+}
+
+/** Validates a text (an embedded manifest or inline patch) on its own; offsets are the text's. */
+function validateText(text: string, vctx: ValidateContext): ManifestDiagnostic[] {
+  const out: ManifestDiagnostic[] = [];
+  for (const s of splitDocuments(text)) out.push(...validateParsed(parseSlice(s), vctx));
+  return out;
+}
+
+/** Manifests in block scalars (a Tekton param, ConfigMap data), validated in place. */
+function checkEmbedded(ctx: CheckContext, root: Node | null, vctx: ValidateContext): void {
+  const text = ctx.parsed.slice.text;
+  if (!/^[ \t]+apiVersion:/m.test(text)) return;
+  for (const node of embeddedManifests(root)) {
+    const diags = validateText(node.value as string, {
+      ...vctx,
+      file: { files: vctx.file?.files ?? NO_FILES, depth: (vctx.file?.depth ?? 0) + 1 },
+    });
+    pushMapped(ctx, node, diags);
+  }
+}
+
+const NO_FILES = { stat: () => undefined, read: () => undefined, list: () => [] };
+
+function pushMapped(ctx: CheckContext, node: Node, diags: ManifestDiagnostic[]): void {
+  if (!diags.length || !(node instanceof Scalar)) return;
+  const base = ctx.parsed.slice.start;
+  // Template notices of the inner text are the outer document's business.
+  for (const d of mapEmbedded(ctx.parsed.slice.text, node, diags))
+    if (d.code !== 'template.placeholders') ctx.out.push({ ...d, start: d.start + base, end: d.end + base });
+}
+
+/** A kustomization's inline patch, checked as a patch of its target (or its own kind). */
+function checkInlinePatch(ctx: CheckContext, p: InlinePatch, vctx: ValidateContext): void {
+  const json = p.field === 'patchesJson6902' || /^\s*(?:-|\[)/.test(p.text);
+  const diags = validateText(p.text, {
+    ...vctx,
+    file: {
+      files: vctx.file?.files ?? NO_FILES,
+      role: json ? 'json6902' : 'patch',
+      ...(p.target ? { target: p.target } : {}),
+      depth: (vctx.file?.depth ?? 0) + 1,
+    },
+  });
+  pushMapped(ctx, p.node, diags);
 }
 
 /** One Kubernetes object (the document's root, or an item of a List) of a known kind. */
@@ -100,6 +176,7 @@ function checkObject(
   apiVersion: string,
   at: PathSeg[],
   broken: boolean,
+  vctx?: ValidateContext,
 ): void {
   if (info.removed) {
     const r = info.removed;
@@ -139,8 +216,15 @@ function checkObject(
       schema,
       at,
     );
-  if (info.family !== 'custom' && !(info.family === 'kube' && NAMES_NOT_SUBDOMAINS.has(info.group)))
+  if (
+    info.family !== 'custom' &&
+    info.family !== 'kustomize' &&
+    !ctx.partial &&
+    !(info.family === 'kube' && NAMES_NOT_SUBDOMAINS.has(info.group))
+  )
     checkName(ctx, root);
+  if (info.family === 'kustomize')
+    checkKustomization(kctx, root, vctx?.file, (p) => vctx && checkInlinePatch(kctx, p, vctx));
   if (info.vmiSpecPath || info.family === 'kubevirt' || info.family === 'pool')
     checkKubeVirt(ctx, root, info);
   if (info.podTemplatePath) checkPodLike(ctx, root, info);

@@ -31,7 +31,8 @@ export function servedAlternative(
   store: SchemaStore,
   family: SchemaFamily,
   version: string,
-  group: string,
+  /** undefined: any group (a kustomize patch target without `group`) */
+  group: string | undefined,
   kind: string,
   except: string,
 ): string | undefined {
@@ -42,7 +43,7 @@ export function servedAlternative(
     if (key.slice(i + 1) !== kind) continue;
     const av = key.slice(0, i);
     const [g, v] = splitApiVersion(av);
-    if (g !== group || av === except) continue;
+    if ((group !== undefined && g !== group) || av === except) continue;
     const s = stability(v);
     if (s > bestS) {
       best = av;
@@ -65,7 +66,7 @@ export function checkServed(
   const [family, key] = SchemaStore.split(info);
   const store = ctx.store;
   if (store.runtimeServes(key)) return true;
-  if (info.family === 'custom') return true;
+  if (info.family === 'custom' || info.family === 'kustomize') return true;
   const eff = store.effective(ctx.options);
   const chosen = family === 'kubernetes' ? eff.kubernetesVersion : eff.kubevirtVersion;
   const all = store.versions(family);

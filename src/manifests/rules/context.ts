@@ -19,6 +19,8 @@ export interface CheckContext {
   readonly info?: KindInfo;
   /** A patch (strategic merge): partial by nature, so required fields are not asked for. */
   readonly partial?: boolean;
+  /** A file a kustomization lists: what kustomize fills in (names, namespaces, images it rewrites) is not asked for. */
+  readonly fragment?: { readonly images: ReadonlySet<string> };
 }
 
 /** Reports at a node's (or an explicit local range's) position, converted to file offsets. */

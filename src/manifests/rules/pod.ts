@@ -44,6 +44,7 @@ export function checkPodLike(ctx: CheckContext, root: Node, info: KindInfo): voi
         img?.value &&
         ref !== undefined &&
         !(ctx.templated && hasPlaceholder(ref)) &&
+        !ctx.fragment?.images.has(ref.replace(/(@.*|:[^/:]*)$/, '')) &&
         !ref.startsWith(VIRTLET_IMAGE_PREFIX)
       ) {
         const problem = imageRefProblem(ref);

@@ -212,7 +212,7 @@ function walk(
       walk(ctx, p.value as Node | null, sub, k, path);
       path.pop();
     }
-    if (c.required && !skipRequired && !ctx.partial) {
+    if (c.required && !skipRequired && !ctx.partial && !ctx.fragment) {
       const missing = c.required.filter((r) => !seen!.has(r));
       if (missing.length) {
         const where = keyNode ?? (isMap(node) ? (node.items[0]?.key as Node) : node);
