@@ -11,11 +11,17 @@ import { ManifestService } from '../manifests/service';
 import { findSchemaDir } from '../manifests/schemas';
 import { lineStarts, positionOf } from '../manifests/documents';
 import { runtimeClassNamesIn } from '../manifests/rules/workspace';
-import { isKustomizationPath } from '../manifests/files';
+import { isKustomizationPath, nodeFiles } from '../manifests/files';
+import { chartRootOf, isTemplateOf } from '../manifests/helm/render';
+import { validateChart } from '../manifests/helm/validate';
+import { locateHelm } from '../manifests/helm/locate';
 import { DEFAULT_RUNTIME_HANDLERS, type ManifestDiagnostic } from '../manifests/diagnostics';
 
-const USAGE = `usage: podvisor-validate [--format text|json] [--kubernetes-version 1.35] [--kubevirt-version 1.7] [--runtime-handler NAME]... FILE|DIR...
-Validates KubeVirt, Pod/workload, RuntimeClass and Virtlet manifests. Exit: 0 no errors, 1 errors, 2 usage.`;
+const USAGE = `usage: podvisor-validate [--format text|json] [--kubernetes-version 1.35] [--kubevirt-version 1.7]
+                         [--runtime-handler NAME]... [--helm PATH] [--values FILE]... FILE|DIR...
+Validates Kubernetes, KubeVirt, RuntimeClass and Virtlet manifests, kustomizations (and the files they
+list, as fragments and patches) and Helm charts (rendered with helm template; diagnostics on the
+templates). Exit: 0 no errors, 1 errors, 2 usage.`;
 
 class UsageError extends Error {}
 
@@ -23,12 +29,14 @@ interface Args {
   format: 'text' | 'json';
   k8s: string;
   kubevirt: string;
+  helm?: string;
+  values: string[];
   handlers: string[];
   paths: string[];
 }
 
 function parseArgs(argv: string[]): Args | 'help' {
-  const a: Args = { format: 'text', k8s: '1.35', kubevirt: '1.7', handlers: [], paths: [] };
+  const a: Args = { format: 'text', k8s: '1.35', kubevirt: '1.7', values: [], handlers: [], paths: [] };
   const rest = argv.slice();
   for (let next = rest.shift(); next !== undefined; next = rest.shift()) {
     const arg = next;
@@ -54,7 +62,9 @@ function parseArgs(argv: string[]): Args | 'help' {
       const v = value().replace(/^v/, '');
       if (!/^1\.\d{1,3}$/.test(v)) throw new UsageError(`--kubevirt-version must look like 1.7, not "${v}"`);
       a.kubevirt = v;
-    } else if (name === '--runtime-handler') a.handlers.push(value());
+    } else if (name === '--helm') a.helm = value();
+    else if (name === '--values') a.values.push(path.resolve(value()));
+    else if (name === '--runtime-handler') a.handlers.push(value());
     else if (arg === '--') a.paths.push(...rest.splice(0));
     else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
     else a.paths.push(arg);
@@ -80,7 +90,7 @@ function collect(p: string, out: string[], explicit: boolean): void {
   } else if (explicit || /\.ya?ml$/i.test(p)) out.push(p);
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   let args: Args | 'help';
   try {
     args = parseArgs(argv);
@@ -131,6 +141,7 @@ function main(argv: string[]): number {
     );
   }
   const texts = new Map<string, string>();
+  const rendered = new Set<string>();
   for (const f of files) {
     let text: string;
     try {
@@ -145,6 +156,36 @@ function main(argv: string[]): number {
   for (const [f, text] of texts) if (isKustomizationPath(f)) svc.kustomize.update(path.resolve(f), text);
   // Keys are absolute paths: kustomizations resolve the paths they name from them.
   for (const [f, text] of texts) svc.open(path.resolve(f), text);
+  // Helm charts: rendered and validated; their templates are not checked raw (they are not YAML yet).
+  const charts = new Map<string, string[]>();
+  for (const f of files) {
+    const root = chartRootOf(nodeFiles, path.resolve(f));
+    if (root) charts.set(root, [...(charts.get(root) ?? []), f]);
+  }
+  const chartDiags = new Map<string, ManifestDiagnostic[]>();
+  const helm = charts.size ? locateHelm(args.helm) : undefined;
+  if (charts.size && !helm)
+    process.stderr.write(
+      `podvisor-validate: helm not found (--helm, PATH, or node scripts/tools.mjs build helm): ${charts.size} chart(s) checked without rendering, checks limited\n`,
+    );
+  for (const root of helm ? charts.keys() : []) {
+    const r = await validateChart({
+      helm: helm!,
+      chartDir: root,
+      valuesFiles: args.values,
+      store: svc.store,
+      options: svc.options,
+      files: nodeFiles,
+    });
+    for (const [file, d] of r.byFile) chartDiags.set(file, [...(chartDiags.get(file) ?? []), ...d]);
+    for (const f of charts.get(root) ?? []) if (isTemplateOf(root, path.resolve(f))) rendered.add(f);
+    for (const file of r.byFile.keys()) {
+      if (files.some((f) => path.resolve(f) === file)) continue;
+      const rel = path.relative(process.cwd(), file) || file;
+      files.push(rel);
+      texts.set(rel, nodeFiles.read(file) ?? '');
+    }
+  }
   // RuntimeClasses defined in any given file are the "workspace".
   const classes = files.flatMap((f) => runtimeClassNamesIn(svc.documents(path.resolve(f))));
   svc.facts = { runtimeClassNames: () => classes };
@@ -155,9 +196,10 @@ function main(argv: string[]): number {
   for (const f of files) {
     const text = texts.get(f)!;
     const starts = lineStarts(text);
-    const diags = svc
-      .diagnostics(path.resolve(f))
-      .sort((a: ManifestDiagnostic, b: ManifestDiagnostic) => a.start - b.start);
+    const own = rendered.has(f) ? [] : svc.diagnostics(path.resolve(f));
+    const diags = [...own, ...(chartDiags.get(path.resolve(f)) ?? [])].sort(
+      (a: ManifestDiagnostic, b: ManifestDiagnostic) => a.start - b.start,
+    );
     for (const d of diags) {
       if (d.severity === 'error') errors++;
       else if (d.severity === 'warning') warnings++;
@@ -190,4 +232,10 @@ function main(argv: string[]): number {
   return errors ? 1 : 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    process.stderr.write(`podvisor-validate: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 2;
+  },
+);

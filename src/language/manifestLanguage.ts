@@ -9,6 +9,7 @@ import { DIAGNOSTIC_SOURCE, toDiagnostic } from './convert';
 import { isDuplicate } from './yamlOverlap';
 import { redHatPolicy, redHatState } from './redhatYaml';
 import { RuntimeClassIndex } from './runtimeClassIndex';
+import { KustomizeWatcher } from './kustomizeWatcher';
 
 type ManifestsModule = typeof import('../manifests');
 
@@ -16,12 +17,15 @@ type ManifestsModule = typeof import('../manifests');
  * Cheap test, before the engine bundle is loaded, that a YAML text may hold a manifest: an
  * `apiVersion:` and a `kind:` key at the start of a line. The engine decides for real.
  */
-export function mayHoldManifest(text: string): boolean {
-  return /^\s*kind:[ \t]*\S/m.test(text) && /^\s*apiVersion:[ \t]*\S/m.test(text);
+export function mayHoldManifest(text: string, uriPath = ''): boolean {
+  return (
+    (/^\s*kind:[ \t]*\S/m.test(text) && /^\s*apiVersion:[ \t]*\S/m.test(text)) ||
+    /(?:^|\/)(?:kustomization\.ya?ml|Kustomization)$/.test(uriPath)
+  );
 }
 
 export function isYaml(doc: vscode.TextDocument): boolean {
-  return doc.languageId === 'yaml' || /\.ya?ml$/i.test(doc.uri.path);
+  return doc.languageId === 'yaml' || /\.ya?ml$/i.test(doc.uri.path) || /\/Kustomization$/.test(doc.uri.path);
 }
 
 export interface ManifestLanguageDeps {
@@ -97,6 +101,13 @@ export class ManifestLanguage implements vscode.Disposable {
       });
       this.deps.log.info(`manifest engine loaded in ${(performance.now() - t0).toFixed(0)} ms`);
       this.runtimeClasses.start();
+      const kw = new KustomizeWatcher(this.deps.log, this.service, (uris) => this.republish(uris));
+      this.subs.push(kw);
+      void kw
+        .start()
+        .catch((e: unknown) =>
+          this.deps.log.warn(`kustomize index: ${e instanceof Error ? e.message : String(e)}`),
+        );
     }
     return this.service;
   }
@@ -122,10 +133,13 @@ export class ManifestLanguage implements vscode.Disposable {
     const svc = this.service;
     if (svc?.has(key) && this.versions.get(key) === doc.version) return svc;
     const text = doc.getText();
-    if (!svc?.has(key) && !mayHoldManifest(text)) return undefined;
+    if (!svc?.has(key) && !mayHoldManifest(text, doc.uri.path)) return undefined;
     const engine = this.engine();
     engine.update(key, text);
     this.versions.set(key, doc.version);
+    // An edited kustomization changes what the files it lists are.
+    const moved = engine.refreshRoles().filter((u) => u !== key);
+    if (moved.length) setTimeout(() => this.republish(moved), 0);
     return engine;
   }
 
@@ -189,7 +203,7 @@ export class ManifestLanguage implements vscode.Disposable {
   ): ManifestDiagnostic[] {
     if (!this.deps.settings.current.manifests.validate) return [];
     const policy = redHatPolicy(uri);
-    if (!docs.some((d) => d.kindInfo)) return [];
+    if (!docs.some((d) => d.kindInfo) && !diags.some((d) => d.embedded)) return [];
     // Documents are in file order: the owner of an offset is the last one starting at or before it.
     const ownerAt = (offset: number): ParsedDoc | undefined => {
       let found: ParsedDoc | undefined;
@@ -201,14 +215,15 @@ export class ManifestLanguage implements vscode.Disposable {
     return diags.filter((d) => {
       const owner = ownerAt(d.start);
       // Unknown kinds stay silent; syntax errors and the template notice count for the whole file.
-      const ours = !!owner?.kindInfo || d.code.startsWith('yaml.') || d.code === 'template.placeholders';
+      const ours =
+        !!owner?.kindInfo || !!d.embedded || d.code.startsWith('yaml.') || d.code === 'template.placeholders';
       return ours && !isDuplicate(policy, d.code, owner?.kindInfo?.family);
     });
   }
 
   /** Validates a file that is not (necessarily) open, for the workspace command. */
   validateText(uri: vscode.Uri, text: string): { diagnostics: ManifestDiagnostic[]; recognised: boolean } {
-    if (!mayHoldManifest(text)) return { diagnostics: [], recognised: false };
+    if (!mayHoldManifest(text, uri.path)) return { diagnostics: [], recognised: false };
     const svc = this.engine();
     const key = uri.toString();
     const wasOpen = svc.has(key);
@@ -221,6 +236,11 @@ export class ManifestLanguage implements vscode.Disposable {
     if (!wasOpen) svc.close(key);
     else this.versions.delete(key);
     return out;
+  }
+
+  private republish(uris: readonly string[]): void {
+    const set = new Set(uris);
+    for (const d of vscode.workspace.textDocuments) if (set.has(d.uri.toString())) this.publish(d);
   }
 
   private republishAll(): void {

@@ -3,7 +3,22 @@
  * A document that holds them is a template, not a manifest: checks that would misfire on the
  * placeholder are skipped, and the file gets one info diagnostic instead of a storm of errors.
  */
-export type PlaceholderKind = 'envsubst' | 'helm' | 'jinja';
+export type PlaceholderKind = 'envsubst' | 'helm' | 'jinja' | 'docs' | 'tekton';
+
+/**
+ * Documentation placeholders (`<name>`, `<your-image>`, `registry/<project>/app:<tag>`) and
+ * Tekton's `$(params.image)`: values a reader replaces, not values to check.
+ */
+const DOCS = /<(?![<\/!?])[A-Za-z][\w .:-]{0,40}>/;
+const TEKTON = /\$\((?:params|context|tasks|workspaces|steps|results|resources|inputs|outputs)\.[^)\s]+\)/;
+
+function docsOrTekton(s: string): PlaceholderHit | undefined {
+  if (s.length > 200 || s.includes('</')) return undefined;
+  const t = s.includes('$(') ? TEKTON.exec(s) : null;
+  if (t) return { start: t.index, end: t.index + t[0].length, kind: 'tekton', text: t[0] };
+  const d = s.includes('<') ? DOCS.exec(s) : null;
+  return d ? { start: d.index, end: d.index + d[0].length, kind: 'docs', text: d[0] } : undefined;
+}
 
 const ANY = /\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?+=-][^}\n]*)?\}|\{\{-?.*?-?\}\}|\{%-?.*?-?%\}|\{#.*?#\}/;
 const ANY_G = new RegExp(ANY.source, 'g');
@@ -28,6 +43,8 @@ export function hasPlaceholder(s: string): boolean {
 /** The first placeholder in one scalar value (offsets relative to it), bare `$VAR` included. */
 export function placeholderInValue(s: string): PlaceholderHit | undefined {
   if (s.length < 2) return undefined;
+  const other = docsOrTekton(s);
+  if (other) return other;
   const hit = firstPlaceholder(s);
   if (hit && (hit.kind !== 'envsubst' || !/\s/.test(s))) return hit;
   if (hit) {
@@ -72,5 +89,13 @@ export function hasBlockTemplate(s: string): boolean {
 }
 
 export function describeKind(kind: PlaceholderKind): string {
-  return kind === 'envsubst' ? 'envsubst `${VAR}`' : kind === 'jinja' ? 'Jinja' : 'Helm/Go template';
+  return kind === 'envsubst'
+    ? 'envsubst `${VAR}`'
+    : kind === 'jinja'
+      ? 'Jinja'
+      : kind === 'docs'
+        ? 'documentation `<name>`'
+        : kind === 'tekton'
+          ? 'Tekton `$(params.x)`'
+          : 'Helm/Go template';
 }

@@ -52,6 +52,8 @@ export interface ValidateContext {
 
 export function validateParsed(parsed: ParsedDoc, vctx: ValidateContext): ManifestDiagnostic[] {
   const out: ManifestDiagnostic[] = [];
+  // A Helm chart's Chart.yaml has an apiVersion (v2) but is not a Kubernetes object.
+  if (vctx.file?.path && /(?:^|[\\/])Chart\.yaml$/.test(vctx.file.path)) return out;
   const text = parsed.slice.text;
   const blockTemplate = hasBlockTemplate(text);
   const placeholder = findPlaceholder(parsed, blockTemplate);
@@ -270,7 +272,7 @@ function findPlaceholder(
 ): { start: number; end: number; kind: PlaceholderKind } | undefined {
   const text = parsed.slice.text;
   const first = firstPlaceholder(text);
-  if (!first && !text.includes('$')) return undefined;
+  if (!first && !text.includes('$') && !text.includes('<')) return undefined;
   if (first && (blockTemplate || parsed.errors.some((e) => e.name === 'YAMLParseError'))) return first;
   let hit: { start: number; end: number; kind: PlaceholderKind } | undefined;
   visit(parsed.doc, {
