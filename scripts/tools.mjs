@@ -5,7 +5,7 @@
 //   node scripts/tools.mjs path NAME         print the tool's bin folder (exit 1 if not built)
 //   node scripts/tools.mjs list              every recipe, built or not, with its folder
 //   node scripts/tools.mjs prune             remove cache folders no recipe names any more
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import {
   downloadedGoMod,
@@ -95,6 +95,34 @@ function composeGoMod() {
     '',
   ].join('\n');
 }
+// KubeVirt's CRDs as its operator makes them (scripts/go/kubevirt-crds). v1.6.1 is the newest
+// release the module proxy serves; kubevirt.io/client-go has no v1.6.1 there, and the one package
+// of it the CRD code reaches (log) is unchanged in v1.6.0. Its own wrapper: KubeVirt pins k8s.io
+// 0.32, apart from the Kubernetes tools above.
+const KUBEVIRT = 'v1.6.1';
+const KUBEVIRT_CLIENT_GO = 'v1.6.0';
+function kubevirtCrdsGoMod() {
+  const { goMod } = downloadedGoMod('kubevirt.io/kubevirt', KUBEVIRT);
+  const lines = [
+    'module podvisor.local/kubevirt-crds',
+    '',
+    'go 1.26.0',
+    '',
+    `require kubevirt.io/kubevirt ${KUBEVIRT}`,
+    '',
+    'replace (',
+  ];
+  // A dependency's replaces don't apply to us: copy KubeVirt's, its staging dirs as published modules.
+  for (const r of replacesOf(goMod)) {
+    if (r.to.endsWith('/kubevirt.io/api')) lines.push(`\t${r.from} => ${r.from} ${KUBEVIRT}`);
+    else if (r.to.endsWith('/kubevirt.io/client-go'))
+      lines.push(`\t${r.from} => ${r.from} ${KUBEVIRT_CLIENT_GO}`);
+    else if (!r.to.startsWith('.')) lines.push(`\t${r.from} => ${r.to} ${r.toVersion}`);
+  }
+  lines.push(')', '');
+  return lines.join('\n');
+}
+const kubevirtCrdsMain = readFileSync(new URL('./go/kubevirt-crds/main.go', import.meta.url), 'utf8');
 
 // Helm v4 for rendering charts (`helm template`, `helm lint`) in the manifest language service's
 // tests and for users without their own (podvisor.helm.path).
@@ -154,10 +182,25 @@ export const RECIPES = {
     outputs: ['docker-compose'],
     ldflags: [`-X github.com/docker/compose/v5/internal.Version=${COMPOSE}`],
   },
+  // Only for scripts/gen-cluster-crds.mjs (its output is committed): never in a default build.
+  'kubevirt-crds': {
+    onDemand: true,
+    name: 'kubevirt-crds',
+    version: KUBEVIRT,
+    goMod: kubevirtCrdsGoMod,
+    extraFiles: { 'main.go': kubevirtCrdsMain },
+    packages: [{ pkg: 'podvisor.local/kubevirt-crds', out: 'kubevirt-crds' }],
+    outputs: ['kubevirt-crds'],
+  },
 };
 
+/** Every recipe but the on-demand ones (generators whose output is committed). */
+export function defaultTools() {
+  return Object.keys(RECIPES).filter((n) => !RECIPES[n].onDemand);
+}
+
 /** Builds the named tools (or all) that are not built; returns name → { dir, bin, built, seconds }. */
-export async function ensureTools(names = Object.keys(RECIPES), opts = {}) {
+export async function ensureTools(names = defaultTools(), opts = {}) {
   const out = {};
   for (const n of names) {
     const r = RECIPES[n];
@@ -198,7 +241,7 @@ async function main() {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((e) => {
     console.error(e.message ?? e);
     process.exit(1);
