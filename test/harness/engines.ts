@@ -13,6 +13,7 @@ import { PODMAN_BIN, startPrivatePodman, stopPrivatePodman } from './podman';
 import { REGISTRY_BIN, startPrivateRegistry, stopPrivateRegistry } from './registry';
 import { composeClis } from './compose';
 import { releaseSlot, runSlot } from './slot';
+import { startSharedCluster } from './cluster/shared';
 
 export interface Engines {
   readonly env: Record<string, string>;
@@ -177,6 +178,13 @@ export async function startEngines(cacheDir: string, log: (s: string) => void): 
       ? `libvirt: available${env.PODVISOR_TEST_LIBVIRT_URI ? ` (${env.PODVISOR_TEST_LIBVIRT_URI})` : ''}`
       : `libvirt: MISSING — ${env.PODVISOR_TEST_WHY_NO_LIBVIRT}`,
   );
+
+  // Kubernetes: etcd + kube-apiserver (+ controller-manager) with KubeVirt's CRDs, shared by the
+  // layers; suites that kill the API server start their own (test/harness/cluster).
+  const cluster = await startSharedCluster(slot, log);
+  Object.assign(env, cluster.env);
+  if (cluster.stop) stops.push(cluster.stop);
+  report.push(cluster.report);
 
   if (!exists(process.env.CHROMIUM ?? '/usr/bin/chromium'))
     env.PODVISOR_TEST_WHY_NO_CHROMIUM = 'Chromium is not installed (Debian package chromium)';

@@ -98,3 +98,30 @@ export function needCompose(ctx: Mocha.Context, which: 'v1' | 'v2'): { dockerCon
     skipLoudly(ctx, `compose_${which}`);
   return { dockerConfig: process.env.PODVISOR_TEST_DOCKER_CONFIG ?? '' };
 }
+
+/** The shared test cluster (engines.ts): kubeconfigs of the admin and the limited user, kubectl. */
+export function needCluster(ctx: Mocha.Context): import('./cluster/shared').SharedClusterEnv {
+  const raw = process.env.PODVISOR_TEST_CLUSTER;
+  if (!raw) skipLoudly(ctx, 'cluster');
+  return JSON.parse(raw);
+}
+
+/** The Kubernetes tools (built by scripts/tools.mjs), for suites that start their own control plane. */
+export function needClusterTools(ctx: Mocha.Context): void {
+  if (process.env.PODVISOR_TEST_WHY_NO_CLUSTER && !process.env.PODVISOR_TEST_CLUSTER)
+    skipLoudly(ctx, 'cluster');
+  const { clusterTools } = require('./cluster/tools') as typeof import('./cluster/tools');
+  const t = clusterTools();
+  if ('missing' in t) {
+    process.env.PODVISOR_TEST_WHY_NO_CLUSTER = `Kubernetes tools ${t.missing}`;
+    skipLoudly(ctx, 'cluster');
+  }
+}
+
+/** ../shared/schemas beside the clone (a worktree has it one level further up), when present. */
+export function sharedSchemasDir(): string | undefined {
+  return [
+    path.resolve(repoRoot, '..', 'shared', 'schemas'),
+    path.resolve(repoRoot, '..', '..', 'shared', 'schemas'),
+  ].find((d) => fs.existsSync(d));
+}

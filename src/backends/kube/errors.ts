@@ -43,7 +43,6 @@ function kindOfStatus(status: number, reason: string): KubeFailureKind {
   if (status === 410 || reason === 'Expired' || reason === 'Gone') return 'gone';
   if (status === 409) return 'conflict';
   if (status === 422 || status === 400) return 'invalid';
-  if (status === 503 || status === 502 || status === 504) return 'unreachable';
   return 'other';
 }
 

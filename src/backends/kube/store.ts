@@ -39,6 +39,9 @@ export const DEFAULT_RESOURCES: readonly ResourceKey[] = [
   'storageclasses',
 ];
 
+/** The window that gathers one burst of watch events into one change. */
+const COALESCE_MS = 15;
+
 class Gate implements RetryGate {
   visible = false;
   private readonly timed = new Set<() => void>();
@@ -93,6 +96,8 @@ export class KubeStore implements Store<KubeItem>, WatchSink {
   private _status: StoreStatus = { kind: 'connecting' };
   private disposed = false;
   private syncWaiters: Array<() => void> = [];
+  private pending = new Set<string>();
+  private pendingTimer?: NodeJS.Timeout;
 
   constructor(private readonly opts: KubeStoreOptions) {
     this.context = opts.context;
@@ -192,18 +197,33 @@ export class KubeStore implements Store<KubeItem>, WatchSink {
       if (!old || old.resourceVersion !== it.resourceVersion) changed.push(id);
       this.map.set(id, it);
     }
-    if (changed.length) this.hub.mark(...changed);
+    if (changed.length) this.mark(changed);
+  }
+
+  /**
+   * Watch events of one burst (a collection delete, a rollout) arrive in many small reads; a
+   * short window after the first one gathers them into one change. Armed only by events.
+   */
+  private mark(ids: string[]): void {
+    for (const id of ids) this.pending.add(id);
+    if (this.pendingTimer) return;
+    this.pendingTimer = setTimeout(() => {
+      this.pendingTimer = undefined;
+      const batch = [...this.pending];
+      this.pending.clear();
+      this.hub.mark(...batch);
+    }, COALESCE_MS);
   }
 
   upsert(item: KubeItem): void {
     const old = this.map.get(item.id);
     if (old && old.resourceVersion === item.resourceVersion) return;
     this.map.set(item.id, item);
-    this.hub.mark(item.id);
+    this.mark([item.id]);
   }
 
   remove(item: KubeItem): void {
-    if (this.map.delete(item.id)) this.hub.mark(item.id);
+    if (this.map.delete(item.id)) this.mark([item.id]);
   }
 
   state(): void {
@@ -231,6 +251,7 @@ export class KubeStore implements Store<KubeItem>, WatchSink {
     if (this.disposed) return;
     this.disposed = true;
     for (const w of this.watchers) w.stop();
+    if (this.pendingTimer) clearTimeout(this.pendingTimer);
     this.http.dispose();
     this.hub.dispose();
   }

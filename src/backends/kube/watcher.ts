@@ -40,15 +40,18 @@ export interface RetryGate {
 
 const PAGE = 500;
 const MAX_RETRY_MS = 1000;
+const MAX_NOT_SERVED_RETRY_MS = 30_000;
 
 export class ResourceWatcher {
   resourceVersion = '';
   state: WatchState = { kind: 'syncing' };
-  /** Counters tests read: a relist happens only after 410 Gone. */
+  /** Counters tests read (successful lists and watches): a relist happens only after 410 Gone. */
   readonly stats = { lists: 0, watches: 0, relistsAfterGone: 0, events: 0, bookmarks: 0 };
   private readonly ac = new AbortController();
   private stream?: IncomingMessage;
   private readonly known = new Map<string, KubeItem>();
+  /** Listed once: a later 404 (an API server still starting, a CRD being replaced) is transient. */
+  private served = false;
 
   constructor(
     private readonly http: KubeHttp,
@@ -110,6 +113,12 @@ export class ResourceWatcher {
           this.resourceVersion = '';
           continue;
         }
+        if (k === 'notFound' && this.served) {
+          this.setState({ kind: 'unreachable', reason });
+          await this.gate.wait(delay, signal).catch(() => undefined);
+          delay = Math.min(delay * 2, MAX_NOT_SERVED_RETRY_MS);
+          continue;
+        }
         if (k === 'notFound' && !this.resourceVersion) {
           const what = this.resource.addon === 'cdi' ? 'CDI' : this.resource.addon ? 'KubeVirt' : 'This API';
           this.setState({
@@ -126,7 +135,9 @@ export class ResourceWatcher {
           await this.gate.waitForRefresh(signal).catch(() => undefined);
           continue;
         }
-        this.setState({ kind: 'unreachable', reason });
+        // Unreachable (no answer) is the store's status; anything else (a 5xx, "storage is
+        // (re)initializing" while a CRD comes up) is this kind's own state. Both retry.
+        this.setState({ kind: k === 'unreachable' ? 'unreachable' : 'error', reason });
         await this.gate.wait(delay, signal).catch(() => undefined);
         delay = Math.min(delay * 2, MAX_RETRY_MS);
       }
@@ -142,7 +153,6 @@ export class ResourceWatcher {
   }
 
   private async list(): Promise<void> {
-    this.stats.lists++;
     const items: KubeItem[] = [];
     let cont: string | undefined;
     let rv = '';
@@ -164,6 +174,8 @@ export class ResourceWatcher {
       cont = page.metadata?.continue || undefined;
     } while (cont);
     this.resourceVersion = rv;
+    this.stats.lists++;
+    this.served = true;
     this.known.clear();
     for (const it of items) this.known.set(it.id, it);
     this.sink.reset(this, items);
@@ -171,7 +183,6 @@ export class ResourceWatcher {
 
   /** One watch request; resolves when the server ends it normally (timeoutSeconds), throws otherwise. */
   private async watchOnce(): Promise<void> {
-    this.stats.watches++;
     const res = await this.http.stream(
       collectionPath(this.resource, this.namespace),
       {
@@ -185,6 +196,7 @@ export class ResourceWatcher {
       `watch ${this.label}`,
     );
     this.stream = res;
+    this.stats.watches++;
     await new Promise<void>((resolve, reject) => {
       let buf = '';
       let failed: unknown;
