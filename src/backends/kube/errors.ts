@@ -75,10 +75,9 @@ export function apiErrorOf(status: number, body: string, what: string): KubeApiE
   }
   const kind = kindOfStatus(status, reason);
   const text =
-    message ||
-    (kind === 'unauthorized'
-      ? 'the server rejected the credentials (401 Unauthorized)'
-      : `${status} ${body.trim().slice(0, 200) || 'no body'}`);
+    kind === 'unauthorized'
+      ? `the API server rejected the credentials (401 Unauthorized${message && message !== 'Unauthorized' ? `: ${message}` : ''}); check the token, client certificate or exec plugin of this context`
+      : message || `${status} ${body.trim().slice(0, 200) || 'no body'}`;
   return new KubeApiError(`${what}: ${text}`, status, kind, reason, causes);
 }
 
