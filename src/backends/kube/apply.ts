@@ -7,7 +7,7 @@
 import { stringify } from 'yaml';
 import { UserError } from '../../common/errors';
 import { splitDocuments } from '../../manifests/documents';
-import { getIn, parseSlice, type ParsedDoc } from '../../manifests/parse';
+import { getIn, pairOf, parseSlice, type ParsedDoc } from '../../manifests/parse';
 import { isKubeApiError, type KubeApiError } from './errors';
 import type { KubeHttp } from './http';
 import { mappedPath, restMapping } from './discovery';
@@ -201,8 +201,11 @@ export function problemsOf(d: ApplyDoc, e: Error): ApplyProblem[] {
     });
   }
   if (!out.length) {
-    // Strict field validation names the field in the message: `unknown field "spec.foo"`.
-    const m = /unknown field "([^"]+)"/.exec(e.message);
+    // The field is named in the message: strict decoding's `unknown field "spec.foo"`, or the
+    // apply patch's `typed patch object (…): .spec.foo: field not declared in schema` / `expected string`.
+    const m =
+      /unknown field "([^"]+)"/.exec(e.message) ??
+      /typed patch object \([^)]*\): (\.[^\s:]+):/.exec(e.message);
     const [start, end] = (m && rangeOfField(d.parsed, m[1])) || kindRange(d.parsed);
     out.push({ docIndex: d.index, start, end, message: e.message });
   }
@@ -224,9 +227,17 @@ export function rangeOfField(p: ParsedDoc, field: string): [number, number] | un
     if (m[1]) segs.push(m[1]);
     for (const idx of m[2].matchAll(/\[(\d+)\]/g)) segs.push(Number(idx[1]));
   }
+  // From the key of the field (so an unknown field's own line is marked) to its value's end;
+  // a field the document lacks marks its nearest parent.
   for (let n = segs.length; n > 0; n--) {
+    const last = segs[n - 1];
+    const parent = n === 1 ? p.doc.contents : getIn(p, segs.slice(0, n - 1));
+    const pair = typeof last === 'string' ? pairOf(parent, last) : undefined;
+    const key = pair?.key as { range?: [number, number, number] } | undefined;
     const node = getIn(p, segs.slice(0, n));
-    if (node?.range) return [p.slice.start + node.range[0], p.slice.start + node.range[1]];
+    const end = node?.range?.[1] ?? key?.range?.[1];
+    const start = key?.range?.[0] ?? node?.range?.[0];
+    if (start !== undefined && end !== undefined) return [p.slice.start + start, p.slice.start + end];
   }
   return undefined;
 }

@@ -157,6 +157,25 @@ export class KubeHttp {
     return res;
   }
 
+  /** What a WebSocket to `path` needs (wss URL, credential headers, TLS material) — for streams. */
+  async webSocketOptions(
+    path: string,
+    query?: Query,
+  ): Promise<{ url: string; options: https.RequestOptions }> {
+    const opts: https.RequestOptions & { headers: Record<string, string> } = { headers: {} };
+    try {
+      await this.config.applyToHTTPSOptions(opts);
+    } catch (e) {
+      throw credentialsErrorOf(e, this.contextName);
+    }
+    (opts.agent as http.Agent | undefined)?.destroy?.();
+    delete opts.agent;
+    const url = new URL(this.server.replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
+    return { url: url.toString(), options: opts };
+  }
+
   dispose(): void {
     this.agent?.agent.destroy();
     this.agent = undefined;

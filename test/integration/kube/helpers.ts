@@ -85,3 +85,9 @@ export function newStore(kubeconfig: string, opts: Partial<KubeStoreOptions> = {
 export function uniqueNs(prefix: string): string {
   return `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
 }
+
+/** Every kind that listed has its watch open (whenSynced resolves after the lists, before the watches). */
+export async function watching(store: KubeStore): Promise<void> {
+  const { until } = await import('../../harness/until');
+  await until('watches open', () => store.watchStats().every((w) => w.lists === 0 || w.watches > 0), 20_000);
+}
