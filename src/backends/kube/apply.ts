@@ -73,8 +73,8 @@ export function parseForApply(
         end: Math.min(slice.end, slice.start + firstLineLength(slice.text)),
         message,
       });
-    if (parsed.errors.length) {
-      const e = parsed.errors[0];
+    const e = parsed.errors[0];
+    if (e) {
       problems.push({
         docIndex: slice.index,
         start: slice.start + e.pos[0],
@@ -206,7 +206,7 @@ export function problemsOf(d: ApplyDoc, e: Error): ApplyProblem[] {
     const m =
       /unknown field "([^"]+)"/.exec(e.message) ??
       /typed patch object \([^)]*\): (\.[^\s:]+):/.exec(e.message);
-    const [start, end] = (m && rangeOfField(d.parsed, m[1])) || kindRange(d.parsed);
+    const [start, end] = (m?.[1] && rangeOfField(d.parsed, m[1])) || kindRange(d.parsed);
     out.push({ docIndex: d.index, start, end, message: e.message });
   }
   return out;
@@ -225,7 +225,7 @@ export function rangeOfField(p: ParsedDoc, field: string): [number, number] | un
     const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(part);
     if (!m) return undefined;
     if (m[1]) segs.push(m[1]);
-    for (const idx of m[2].matchAll(/\[(\d+)\]/g)) segs.push(Number(idx[1]));
+    for (const idx of (m[2] ?? '').matchAll(/\[(\d+)\]/g)) segs.push(Number(idx[1]));
   }
   // From the key of the field (so an unknown field's own line is marked) to its value's end;
   // a field the document lacks marks its nearest parent.

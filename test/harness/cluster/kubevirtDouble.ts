@@ -380,7 +380,7 @@ export class KubevirtSubresourceDouble {
         `^${BASE}/namespaces/([^/]+)/(virtualmachines|virtualmachineinstances)/([^/]+)/([a-z]+)$`,
       ).exec(url.pathname);
       if (!m) return status(404, 'NotFound', `the test double does not serve ${url.pathname}`);
-      const [, ns, resource, name, sub] = m;
+      const [, ns = '', resource = '', name = '', sub = ''] = m;
       this.calls.push({ method: req.method ?? '', path: url.pathname, user: who.user });
       if (!(await this.allowed(who.user, who.groups, ns, resource, sub, 'update')))
         return status(
@@ -606,7 +606,7 @@ export class KubevirtSubresourceDouble {
       url.pathname,
     );
     if (!m) return deny(404, 'Not Found');
-    const [, ns, name, sub] = m;
+    const [, ns = '', name = '', sub = ''] = m;
     this.calls.push({ method: 'GET', path: url.pathname, user: who.user });
     if (!(await this.allowed(who.user, who.groups, ns, 'virtualmachineinstances', sub, 'get')))
       return deny(403, 'Forbidden');

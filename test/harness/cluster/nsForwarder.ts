@@ -7,7 +7,7 @@
  */
 import * as net from 'net';
 
-const [ip, port, socket] = process.argv.slice(2);
+const [ip = '', port = '', socket = ''] = process.argv.slice(2);
 const server = net.createServer((c) => {
   const up = net.connect(socket);
   c.pipe(up).pipe(c);

@@ -52,8 +52,9 @@ describe('apply (server-side, dry run + diff) and actions without virt-api, on t
     const dry = await applyDocuments(http, docs, { dryRun: true, withLive: true });
     assert.deepStrictEqual(dry.problems, []);
     assert.strictEqual(dry.results.length, 2);
-    assert.strictEqual(dry.results[0].live, '', 'no live object yet');
-    assert.match(dry.results[0].result, /runStrategy: Halted/);
+    const first = dry.results[0]!;
+    assert.strictEqual(first.live, '', 'no live object yet');
+    assert.match(first.result, /runStrategy: Halted/);
     await assert.rejects(kubectl(c, c.adminKubeconfig, ['get', 'vm', 'a1', '-n', ns]), /NotFound|not found/);
     const real = await applyDocuments(http, docs, { dryRun: false });
     assert.deepStrictEqual(real.problems, []);
@@ -70,7 +71,7 @@ describe('apply (server-side, dry run + diff) and actions without virt-api, on t
   it('the diff shows the live object against the dry-run result', async function () {
     const { docs } = parseForApply(yamlDocs(vm('a1', ns, 'Always')), ns);
     const dry = await applyDocuments(http, docs, { dryRun: true, withLive: true });
-    const r = dry.results[0];
+    const r = dry.results[0]!;
     assert.ok(r.changed);
     assert.match(r.live, /runStrategy: Halted/);
     assert.match(r.result, /runStrategy: Always/);
@@ -93,7 +94,7 @@ describe('apply (server-side, dry run + diff) and actions without virt-api, on t
     const { docs } = parseForApply(yamlDocs(vm('a1', ns, 'Always')), ns);
     const out = await applyDocuments(http, docs, { dryRun: false });
     assert.strictEqual(out.conflicts.length, 1);
-    assert.match(out.conflicts[0].message, /someone-else/);
+    assert.match(out.conflicts[0]!.message, /someone-else/);
     assert.strictEqual((await getJson('vm', 'a1')).spec.runStrategy, 'Manual');
     const forced = await applyDocuments(http, docs, { dryRun: false, force: true });
     assert.deepStrictEqual([forced.conflicts, forced.problems], [[], []]);
@@ -120,7 +121,7 @@ describe('apply (server-side, dry run + diff) and actions without virt-api, on t
     assert.strictEqual(text.slice(bad.start, bad.end), 'runStrategy: 5', 'marks the runStrategy field');
     const typo = byDoc.get(2)!;
     assert.match(typo.message, /dta/);
-    assert.match(text.split('\n')[lineOf(typo.start) - 1], /dta:/);
+    assert.match(text.split('\n')[lineOf(typo.start) - 1] ?? '', /dta:/);
   });
 
   it('without the subresource API, start and stop patch spec.runStrategy and say so; pause is refused', async function () {

@@ -21,7 +21,7 @@ describe('kubeconfigs: merging like kubectl, auth kinds, and bad ones', function
     c = needCluster(this);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-kubeconfig-'));
     const admin = loadKubeconfig({ explicit: c.adminKubeconfig });
-    server = admin.contexts[0].server;
+    server = admin.contexts[0]!.server;
     ca = path.join(c.dir, 'pki', 'ca.crt');
   });
   after(() => {

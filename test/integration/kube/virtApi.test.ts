@@ -56,7 +56,7 @@ describe('KubeVirt VM actions and console through the aggregation layer (virt-ap
     const accel = needQemu(this);
     double = await KubevirtSubresourceDouble.start({
       clusterDir: c.dir,
-      server: c.server || loadKubeconfig({ explicit: c.adminKubeconfig }).contexts[0].server,
+      server: c.server || loadKubeconfig({ explicit: c.adminKubeconfig }).contexts[0]!.server,
       kubectl: c.kubectl,
       adminKubeconfig: c.adminKubeconfig,
       slot: runSlot(),
