@@ -11,7 +11,13 @@ import type { Readable, Writable } from 'stream';
 import { CancelledError } from './errors';
 import { ProcessError } from './processError';
 
-export { ProcessError, processFailureOf, debianPackageOf, type ProcessFailure } from './processError';
+export {
+  ProcessError,
+  processFailureOf,
+  inContext,
+  debianPackageOf,
+  type ProcessFailure,
+} from './processError';
 
 interface Common {
   readonly command: string;
@@ -220,9 +226,12 @@ async function runImpl(req: RunRequest, signal?: AbortSignal): Promise<RunResult
       if (code === null)
         return reject(new ProcessError({ ...base, failure: 'signal', signal: sig ?? undefined }));
       const ok = req.okExitCodes ?? [0];
-      if (ok !== 'any' && !ok.includes(code))
-        return reject(new ProcessError({ ...base, failure: 'exit', exitCode: code }));
       const bytes = Buffer.concat(out);
+      if (ok !== 'any' && !ok.includes(code)) {
+        // Only its tail: it is the fallback reason when stderr said nothing.
+        const stdout = req.encoding === 'buffer' ? undefined : bytes.subarray(-4096).toString('utf8');
+        return reject(new ProcessError({ ...base, failure: 'exit', exitCode: code, stdout }));
+      }
       resolve({ stdout: req.encoding === 'buffer' ? bytes : bytes.toString('utf8'), stderr, exitCode: code });
     });
   });

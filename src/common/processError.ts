@@ -54,6 +54,10 @@ export interface ProcessErrorInit {
   readonly signal?: string;
   /** Everything the tool wrote to stderr (its last 64 KiB). */
   readonly stderr?: string;
+  /** Its stdout, for the reason when stderr said nothing (some tools report on stdout). */
+  readonly stdout?: string;
+  /** The caller's own wording of the step that failed; the tool's reason is appended. */
+  readonly context?: string;
   /** Said after "not found" (e.g. which setting names the binary). */
   readonly hint?: string;
   readonly timeoutMs?: number;
@@ -116,11 +120,16 @@ export class ProcessError extends UserError {
   /** The tool's own reason: the trimmed tail of its stderr (empty when it said nothing). */
   readonly reason: string;
 
-  constructor(i: ProcessErrorInit) {
+  constructor(readonly init: ProcessErrorInit) {
+    const i = init;
     const stderr = i.stderr ?? '';
-    const reason = tailOf(stderr);
+    const reason = tailOf(stderr) || tailOf(i.stdout ?? '');
     const label = i.label ?? defaultLabel(i.command, i.args);
-    super(messageFor(i, label, reason), `$ ${commandLine(i.command, i.args)}\n${stderr.trimEnd()}`);
+    const plain = messageFor(i, label, reason);
+    super(
+      i.context ? `${i.context}: ${reason || plain}` : plain,
+      `$ ${commandLine(i.command, i.args)}\n${stderr.trimEnd()}`,
+    );
     this.name = 'ProcessError';
     this.failure = i.failure;
     this.command = i.command;
@@ -132,13 +141,29 @@ export class ProcessError extends UserError {
   }
 }
 
-const FAILURES: readonly string[] = ['not-found', 'spawn', 'exit', 'signal', 'timeout', 'output-limit'];
+const FAILURES: readonly ProcessFailure[] = [
+  'not-found',
+  'spawn',
+  'exit',
+  'signal',
+  'timeout',
+  'output-limit',
+];
+const isFailure = (v: unknown): v is ProcessFailure => FAILURES.some((f) => f === v);
 
 /** How a process failed, if `e` is a ProcessError (from any bundle); undefined otherwise. */
 export function processFailureOf(e: unknown): ProcessFailure | undefined {
   if (typeof e !== 'object' || e === null) return undefined;
   const x = e as { name?: unknown; failure?: unknown };
-  return x.name === 'ProcessError' && typeof x.failure === 'string' && FAILURES.includes(x.failure)
-    ? (x.failure as ProcessFailure)
-    : undefined;
+  return x.name === 'ProcessError' && isFailure(x.failure) ? x.failure : undefined;
+}
+
+/**
+ * The same failure in the caller's words ("Could not create the overlay disk: <the tool's
+ * reason>") when the tool ran and failed; anything else (not found, timeout, cancelled) is
+ * returned as it is, since its own message already says what happened.
+ */
+export function inContext(e: unknown, context: string): unknown {
+  if (!(e instanceof ProcessError) || (e.failure !== 'exit' && e.failure !== 'signal')) return e;
+  return new ProcessError({ ...e.init, context });
 }

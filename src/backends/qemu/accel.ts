@@ -5,8 +5,8 @@
  * is not kvm_pvm, is read/writable, and QEMU itself manages to open it.
  */
 import * as fs from 'fs';
-import execa from 'execa';
-import { UserError } from '../../common/errors';
+import { UserError, messageOf } from '../../common/errors';
+import { ProcessError, processRunner, type Runner } from '../../common/process';
 import type { AccelChoice } from './spec';
 import { cpuModelProblem } from './spec';
 
@@ -26,13 +26,16 @@ export const QEMU_BINARY = 'qemu-system-x86_64';
 
 let cached: Promise<AccelProbe> | undefined;
 
-/** Probes once per process (the answer does not change while we run); `fresh` re-probes. */
-export function probeKvm(fresh = false): Promise<AccelProbe> {
-  if (!cached || fresh) cached = doProbe();
+/**
+ * Probes once per process (the answer does not change while we run); `fresh` re-probes. Not
+ * cancellable: the answer is shared by every caller, and a 10 s limit bounds it.
+ */
+export function probeKvm(fresh = false, runner: Runner = processRunner): Promise<AccelProbe> {
+  if (!cached || fresh) cached = doProbe(runner);
   return cached;
 }
 
-async function doProbe(): Promise<AccelProbe> {
+async function doProbe(runner: Runner): Promise<AccelProbe> {
   if (!fs.existsSync('/dev/kvm')) return { kvmUsable: false, why: '/dev/kvm does not exist' };
   if (fs.existsSync('/sys/module/kvm_pvm')) {
     return {
@@ -49,22 +52,18 @@ async function doProbe(): Promise<AccelProbe> {
     };
   }
   // QEMU with `-machine none` opens KVM and creates a VM without booting anything.
-  const r = await execa(
-    QEMU_BINARY,
-    ['-accel', 'kvm', '-machine', 'none', '-nodefaults', '-display', 'none', '-S', '-qmp', 'stdio'],
-    {
+  try {
+    await runner.run({
+      command: QEMU_BINARY,
+      args: ['-accel', 'kvm', '-machine', 'none', '-nodefaults', '-display', 'none', '-S', '-qmp', 'stdio'],
       input: '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n',
-      reject: false,
-      timeout: 10_000,
-    },
-  );
-  if (r.exitCode !== 0)
-    return { kvmUsable: false, why: `QEMU could not use KVM: ${lastLine(r.stderr) || `exit ${r.exitCode}`}` };
-  return { kvmUsable: true, why: 'KVM works' };
-}
-
-function lastLine(s: string): string {
-  return s.trim().split('\n').pop()?.trim() ?? '';
+      timeoutMs: 10_000,
+    });
+    return { kvmUsable: true, why: 'KVM works' };
+  } catch (e) {
+    const reason = e instanceof ProcessError && e.failure === 'exit' ? e.reason : '';
+    return { kvmUsable: false, why: `QEMU could not use KVM: ${reason || messageOf(e)}` };
+  }
 }
 
 /**

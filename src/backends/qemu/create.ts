@@ -9,11 +9,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import YAML from 'yaml';
 import { UserError } from '../../common/errors';
+import { processRunner, type Runner } from '../../common/process';
 import { checkBaseDisk, checkIso, checkKernel, createEmptyDisk, createOverlay } from './images';
 import { vmNameProblem } from './names';
 import { defaultMetaData, writeSeedIso } from './seed';
 import {
+  isAccelChoice,
+  isMachine,
   parsePortForward,
+  parseShareSpec,
   parseVmSpec,
   type AccelChoice,
   type Machine,
@@ -69,16 +73,16 @@ export function parseCreateRequest(textContent: string, file: string): CreateReq
     );
   }
   const where = path.basename(file);
-  const bad = (m: string): never => {
+  // Typed as a declaration so that `bad(…)` narrows like a throw.
+  const bad: (m: string) => never = (m) => {
     throw new UserError(`Invalid VM spec file ${where}: ${m}`);
   };
   if (!isObj(raw)) bad('expected a mapping at the top');
-  const o = raw as Obj;
+  const o: Obj = raw;
   const base = path.dirname(path.resolve(file));
   const abs = (v: unknown, k: string): string => {
-    if (typeof v !== 'string' || !v) bad(`"${k}" must be a path`);
-    const s = v as string;
-    return path.resolve(base, s.startsWith('~/') ? path.join(process.env.HOME ?? '/', s.slice(2)) : s);
+    if (typeof v !== 'string' || !v) return bad(`"${k}" must be a path`);
+    return path.resolve(base, v.startsWith('~/') ? path.join(process.env.HOME ?? '/', v.slice(2)) : v);
   };
   const from = isObj(o.from) ? o.from : bad('"from" is required: one of disk, iso, kernel, cloudImage');
   let source: VmSource;
@@ -115,26 +119,36 @@ export function parseCreateRequest(textContent: string, file: string): CreateReq
   if (!Array.isArray(fw)) bad('"forwards" must be a list');
   const shares = o.shares ?? [];
   if (!Array.isArray(shares)) bad('"shares" must be a list');
+  if (o.machine !== undefined && !isMachine(o.machine)) bad('"machine" must be microvm, q35 or pc');
+  if (o.accelerator !== undefined && !isAccelChoice(o.accelerator))
+    bad('"accelerator" must be auto, kvm or tcg');
   return {
     name: typeof o.name === 'string' ? o.name : bad('"name" is required'),
     cpus: typeof o.cpus === 'number' ? o.cpus : undefined,
     memoryMiB: typeof o.memoryMiB === 'number' ? o.memoryMiB : undefined,
-    machine: o.machine as Machine | undefined,
+    machine: isMachine(o.machine) ? o.machine : undefined,
     source,
-    forwards: (fw as unknown[]).map((f) => parsePortForward(f, where)),
-    shares: (shares as unknown[]).map(
-      (s) =>
-        (isObj(s) && typeof s.path === 'string'
-          ? { ...s, path: abs(s.path, 'shares.path') }
-          : s) as ShareSpec,
+    forwards: fw.map((f) => parsePortForward(f, where)),
+    // Relative share paths are relative to the file; the rest is checked like a spec's.
+    shares: shares.map((s, i) =>
+      parseShareSpec(
+        isObj(s) && typeof s.path === 'string' ? { ...s, path: abs(s.path, 'shares.path') } : s,
+        i,
+        where,
+      ),
     ),
-    accelerator: o.accelerator as AccelChoice | undefined,
+    accelerator: isAccelChoice(o.accelerator) ? o.accelerator : undefined,
     cpuModel: typeof o.cpuModel === 'string' ? o.cpuModel : undefined,
   };
 }
 
 /** Creates the VM folder `home/NAME`; returns the stored spec. Nothing is left behind on failure. */
-export async function createVm(home: string, req: CreateRequest, signal?: AbortSignal): Promise<VmSpec> {
+export async function createVm(
+  home: string,
+  req: CreateRequest,
+  signal?: AbortSignal,
+  runner: Runner = processRunner,
+): Promise<VmSpec> {
   const np = vmNameProblem(req.name);
   if (np) throw new UserError(np);
   if (home.includes(','))
@@ -151,7 +165,8 @@ export async function createVm(home: string, req: CreateRequest, signal?: AbortS
   let baseImage: string | undefined;
   if (src.kind === 'disk' || src.kind === 'cloud' || (src.kind === 'kernel' && src.disk)) {
     baseImage = src.kind === 'kernel' ? src.disk! : src.image;
-    baseFormat = (await checkBaseDisk(baseImage, signal)).format as 'qcow2' | 'raw';
+    const format = (await checkBaseDisk(baseImage, signal, runner)).format;
+    baseFormat = format === 'raw' ? 'raw' : 'qcow2';
   }
   if (src.kind === 'iso') {
     checkIso(src.iso);
@@ -191,8 +206,8 @@ export async function createVm(home: string, req: CreateRequest, signal?: AbortS
   const tmp = fs.mkdtempSync(path.join(home, `.${req.name}.creating-`));
   try {
     if (baseImage && baseFormat)
-      await createOverlay(path.resolve(baseImage), baseFormat, path.join(tmp, 'disk0.qcow2'), signal);
-    if (src.kind === 'iso') await createEmptyDisk(path.join(tmp, 'disk0.qcow2'), src.diskGiB, signal);
+      await createOverlay(path.resolve(baseImage), baseFormat, path.join(tmp, 'disk0.qcow2'), signal, runner);
+    if (src.kind === 'iso') await createEmptyDisk(path.join(tmp, 'disk0.qcow2'), src.diskGiB, signal, runner);
     if (src.kind === 'cloud') {
       writeSeedIso(path.join(tmp, 'seed.iso'), {
         userData: src.userData,

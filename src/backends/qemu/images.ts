@@ -3,8 +3,8 @@
  * `qemu-img info --output=json` output is parsed with runtime checks.
  */
 import * as fs from 'fs';
-import execa from 'execa';
 import { UserError } from '../../common/errors';
+import { inContext, processRunner, type Runner } from '../../common/process';
 
 export interface ImageInfo {
   readonly format: string;
@@ -12,26 +12,27 @@ export interface ImageInfo {
   readonly backingFile?: string;
 }
 
-export async function imageInfo(file: string, signal?: AbortSignal): Promise<ImageInfo> {
+export async function imageInfo(
+  file: string,
+  signal?: AbortSignal,
+  runner: Runner = processRunner,
+): Promise<ImageInfo> {
   if (!fs.existsSync(file)) throw new UserError(`Disk image not found: ${file}`);
   const st = fs.statSync(file);
   if (!st.isFile()) throw new UserError(`Not a file: ${file}`);
   // -U: don't take the image lock (a running VM may use it); we only read metadata.
-  const r = await execa('qemu-img', ['info', '-U', '--output=json', file], {
-    reject: false,
-    signal,
-  } as execa.Options);
-  if (r.exitCode !== 0)
-    throw new UserError(
-      `qemu-img cannot read ${file}: ${r.stderr.trim().split('\n').pop() ?? 'unknown error'}`,
-    );
+  const out = await runner
+    .run({ command: 'qemu-img', args: ['info', '-U', '--output=json', file], timeoutMs: 60_000 }, signal)
+    .catch((e: unknown) => {
+      throw inContext(e, `qemu-img cannot read ${file}`);
+    });
   let j: unknown;
   try {
-    j = JSON.parse(r.stdout);
+    j = JSON.parse(out.stdout);
   } catch {
     throw new UserError(`qemu-img info gave unreadable output for ${file}`);
   }
-  const o = j as { format?: unknown; 'virtual-size'?: unknown; 'backing-filename'?: unknown };
+  const o: Partial<Record<string, unknown>> = typeof j === 'object' && j !== null ? j : {};
   if (typeof o.format !== 'string' || typeof o['virtual-size'] !== 'number')
     throw new UserError(`qemu-img info: unexpected output for ${file}`);
   return {
@@ -46,8 +47,12 @@ export async function imageInfo(file: string, signal?: AbortSignal): Promise<Ima
  * recognise "raw", so a raw image must also be a whole number of 512-byte sectors and not
  * empty — that catches a truncated download or a text file given by mistake.
  */
-export async function checkBaseDisk(file: string, signal?: AbortSignal): Promise<ImageInfo> {
-  const info = await imageInfo(file, signal);
+export async function checkBaseDisk(
+  file: string,
+  signal?: AbortSignal,
+  runner: Runner = processRunner,
+): Promise<ImageInfo> {
+  const info = await imageInfo(file, signal, runner);
   if (info.format !== 'qcow2' && info.format !== 'raw') {
     throw new UserError(
       `Unsupported disk format "${info.format}" for ${file}: use qcow2 or raw (convert with qemu-img convert).`,
@@ -61,13 +66,15 @@ export async function checkBaseDisk(file: string, signal?: AbortSignal): Promise
       );
   }
   if (info.format === 'qcow2') {
-    const r = await execa('qemu-img', ['check', '-U', file], { reject: false, signal } as execa.Options);
     // exit 0: clean; 3: leaked clusters only (harmless); anything else: corrupt or unreadable.
-    if (r.exitCode !== 0 && r.exitCode !== 3) {
-      throw new UserError(
-        `The qcow2 image ${file} is corrupt: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' ')}`,
-      );
-    }
+    await runner
+      .run(
+        { command: 'qemu-img', args: ['check', '-U', file], okExitCodes: [0, 3], timeoutMs: 600_000 },
+        signal,
+      )
+      .catch((e: unknown) => {
+        throw inContext(e, `The qcow2 image ${file} is corrupt`);
+      });
   }
   return info;
 }
@@ -78,21 +85,25 @@ export async function createOverlay(
   baseFormat: 'qcow2' | 'raw',
   overlay: string,
   signal?: AbortSignal,
+  runner: Runner = processRunner,
 ): Promise<void> {
-  const r = await execa('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', base, '-F', baseFormat, overlay], {
-    reject: false,
-    signal,
-  } as execa.Options);
-  if (r.exitCode !== 0) throw new UserError(`Could not create the overlay disk: ${r.stderr.trim()}`);
+  const args = ['create', '-q', '-f', 'qcow2', '-b', base, '-F', baseFormat, overlay];
+  await runner.run({ command: 'qemu-img', args, timeoutMs: 60_000 }, signal).catch((e: unknown) => {
+    throw inContext(e, 'Could not create the overlay disk');
+  });
 }
 
 /** Creates an empty qcow2 disk (for installing from an ISO). */
-export async function createEmptyDisk(file: string, sizeGiB: number, signal?: AbortSignal): Promise<void> {
-  const r = await execa('qemu-img', ['create', '-q', '-f', 'qcow2', file, `${sizeGiB}G`], {
-    reject: false,
-    signal,
-  } as execa.Options);
-  if (r.exitCode !== 0) throw new UserError(`Could not create the disk: ${r.stderr.trim()}`);
+export async function createEmptyDisk(
+  file: string,
+  sizeGiB: number,
+  signal?: AbortSignal,
+  runner: Runner = processRunner,
+): Promise<void> {
+  const args = ['create', '-q', '-f', 'qcow2', file, `${sizeGiB}G`];
+  await runner.run({ command: 'qemu-img', args, timeoutMs: 60_000 }, signal).catch((e: unknown) => {
+    throw inContext(e, 'Could not create the disk');
+  });
 }
 
 /** An ISO 9660 image has the volume descriptor magic "CD001" at byte 0x8001. */

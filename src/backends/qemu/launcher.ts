@@ -9,16 +9,17 @@
  * found running at startup are re-attached through the pidfile; for them the QMP socket
  * closing is the stop signal. Either way the pidfile and sockets are removed on exit.
  */
-import { spawn, type ChildProcess } from 'child_process';
 import { EventEmitter } from 'events';
 import * as fs from 'fs';
-import { UserError } from '../../common/errors';
+import { CancelledError, UserError, messageOf } from '../../common/errors';
 import type { Logger } from '../../common/log';
 import { silentLogger } from '../../common/log';
+import { processRunner, type ProcessHandle, type Runner } from '../../common/process';
 import { QEMU_BINARY, type Acceleration } from './accel';
 import { qemuArgs, resolveIn } from './args';
 import { checkIso, checkKernel } from './images';
 import type { VmPaths } from './paths';
+import { runningQemuPid } from './pidfile';
 import { checkPortsFree } from './ports';
 import { QmpClient, type QmpEvent } from './qmp';
 import { SerialChannel } from './serial';
@@ -43,6 +44,8 @@ export interface LaunchOptions {
   readonly paused?: boolean;
   readonly qemuBinary?: string;
   readonly virtiofsd?: string;
+  /** Runs QEMU and virtiofsd (default: the real runner). */
+  readonly runner?: Runner;
 }
 
 export interface VmHandle {
@@ -58,7 +61,7 @@ export class VmHandle extends EventEmitter {
   private exitInfo: ExitInfo | undefined;
   readonly exited: Promise<ExitInfo>;
   private resolveExit!: (e: ExitInfo) => void;
-  private helpers: ChildProcess[] = [];
+  private helpers: ProcessHandle[] = [];
 
   constructor(
     readonly pid: number,
@@ -93,7 +96,7 @@ export class VmHandle extends EventEmitter {
   }
 
   /** @internal */
-  addHelper(p: ChildProcess): void {
+  addHelper(p: ProcessHandle): void {
     this.helpers.push(p);
   }
 
@@ -117,7 +120,7 @@ export class VmHandle extends EventEmitter {
   markExited(info: ExitInfo): void {
     if (this.exitInfo) return;
     this.exitInfo = info;
-    for (const h of this.helpers) if (h.exitCode === null && h.pid) tryKill(h.pid, 'SIGTERM');
+    for (const h of this.helpers) h.kill('SIGTERM');
     cleanupRuntime(this.paths);
     this.qmp.close();
     this.serial.close();
@@ -227,7 +230,7 @@ async function connectWhenReady<T>(
   const t0 = Date.now();
   let delay = 2;
   for (;;) {
-    if (signal?.aborted) throw new UserError('Start cancelled');
+    if (signal?.aborted) throw new CancelledError();
     try {
       return await connect();
     } catch (e) {
@@ -239,7 +242,11 @@ async function connectWhenReady<T>(
   }
 }
 
-async function startVirtiofsd(opts: LaunchOptions, alive: { children: ChildProcess[] }): Promise<void> {
+async function startVirtiofsd(
+  opts: LaunchOptions,
+  runner: Runner,
+  alive: { children: ProcessHandle[] },
+): Promise<void> {
   const bin = opts.virtiofsd ?? '/usr/lib/qemu/virtiofsd';
   if (opts.spec.shares.length && !fs.existsSync(bin))
     throw new UserError(
@@ -250,15 +257,25 @@ async function startVirtiofsd(opts: LaunchOptions, alive: { children: ChildProce
     fs.rmSync(sock, { force: true });
     const args = [`--socket-path=${sock}`, '-o', `source=${s.path}`, '-o', 'cache=auto'];
     if (s.readOnly) args.push('-o', 'readonly');
-    const p = spawn(bin, args, {
-      stdio: ['ignore', 'ignore', fs.openSync(opts.paths.qemuLog, 'a')],
-      detached: true,
+    // It serves the VM, which outlives us: its stderr goes to qemu.log, not to a pipe.
+    const log = fs.openSync(opts.paths.qemuLog, 'a');
+    const p = runner.start({
+      command: bin,
+      args,
+      stdin: 'ignore',
+      stdout: 'ignore',
+      stderr: log,
+      outlive: true,
     });
-    p.unref();
+    fs.closeSync(log);
     alive.children.push(p);
+    let spawnError: unknown;
+    p.exited.catch((e: unknown) => (spawnError = e));
     const t0 = Date.now();
     while (!fs.existsSync(sock)) {
-      if (p.exitCode !== null)
+      if (spawnError)
+        throw new UserError(`virtiofsd for share "${s.tag}" could not start: ${messageOf(spawnError)}`);
+      if (p.exitStatus)
         throw new UserError(`virtiofsd for share "${s.tag}" exited: ${tail(opts.paths.qemuLog, 2)}`);
       if (Date.now() - t0 > 10_000)
         throw new UserError(`virtiofsd for share "${s.tag}" did not create its socket`);
@@ -273,47 +290,51 @@ export async function launchVm(opts: LaunchOptions): Promise<VmHandle> {
   const log = opts.log ?? silentLogger;
   preflight(spec, paths);
   await checkPortsFree(spec.network.forwards);
-  if (fs.existsSync(paths.pidfile)) {
-    const pid = Number(fs.readFileSync(paths.pidfile, 'utf8').trim());
-    if (pid > 0 && isOurQemu(pid, paths))
-      throw new UserError(`VM "${spec.name}" is already running (pid ${pid}).`);
-  }
+  const runningPid = runningQemuPid(paths);
+  if (runningPid) throw new UserError(`VM "${spec.name}" is already running (pid ${runningPid}).`);
   cleanupRuntime(paths);
   fs.mkdirSync(paths.sockDir, { recursive: true, mode: 0o700 });
   fs.writeFileSync(paths.qemuLog, '');
   // One boot per serial.log (the previous boot's stays as serial.log.1).
   if (fs.existsSync(paths.serialLog)) fs.renameSync(paths.serialLog, paths.serialLog + '.1');
 
-  const helpers = { children: [] as ChildProcess[] };
+  const runner = opts.runner ?? processRunner;
+  const helpers = { children: [] as ProcessHandle[] };
   const args = qemuArgs(spec, paths, opts.accel, { paused: opts.paused });
-  let child: ChildProcess | undefined;
+  const bin = opts.qemuBinary ?? QEMU_BINARY;
+  let child: ProcessHandle | undefined;
   let qmp: QmpClient | undefined;
   let serial: SerialChannel | undefined;
   try {
-    await startVirtiofsd(opts, helpers);
-    log.info(`qemu: ${QEMU_BINARY} ${args.join(' ')}`);
+    await startVirtiofsd(opts, runner, helpers);
+    log.info(`qemu: ${bin} ${args.join(' ')}`);
     const out = fs.openSync(paths.qemuLog, 'a');
     const startedAt = Date.now();
-    child = spawn(opts.qemuBinary ?? QEMU_BINARY, args, {
-      stdio: ['ignore', out, out],
-      detached: true,
+    // Its own process group, not tied to our event loop: the VM outlives a reload of the editor.
+    child = runner.start({
+      command: bin,
+      args,
       cwd: paths.dir,
+      stdin: 'ignore',
+      stdout: out,
+      stderr: out,
+      outlive: true,
     });
     fs.closeSync(out);
     const c = child;
-    let spawnError: Error | undefined;
-    c.once('error', (e) => (spawnError = e));
-    const alive = () => c.exitCode === null && c.signalCode === null && !spawnError;
+    let spawnError: unknown;
+    c.exited.catch((e: unknown) => (spawnError = e));
+    const alive = () => !c.exitStatus && !spawnError;
     qmp = await connectWhenReady(
       () => QmpClient.connect(paths.qmpSock, 10_000),
       alive,
       30_000,
       opts.signal,
-    ).catch((e: Error) => {
-      if (spawnError) throw new UserError(`Cannot run ${QEMU_BINARY}: ${spawnError.message}`);
+    ).catch((e: unknown) => {
+      if (spawnError) throw spawnError;
       if (!alive())
         throw new UserError(
-          `QEMU failed to start VM "${spec.name}": ${tail(paths.qemuLog) || `exit ${c.exitCode ?? c.signalCode}`}`,
+          `QEMU failed to start VM "${spec.name}": ${tail(paths.qemuLog) || `exit ${c.exitStatus?.exitCode ?? c.exitStatus?.signal}`}`,
         );
       throw e;
     });
@@ -323,43 +344,36 @@ export async function launchVm(opts: LaunchOptions): Promise<VmHandle> {
       10_000,
       opts.signal,
     );
-    const h = new VmHandle(c.pid!, qmp, serial, paths, opts.accel, startedAt, true);
+    const pid = c.pid;
+    if (!pid) throw new UserError(`QEMU for VM "${spec.name}" has no pid`);
+    const h = new VmHandle(pid, qmp, serial, paths, opts.accel, startedAt, true);
     for (const p of helpers.children) h.addHelper(p);
-    c.once('exit', (code, sig) => {
-      const reason = code !== 0 && sig === null ? tail(paths.qemuLog, 3) : undefined;
-      h.markExited({ code, signal: sig, reason });
+    void c.exited.then(({ exitCode, signal }) => {
+      const reason = exitCode !== 0 && signal === null ? tail(paths.qemuLog, 3) : undefined;
+      h.markExited({ code: exitCode, signal, reason });
     });
-    // Detached and unref'd: the VM may outlive us. The QMP socket (ref'd) keeps our loop alive
-    // while it runs; its closing is the fallback exit signal if the child's 'exit' never comes.
-    c.unref();
-    qmp.once('close', () => setTimeout(() => h.markExited({ code: c.exitCode, signal: c.signalCode }), 1000));
+    // The VM may outlive us. The QMP socket (ref'd) keeps our loop alive while it runs; its
+    // closing is the fallback exit signal if the child's exit never comes.
+    qmp.once('close', () =>
+      setTimeout(
+        () => h.markExited({ code: c.exitStatus?.exitCode ?? null, signal: c.exitStatus?.signal ?? null }),
+        1000,
+      ),
+    );
     if (!alive()) throw new UserError(`QEMU exited during start: ${tail(paths.qemuLog)}`);
     h.setState(opts.paused ? 'paused' : 'running');
     return h;
   } catch (e) {
     qmp?.close();
     serial?.close();
-    if (child?.pid && child.exitCode === null) {
-      tryKill(child.pid, 'SIGKILL');
-      await new Promise<void>((r) =>
-        child!.exitCode !== null || child!.signalCode !== null ? r() : child!.once('exit', () => r()),
-      );
+    if (child?.pid && !child.exitStatus) {
+      child.kill('SIGKILL');
+      await child.exited.catch(() => undefined);
     }
-    for (const p of helpers.children) if (p.pid && p.exitCode === null) tryKill(p.pid, 'SIGKILL');
+    for (const p of helpers.children) p.kill('SIGKILL');
     cleanupRuntime(paths);
-    if (opts.signal?.aborted) throw Object.assign(new Error('Cancelled'), { name: 'AbortError' });
+    if (opts.signal?.aborted) throw new CancelledError();
     throw e;
-  }
-}
-
-/** Is `pid` a QEMU started for this VM folder? (A recycled pid would not have our pidfile on its command line.) */
-export function isOurQemu(pid: number, paths: VmPaths): boolean {
-  if (!tryKill(pid, 0)) return false;
-  try {
-    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return cmd.includes(paths.pidfile);
-  } catch {
-    return false;
   }
 }
 
@@ -368,19 +382,14 @@ export function isOurQemu(pid: number, paths: VmPaths): boolean {
  * undefined, after removing stale runtime files, when it is not running.
  */
 export async function attachVm(paths: VmPaths, accel: Acceleration): Promise<VmHandle | undefined> {
-  let pid = 0;
-  try {
-    pid = Number(fs.readFileSync(paths.pidfile, 'utf8').trim());
-  } catch {
-    /* no pidfile */
-  }
-  if (!(pid > 0) || !isOurQemu(pid, paths)) {
+  const pid = runningQemuPid(paths);
+  if (!pid) {
     cleanupRuntime(paths);
     return undefined;
   }
   // What it really runs with, from its own command line (settings may have changed since).
   const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  const argOf = (flag: string) => argv[argv.indexOf(flag) + 1];
+  const argOf = (flag: string): string | undefined => argv[argv.indexOf(flag) + 1];
   const ran = argOf('-accel');
   if (argv.includes('-accel') && (ran === 'kvm' || ran === 'tcg')) {
     accel = {
@@ -394,8 +403,9 @@ export async function attachVm(paths: VmPaths, accel: Acceleration): Promise<VmH
   const serial = await SerialChannel.connect(paths.serialSock, paths.serialLog);
   const startedAt = fs.statSync(paths.pidfile).mtimeMs;
   const h = new VmHandle(pid, qmp, serial, paths, accel, startedAt, false);
-  const st = await qmp.execute<{ status?: string; running?: boolean }>('query-status');
-  h.setState(st.running ? 'running' : 'paused');
+  const st = await qmp.execute<unknown>('query-status');
+  const running = typeof st === 'object' && st !== null && 'running' in st && st.running === true;
+  h.setState(running ? 'running' : 'paused');
   // Not our child: the QMP connection closing is QEMU exiting.
   qmp.once('close', () => h.markExited({ code: null, signal: null }));
   return h;

@@ -2,8 +2,8 @@
  * qcow2 internal snapshots. Running VM: HMP savevm/loadvm/delvm (RAM + devices + disks) and
  * QMP query-block for the list. Stopped VM: `qemu-img snapshot` on the overlays (disk only).
  */
-import execa from 'execa';
 import { UserError } from '../../common/errors';
+import { inContext, processRunner, type Runner } from '../../common/process';
 import type { QmpClient } from './qmp';
 
 export interface Snapshot {
@@ -29,15 +29,15 @@ function checkName(n: string): void {
   if (p) throw new UserError(p);
 }
 
+type Obj = Partial<Record<string, unknown>>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 function parseSnapshots(list: unknown): Snapshot[] {
   if (!Array.isArray(list)) return [];
   return list
-    .filter(
-      (s): s is Record<string, unknown> =>
-        typeof s === 'object' && s !== null && typeof (s as { name?: unknown }).name === 'string',
-    )
+    .filter((s): s is Obj => isObj(s) && typeof s.name === 'string')
     .map((s) => ({
-      id: String(s.id ?? ''),
+      id: typeof s.id === 'string' || typeof s.id === 'number' ? String(s.id) : '',
       name: String(s.name),
       vmStateSize: typeof s['vm-state-size'] === 'number' ? s['vm-state-size'] : 0,
       date: new Date((typeof s['date-sec'] === 'number' ? s['date-sec'] : 0) * 1000),
@@ -55,11 +55,11 @@ export const liveSnapshots = {
   async list(qmp: QmpClient): Promise<Snapshot[]> {
     const blocks = await qmp.execute<unknown>('query-block');
     if (!Array.isArray(blocks)) return [];
-    for (const b of blocks as Array<{
-      device?: string;
-      inserted?: { ro?: boolean; image?: { snapshots?: unknown } };
-    }>) {
-      if (b.inserted && !b.inserted.ro) return parseSnapshots(b.inserted.image?.snapshots);
+    // The first writable disk holds the snapshots (internal snapshots span every disk).
+    for (const b of blocks) {
+      const inserted = isObj(b) && isObj(b.inserted) ? b.inserted : undefined;
+      if (inserted && inserted.ro !== true)
+        return parseSnapshots(isObj(inserted.image) ? inserted.image.snapshots : undefined);
     }
     return [];
   },
@@ -77,28 +77,43 @@ export const liveSnapshots = {
   },
 };
 
-async function qemuImg(args: string[], what: string): Promise<string> {
-  const r = await execa('qemu-img', args, { reject: false });
-  if (r.exitCode !== 0)
-    throw new UserError(`${what} failed: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}`}`);
-  return r.stdout;
-}
+/** Disk-only snapshots of a stopped VM with `qemu-img snapshot`; cancelling stops qemu-img. */
+export class OfflineSnapshots {
+  constructor(private readonly runner: Runner = processRunner) {}
 
-export const offlineSnapshots = {
-  async list(disk: string): Promise<Snapshot[]> {
-    const out = await qemuImg(['info', '-U', '--output=json', disk], 'Listing snapshots');
-    return parseSnapshots((JSON.parse(out) as { snapshots?: unknown }).snapshots);
-  },
-  async create(disks: string[], name: string): Promise<void> {
+  private async qemuImg(args: string[], what: string, signal?: AbortSignal): Promise<string> {
+    const r = await this.runner
+      .run({ command: 'qemu-img', args, timeoutMs: 600_000 }, signal)
+      .catch((e: unknown) => {
+        throw inContext(e, `${what} failed`);
+      });
+    return r.stdout;
+  }
+
+  async list(disk: string, signal?: AbortSignal): Promise<Snapshot[]> {
+    const out = await this.qemuImg(['info', '-U', '--output=json', disk], 'Listing snapshots', signal);
+    let info: unknown;
+    try {
+      info = JSON.parse(out);
+    } catch {
+      throw new UserError(`qemu-img info gave unreadable output for ${disk}`);
+    }
+    return parseSnapshots(isObj(info) ? info.snapshots : undefined);
+  }
+
+  async create(disks: readonly string[], name: string, signal?: AbortSignal): Promise<void> {
     checkName(name);
-    for (const d of disks) await qemuImg(['snapshot', '-c', name, d], `Snapshot "${name}"`);
-  },
-  async revert(disks: string[], name: string): Promise<void> {
+    for (const d of disks) await this.qemuImg(['snapshot', '-c', name, d], `Snapshot "${name}"`, signal);
+  }
+
+  async revert(disks: readonly string[], name: string, signal?: AbortSignal): Promise<void> {
     checkName(name);
-    for (const d of disks) await qemuImg(['snapshot', '-a', name, d], `Reverting to "${name}"`);
-  },
-  async remove(disks: string[], name: string): Promise<void> {
+    for (const d of disks) await this.qemuImg(['snapshot', '-a', name, d], `Reverting to "${name}"`, signal);
+  }
+
+  async remove(disks: readonly string[], name: string, signal?: AbortSignal): Promise<void> {
     checkName(name);
-    for (const d of disks) await qemuImg(['snapshot', '-d', name, d], `Deleting snapshot "${name}"`);
-  },
-};
+    for (const d of disks)
+      await this.qemuImg(['snapshot', '-d', name, d], `Deleting snapshot "${name}"`, signal);
+  }
+}

@@ -54,8 +54,13 @@ export interface VmSpec {
   readonly createdAt?: string;
 }
 
-type Obj = Record<string, unknown>;
+type Obj = Partial<Record<string, unknown>>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const MACHINES: readonly Machine[] = ['microvm', 'q35', 'pc'];
+const ACCELS: readonly AccelChoice[] = ['auto', 'kvm', 'tcg'];
+export const isMachine = (v: unknown): v is Machine => MACHINES.some((m) => m === v);
+export const isAccelChoice = (v: unknown): v is AccelChoice => ACCELS.some((a) => a === v);
 
 function bad(where: string, msg: string): never {
   throw new UserError(`Invalid VM spec${where ? ` (${where})` : ''}: ${msg}`);
@@ -105,6 +110,17 @@ function checkPorts(f: PortForward, where: string): PortForward {
   return f;
 }
 
+/** One shared folder: a valid virtiofs tag and an absolute host path. */
+export function parseShareSpec(s: unknown, i: number, where: string): ShareSpec {
+  if (!isObj(s)) bad(where, `shares[${i}] must be an object`);
+  const tag = optStr(s, 'tag', where) ?? bad(where, `shares[${i}].tag is required`);
+  const tp = shareTagProblem(tag);
+  if (tp) bad(where, tp);
+  const p = optStr(s, 'path', where) ?? bad(where, `shares[${i}].path is required`);
+  if (!path.isAbsolute(p)) bad(where, `shares[${i}].path must be absolute`);
+  return { tag, path: p, readOnly: s.readOnly === true };
+}
+
 /** Validates a parsed spec object (from spec.json or a user's file). Relative paths stay relative. */
 export function parseVmSpec(raw: unknown, where = ''): VmSpec {
   if (!isObj(raw)) bad(where, 'expected an object');
@@ -114,9 +130,8 @@ export function parseVmSpec(raw: unknown, where = ''): VmSpec {
   const np = vmNameProblem(name);
   if (np) bad(where, np);
   const machine = raw.machine ?? 'microvm';
-  if (machine !== 'microvm' && machine !== 'q35' && machine !== 'pc')
-    bad(where, '"machine" must be microvm, q35 or pc');
-  const disks = (raw.disks ?? []) as unknown;
+  if (!isMachine(machine)) bad(where, '"machine" must be microvm, q35 or pc');
+  const disks = raw.disks ?? [];
   if (!Array.isArray(disks)) bad(where, '"disks" must be a list');
   const parsedDisks = disks.map((d, i): DiskSpec => {
     if (!isObj(d)) bad(where, `disks[${i}] must be an object`);
@@ -129,7 +144,7 @@ export function parseVmSpec(raw: unknown, where = ''): VmSpec {
   const net = isObj(raw.network) ? raw.network : {};
   const mode = net.mode ?? 'user';
   if (mode !== 'user' && mode !== 'none') bad(where, 'network.mode must be user or none');
-  const fw = (net.forwards ?? []) as unknown;
+  const fw = net.forwards ?? [];
   if (!Array.isArray(fw)) bad(where, 'network.forwards must be a list');
   const forwards = fw.map((f) => parsePortForward(f, where));
   const seen = new Set<string>();
@@ -139,19 +154,11 @@ export function parseVmSpec(raw: unknown, where = ''): VmSpec {
     seen.add(k);
   }
   if (forwards.length && mode === 'none') bad(where, 'port forwards need network.mode "user"');
-  const sh = (raw.shares ?? []) as unknown;
+  const sh = raw.shares ?? [];
   if (!Array.isArray(sh)) bad(where, '"shares" must be a list');
-  const shares = sh.map((s, i): ShareSpec => {
-    if (!isObj(s)) bad(where, `shares[${i}] must be an object`);
-    const tag = optStr(s, 'tag', where) ?? bad(where, `shares[${i}].tag is required`);
-    const tp = shareTagProblem(tag);
-    if (tp) bad(where, tp);
-    const p = optStr(s, 'path', where) ?? bad(where, `shares[${i}].path is required`);
-    if (!path.isAbsolute(p)) bad(where, `shares[${i}].path must be absolute`);
-    return { tag, path: p, readOnly: s.readOnly === true };
-  });
+  const shares = sh.map((s, i) => parseShareSpec(s, i, where));
   const accelerator = raw.accelerator ?? undefined;
-  if (accelerator !== undefined && accelerator !== 'auto' && accelerator !== 'kvm' && accelerator !== 'tcg')
+  if (accelerator !== undefined && !isAccelChoice(accelerator))
     bad(where, '"accelerator" must be auto, kvm or tcg');
   const cpuModel = optStr(raw, 'cpuModel', where);
   if (cpuModel) {
@@ -183,7 +190,7 @@ export function parseVmSpec(raw: unknown, where = ''): VmSpec {
     seed,
     network: { mode, forwards },
     shares,
-    accelerator: accelerator as AccelChoice | undefined,
+    accelerator,
     cpuModel,
     createdAt: optStr(raw, 'createdAt', where),
   };

@@ -6,16 +6,18 @@
 import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import * as path from 'path';
-import { UserError } from '../../common/errors';
+import { UserError, messageOf } from '../../common/errors';
 import type { Logger } from '../../common/log';
 import { silentLogger } from '../../common/log';
+import { processRunner, type Runner } from '../../common/process';
 import { probeKvm, resolveAcceleration, type Acceleration } from './accel';
 import { resolveIn } from './args';
 import { createVm, type CreateRequest } from './create';
-import { attachVm, isOurQemu, launchVm, type RunState, type VmHandle } from './launcher';
+import { attachVm, launchVm, type RunState, type VmHandle } from './launcher';
 import { vmNameProblem } from './names';
 import { vmPaths, type VmPaths } from './paths';
-import { liveSnapshots, offlineSnapshots, type Snapshot } from './snapshots';
+import { runningQemuPid } from './pidfile';
+import { liveSnapshots, OfflineSnapshots, type Snapshot } from './snapshots';
 import { parseVmSpec, type AccelChoice, type VmSpec } from './spec';
 
 export interface VmInfo {
@@ -44,14 +46,18 @@ export class VmStore extends EventEmitter {
   private readonly handles = new Map<string, VmHandle>();
   private readonly busy = new Set<string>();
   private specCache = new Map<string, { mtimeMs: number; spec?: VmSpec; problem?: string }>();
+  private readonly offline: OfflineSnapshots;
 
   constructor(
     readonly home: string,
     private defaults: VmDefaults,
     private readonly log: Logger = silentLogger,
+    /** Runs qemu-img and QEMU; a test may wrap it to see the argument arrays. */
+    private readonly runner: Runner = processRunner,
   ) {
     super();
     this.setMaxListeners(50);
+    this.offline = new OfflineSnapshots(runner);
   }
 
   setDefaults(d: VmDefaults): void {
@@ -73,7 +79,7 @@ export class VmStore extends EventEmitter {
       try {
         const spec = this.readSpec(name).spec;
         const accel = spec
-          ? resolveAcceleration('auto', spec.cpuModel ?? 'auto', await probeKvm())
+          ? resolveAcceleration('auto', spec.cpuModel ?? 'auto', await probeKvm(false, this.runner))
           : { accel: 'tcg' as const, cpuModel: 'max', why: '' };
         const h = await attachVm(paths, accel);
         if (h) this.track(name, h);
@@ -105,13 +111,20 @@ export class VmStore extends EventEmitter {
     if (hit && hit.mtimeMs === mtimeMs) return hit;
     let entry: { mtimeMs: number; spec?: VmSpec; problem?: string };
     try {
-      const spec = parseVmSpec(JSON.parse(fs.readFileSync(file, 'utf8')), `${name}/spec.json`);
+      let raw: unknown;
+      try {
+        raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+      } catch (e) {
+        // Unreadable (a folder, no permission) or not JSON: a VM with a problem, not a crash.
+        throw new UserError(`${name}/spec.json cannot be read: ${messageOf(e)}`);
+      }
+      const spec = parseVmSpec(raw, `${name}/spec.json`);
       entry =
         spec.name === name
           ? { mtimeMs, spec }
           : { mtimeMs, problem: `spec.json names "${spec.name}", but the folder is "${name}"` };
     } catch (e) {
-      entry = { mtimeMs, problem: (e as Error).message };
+      entry = { mtimeMs, problem: messageOf(e) };
     }
     this.specCache.set(name, entry);
     return entry;
@@ -151,7 +164,7 @@ export class VmStore extends EventEmitter {
   }
 
   async create(req: CreateRequest, signal?: AbortSignal): Promise<VmSpec> {
-    const spec = await createVm(this.home, req, signal);
+    const spec = await createVm(this.home, req, signal, this.runner);
     this.log.info(`VM ${spec.name} created in ${path.join(this.home, spec.name)}`);
     this.emit('change', undefined);
     return spec;
@@ -161,7 +174,7 @@ export class VmStore extends EventEmitter {
     const choice =
       spec.accelerator && spec.accelerator !== 'auto' ? spec.accelerator : this.defaults.accelerator;
     const model = spec.cpuModel ?? this.defaults.cpuModel;
-    return resolveAcceleration(choice, model, await probeKvm());
+    return resolveAcceleration(choice, model, await probeKvm(false, this.runner));
   }
 
   async start(name: string, opts: { signal?: AbortSignal; paused?: boolean } = {}): Promise<VmHandle> {
@@ -181,6 +194,7 @@ export class VmStore extends EventEmitter {
         log: this.log,
         signal: opts.signal,
         paused: opts.paused,
+        runner: this.runner,
       });
       this.track(name, h);
       this.log.info(`VM ${name} started (pid ${h.pid}, ${accel.accel}, cpu ${accel.cpuModel})`);
@@ -229,22 +243,28 @@ export class VmStore extends EventEmitter {
     return [first, ...rest];
   }
 
-  async snapshots(name: string): Promise<Snapshot[]> {
+  async snapshots(name: string, signal?: AbortSignal): Promise<Snapshot[]> {
     const h = this.handles.get(name);
     if (h && h.state !== 'stopped') return liveSnapshots.list(h.qmp);
-    return offlineSnapshots.list(this.writableDisks(name)[0]);
+    return this.offline.list(this.writableDisks(name)[0], signal);
   }
 
-  async snapshot(name: string, op: 'create' | 'revert' | 'delete', snap: string): Promise<void> {
+  /** A running VM snapshots over QMP (RAM included); a stopped one with qemu-img, cancellable by `signal`. */
+  async snapshot(
+    name: string,
+    op: 'create' | 'revert' | 'delete',
+    snap: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const disks = this.writableDisks(name);
     const h = this.handles.get(name);
     if (h && h.state !== 'stopped') {
       if (op === 'create') await liveSnapshots.create(h.qmp, snap);
       else if (op === 'revert') await liveSnapshots.revert(h.qmp, snap);
       else await liveSnapshots.remove(h.qmp, snap);
-    } else if (op === 'create') await offlineSnapshots.create(disks, snap);
-    else if (op === 'revert') await offlineSnapshots.revert(disks, snap);
-    else await offlineSnapshots.remove(disks, snap);
+    } else if (op === 'create') await this.offline.create(disks, snap, signal);
+    else if (op === 'revert') await this.offline.revert(disks, snap, signal);
+    else await this.offline.remove(disks, snap, signal);
     this.emit('change', name);
   }
 
@@ -270,11 +290,8 @@ export class VmStore extends EventEmitter {
     const h = this.handles.get(name);
     if ((h && h.state !== 'stopped') || this.busy.has(name))
       throw new UserError(`VM "${name}" is running; stop it before deleting it.`);
-    if (fs.existsSync(paths.pidfile)) {
-      const pid = Number(fs.readFileSync(paths.pidfile, 'utf8').trim());
-      if (pid > 0 && isOurQemu(pid, paths))
-        throw new UserError(`VM "${name}" is running (pid ${pid}); stop it before deleting it.`);
-    }
+    const pid = runningQemuPid(paths);
+    if (pid) throw new UserError(`VM "${name}" is running (pid ${pid}); stop it before deleting it.`);
     const real = fs.realpathSync(paths.dir);
     if (path.dirname(real) !== fs.realpathSync(this.home) || !fs.existsSync(path.join(real, 'spec.json'))) {
       throw new UserError(`Refusing to delete ${real}: it is not a VM folder directly inside ${this.home}.`);

@@ -48,8 +48,8 @@ export const createVmSnapshot: Command = {
             validateInput: (v) => snapshotNameProblem(v),
           });
     if (!snap) return;
-    await withProgress(vscode.l10n.t('Taking snapshot {0} of {1}…', snap, t.name), () =>
-      t.store.snapshot(t.name, 'create', snap),
+    await withProgress(vscode.l10n.t('Taking snapshot {0} of {1}…', snap, t.name), (signal) =>
+      t.store.snapshot(t.name, 'create', snap, signal),
     );
   },
 };
@@ -64,8 +64,8 @@ export const revertVmSnapshot: Command = {
         ? snapArg
         : await pickSnapshot(t.store, t.name, vscode.l10n.t('Revert {0} to…', t.name));
     if (!snap) return;
-    await withProgress(vscode.l10n.t('Reverting {0} to {1}…', t.name, snap), () =>
-      t.store.snapshot(t.name, 'revert', snap),
+    await withProgress(vscode.l10n.t('Reverting {0} to {1}…', t.name, snap), (signal) =>
+      t.store.snapshot(t.name, 'revert', snap, signal),
     );
   },
 };
@@ -80,8 +80,8 @@ export const deleteVmSnapshot: Command = {
         ? snapArg
         : await pickSnapshot(t.store, t.name, vscode.l10n.t('Delete which snapshot of {0}?', t.name));
     if (!snap) return;
-    await withProgress(vscode.l10n.t('Deleting snapshot {0} of {1}…', snap, t.name), () =>
-      t.store.snapshot(t.name, 'delete', snap),
+    await withProgress(vscode.l10n.t('Deleting snapshot {0} of {1}…', snap, t.name), (signal) =>
+      t.store.snapshot(t.name, 'delete', snap, signal),
     );
   },
 };
@@ -105,8 +105,8 @@ export const listVmSnapshots: Command = {
         revert,
       )) === revert
     ) {
-      await withProgress(vscode.l10n.t('Reverting {0} to {1}…', t.name, snap), () =>
-        t.store.snapshot(t.name, 'revert', snap),
+      await withProgress(vscode.l10n.t('Reverting {0} to {1}…', t.name, snap), (signal) =>
+        t.store.snapshot(t.name, 'revert', snap, signal),
       );
     }
   },

@@ -16,6 +16,7 @@ import { createOverlay } from '../../backends/qemu/images';
 import { CancelledError, UserError, isCancelled, messageOf } from '../../common/errors';
 import { silentLogger, type Logger } from '../../common/log';
 import type { AttachOptions, InteractiveSession, SandboxBackend } from '../backend';
+import { runningQemuPid } from '../../backends/qemu/pidfile';
 import { argvOf, shQuote } from '../lifecycle';
 import { builtImageTag, LABEL } from '../names';
 import { PhaseRunner, type LaunchContext } from '../phases';
@@ -392,14 +393,7 @@ export class MicroVmSandboxes implements SandboxBackend {
   }
 
   private running(name: string): boolean {
-    const p = vmPaths(this.dir(name));
-    try {
-      const pid = Number(fs.readFileSync(p.pidfile, 'utf8').trim());
-      process.kill(pid, 0);
-      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(p.pidfile);
-    } catch {
-      return false;
-    }
+    return runningQemuPid(vmPaths(this.dir(name))) !== undefined;
   }
 
   async list(): Promise<SandboxInfo[]> {

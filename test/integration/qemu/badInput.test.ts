@@ -12,6 +12,7 @@ import { needQemu } from '../../harness/env';
 import { ensureGuest, type GuestFixture } from '../../harness/guest';
 import { VmStore, freePort, probeKvm, vmPaths } from '../../../src/backends/qemu';
 import { pidsMentioning } from '../../harness/processes';
+import { RecordingRunner } from '../../harness/runner';
 
 describe('QEMU VMs: bad input', function () {
   this.timeout(120_000);
@@ -173,6 +174,65 @@ describe('QEMU VMs: bad input', function () {
     assert.ok(!fs.existsSync(p.pidfile) && !fs.existsSync(p.qmpSock));
     assert.deepStrictEqual(pidsMentioning(home), []);
     await store.delete('gone');
+    homeHas();
+  });
+
+  it('qemu-img not installed: the error names the binary and its Debian package', async () => {
+    // The real runner with an empty PATH: what a user without qemu-utils sees.
+    const empty = fs.mkdtempSync(path.join(scratch, 'empty-path-'));
+    const noTools = new VmStore(
+      home,
+      { accelerator: 'auto', cpuModel: 'auto' },
+      undefined,
+      new RecordingRunner({ PATH: empty }),
+    );
+    await assert.rejects(
+      noTools.create({ name: 'nt1', source: { kind: 'disk', image: guest.disk } }),
+      (e: Error) => e.message === 'qemu-img was not found: install the Debian package qemu-utils.',
+    );
+    homeHas();
+  });
+
+  it('a corrupt spec.json or pidfile is a VM with a problem, not a crash', async () => {
+    await store.create({
+      name: 'stale',
+      memoryMiB: 128,
+      source: { kind: 'kernel', kernel: guest.kernel, initrd: guest.initrd, cmdline: guest.cmdline },
+    });
+    const broken: Record<string, (dir: string) => void> = {
+      junk: (d) => fs.writeFileSync(path.join(d, 'spec.json'), '{"name": "junk", cpus: 2'),
+      numeric: (d) => fs.writeFileSync(path.join(d, 'spec.json'), '{"name": 5}'),
+      other: (d) =>
+        fs.writeFileSync(path.join(d, 'spec.json'), fs.readFileSync(vmPaths(path.join(home, 'stale')).spec)),
+      folder: (d) => fs.mkdirSync(path.join(d, 'spec.json')),
+      nothing: () => undefined,
+    };
+    for (const [name, make] of Object.entries(broken)) {
+      fs.mkdirSync(path.join(home, name));
+      make(path.join(home, name));
+    }
+    // Pidfiles that must not be believed: garbage, init's pid, a negative number.
+    const p = vmPaths(path.join(home, 'stale'));
+    for (const text of ['garbage\n', '1\n', '-5\n', `${process.pid}\n`]) {
+      fs.writeFileSync(p.pidfile, text);
+      await store.attachRunning();
+      assert.ok(!fs.existsSync(p.pidfile), `a stale pidfile holding ${JSON.stringify(text)} is removed`);
+      assert.strictEqual(store.info('stale').state, 'stopped');
+    }
+    const byName = new Map(store.list().map((i) => [i.name, i]));
+    assert.match(byName.get('junk')?.problem ?? '', /^junk\/spec\.json cannot be read: .*JSON/);
+    assert.match(byName.get('numeric')?.problem ?? '', /"name" must be a string/);
+    assert.match(byName.get('other')?.problem ?? '', /spec\.json names "stale", but the folder is "other"/);
+    assert.match(byName.get('folder')?.problem ?? '', /^folder\/spec\.json cannot be read: .*EISDIR/);
+    assert.strictEqual(byName.get('nothing')?.problem, 'spec.json is missing');
+    for (const name of Object.keys(broken)) {
+      assert.strictEqual(byName.get(name)?.spec, undefined, name);
+      assert.strictEqual(byName.get(name)?.state, 'stopped', name);
+    }
+    await assert.rejects(store.start('junk'), /VM "junk" cannot start: junk\/spec\.json cannot be read/);
+    assert.deepStrictEqual(pidsMentioning(home), []);
+    for (const name of Object.keys(broken)) fs.rmSync(path.join(home, name), { recursive: true });
+    await store.delete('stale');
     homeHas();
   });
 

@@ -14,6 +14,7 @@ import { ensureGuest, GUEST_MARKER, GUEST_PROMPT, type GuestFixture } from '../.
 import { VmStore, freePort, launchVm, vmPaths, type VmHandle } from '../../../src/backends/qemu';
 import { pidsMentioning } from '../../harness/processes';
 import { at, entry } from '../../harness/pick';
+import { RecordingRunner } from '../../harness/runner';
 
 function httpGet(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -60,6 +61,7 @@ describe('QEMU VMs (real hypervisor)', function () {
   let guest: GuestFixture;
   let home: string;
   let store: VmStore;
+  let runner: RecordingRunner;
   const started: number[] = [];
 
   before(function () {
@@ -67,7 +69,8 @@ describe('QEMU VMs (real hypervisor)', function () {
     accel = needQemu(this);
     guest = ensureGuest();
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-vms-'));
-    store = new VmStore(home, { accelerator: accel, cpuModel: 'auto' });
+    runner = new RecordingRunner();
+    store = new VmStore(home, { accelerator: accel, cpuModel: 'auto' }, undefined, runner);
   });
 
   after(async () => {
@@ -136,6 +139,23 @@ describe('QEMU VMs (real hypervisor)', function () {
         const flags = parseInt(octal, 8);
         assert.strictEqual(flags & 3, 0, `base image fd ${fd} is opened O_RDONLY`);
       }
+    });
+
+    it('ran qemu-img and QEMU through the runner, as argument arrays', () => {
+      const create = runner.argsOf('qemu-img').find((a) => a[0] === 'create');
+      assert.ok(create, `qemu-img calls: ${JSON.stringify(runner.argsOf('qemu-img'))}`);
+      assert.deepStrictEqual(create.slice(0, 7), ['create', '-q', '-f', 'qcow2', '-b', guest.disk, '-F']);
+      assert.match(create[7] ?? '', /^(qcow2|raw)$/);
+      assert.match(create.at(-1) ?? '', /\/\.web-1\.creating-[^/]+\/disk0\.qcow2$/);
+      const qemu = runner.calls.filter((c) => c.how === 'start' && c.command === 'qemu-system-x86_64');
+      assert.strictEqual(qemu.length, 1);
+      const argv = at(qemu, 0).args;
+      assert.strictEqual(argv[argv.indexOf('-pidfile') + 1], vmPaths(path.join(home, name)).pidfile);
+      // The process the runner started is the one running the VM.
+      assert.deepStrictEqual(
+        fs.readFileSync(`/proc/${h.pid}/cmdline`, 'utf8').split('\0').slice(1, -1),
+        argv,
+      );
     });
 
     it('runs a command typed into the serial console and shows its output', async () => {
