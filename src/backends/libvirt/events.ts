@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'child_process';
 import type { Logger } from '../../common/log';
+import { messageOf } from '../../common/errors';
+import { processRunner, type ProcessHandle, type Runner } from '../../common/process';
 import { checkUri } from './names';
 import { parseEventLine } from './parse';
 import type { DomainEvent } from './types';
@@ -19,10 +20,10 @@ const MAX_BACKOFF_MS = 30_000;
 /**
  * `virsh -c URI event --all --loop`: one long-running process per connection, parsed line by
  * line. When it dies (daemon restarted, not running yet) it is restarted with exponential
- * back-off; a stream that stayed up resets the back-off. `dispose()` kills it by its pid.
+ * back-off; a stream that stayed up resets the back-off. `dispose()` stops it (its process tree).
  */
 export class EventStream {
-  private child: ChildProcess | undefined;
+  private child: ProcessHandle | undefined;
   private timer: NodeJS.Timeout | undefined;
   private backoff = MIN_BACKOFF_MS;
   private disposed = false;
@@ -32,6 +33,7 @@ export class EventStream {
     private readonly virsh: string,
     private readonly h: EventStreamHandlers,
     private readonly log: Logger,
+    private readonly runner: Runner = processRunner,
   ) {
     checkUri(uri);
     this.spawn();
@@ -44,14 +46,17 @@ export class EventStream {
   private spawn(): void {
     if (this.disposed) return;
     const startedAt = Date.now();
-    const child = spawn(this.virsh, ['-c', this.uri, 'event', '--all', '--loop'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+    const child = this.runner.start({
+      command: this.virsh,
+      args: ['-c', this.uri, 'event', '--all', '--loop'],
+      env: { LC_ALL: 'C', LANG: 'C' },
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
     });
     this.child = child;
     let buf = '';
-    let err = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       buf += d;
       let i: number;
       while ((i = buf.indexOf('\n')) >= 0) {
@@ -62,9 +67,8 @@ export class EventStream {
         else if (line.trim()) this.log.trace(`libvirt event (ignored) ${this.uri}: ${line}`);
       }
     });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-2000)));
     const settle = setTimeout(() => {
-      if (this.child === child && child.exitCode === null) {
+      if (this.child === child && !child.exitStatus) {
         this.backoff = MIN_BACKOFF_MS;
         this.h.onConnected();
       }
@@ -78,7 +82,7 @@ export class EventStream {
       const retry = this.backoff;
       this.backoff = Math.min(MAX_BACKOFF_MS, this.backoff * 2);
       const reason =
-        err
+        child.stderrText
           .split('\n')
           .filter((l) => l.startsWith('error:'))
           .pop()
@@ -88,8 +92,10 @@ export class EventStream {
       this.h.onDisconnected(reason, retry);
       this.timer = setTimeout(() => this.spawn(), retry);
     };
-    child.on('error', (e) => onGone(e.message));
-    child.on('exit', (code, sig) => onGone(`virsh event exited (${code ?? sig})`));
+    child.exited.then(
+      (st) => onGone(`virsh event exited (${st.exitCode ?? st.signal})`),
+      (e: unknown) => onGone(messageOf(e)),
+    );
   }
 
   dispose(): void {
@@ -97,12 +103,6 @@ export class EventStream {
     if (this.timer) clearTimeout(this.timer);
     const c = this.child;
     this.child = undefined;
-    if (c?.pid && c.exitCode === null) {
-      try {
-        process.kill(c.pid, 'SIGTERM');
-      } catch {
-        /* already gone */
-      }
-    }
+    if (c && !c.exitStatus) void c.stop().catch(() => undefined);
   }
 }

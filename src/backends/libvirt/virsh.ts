@@ -1,6 +1,6 @@
-import execa from 'execa';
-import { CancelledError, UserError } from '../../common/errors';
+import { UserError } from '../../common/errors';
 import type { Logger } from '../../common/log';
+import { ProcessError, processRunner, type Runner } from '../../common/process';
 import { checkUri } from './names';
 
 /** Why a virsh call failed, so callers (across the lazy-bundle boundary) can react without instanceof. */
@@ -28,6 +28,8 @@ export interface VirshOptions {
   /** The virsh binary (a setting; default from PATH). */
   readonly virsh: string;
   readonly log: Logger;
+  /** Runs virsh (default: the real runner); a test may wrap it. */
+  readonly runner?: Runner;
 }
 
 export interface RunOptions {
@@ -64,7 +66,7 @@ export function classify(stderr: string): VirshFailure {
 
 /**
  * Runs `virsh -c URI ARGS…` (argument array, never a shell) with a C locale so the output we
- * parse doesn't change with the user's language. Cancelling the signal kills virsh.
+ * parse doesn't change with the user's language. Cancelling the signal stops virsh.
  */
 export async function virsh(
   o: VirshOptions,
@@ -73,42 +75,37 @@ export async function virsh(
   ro: RunOptions = {},
 ): Promise<string> {
   checkUri(uri);
-  if (ro.signal?.aborted) throw new CancelledError();
   const argv = ['-c', uri, ...args];
   const t0 = performance.now();
-  const child = execa(o.virsh, argv, {
-    env: { LC_ALL: 'C', LANG: 'C' },
-    extendEnv: true,
-    stdin: 'ignore',
-    timeout: ro.timeoutMs ?? 60_000,
-    reject: false,
-  });
-  const onAbort = () => child.kill('SIGTERM');
-  ro.signal?.addEventListener('abort', onAbort, { once: true });
+  const runner = o.runner ?? processRunner;
+  let r;
   try {
-    const r = await child;
-    o.log.debug(
-      `virsh ${argv.join(' ')} → ${r.exitCode ?? r.signal} in ${(performance.now() - t0).toFixed(0)} ms`,
+    r = await runner.run(
+      {
+        command: o.virsh,
+        args: argv,
+        env: { LC_ALL: 'C', LANG: 'C' },
+        timeoutMs: ro.timeoutMs ?? 60_000,
+        okExitCodes: 'any',
+        label: `virsh ${args[0] ?? ''}`.trim(),
+      },
+      ro.signal,
     );
-    if (ro.signal?.aborted) throw new CancelledError();
-    // With reject:false a spawn failure comes back as the error object itself.
-    const spawnError = r as unknown as { code?: unknown; message?: unknown };
-    if (
-      spawnError.code === 'ENOENT' ||
-      (r.failed && typeof spawnError.message === 'string' && /\bENOENT\b/.test(spawnError.message))
-    ) {
+  } catch (e) {
+    if (!(e instanceof ProcessError)) throw e; // cancelled: stays a CancelledError
+    if (e.failure === 'not-found')
       throw new VirshError(
         `virsh was not found ("${o.virsh}"): install libvirt-clients or set podvisor.libvirt.virshPath.`,
         'not-installed',
       );
-    }
-    if (r.timedOut) throw new VirshError(`virsh ${args[0] ?? ''} timed out on ${uri}`, 'failed');
-    if (r.exitCode !== 0) {
-      const reason = virshReason(r.stderr);
-      throw new VirshError(reason, classify(r.stderr), `virsh ${argv.join(' ')}\n${r.stderr}`);
-    }
-    return r.stdout;
-  } finally {
-    ro.signal?.removeEventListener('abort', onAbort);
+    if (e.failure === 'timeout')
+      throw new VirshError(`virsh ${args[0] ?? ''} timed out on ${uri}`, 'failed', e.detail);
+    throw new VirshError(e.message, 'failed', e.detail);
   }
+  o.log.debug(`virsh ${argv.join(' ')} → ${r.exitCode} in ${(performance.now() - t0).toFixed(0)} ms`);
+  if (r.exitCode !== 0) {
+    const reason = virshReason(r.stderr);
+    throw new VirshError(reason, classify(r.stderr), `virsh ${argv.join(' ')}\n${r.stderr}`);
+  }
+  return r.stdout;
 }

@@ -6,11 +6,14 @@
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as path from 'path';
 import { LibvirtClient } from '../../../src/backends/libvirt/client';
 import { unreachableHint } from '../../../src/backends/libvirt/hints';
 import { failureOf } from '../../../src/backends/libvirt/virsh';
+import { isCancelled } from '../../../src/common/errors';
 import { silentLogger } from '../../../src/common/log';
+import { pidsMentioning } from '../../harness/processes';
 import { needLibvirt, needQemu } from '../../harness/env';
 import { GUEST_MARKER, ensureGuest } from '../../harness/guest';
 import { startPrivateLibvirtd, stopPrivateLibvirtd, type PrivateLibvirtd } from '../../harness/libvirtd';
@@ -51,6 +54,34 @@ describe('libvirt: a daemon that is not there', function () {
       assert.ok(rec.disconnects[1]!.retryMs > rec.disconnects[0]!.retryMs, JSON.stringify(rec.disconnects));
     } finally {
       rec.dispose();
+    }
+  });
+
+  it('a daemon that accepts and never answers: cancel and the time limit both stop virsh', async function () {
+    this.timeout(30_000);
+    const sock = `/tmp/podvisor-hung-libvirtd-${process.pid}.sock`;
+    fs.rmSync(sock, { force: true });
+    const held: net.Socket[] = [];
+    const server = net.createServer((c) => held.push(c)).listen(sock);
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const c = new LibvirtClient(`qemu:///session?socket=${sock}`, { virsh: 'virsh', log: silentLogger });
+      const ac = new AbortController();
+      const listing = c.listDomains({ signal: ac.signal });
+      await until('virsh to connect', () => held.length > 0 || undefined, 10_000);
+      assert.strictEqual(pidsMentioning(sock).length, 1, 'one virsh waits for the daemon');
+      ac.abort();
+      await assert.rejects(listing, (e: unknown) => isCancelled(e));
+      await until('virsh to be gone', () => pidsMentioning(sock).length === 0 || undefined, 5_000);
+      await assert.rejects(c.listDomains({ timeoutMs: 1_000 }), (e: Error) => {
+        assert.strictEqual(failureOf(e), 'failed');
+        assert.match(e.message, /^virsh domstats timed out on qemu:\/\/\/session/);
+        return true;
+      });
+      await until('virsh to be gone', () => pidsMentioning(sock).length === 0 || undefined, 5_000);
+    } finally {
+      for (const h of held) h.destroy();
+      server.close();
     }
   });
 
@@ -268,5 +299,14 @@ describe('libvirt: the fixture guest as a domain on a private daemon', function 
     await events!.wait((e) => e.domain === NAME && /^Stopped/.test(e.detail), 60_000, from);
     numbers['shutdown (ACPI) → stopped event'] = ms(t0);
     assert.strictEqual((await client.domain(NAME))?.state, 'shutoff');
+  });
+
+  it("dispose stops the event stream's virsh", async () => {
+    const rec = new EventRecorder(daemon!.uri);
+    await until('the stream to connect', () => rec.connected || undefined, 20_000);
+    const pid = rec.stream.pid;
+    assert.ok(pid && fs.existsSync(`/proc/${pid}`), 'virsh event runs');
+    rec.dispose();
+    await until('virsh event to be gone', () => !fs.existsSync(`/proc/${pid}`) || undefined, 10_000);
   });
 });
