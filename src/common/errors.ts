@@ -14,6 +14,11 @@ export class UserError extends Error {
   }
 }
 
+/** A UserError from any bundle (compared by `code`: `instanceof` fails across lazy bundles). */
+export function isUserError(e: unknown): e is Error & { readonly code: string; readonly detail?: string } {
+  return e instanceof Error && (e as { code?: unknown }).code === 'PODVISOR_USER_ERROR';
+}
+
 /** Thrown when the user or a token cancelled the work. Never shown as an error. */
 export class CancelledError extends Error {
   readonly code = 'PODVISOR_CANCELLED';

@@ -2,9 +2,8 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 
 import * as path from 'path';
-import { pipeline } from 'stream/promises';
-import execa from 'execa';
-import { UserError, messageOf } from '../common/errors';
+import { UserError, isCancelled, messageOf } from '../common/errors';
+import { ProcessError, processRunner, type Runner } from '../common/process';
 import type { CreateRequest } from '../backends/qemu/create';
 import { freePort } from '../backends/qemu/ports';
 import { defaultMetaData, writeSeedIso } from '../backends/qemu/seed';
@@ -15,6 +14,7 @@ import type { DockerClient } from '../backends/docker/client';
 import { LABEL } from './names';
 import type { YamlDoc } from './pod';
 import { parseKubeMemory } from './units';
+import { untar } from './untar';
 
 /** What a KubeVirt VirtualMachine / VirtualMachineInstance becomes locally. */
 export interface KubevirtPlan {
@@ -190,6 +190,7 @@ export async function filesFromImage(
   wanted: readonly string[],
   cacheDir: string,
   signal?: AbortSignal,
+  runner: Runner = processRunner,
 ): Promise<string> {
   const img = await engine.imageConfig(image, { signal });
   if (!img) throw new UserError(`Image ${image} is not on the engine (build or pull it first)`);
@@ -214,19 +215,14 @@ export async function filesFromImage(
       { signal },
     );
     const stream = await engine.exportContainer(cid, { signal });
-    const tar = execa('tar', ['-x', '-C', tmp, '-f', '-', ...rel.map((r) => (r.endsWith('/') ? r : r))], {
-      stdin: 'pipe',
-      signal,
-    } as execa.Options);
-    await Promise.all([pipeline(stream, tar.stdin!), tar]);
+    await untar(runner, stream, ['-x', '-C', tmp, '-f', '-', ...rel], signal);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(tmp, dir);
     return dir;
   } catch (e) {
-    const err = e as { stderr?: string };
-    throw new UserError(
-      `Cannot copy ${wanted.join(', ')} out of ${image}: ${(err.stderr || messageOf(e)).trim().split('\n').slice(-2).join(' ')}`,
-    );
+    if (isCancelled(e)) throw e;
+    const reason = e instanceof ProcessError && e.reason ? e.reason : messageOf(e);
+    throw new UserError(`Cannot copy ${wanted.join(', ')} out of ${image}: ${reason}`);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
     if (cid) await engine.removeContainer(cid, { force: true, volumes: true }).catch(() => undefined);

@@ -5,8 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import execa from 'execa';
-import { CancelledError, UserError } from '../../common/errors';
+import { UserError } from '../../common/errors';
+import { processRunner, type RunResult, type Runner } from '../../common/process';
 
 /** The kubectl executable on PATH, or undefined. */
 export function findKubectl(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -38,11 +38,18 @@ export async function currentContext(
   kubectl: string,
   signal?: AbortSignal,
   env?: NodeJS.ProcessEnv,
+  runner: Runner = processRunner,
 ): Promise<string> {
-  const r = await run(kubectl, ['config', 'current-context'], { timeout: 15_000, env }, signal);
-  const ctx = String(r.stdout ?? '').trim();
+  const r = await kubectlRun(
+    runner,
+    kubectl,
+    ['config', 'current-context'],
+    { timeoutMs: 15_000, env },
+    signal,
+  );
+  const ctx = r.stdout.trim();
   if (r.exitCode !== 0 || !ctx) {
-    const why = String(r.stderr ?? '').trim() || `exit code ${String(r.exitCode)}`;
+    const why = r.stderr.trim() || `exit code ${r.exitCode}`;
     throw new UserError(
       `No Kubernetes cluster context: kubectl config current-context failed (${why}). Select one with \`kubectl config use-context NAME\` or set KUBECONFIG.`,
       why,
@@ -60,42 +67,32 @@ export async function applyManifest(
   manifest: string,
   signal?: AbortSignal,
   env?: NodeJS.ProcessEnv,
+  runner: Runner = processRunner,
 ): Promise<string> {
-  const r = await run(
+  const r = await kubectlRun(
+    runner,
     kubectl,
     ['--context', context, 'apply', '-f', '-'],
-    { input: manifest, timeout: 120_000, env },
+    { input: manifest, timeoutMs: 120_000, env },
     signal,
   );
   if (r.exitCode !== 0) {
-    const why = String(r.stderr ?? '').trim() || `exit code ${String(r.exitCode)}`;
+    const why = r.stderr.trim() || `exit code ${r.exitCode}`;
     throw new UserError(`kubectl apply failed: ${why.split('\n')[0]}`, why);
   }
-  return String(r.stdout ?? '').trim();
+  return r.stdout.trim();
 }
 
-/** execa v5 has no `signal` option: cancel the child when the signal fires. */
-async function run(
-  file: string,
+/** kubectl with every exit code returned (its stderr is the reason); cancel and time limit stop it. */
+function kubectlRun(
+  runner: Runner,
+  kubectl: string,
   args: string[],
-  o: { input?: string; timeout: number; env?: NodeJS.ProcessEnv },
+  o: { input?: string; timeoutMs: number; env?: NodeJS.ProcessEnv },
   signal?: AbortSignal,
-): Promise<execa.ExecaReturnValue> {
-  if (signal?.aborted) throw new CancelledError();
-  const child = execa(file, args, {
-    input: o.input,
-    reject: false,
-    timeout: o.timeout,
-    env: o.env,
-    extendEnv: true,
-  });
-  const onAbort = (): void => child.cancel();
-  signal?.addEventListener('abort', onAbort);
-  try {
-    const r = await child;
-    if (r.isCanceled || signal?.aborted) throw new CancelledError();
-    return r;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
+): Promise<RunResult> {
+  return runner.run(
+    { command: kubectl, args, input: o.input, timeoutMs: o.timeoutMs, env: o.env, okExitCodes: 'any' },
+    signal,
+  );
 }

@@ -2,8 +2,8 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import execa from 'execa';
 import { UserError } from '../../common/errors';
+import { processRunner, type Runner } from '../../common/process';
 import type { KernelFiles } from './kernel';
 import { moduleLoadOrder } from '../../backends/qemu/kernelModules';
 
@@ -51,16 +51,31 @@ while true; do
 done
 `;
 
-async function cpio(dir: string, signal?: AbortSignal): Promise<Buffer> {
-  const list = (await execa('find', ['.'], { cwd: dir, signal } as execa.Options)).stdout;
-  const r = await execa('busybox', ['cpio', '-o', '-H', 'newc'], {
-    cwd: dir,
-    input: list,
-    encoding: null,
+/** A newc cpio archive of `dir` (busybox's cpio: the host needs no cpio package). */
+async function cpio(runner: Runner, busybox: string, dir: string, signal?: AbortSignal): Promise<Buffer> {
+  const list = (await runner.run({ command: 'find', args: ['.'], cwd: dir, timeoutMs: 60_000 }, signal))
+    .stdout;
+  const r = await runner.run(
+    {
+      command: busybox,
+      args: ['cpio', '-o', '-H', 'newc'],
+      cwd: dir,
+      input: list,
+      encoding: 'buffer',
+      maxBuffer: 512 * 1024 * 1024,
+      timeoutMs: 120_000,
+      label: 'busybox cpio',
+    },
     signal,
-    maxBuffer: 512 * 1024 * 1024,
-  } as execa.Options<null>);
-  return r.stdout as Buffer;
+  );
+  return r.stdout;
+}
+
+function findBusybox(): string {
+  const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => fs.existsSync(p));
+  if (!busybox)
+    throw new UserError('MicroVM sandboxes need busybox-static on the host (Debian package busybox-static)');
+  return busybox;
 }
 
 /** The shared initramfs for a kernel (busybox + its virtio modules + our init), cached by kernel and init. */
@@ -68,10 +83,9 @@ export async function ensureInitramfs(
   kernel: KernelFiles,
   cacheDir: string,
   signal?: AbortSignal,
+  runner: Runner = processRunner,
 ): Promise<string> {
-  const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => fs.existsSync(p));
-  if (!busybox)
-    throw new UserError('MicroVM sandboxes need busybox-static on the host (Debian package busybox-static)');
+  const busybox = findBusybox();
   const key = crypto
     .createHash('sha256')
     .update(INIT)
@@ -88,7 +102,11 @@ export async function ensureInitramfs(
       fs.mkdirSync(path.join(w, d), { recursive: true });
     fs.copyFileSync(busybox, path.join(w, 'bin', 'busybox'));
     fs.chmodSync(path.join(w, 'bin', 'busybox'), 0o755);
-    const applets = (await execa(busybox, ['--list'])).stdout.split('\n').filter(Boolean);
+    const applets = (
+      await runner.run({ command: busybox, args: ['--list'], timeoutMs: 30_000 }, signal)
+    ).stdout
+      .split('\n')
+      .filter(Boolean);
     for (const a of applets) if (a !== 'busybox') fs.symlinkSync('busybox', path.join(w, 'bin', a));
     const order =
       kernel.modules && fs.existsSync(kernel.modules) ? moduleLoadOrder(kernel.modules, MODULES) : [];
@@ -99,7 +117,7 @@ export async function ensureInitramfs(
     fs.writeFileSync(path.join(w, 'etc', 'modules-load'), order.join('\n') + '\n');
     fs.writeFileSync(path.join(w, 'init'), INIT, { mode: 0o755 });
     // Uncompressed: the per-sandbox settings cpio is appended to it, and TCG decompresses slowly.
-    fs.writeFileSync(out + '.tmp', await cpio(w, signal));
+    fs.writeFileSync(out + '.tmp', await cpio(runner, busybox, w, signal));
     fs.renameSync(out + '.tmp', out);
     return out;
   } finally {
@@ -124,6 +142,7 @@ export async function writeSandboxInitramfs(
   settings: Readonly<Record<string, string>>,
   env: Readonly<Record<string, string>>,
   signal?: AbortSignal,
+  runner: Runner = processRunner,
 ): Promise<void> {
   const w = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-sbx-settings-'));
   try {
@@ -142,7 +161,7 @@ export async function writeSandboxInitramfs(
         true,
       ),
     );
-    const extra = await cpio(w, signal);
+    const extra = await cpio(runner, findBusybox(), w, signal);
     fs.writeFileSync(out, Buffer.concat([fs.readFileSync(shared), extra]));
   } finally {
     fs.rmSync(w, { recursive: true, force: true });

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import execa from 'execa';
-import { UserError } from '../../common/errors';
+import { UserError, isCancelled, isUserError, messageOf } from '../../common/errors';
+import { processFailureOf, processRunner, type Runner } from '../../common/process';
 
 /**
  * The microVM kernel: the `podvisor.sandbox.kernel` setting, else Debian's cloud kernel (small,
@@ -20,6 +20,7 @@ export async function resolveKernel(
   setting: string,
   cacheDir: string,
   signal?: AbortSignal,
+  runner: Runner = processRunner,
 ): Promise<KernelFiles> {
   if (setting) {
     if (!fs.existsSync(setting))
@@ -61,12 +62,14 @@ export async function resolveKernel(
     };
   let pkg: string | undefined;
   try {
-    const r = await execa('apt-cache', ['depends', 'linux-image-cloud-amd64'], { signal } as execa.Options);
+    const r = await runner.run(
+      { command: 'apt-cache', args: ['depends', 'linux-image-cloud-amd64'], timeoutMs: 60_000 },
+      signal,
+    );
     pkg = /Depends:\s*(linux-image-\S+-cloud-amd64)/.exec(r.stdout)?.[1];
   } catch (e) {
-    throw new UserError(
-      `No microVM kernel: apt-cache failed (${(e as Error).message.split('\n')[0]}); set podvisor.sandbox.kernel`,
-    );
+    if (!isUserError(e)) throw e; // cancelled
+    throw new UserError(`No microVM kernel: ${messageOf(e)}; set podvisor.sandbox.kernel`, e.detail);
   }
   if (!pkg)
     throw new UserError(
@@ -78,19 +81,25 @@ export async function resolveKernel(
   if (!fs.existsSync(ready)) {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-sbx-kernel-'));
     try {
-      await execa('apt-get', ['download', pkg], { cwd: work, signal } as execa.Options);
+      await runner.run(
+        { command: 'apt-get', args: ['download', pkg], cwd: work, timeoutMs: 900_000 },
+        signal,
+      );
       const deb = fs.readdirSync(work).find((f) => f.endsWith('.deb'));
       if (!deb) throw new UserError(`apt-get download ${pkg} produced no .deb`);
       fs.rmSync(dir, { recursive: true, force: true });
       fs.mkdirSync(dir, { recursive: true });
-      await execa('dpkg-deb', ['-x', path.join(work, deb), dir], { signal } as execa.Options);
+      await runner.run(
+        { command: 'dpkg-deb', args: ['-x', path.join(work, deb), dir], timeoutMs: 300_000 },
+        signal,
+      );
       fs.writeFileSync(ready, pkg + '\n');
     } catch (e) {
       fs.rmSync(dir, { recursive: true, force: true });
-      if ((e as { code?: string }).code === 'PODVISOR_USER_ERROR') throw e;
-      throw new UserError(
-        `Could not fetch the microVM kernel ${pkg}: ${(e as Error).message.split('\n').slice(-1)[0]}`,
-      );
+      // Cancelled, or our own words already: as it is. A tool's failure or an fs error: say what for.
+      if (isCancelled(e) || (isUserError(e) && !processFailureOf(e))) throw e;
+      const detail = isUserError(e) ? e.detail : undefined;
+      throw new UserError(`Could not fetch the microVM kernel ${pkg}: ${messageOf(e)}`, detail);
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }

@@ -17,6 +17,7 @@ import { CancelledError, UserError, isCancelled, messageOf } from '../../common/
 import { silentLogger, type Logger } from '../../common/log';
 import type { AttachOptions, InteractiveSession, SandboxBackend } from '../backend';
 import { runningQemuPid } from '../../backends/qemu/pidfile';
+import { processRunner, type Runner } from '../../common/process';
 import { argvOf, shQuote } from '../lifecycle';
 import { builtImageTag, LABEL } from '../names';
 import { PhaseRunner, type LaunchContext } from '../phases';
@@ -38,6 +39,8 @@ export interface MicroVmOptions {
   readonly diskDir?: string;
   readonly bootTimeoutMs?: number;
   readonly log?: Logger;
+  /** Runs QEMU, qemu-img and the disk/initramfs tools (default: the real runner); tests may wrap it. */
+  readonly runner?: Runner;
 }
 
 /** The engine that turns images into disks: a client, or a getter (the editor's engine may change). */
@@ -97,12 +100,19 @@ export class MicroVmSandboxes implements SandboxBackend {
   readonly vms: VmStore;
   private readonly listeners = new Set<(name: string | undefined) => void>();
   private readonly attached: Promise<void>;
+  private readonly runner: Runner;
 
   constructor(
     private readonly engine: EngineSource,
     readonly opts: MicroVmOptions,
   ) {
-    this.vms = new VmStore(opts.home, { accelerator: 'auto', cpuModel: 'auto' }, opts.log ?? silentLogger);
+    this.runner = opts.runner ?? processRunner;
+    this.vms = new VmStore(
+      opts.home,
+      { accelerator: 'auto', cpuModel: 'auto' },
+      opts.log ?? silentLogger,
+      this.runner,
+    );
     this.vms.on('change', (name) => this.changed(name));
     // VMs still running from before (a window reload): their handles come back through the pidfile.
     this.attached = this.vms.attachRunning().catch(() => undefined);
@@ -154,9 +164,9 @@ export class MicroVmSandboxes implements SandboxBackend {
             throw new UserError(`A sandbox named ${spec.name} already exists; open, restart or remove it`);
           if (spec.workspace && !fs.existsSync(spec.workspace.hostPath))
             throw new UserError(`Workspace folder ${spec.workspace.hostPath} does not exist`);
-          const k = await resolveKernel(this.opts.kernel, this.opts.cacheDir, ctx.signal);
-          const i = await ensureInitramfs(k, this.opts.cacheDir, ctx.signal);
-          const a = resolveAcceleration('auto', 'auto', await probeKvm());
+          const k = await resolveKernel(this.opts.kernel, this.opts.cacheDir, ctx.signal, this.runner);
+          const i = await ensureInitramfs(k, this.opts.cacheDir, ctx.signal, this.runner);
+          const a = resolveAcceleration('auto', 'auto', await probeKvm(false, this.runner));
           ctx.log.info(`sandbox ${spec.name}: kernel ${k.vmlinuz}, accelerator ${a.accel} (${a.why})`);
           return { kernel: k, initrd: i, accel: a };
         },
@@ -206,6 +216,7 @@ export class MicroVmSandboxes implements SandboxBackend {
           spec.name,
           this.opts.diskDir ?? path.join(this.opts.cacheDir, 'disks'),
           ctx.signal,
+          this.runner,
         ),
       );
       ctx.log.info(`sandbox ${spec.name}: root disk ${disk.file}${disk.cached ? ' (cached)' : ''}`);
@@ -216,13 +227,14 @@ export class MicroVmSandboxes implements SandboxBackend {
       for (const p of c.ports)
         ports.push({ container: p.container, host: p.host || (await freePort()), protocol: p.protocol });
       await phases.run('create', 'overlay disk and VM', async () => {
-        await createOverlay(disk.file, 'raw', path.join(dir, 'overlay.qcow2'), ctx.signal);
+        await createOverlay(disk.file, 'raw', path.join(dir, 'overlay.qcow2'), ctx.signal, this.runner);
         await writeSandboxInitramfs(
           initrd,
           path.join(dir, 'initrd.cpio'),
           { ...(spec.workspace ? { PV_WS: spec.workspace.target } : {}) },
           { ...c.env, ...spec.remoteEnv },
           ctx.signal,
+          this.runner,
         );
       });
       const cpus = Math.max(1, Math.min(c.limits.cpus ? Math.ceil(c.limits.cpus) : 1, 4));
@@ -494,7 +506,7 @@ export class MicroVmSandboxes implements SandboxBackend {
     const m = this.meta(name);
     await this.stop(name);
     const phases = new PhaseRunner(ctx, name);
-    const accel = resolveAcceleration('auto', 'auto', await probeKvm());
+    const accel = resolveAcceleration('auto', 'auto', await probeKvm(false, this.runner));
     await this.boot(name, accel, phases, ctx);
     if (m.spec.postCreateCommand && !m.postCreateDone) {
       const pc = m.spec.postCreateCommand;

@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { pipeline } from 'stream/promises';
-import execa from 'execa';
-import { UserError, messageOf } from '../../common/errors';
+import { UserError, isCancelled, isUserError, messageOf } from '../../common/errors';
+import { inContext, processRunner, type Runner } from '../../common/process';
 import type { DockerClient } from '../../backends/docker/client';
 import { LABEL } from '../names';
+import { untar } from '../untar';
 
 /**
  * An image's root filesystem as an ext4 disk (`docker export` → `mkfs.ext4 -d`), cached by image
@@ -19,6 +19,7 @@ export async function ensureRootDisk(
   sandbox: string,
   dir: string,
   signal?: AbortSignal,
+  runner: Runner = processRunner,
 ): Promise<{ file: string; imageId: string; cached: boolean }> {
   const img = await engine.imageConfig(image, { signal });
   if (!img) throw new UserError(`Image ${image} is not on the engine`);
@@ -42,37 +43,34 @@ export async function ensureRootDisk(
       { signal },
     );
     const stream = await engine.exportContainer(cid, { signal });
-    const tar = execa('tar', ['-x', '-C', tree, '--numeric-owner', '--same-owner', '-f', '-'], {
-      stdin: 'pipe',
-      signal,
-    } as execa.Options);
-    await Promise.all([pipeline(stream, tar.stdin!), tar]);
+    await untar(runner, stream, ['-x', '-C', tree, '--numeric-owner', '--same-owner', '-f', '-'], signal);
     for (const d of ['proc', 'sys', 'dev', 'tmp', 'run'])
       fs.mkdirSync(path.join(tree, d), { recursive: true });
-    const used =
-      Number((await execa('du', ['-sk', tree], { signal } as execa.Options)).stdout.split(/\s/)[0]) * 1024;
+    const du = await runner.run({ command: 'du', args: ['-sk', tree], timeoutMs: 300_000 }, signal);
+    const kib = Number(/^(\d+)\s/.exec(du.stdout)?.[1]);
+    if (!Number.isFinite(kib)) throw new UserError(`du gave no size for ${tree}: ${du.stdout.slice(0, 80)}`);
+    const used = kib * 1024;
     // Room for the inode tables and for a developer's installs on top of the image.
     const size = Math.max(64 * 1024 ** 2, Math.ceil((used * 1.3 + 256 * 1024 ** 2) / 1024 ** 2) * 1024 ** 2);
-    try {
-      await execa(
-        'mkfs.ext4',
-        ['-q', '-F', '-L', 'pvroot', '-E', 'root_owner=0:0', '-d', tree, tmp, `${Math.round(size / 1024)}k`],
-        { signal } as execa.Options,
-      );
-    } catch (e) {
-      const err = e as { stderr?: string; message: string };
-      throw new UserError(
-        `Cannot make the root disk for ${image} in ${dir}: ${(err.stderr || err.message).trim().split('\n').slice(-2).join(' ')}`,
-      );
-    }
+    const mkfs = [
+      '-q',
+      '-F',
+      '-L',
+      'pvroot',
+      '-E',
+      'root_owner=0:0',
+      '-d',
+      tree,
+      tmp,
+      `${Math.round(size / 1024)}k`,
+    ];
+    await runner.run({ command: 'mkfs.ext4', args: mkfs, timeoutMs: 900_000 }, signal).catch((e: unknown) => {
+      throw inContext(e, `Cannot make the root disk for ${image} in ${dir}`);
+    });
     fs.renameSync(tmp, file);
     return { file, imageId: img.id, cached: false };
   } catch (e) {
-    if (
-      (e as { code?: string }).code === 'PODVISOR_USER_ERROR' ||
-      (e as { name?: string }).name === 'AbortError'
-    )
-      throw e;
+    if (isUserError(e) || isCancelled(e)) throw e;
     throw new UserError(`Cannot make the root disk for ${image}: ${messageOf(e)}`);
   } finally {
     fs.rmSync(tmp, { force: true });

@@ -1,0 +1,35 @@
+/**
+ * Unpacks a tar stream (an image's `docker export`) with the host's tar, through the runner.
+ * When tar fails its own reason wins over the broken pipe that follows; when the stream fails
+ * its error wins over tar's complaint about a truncated archive; the signal stops tar.
+ */
+import { pipeline } from 'stream/promises';
+import type { Readable } from 'stream';
+import type { Runner } from '../common/process';
+
+export async function untar(
+  runner: Runner,
+  stream: Readable,
+  args: readonly string[],
+  signal?: AbortSignal,
+): Promise<void> {
+  const tar = runner.start({ command: 'tar', args, stdin: 'pipe', stdout: 'ignore', stderr: 'pipe' }, signal);
+  const stdin = tar.stdin;
+  if (!stdin) throw new Error('tar has no stdin');
+  let streamError: { e: unknown } | undefined;
+  const fed = pipeline(stream, stdin).catch((e: unknown) => {
+    // The source failed (the engine went away): pipeline closes tar's stdin, so tar ends, and
+    // this is the reason to give. A broken pipe because tar exited is tar's own failure,
+    // reported by done() with its stderr.
+    if (stream.errored) streamError = { e };
+  });
+  try {
+    await tar.done();
+  } catch (e) {
+    stream.destroy(); // nothing reads it any more
+    await fed;
+    throw streamError ? streamError.e : e;
+  }
+  await fed;
+  if (streamError) throw streamError.e;
+}
