@@ -14,7 +14,7 @@ import { median } from './lib/stats';
 
 const N = 50;
 
-async function timeIt(runs: number, f: () => Promise<unknown> | unknown): Promise<number> {
+async function timeIt(runs: number, f: () => unknown): Promise<number> {
   const t: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();

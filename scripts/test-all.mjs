@@ -5,7 +5,7 @@
 // counted as failed. Missing system parts are installed (root on Debian) or their suites are
 // skipped loudly and counted as skipped. Everything started here is stopped by pid on exit.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -153,6 +153,14 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
+/** Runs a checker to completion; a non-zero exit is one failed test named `title`. */
+function staticCheck(title, label, command, args) {
+  log(label);
+  const r = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  const ok = r.status === 0;
+  add('unit', { passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, failedTitles: ok ? [] : [title] }, label);
+}
+
 async function main() {
   // 0. system packages (apt as root on Debian) — only when a layer needs them
   let missing = [];
@@ -169,20 +177,14 @@ async function main() {
     return;
   }
   if (want('unit')) {
-    const tc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.'], {
-      cwd: root,
-      stdio: 'inherit',
-    });
-    add(
-      'unit',
-      {
-        passed: tc.status === 0 ? 1 : 0,
-        failed: tc.status === 0 ? 0 : 1,
-        skipped: 0,
-        failedTitles: tc.status === 0 ? [] : ['tsc --noEmit (strict)'],
-      },
-      'typecheck',
-    );
+    // Static checks, each one test of the unit layer; their own output is printed as it comes.
+    staticCheck('tsc --noEmit (strict)', 'typecheck', process.execPath, [
+      require.resolve('typescript/bin/tsc'),
+      '-p',
+      '.',
+    ]);
+    staticCheck('eslint (npm run lint)', 'lint', 'npm', ['run', '-s', 'lint']);
+    staticCheck('prettier --check (npm run format:check)', 'format', 'npm', ['run', '-s', 'format:check']);
   }
 
   if (clusterBuild) await clusterBuild;

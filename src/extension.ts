@@ -46,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): PodvisorApi {
   context.subscriptions.push(...registerManifestLanguage(services.manifests));
 
   log.info(
-    `Podvisor ${context.extension.packageJSON.version as string} activated in ${(performance.now() - t0).toFixed(1)} ms`,
+    `Podvisor ${String((context.extension.packageJSON as { version?: unknown }).version)} activated in ${(performance.now() - t0).toFixed(1)} ms`,
   );
   return { services };
 }

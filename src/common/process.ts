@@ -321,6 +321,6 @@ export const processRunner: Runner = {
 };
 
 /** Runs a program to completion with the real runner (see `RunRequest`). */
-export const run: Runner['run'] = processRunner.run;
+export const run: Runner['run'] = runImpl;
 /** Starts a long-lived program with the real runner (see `StartRequest`). */
-export const start: Runner['start'] = processRunner.start;
+export const start: Runner['start'] = startImpl;

@@ -97,10 +97,10 @@ export class ManifestLanguage implements vscode.Disposable {
         facts: {
           runtimeClassNames: () => this.runtimeClasses.names(),
           ...(listImageNames ? { listImageNames } : {}),
-        } as import('../manifests/complete').CompletionFacts,
+        },
       });
       this.deps.log.info(`manifest engine loaded in ${(performance.now() - t0).toFixed(0)} ms`);
-      this.runtimeClasses.start();
+      void this.runtimeClasses.start(); // logs its own failure; diagnostics do not wait for it
       const kw = new KustomizeWatcher(this.deps.log, this.service, (uris) => this.republish(uris));
       this.subs.push(kw);
       void kw

@@ -12,6 +12,7 @@ import { getIn, type ParsedDoc } from './parse';
 import type { JSONSchema, SchemaStore, SchemaVersions } from './schemas';
 import { MANIFEST_SNIPPETS, snippetText } from './snippets';
 import type { WorkspaceFacts } from './diagnostics';
+import { textOf } from '../common/text';
 
 export interface ManifestCompletionItem {
   label: string;
@@ -288,8 +289,8 @@ function namesAt(parsed: ParsedDoc, path: readonly (string | number)[]): string[
   for (const it of seq.items) {
     if (!isMap(it)) continue;
     const n = it.get('name', true);
-    if (isScalar(n) && n.value !== null && n.value !== undefined && String(n.value) !== '')
-      names.push(String(n.value));
+    const name = isScalar(n) ? textOf(n.value) : '';
+    if (name) names.push(name);
   }
   return names;
 }

@@ -8,6 +8,7 @@ import { getIn, pairOf, type ParsedDoc } from './parse';
 import type { ManifestDiagnostic } from './diagnostics';
 import type { JSONSchema, SchemaStore, SchemaVersions } from './schemas';
 import { typesOf } from './complete';
+import { textOf } from '../common/text';
 
 export interface TextEdit {
   start: number;
@@ -123,9 +124,9 @@ function appendToMapping(ctx: FixContext, path: Path, lines: string[]): TextEdit
   if (typeof key !== 'string') return undefined;
   const p = pairOf(parent, key);
   if (p) {
-    const k = p.key as Node;
+    const k = p.key;
     const col = columnOf(text, abs(ctx, k.range![0]));
-    const valueNode = p.value as Node | null;
+    const valueNode = p.value;
     const start = abs(ctx, k.range![0]);
     const end = valueNode?.range ? abs(ctx, valueNode.range[1]) : abs(ctx, k.range![1]) + 1;
     const keyLine = `${key}:\n`;
@@ -164,9 +165,9 @@ function rewriteAsSequence(ctx: FixContext, path: Path, item: string[]): TextEdi
     (parentPath.length === 0 ? (ctx.parsed.doc.contents as Node) : undefined);
   const p = pairOf(parent, key);
   if (p) {
-    const k = p.key as Node;
+    const k = p.key;
     const col = columnOf(ctx.text, abs(ctx, k.range![0]));
-    const v = p.value as Node | null;
+    const v = p.value;
     const start = abs(ctx, k.range![0]);
     const end = v?.range ? abs(ctx, v.range[1]) : abs(ctx, k.range![1]) + 1;
     return { start, end, newText: `${key}:\n` + block(item, ' '.repeat(col)).replace(/\n$/, '') };
@@ -222,7 +223,7 @@ function replaceApiVersion(ctx: FixContext, data: Record<string, unknown>): Mani
   const replacement =
     typeof data.replacement === 'string' ? data.replacement : ctx.parsed.kindInfo?.removed?.replacement;
   const p = pairOf(ctx.parsed.doc.contents, 'apiVersion');
-  const v = p?.value as Node | null | undefined;
+  const v = p?.value;
   if (!replacement || !v?.range) return [];
   return [
     {
@@ -345,7 +346,7 @@ function renameKey(
 
 function replaceValue(d: ManifestDiagnostic, data: Record<string, unknown>): ManifestCodeAction[] {
   const allowed = Array.isArray(data.allowed) ? data.allowed.map(String) : [];
-  const current = String(data.value ?? '').toLowerCase();
+  const current = textOf(data.value).toLowerCase();
   // The closest spelling first (case-insensitive match), then the rest, at most eight.
   const sorted = [...allowed].sort(
     (a, b) => Number(b.toLowerCase() === current) - Number(a.toLowerCase() === current),

@@ -2,6 +2,8 @@
  * Which kinds the manifest engine serves, chosen per document by apiVersion + kind. Unknown kinds
  * get `undefined` (silent). Removed API versions are recognised so they get one diagnostic.
  */
+import { textOf } from '../common/text';
+
 export type KindFamily =
   | 'kubevirt'
   | 'cdi'
@@ -123,7 +125,7 @@ const TABLE: Record<string, Record<string, KindRow>> = {
         bundle: 'kubevirt',
         versions: ['v1beta1'],
         removed: { v1alpha1: 'cdi.kubevirt.io/v1beta1' },
-      } as KindRow,
+      },
     ]),
   ),
   'instancetype.kubevirt.io': Object.fromEntries(
@@ -140,7 +142,7 @@ const TABLE: Record<string, Record<string, KindRow>> = {
         versions: ['v1beta1', 'v1alpha2'],
         removed: { v1alpha1: 'instancetype.kubevirt.io/v1beta1' },
         deprecatedVersions: { v1alpha2: 'instancetype.kubevirt.io/v1beta1' },
-      } as KindRow,
+      },
     ]),
   ),
   'snapshot.kubevirt.io': Object.fromEntries(
@@ -151,7 +153,7 @@ const TABLE: Record<string, Record<string, KindRow>> = {
         bundle: 'kubevirt',
         versions: ['v1beta1', 'v1alpha1'],
         deprecatedVersions: { v1alpha1: 'snapshot.kubevirt.io/v1beta1' },
-      } as KindRow,
+      },
     ]),
   ),
   'export.kubevirt.io': {
@@ -190,7 +192,7 @@ const TABLE: Record<string, Record<string, KindRow>> = {
         versions: ['v1'],
         removed: { v1beta1: 'apps/v1', v1beta2: 'apps/v1' },
         podTemplatePath: ['spec', 'template'],
-      } as KindRow,
+      },
     ]),
   ),
   extensions: Object.fromEntries(
@@ -202,7 +204,7 @@ const TABLE: Record<string, Record<string, KindRow>> = {
         versions: [],
         removed: { v1beta1: 'apps/v1' },
         podTemplatePath: ['spec', 'template'],
-      } as KindRow,
+      },
     ]),
   ),
   batch: {
@@ -368,6 +370,6 @@ function isVirtletMeta(metadata: unknown): boolean {
   return (
     !!ann &&
     typeof ann === 'object' &&
-    String((ann as Record<string, unknown>)[VIRTLET_ANNOTATION] ?? '').trim() === 'virtlet.cloud'
+    textOf((ann as Record<string, unknown>)[VIRTLET_ANNOTATION]).trim() === 'virtlet.cloud'
   );
 }

@@ -9,7 +9,7 @@ export type PlaceholderKind = 'envsubst' | 'helm' | 'jinja' | 'docs' | 'tekton';
  * Documentation placeholders (`<name>`, `<your-image>`, `registry/<project>/app:<tag>`) and
  * Tekton's `$(params.image)`: values a reader replaces, not values to check.
  */
-const DOCS = /<(?![<\/!?])[A-Za-z][\w .:-]{0,40}>/;
+const DOCS = /<(?![</!?])[A-Za-z][\w .:-]{0,40}>/;
 const TEKTON = /\$\((?:params|context|tasks|workspaces|steps|results|resources|inputs|outputs)\.[^)\s]+\)/;
 
 function docsOrTekton(s: string): PlaceholderHit | undefined {

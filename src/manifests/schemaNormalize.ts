@@ -6,6 +6,7 @@
  * No I/O here.
  */
 import type { JSONSchema } from './schemas';
+import { textOf } from '../common/text';
 
 /** Enums the upstream schemas leave open although the API accepts only these values. */
 export const KNOWN_ENUMS: Record<string, string[]> = {
@@ -89,7 +90,7 @@ export function normalize(input: unknown, ctx: NormContext, propName?: string): 
     r.additionalProperties =
       typeof s.additionalProperties === 'object'
         ? normalize(s.additionalProperties, child)
-        : (s.additionalProperties as boolean);
+        : s.additionalProperties;
   }
   if (propName && KNOWN_ENUMS[propName] && (r.type === 'string' || r.type === undefined) && !r.enum)
     r.enum = KNOWN_ENUMS[propName];
@@ -167,7 +168,7 @@ export function fromSwagger(
   kindMap: Record<string, string>,
   prefix: string,
 ): KindsAndDefinitions {
-  const sw = ((swagger as { definitions?: Record<string, Raw> })?.definitions ?? {}) as Record<string, Raw>;
+  const sw = (swagger as { definitions?: Record<string, Raw> })?.definitions ?? {};
   const definitions: Record<string, JSONSchema> = {};
   const queue: string[] = [];
   const ctx: NormContext = {
@@ -200,8 +201,8 @@ export function fromCrd(crd: unknown, metaRef?: string): KindsAndDefinitions {
   const spec = (crd as { spec?: Raw })?.spec;
   const kinds: Record<string, JSONSchema> = {};
   if (!spec) return { kinds, definitions: {} };
-  const group = String(spec.group ?? '');
-  const kind = String((spec.names as Raw | undefined)?.kind ?? '');
+  const group = textOf(spec.group);
+  const kind = textOf((spec.names as Raw | undefined)?.kind);
   const versions = Array.isArray(spec.versions) ? (spec.versions as Raw[]) : [];
   for (const v of versions) {
     if (v.served === false) continue;
@@ -251,7 +252,7 @@ export function hashCons(
       return o;
     }
     if ((counts.get(h) ?? 0) < 2) return o;
-    defs[h] = o as JSONSchema;
+    defs[h] = o;
     return { $ref: `#/definitions/${h}` };
   };
   walk(root, 'count');

@@ -15,7 +15,7 @@ import {
   type ValidationOptions,
   type WorkspaceFacts,
 } from './diagnostics';
-import { complete, type CompletionFacts, type ManifestCompletionList } from './complete';
+import { complete, type ManifestCompletionList } from './complete';
 import { hover, type ManifestHover } from './hover';
 import { symbols, type ManifestSymbol } from './symbols';
 import { codeActions, type ManifestCodeAction } from './fixes';
@@ -361,7 +361,7 @@ export class ManifestService {
       parsed: this.documentAt(uri, offset),
       schemas: this.store,
       k8sVersion: this.opts,
-      facts: this.facts as CompletionFacts,
+      facts: this.facts,
       knownRuntimeClasses: this.opts.knownRuntimeHandlers,
     });
   }

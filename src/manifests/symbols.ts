@@ -5,6 +5,7 @@
  */
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { getIn, nodeRange, pairOf, type ParsedDoc } from './parse';
+import { textOf } from '../common/text';
 
 export interface ManifestSymbol {
   name: string;
@@ -26,9 +27,7 @@ export function symbols(docs: readonly ParsedDoc[]): ManifestSymbol[] {
     if (p.empty || !p.kind) continue;
     const name = scalarAt(p, ['metadata', 'name']) ?? scalarAt(p, ['metadata', 'generateName']) ?? '';
     const kindPair = pairOf(p.doc.contents, 'kind');
-    const [selStart, selEnd] = kindPair
-      ? nodeRange(p, kindPair.value as Node)
-      : [p.slice.start, p.slice.start];
+    const [selStart, selEnd] = kindPair ? nodeRange(p, kindPair.value) : [p.slice.start, p.slice.start];
     const [start, end] = docRange(p);
     out.push({
       name: name ? `${p.kind} ${name}` : p.kind,
@@ -87,7 +86,7 @@ function sections(p: ParsedDoc): ManifestSymbol[] {
 
 function scalarAt(p: ParsedDoc, path: Path): string | undefined {
   const n = getIn(p, path);
-  return isScalar(n) && n.value !== null && n.value !== undefined ? String(n.value) : undefined;
+  return isScalar(n) && n.value !== null && n.value !== undefined ? textOf(n.value) : undefined;
 }
 
 function pairRange(
@@ -107,7 +106,7 @@ function list(p: ParsedDoc, parent: Path, key: string): ManifestSymbol[] {
   pair.value.items.forEach((it, i) => {
     if (!isMap(it)) return;
     const nameNode = it.get('name', true);
-    const name = isScalar(nameNode) && nameNode.value !== null ? String(nameNode.value) : `[${i}]`;
+    const name = isScalar(nameNode) && nameNode.value !== null ? textOf(nameNode.value) : `[${i}]`;
     const [start, end] = nodeRange(p, it);
     const [selStart, selEnd] = isScalar(nameNode) ? nodeRange(p, nameNode) : [start, start];
     children.push({ name, detail: itemDetail(it), kind: 'item', start, end, selStart, selEnd, children: [] });

@@ -264,7 +264,7 @@ export function cursorContext(text: string, offset: number): CursorContext {
 /** The path of the mapping (or item) that content at `s.contentCol` on `line` belongs to. */
 function pathForContent(lc: LineCursor, line: Line, s: LineShape): YamlPath {
   if (s.dashes.length === 0) return parentPath(lc, line, s.contentCol);
-  const path = parentPath(lc, line, s.contentCol, s.dashes[0]!);
+  const path = parentPath(lc, line, s.contentCol, s.dashes[0]);
   for (let i = 1; i < s.dashes.length; i++) path.push(0);
   return path;
 }

@@ -374,7 +374,7 @@ function strMap(v: unknown, where: string): Record<string, string> {
 function strList(v: unknown, where: string): string[] {
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
     throw new UserError(`${where} must be an array of strings`);
-  return v as string[];
+  return v;
 }
 function mapValues(o: Record<string, string>, f: (s: string) => string): Record<string, string> {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));

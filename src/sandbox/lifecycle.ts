@@ -11,7 +11,7 @@ export function lifecycleCommand(v: unknown, key: string, notes: string[]): Life
   if (Array.isArray(v)) {
     if (!v.every((x) => typeof x === 'string') || v.length === 0)
       throw new TypeError(`${key} must be a string or an array of strings`);
-    return { argv: v as string[] };
+    return { argv: v };
   }
   if (typeof v === 'object') {
     const parts: string[] = [];

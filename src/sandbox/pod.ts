@@ -9,6 +9,7 @@ import {
   type SandboxSpec,
 } from './types';
 import { parseKubeCpu, parseKubeMemory } from './units';
+import { textOf } from '../common/text';
 
 /** Workload kinds whose pod template is run (the first replica only). */
 const WORKLOADS: Record<string, (o: Record<string, unknown>) => unknown> = {
@@ -140,7 +141,7 @@ export function podPlan(doc: YamlDoc, runtimeClasses: readonly YamlDoc[]): PodPl
           notes.push(
             `${name}: env ${er.name} uses valueFrom (secrets, config maps, field refs), not available locally; left unset`,
           );
-        else env[er.name] = er.value === undefined ? '' : String(er.value);
+        else env[er.name] = textOf(er.value);
       }
     }
     const ports = allPorts;

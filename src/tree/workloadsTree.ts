@@ -59,7 +59,7 @@ export class WorkloadsTree implements vscode.TreeDataProvider<TreeNode>, vscode.
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
     if (node) return node.getChildren();
-    const all = await Promise.all(this.sections.map((s) => s.roots()));
+    const all = await Promise.all(this.sections.map(async (s) => s.roots()));
     return all.flat();
   }
 

@@ -35,7 +35,7 @@ export function makeTestCerts(dir: string, commonName = 'podvisor-test'): TestCe
     clientCert: f('cert.pem'),
     clientKey: f('key.pem'),
   };
-  if (Object.values(out).every((p) => fs.existsSync(p))) return out;
+  if (Object.values<string>({ ...out }).every((p) => fs.existsSync(p))) return out;
   const days = ['-days', '30'];
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', out.caKey], dir);
   openssl(

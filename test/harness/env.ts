@@ -10,7 +10,8 @@ import * as path from 'path';
 export const repoRoot = ((): string => {
   for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
     try {
-      if (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name === 'podvisor') return dir;
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown };
+      if (pkg.name === 'podvisor') return dir;
     } catch {
       /* keep walking */
     }

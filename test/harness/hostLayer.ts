@@ -88,11 +88,9 @@ export async function runHostLayer(o: {
   };
   const noChromium = whyNoChromium();
   if (noChromium) return skipAll(noChromium);
-  let installSeconds = 0;
   try {
     const t0 = Date.now();
-    const inst = await ensureCodeServer(root, log);
-    installSeconds = inst.installSeconds;
+    const { installSeconds } = await ensureCodeServer(root, log);
     log(
       `[host] code-server ready (${installSeconds ? `installed in ${installSeconds.toFixed(0)} s` : `already installed, checked in ${Date.now() - t0} ms`})`,
     );
@@ -296,7 +294,7 @@ export async function runInHost(o: InHostOptions): Promise<number | 'timeout'> {
         // console, mocha's reporter included) to window.codeAutomationLog(type, args).
         await page.exposeFunction('codeAutomationLog', (type: string, a: unknown) => {
           if (o.echo === false && !process.env.VERBOSE) return;
-          const text = util.format(...(Array.isArray(a) ? a : [a]));
+          const text = util.format(...(Array.isArray(a) ? (a as unknown[]) : [a]));
           if (
             process.env.VERBOSE ||
             !/^(info|trace|debug)$/.test(type) ||

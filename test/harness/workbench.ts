@@ -106,6 +106,7 @@ export async function snapshotExtension(
       if (attempt >= 30)
         throw new Error(
           `could not snapshot the built extension (run the build first): ${(e as Error).message}`,
+          { cause: e },
         );
       await new Promise((r) => setTimeout(r, 2000));
     }
@@ -123,7 +124,7 @@ export async function launchChromium(
     headless: true,
     viewport,
     // XDG_* keep Chromium's crash reports and config out of $HOME.
-    env: { ...process.env, ...stateEnv(userDataDir) } as Record<string, string>,
+    env: { ...process.env, ...stateEnv(userDataDir) },
     args: CHROMIUM_FLAGS,
   });
 }
@@ -272,6 +273,7 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
       if (Date.now() > end)
         throw new Error(
           `could not run "${title}" from the command palette: ${(e as Error).message.split('\n')[0]}`,
+          { cause: e },
         );
     }
   }

@@ -120,9 +120,12 @@ describe('containers (in a real extension host)', function () {
           }
         });
       });
-      const stop = new Promise((res, rej) =>
-        execFile(dockerCli, ['stop', id], { env: { ...process.env, DOCKER_HOST: host } }, (e) =>
-          e ? rej(e) : res(undefined),
+      const stop = new Promise<void>((res, rej) =>
+        execFile(
+          dockerCli,
+          ['stop', id],
+          { env: { ...process.env, DOCKER_HOST: host } },
+          (e) => (e ? rej(new Error(e.message, { cause: e })) : res()), // ExecFileException is an Error whose type Omit<>s lost it
         ),
       );
       samples.push(await seen);
@@ -147,15 +150,18 @@ describe('containers (in a real extension host)', function () {
     try {
       const node = await until(
         'the not-reachable node',
-        async () => (await section.roots()).find((n) => n.id === 'docker:unreachable'),
+        async () => section.roots().find((n) => n.id === 'docker:unreachable'),
         10_000,
       ).catch(async (e: Error) => {
         throw new Error(
-          `${e.message}; endpoint ${section.endpointText()}, status ${JSON.stringify(section.store?.status)}, roots ${(await section.roots()).map((n) => n.id).join(',')}, setting ${String(cfg().get('host'))}`,
+          `${e.message}; endpoint ${section.endpointText()}, status ${JSON.stringify(section.store?.status)}, roots ${section
+            .roots()
+            .map((n) => n.id)
+            .join(',')}, setting ${String(cfg().get('host'))}`,
         );
       });
       const item = await node.getTreeItem();
-      assert.match(String(item.label), /not reachable/);
+      assert.match(typeof item.label === 'string' ? item.label : (item.label?.label ?? ''), /not reachable/);
       assert.match(String(item.description), new RegExp(bogus.replace(/[/.]/g, '\\$&')));
       assert.strictEqual(item.contextValue, 'docker.unreachable');
       const actions = await Promise.all(
@@ -163,7 +169,7 @@ describe('containers (in a real extension host)', function () {
       );
       assert.deepStrictEqual(actions, ['podvisor.docker.retry', 'podvisor.docker.selectContext']);
       await vscode.commands.executeCommand('podvisor.docker.retry'); // still down: no error thrown, still the node
-      assert.ok((await section.roots()).some((n) => n.id === 'docker:unreachable'));
+      assert.ok(section.roots().some((n) => n.id === 'docker:unreachable'));
     } finally {
       await cfg().update('host', host, vscode.ConfigurationTarget.Workspace);
     }
@@ -176,10 +182,7 @@ describe('containers (in a real extension host)', function () {
   });
 
   it('inspect opens a read-only JSON document of the container', async () => {
-    const doc = (await vscode.commands.executeCommand(
-      'podvisor.container.inspect',
-      id,
-    )) as vscode.TextDocument;
+    const doc = await vscode.commands.executeCommand<vscode.TextDocument>('podvisor.container.inspect', id);
     assert.strictEqual(doc.languageId, 'json');
     assert.strictEqual((JSON.parse(doc.getText()) as { Id: string }).Id, id);
     assert.strictEqual(doc.uri.scheme, 'podvisor-docker');

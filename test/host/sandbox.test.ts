@@ -55,9 +55,11 @@ describe('sandboxes (in a real extension host)', function () {
 
   it('Launch Sandbox from the palette ends with a terminal that runs a command in the workspace', async () => {
     const t0 = performance.now();
-    const report = (await vscode.commands.executeCommand('podvisor.sandbox.launch', {
+    const report = await vscode.commands.executeCommand<
+      { name: string; level: string; timings: Array<{ phase: string; ms: number }> } | undefined
+    >('podvisor.sandbox.launch', {
       level: 'container',
-    })) as { name: string; level: string; timings: Array<{ phase: string; ms: number }> } | undefined;
+    });
     assert.ok(report, 'the command returned the launch report (it failed otherwise: see the log)');
     name = report.name;
     numbers['launch → ready'] =
@@ -156,11 +158,9 @@ describe('sandboxes (in a real extension host)', function () {
       'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: hostpod\nspec:\n  runtimeClassName: sandboxed\n  containers:\n  - name: app\n    image: podvisor-test/busybox:1\n    command: ["sh", "-c", "sleep 3600"]\n    resources: { limits: { memory: 64Mi } }\n',
     );
     try {
-      const r = (await vscode.commands.executeCommand(
-        'podvisor.sandbox.runManifest',
-        vscode.Uri.file(pod),
-        1,
-      )) as { name: string; level: string; info: { ids: string[] } } | undefined;
+      const r = await vscode.commands.executeCommand<
+        { name: string; level: string; info: { ids: string[] } } | undefined
+      >('podvisor.sandbox.runManifest', vscode.Uri.file(pod), 1);
       assert.ok(r, 'the command returned a report (see the log otherwise)');
       assert.strictEqual(r.level, 'gvisor');
       assert.strictEqual(
@@ -178,11 +178,9 @@ describe('sandboxes (in a real extension host)', function () {
   });
 
   it('Open in sandbox from an image name (the Images tree action)', async () => {
-    const r = (await vscode.commands.executeCommand(
-      'podvisor.sandbox.launchFromImage',
-      'podvisor-test/busybox:1',
-      { level: 'container', terminal: false },
-    )) as { name: string; info: { source: { kind: string } } } | undefined;
+    const r = await vscode.commands.executeCommand<
+      { name: string; info: { source: { kind: string } } } | undefined
+    >('podvisor.sandbox.launchFromImage', 'podvisor-test/busybox:1', { level: 'container', terminal: false });
     assert.ok(r);
     assert.strictEqual(r.info.source.kind, 'image');
     assert.strictEqual(
@@ -202,8 +200,10 @@ describe('sandboxes (in a real extension host)', function () {
     if (process.env.PODVISOR_TEST_ACCEL !== 'kvm' && process.env.PODVISOR_TEST_ACCEL !== 'tcg') this.skip();
     this.timeout(240_000);
     const t0 = performance.now();
-    const r = (await vscode.commands.executeCommand('podvisor.sandbox.launch', { level: 'microvm' })) as
-      { name: string; level: string } | undefined;
+    const r = await vscode.commands.executeCommand<{ name: string; level: string } | undefined>(
+      'podvisor.sandbox.launch',
+      { level: 'microvm' },
+    );
     assert.ok(r, 'the command returned a report (see the log otherwise)');
     name = r.name;
     numbers['microVM launch → ready'] = `${(performance.now() - t0).toFixed(0)} ms`;
@@ -253,11 +253,11 @@ spec:
 `,
     );
     try {
-      const r = (await vscode.commands.executeCommand(
+      const r = await vscode.commands.executeCommand<{ vm: string } | undefined>(
         'podvisor.sandbox.runManifest',
         vscode.Uri.file(file),
         0,
-      )) as { vm: string } | undefined;
+      );
       assert.ok(r, 'the command returned the VM (see the log otherwise)');
       assert.strictEqual(r.vm, 'kv-hostvmi');
       await until(

@@ -91,11 +91,11 @@ describe('QEMU VMs (in a real extension host)', function () {
   it('starts from the palette; the row turns running with the accelerator shown; the console opens', async () => {
     await vscode.commands.executeCommand('podvisor.vm.start', NAME);
     const item = await until('the row says running', async () => {
-      const it = await section.vmNode(NAME)?.getTreeItem();
+      const it = section.vmNode(NAME)?.getTreeItem();
       return it?.contextValue === 'vm.running' ? it : undefined;
     });
     assert.match(String(item.description), /running · 1 vCPU · 192 MiB · (TCG|KVM)/);
-    const term = (await vscode.commands.executeCommand('podvisor.vm.console', NAME)) as vscode.Terminal;
+    const term = await vscode.commands.executeCommand<vscode.Terminal>('podvisor.vm.console', NAME);
     assert.ok(term && vscode.window.terminals.includes(term), 'a terminal for the serial console');
     const store = await section.ready();
     await store.handle(NAME)!.serial.waitFor(GUEST_MARKER, 180_000, 0);
@@ -110,7 +110,7 @@ describe('QEMU VMs (in a real extension host)', function () {
     await vscode.commands.executeCommand('podvisor.vm.shutdown', NAME);
     await until(
       'the row says stopped',
-      async () => (await section.vmNode(NAME)?.getTreeItem())?.contextValue === 'vm.stopped',
+      async () => section.vmNode(NAME)?.getTreeItem()?.contextValue === 'vm.stopped',
       60_000,
     );
     const store = await section.ready();

@@ -51,7 +51,9 @@ async function runOnVm(page: Page, title: string, vm: string): Promise<void> {
       return;
     } catch (e) {
       if (attempt >= 4)
-        throw new Error(`could not run "${title}" on ${vm}: ${(e as Error).message.split('\n')[0]}`);
+        throw new Error(`could not run "${title}" on ${vm}: ${(e as Error).message.split('\n')[0]}`, {
+          cause: e,
+        });
     }
   }
 }

@@ -226,7 +226,9 @@ export class DockerClient {
 
   async inspectImageRaw(id: string, o: Sig = {}): Promise<unknown> {
     try {
-      return await this.api.getImage(imageRef(id)).inspect({ abortSignal: o.signal } as never);
+      return await this.api
+        .getImage(imageRef(id))
+        .inspect({ abortSignal: o.signal } as Dockerode.ImageInspectOptions);
     } catch (e) {
       throw this.fail(`Could not inspect image ${id}`, e);
     }
@@ -236,7 +238,9 @@ export class DockerClient {
   async imageConfig(ref: string, o: Sig = {}): Promise<ImageConfig | undefined> {
     let raw: unknown;
     try {
-      raw = await this.api.getImage(imageRef(ref)).inspect({ abortSignal: o.signal } as never);
+      raw = await this.api
+        .getImage(imageRef(ref))
+        .inspect({ abortSignal: o.signal } as Dockerode.ImageInspectOptions);
     } catch (e) {
       if (status(e) === 404) return undefined;
       throw this.fail(`Could not inspect image ${ref}`, e);
@@ -249,7 +253,7 @@ export class DockerClient {
   /** `missingOk`: an image that is already gone is not an error (cleanup). */
   async removeImage(id: string, o: Sig & { force?: boolean; missingOk?: boolean } = {}): Promise<void> {
     try {
-      await this.api.getImage(imageRef(id)).remove({ force: !!o.force, abortSignal: o.signal } as never);
+      await this.api.getImage(imageRef(id)).remove({ force: !!o.force, abortSignal: o.signal });
     } catch (e) {
       if (o.missingOk && status(e) === 404) return;
       throw this.fail(`Could not remove image ${id}`, e);
@@ -272,7 +276,7 @@ export class DockerClient {
     const stepIds: string[] = [];
     let stream: NodeJS.ReadableStream;
     try {
-      stream = (await this.api.buildImage({ context: req.context, src }, {
+      stream = await this.api.buildImage({ context: req.context, src }, {
         t: req.tag,
         dockerfile: req.dockerfile,
         buildargs: { ...req.args },
@@ -282,7 +286,7 @@ export class DockerClient {
         rm: true,
         forcerm: true,
         abortSignal: o.signal,
-      } as Dockerode.ImageBuildOptions)) as NodeJS.ReadableStream;
+      } as Dockerode.ImageBuildOptions);
     } catch (e) {
       throw this.fail('Build failed', e);
     }
@@ -321,7 +325,7 @@ export class DockerClient {
         ...body,
         name,
         abortSignal: o.signal,
-      } as Dockerode.ContainerCreateOptions);
+      });
       return c.id;
     } catch (e) {
       throw this.fail(`Could not create container ${name}`, e);
@@ -343,7 +347,7 @@ export class DockerClient {
         ...(x.workingDir ? { WorkingDir: x.workingDir } : {}),
         Env: Object.entries(x.env ?? {}).map(([k, v]) => `${k}=${v}`),
       });
-      stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
+      stream = await exec.start({ hijack: true, stdin: false });
     } catch (e) {
       throw this.fail(`Could not run ${x.cmd[0] ?? 'a command'} in ${id.slice(0, 12)}`, e);
     }
@@ -400,12 +404,12 @@ export class DockerClient {
         ...(x.workingDir ? { WorkingDir: x.workingDir } : {}),
         Env: ['TERM=xterm-256color', ...Object.entries(x.env ?? {}).map(([k, v]) => `${k}=${v}`)],
       });
-      stream = (await exec.start({
+      stream = await exec.start({
         hijack: true,
         stdin: true,
         Tty: true,
         ...(x.cols && x.rows ? { ConsoleSize: [x.rows, x.cols] } : {}),
-      } as Dockerode.ExecStartOptions)) as Duplex;
+      });
     } catch (e) {
       throw this.fail(`Could not open a shell in ${id.slice(0, 12)}`, e);
     }
@@ -426,7 +430,7 @@ export class DockerClient {
     try {
       const s = (await this.api
         .getContainer(assertContainerRef(id))
-        .getArchive({ path: file, abortSignal: o.signal } as never)) as unknown as Readable;
+        .getArchive({ path: file, abortSignal: o.signal })) as unknown as Readable;
       // The archive of one file: its first regular entry.
       let body: Buffer | undefined;
       await readTar(
@@ -457,7 +461,7 @@ export class DockerClient {
     try {
       return (await this.api
         .getContainer(assertContainerRef(id))
-        .export({ abortSignal: o.signal } as never)) as unknown as Readable;
+        .export({ abortSignal: o.signal })) as unknown as Readable;
     } catch (e) {
       throw this.fail(`Could not export ${id.slice(0, 12)}`, e);
     }
@@ -488,7 +492,7 @@ export class DockerClient {
     try {
       await this.api
         .getContainer(assertContainerRef(id))
-        .remove({ force: !!o.force, v: !!o.volumes, abortSignal: o.signal } as never);
+        .remove({ force: !!o.force, v: !!o.volumes, abortSignal: o.signal });
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 404) return;
       throw this.fail(`Could not remove ${o.label ?? id.slice(0, 12)}`, e);
@@ -497,9 +501,7 @@ export class DockerClient {
 
   async renameContainer(id: string, newName: string, o: Sig = {}): Promise<void> {
     try {
-      await this.api
-        .getContainer(assertContainerRef(id))
-        .rename({ name: newName, abortSignal: o.signal } as never);
+      await this.api.getContainer(assertContainerRef(id)).rename({ name: newName, abortSignal: o.signal });
     } catch (e) {
       throw this.fail(`Could not rename to ${newName}`, e);
     }

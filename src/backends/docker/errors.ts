@@ -4,6 +4,7 @@
  * wraps it in "(HTTP code 409) unexpected - ..." which is noise to a user.
  */
 import { UserError } from '../../common/errors';
+import { textOf } from '../../common/text';
 
 export interface EngineErrorInfo {
   readonly statusCode?: number;
@@ -52,7 +53,7 @@ export function engineErrorInfo(e: unknown): EngineErrorInfo {
       reason = x.json.toString('utf8').trim() || undefined;
     }
   }
-  const msg = typeof x.message === 'string' ? x.message : String(e);
+  const msg = typeof x.message === 'string' ? x.message : textOf(e);
   if (!reason) {
     // "(HTTP code 404) no such container - No such container: abc " → the part after " - ".
     const m = /^\(HTTP code \d+\) [^-]*- (.*)$/s.exec(msg);

@@ -4,7 +4,7 @@
  * reads from the host side misses what the sandbox wrote, and what it writes there the sandbox
  * never sees. Constant scripts only: the path is an argument (`"$1"`), never part of the script.
  */
-import { PassThrough, type Duplex } from 'stream';
+import { PassThrough } from 'stream';
 import type { DockerClient } from './client';
 import { assertContainerRef } from './names';
 import type { EntryType } from './tar';
@@ -30,7 +30,7 @@ export async function execIn(
     AttachStderr: true,
     Tty: false,
   });
-  const stream = (await exec.start({ hijack: true, stdin: !!o.stdin } as never)) as unknown as Duplex;
+  const stream = await exec.start({ hijack: true, stdin: !!o.stdin });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   await new Promise<void>((resolve, reject) => {

@@ -182,7 +182,7 @@ export class ContainerFiles {
       res = (await this.container(id).infoArchive({
         path: cp,
         abortSignal: o.signal,
-      } as never)) as unknown as IncomingMessage;
+      })) as IncomingMessage; // typed any: the raw response, whose headers carry the stat
     } catch (e) {
       // HEAD has no body: docker-modem says "no such container" for every 404; tell them apart.
       if ((e as { statusCode?: number }).statusCode === 404) {
@@ -204,7 +204,7 @@ export class ContainerFiles {
       return (await this.container(id).getArchive({
         path: p,
         abortSignal: o.signal,
-      } as never)) as unknown as Readable;
+      })) as unknown as Readable;
     } catch (e) {
       throw this.fail('read', p, e);
     }
@@ -353,7 +353,7 @@ export class ContainerFiles {
         path: dir,
         noOverwriteDirNonDir: 'true',
         abortSignal: o.signal,
-      } as never);
+      });
     } catch (e) {
       throw this.fail(what, p, e);
     }

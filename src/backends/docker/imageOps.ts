@@ -130,11 +130,11 @@ export async function pullImage(client: DockerClient, ref: string, o: TransferOp
   const what = `Could not pull ${ref}`;
   let stream: Readable;
   try {
-    stream = (await (client.api.pull as unknown as (r: string, o: unknown) => Promise<Readable>).call(
+    stream = await (client.api.pull as unknown as (r: string, o: unknown) => Promise<Readable>).call(
       client.api,
       `${repo}${tag.startsWith('sha256:') ? '@' : ':'}${tag}`,
       authOpts(o),
-    )) as Readable;
+    );
   } catch (e) {
     if (o.signal?.aborted) throw new CancelledError();
     throw engineError(what, e);
@@ -160,10 +160,10 @@ export async function pushImage(
   const what = `Could not push ${ref}`;
   let stream: Readable;
   try {
-    stream = (await (client.api.getImage(repo).push as unknown as (o: unknown) => Promise<Readable>).call(
+    stream = await (client.api.getImage(repo).push as unknown as (o: unknown) => Promise<Readable>).call(
       client.api.getImage(repo),
       { tag, ...authOpts(o) },
-    )) as Readable;
+    );
   } catch (e) {
     if (o.signal?.aborted) throw new CancelledError();
     throw engineError(what, e);
@@ -193,7 +193,7 @@ export async function tagImage(
 ): Promise<void> {
   const [repo, tag] = splitTag(assertImageRef(target));
   try {
-    await client.api.getImage(assertImageRef(source)).tag({ repo, tag, abortSignal: o.signal } as never);
+    await client.api.getImage(assertImageRef(source)).tag({ repo, tag, abortSignal: o.signal });
   } catch (e) {
     throw engineError(`Could not tag ${source} as ${target}`, e);
   }

@@ -62,7 +62,7 @@ export async function followLogs(
   opts: { tail: number; timestamps?: boolean },
 ): Promise<Session> {
   const c = client.api.getContainer(assertContainerRef(id));
-  let tty = false;
+  let tty: boolean;
   try {
     const info = (await c.inspect()) as { Config?: { Tty?: boolean } };
     tty = info.Config?.Tty === true;
@@ -75,9 +75,10 @@ export async function followLogs(
       follow: true,
       stdout: true,
       stderr: true,
-      tail: opts.tail < 0 ? 'all' : opts.tail,
+      // No tail is the engine's default: all of it.
+      ...(opts.tail < 0 ? {} : { tail: opts.tail }),
       timestamps: !!opts.timestamps,
-    } as never)) as unknown as Readable;
+    })) as unknown as Readable; // the HTTP response: a node Readable, typed as the older interface
   } catch (e) {
     throw engineError(`Could not read logs of ${id.slice(0, 12)}`, e);
   }

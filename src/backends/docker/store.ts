@@ -194,10 +194,9 @@ export class ContainerStore {
       const reason = engineErrorInfo(e).reason;
       // Once per outage (or change of reason), not once per reconnect attempt.
       const again = this.status.kind === 'unreachable' && this.status.reason === reason;
-      (again ? this.opts.log.debug : this.opts.log.warn).call(
-        this.opts.log,
-        `Docker engine at ${this.client.endpoint.host} not reachable: ${reason}`,
-      );
+      const msg = `Docker engine at ${this.client.endpoint.host} not reachable: ${reason}`;
+      if (again) this.opts.log.debug(msg);
+      else this.opts.log.warn(msg);
       this.setStatus({ kind: 'unreachable', reason });
       this.scheduleReconnect();
     }
@@ -235,13 +234,13 @@ export class ContainerStore {
     const abort = new AbortController();
     const entry: { abort: AbortController; body?: Readable } = { abort };
     this.stream = entry;
-    const body = (await (this.client.api.getEvents as unknown as (o: unknown) => Promise<Readable>).call(
+    const body = await (this.client.api.getEvents as unknown as (o: unknown) => Promise<Readable>).call(
       this.client.api,
       {
         filters: { type: ['container', 'image'] },
         abortSignal: abort.signal,
       },
-    )) as Readable;
+    );
     entry.body = body;
     if (this.stream !== entry) {
       body.destroy();

@@ -4,6 +4,7 @@
  * a writer of single entries (a file or a directory) with the owner and mode given.
  */
 import type { Readable } from 'stream';
+import { textOf } from '../../common/text';
 
 export type EntryType = 'file' | 'directory' | 'symlink' | 'link' | 'other';
 
@@ -87,7 +88,7 @@ export function readTar(
     const finish = (err?: unknown) => {
       if (done) return;
       done = true;
-      if (err) reject(err);
+      if (err) reject(err instanceof Error ? err : new Error(textOf(err)));
       else resolve();
     };
     const stop = () => {

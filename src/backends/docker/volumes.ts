@@ -63,7 +63,7 @@ interface Usage {
 }
 
 async function usage(client: DockerClient, o: Sig): Promise<Usage> {
-  const raw = (await client.api.listContainers({ all: true, abortSignal: o.signal } as never)) as unknown;
+  const raw = (await client.api.listContainers({ all: true, abortSignal: o.signal })) as unknown;
   const volumes = new Map<string, string[]>();
   const networks = new Map<string, string[]>();
   const add = (m: Map<string, string[]>, k: string, v: string) => {
@@ -160,7 +160,7 @@ export async function listNetworks(client: DockerClient, o: Sig = {}): Promise<N
 
 export async function inspectVolumeRaw(client: DockerClient, name: string, o: Sig = {}): Promise<unknown> {
   try {
-    return await client.api.getVolume(assertName(name, 'volume')).inspect({ abortSignal: o.signal } as never);
+    return await client.api.getVolume(assertName(name, 'volume')).inspect({ abortSignal: o.signal });
   } catch (e) {
     throw engineError(`Could not inspect volume ${name}`, e);
   }
@@ -168,9 +168,14 @@ export async function inspectVolumeRaw(client: DockerClient, name: string, o: Si
 
 export async function inspectNetworkRaw(client: DockerClient, name: string, o: Sig = {}): Promise<unknown> {
   try {
-    return await client.api
-      .getNetwork(assertName(name, 'network'))
-      .inspect({ abortSignal: o.signal } as never);
+    const net = client.api.getNetwork(assertName(name, 'network'));
+    // Its types take no options here; dockerode passes abortSignal on as for every other call.
+    return await (net.inspect as unknown as (opts: { abortSignal?: AbortSignal }) => Promise<unknown>).call(
+      net,
+      {
+        abortSignal: o.signal,
+      },
+    );
   } catch (e) {
     throw engineError(`Could not inspect network ${name}`, e);
   }
@@ -186,7 +191,7 @@ export async function createVolume(
       Name: assertName(name, 'volume'),
       Labels: o.labels ?? {},
       abortSignal: o.signal,
-    } as never);
+    });
   } catch (e) {
     throw engineError(`Could not create volume ${name}`, e);
   }
@@ -208,7 +213,7 @@ export async function createNetwork(
       CheckDuplicate: true,
       ...(o.subnet ? { IPAM: { Config: [{ Subnet: o.subnet }] } } : {}),
       abortSignal: o.signal,
-    } as never);
+    });
   } catch (e) {
     throw engineError(`Could not create network ${name}`, e);
   }
@@ -222,7 +227,7 @@ export async function removeVolume(
   try {
     await client.api
       .getVolume(assertName(name, 'volume'))
-      .remove({ force: !!o.force, abortSignal: o.signal } as never);
+      .remove({ force: !!o.force, abortSignal: o.signal });
   } catch (e) {
     throw engineError(`Could not remove volume ${name}`, e);
   }
@@ -230,7 +235,7 @@ export async function removeVolume(
 
 export async function removeNetwork(client: DockerClient, name: string, o: Sig = {}): Promise<void> {
   try {
-    await client.api.getNetwork(assertName(name, 'network')).remove({ abortSignal: o.signal } as never);
+    await client.api.getNetwork(assertName(name, 'network')).remove({ abortSignal: o.signal });
   } catch (e) {
     throw engineError(`Could not remove network ${name}`, e);
   }

@@ -123,7 +123,7 @@ export class QmpClient extends EventEmitter {
         event: msg.event,
         data: msg.data as Record<string, unknown> | undefined,
         timestamp: msg.timestamp,
-      } as QmpEvent);
+      });
       return;
     }
     const id = typeof msg.id === 'string' ? msg.id : undefined;

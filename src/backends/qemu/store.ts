@@ -101,7 +101,7 @@ export class VmStore extends EventEmitter {
 
   private readSpec(name: string): { spec?: VmSpec; problem?: string } {
     const file = path.join(this.home, name, 'spec.json');
-    let mtimeMs = -1;
+    let mtimeMs: number;
     try {
       mtimeMs = fs.statSync(file).mtimeMs;
     } catch {

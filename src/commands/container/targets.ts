@@ -17,7 +17,7 @@ export async function containerTargets(
 ): Promise<[ContainerInfo, ...ContainerInfo[]]> {
   const [first, all] = args;
   if (Array.isArray(all) && all.every((x) => x instanceof ContainerNode)) {
-    const [one, ...more] = all as ContainerNode[];
+    const [one, ...more] = all;
     if (one && more.length) return [one.info, ...more.map((n) => n.info)];
   }
   if (first instanceof ContainerNode) return [first.info];

@@ -44,6 +44,6 @@ function imageRef(arg: unknown): string | undefined {
         : [];
   const tag = tags.find((t): t is string => typeof t === 'string' && t !== '<none>:<none>');
   if (tag) return tag;
-  for (const k of ['ref', 'name', 'id', 'Id']) if (typeof img[k] === 'string') return img[k] as string;
+  for (const k of ['ref', 'name', 'id', 'Id']) if (typeof img[k] === 'string') return img[k];
   return undefined;
 }

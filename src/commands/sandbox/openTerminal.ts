@@ -7,8 +7,7 @@ export const openSandboxTerminal: Command = {
   id: 'podvisor.sandbox.openTerminal',
   async execute(svc, arg?: unknown, cmd?: unknown) {
     requireTrust();
-    const argv =
-      Array.isArray(cmd) && cmd.every((x) => typeof x === 'string') ? (cmd as string[]) : undefined;
+    const argv = Array.isArray(cmd) && cmd.every((x) => typeof x === 'string') ? cmd : undefined;
     return openTerminal(svc, nameOf(svc, arg), argv);
   },
 };

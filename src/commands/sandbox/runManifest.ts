@@ -82,7 +82,7 @@ async function runKubevirt(svc: Services, m: typeof import('../../sandbox'), doc
   const h = await withProgress(vscode.l10n.t('Booting {0} locally', plan.label), (signal, report) => {
     report(vscode.l10n.t('disk from {0}', plan.containerDisk.image));
     return m.launchKubevirt(
-      store as unknown as Parameters<typeof m.launchKubevirt>[0],
+      store,
       engine,
       plan,
       { file: doc.file, documentIndex: doc.index },
@@ -90,7 +90,7 @@ async function runKubevirt(svc: Services, m: typeof import('../../sandbox'), doc
       signal,
     );
   });
-  showSerialTerminal(plan.name, h.serial as unknown as Parameters<typeof showSerialTerminal>[1]);
+  showSerialTerminal(plan.name, h.serial);
   if (plan.notes.length) {
     void vscode.window
       .showWarningMessage(

@@ -11,6 +11,7 @@ import { hasPlaceholder } from '../placeholders';
 import { quantityProblem } from '../quantity';
 import { pathText, report, type CheckContext } from './context';
 import { versionHint } from './apiVersions';
+import { textOf } from '../../common/text';
 
 const OBJ = 1,
   ARR = 2,
@@ -274,7 +275,7 @@ function walk(
         node,
         'error',
         'schema.yaml11-boolean',
-        `\`${pathText(path)}\`: Kubernetes reads an unquoted \`${String(v)}\` as a boolean (YAML 1.1); quote it: "${String(v)}"`,
+        `\`${pathText(path)}\`: Kubernetes reads an unquoted \`${textOf(v)}\` as a boolean (YAML 1.1); quote it: "${textOf(v)}"`,
         { path: [...path], value: v },
       );
       return;

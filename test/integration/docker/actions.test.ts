@@ -1,4 +1,5 @@
 import * as assert from 'assert';
+import * as fs from 'fs';
 import { needDocker } from '../../harness/env';
 import { docker, ensureBusyboxImage } from '../../harness/images';
 import { DockerClient } from '../../../src/backends/docker/client';
@@ -143,7 +144,7 @@ describe('docker actions change the real container', function () {
     sh.onData((t) => (out += t));
     await until(() => out.includes(']'), 3000, 'echo');
     assert.ok(out.includes(`[${project}]`), out);
-    assert.ok(!require('fs').existsSync('/tmp/pv-pwn'));
+    assert.ok(!fs.existsSync('/tmp/pv-pwn'));
   });
 
   it('remove (force for a running one) and prune (stopped only) report what they did', async function () {

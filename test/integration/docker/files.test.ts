@@ -3,7 +3,7 @@ import * as crypto from 'crypto';
 import { needDocker, needGvisor } from '../../harness/env';
 import { docker, ensureBusyboxImage } from '../../harness/images';
 import { DockerClient } from '../../../src/backends/docker/client';
-import { ContainerFiles, ContainerFileError } from '../../../src/backends/docker/files';
+import { ContainerFiles, type ContainerFileError } from '../../../src/backends/docker/files';
 import { cleanup, PREFIX } from './helpers';
 
 /** Files of real containers through the archive endpoints: every write is read back by the engine itself. */

@@ -3,7 +3,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { consoleLogger } from '../../../src/common/log';
-import { DockerClient } from '../../../src/backends/docker/client';
+import type { DockerClient } from '../../../src/backends/docker/client';
 import { LABEL } from '../../../src/sandbox/names';
 import type { LaunchContext } from '../../../src/sandbox/phases';
 
@@ -82,5 +82,7 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  throw new Error(
+    `timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`,
+  );
 }

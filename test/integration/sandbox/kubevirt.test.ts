@@ -123,7 +123,7 @@ describe('sandbox: a KubeVirt VMI with a locally built containerDisk boots as a 
         yamlDocs(
           '/w/vmi.yaml',
           VMI.replace(
-            /image: podvisor-test\/kv-containerdisk:1 \}\n  - name: cloudinit/,
+            /image: podvisor-test\/kv-containerdisk:1 \}\n {2}- name: cloudinit/,
             'image: podvisor-test/nope:1 }\n  - name: cloudinit',
           ),
         ),

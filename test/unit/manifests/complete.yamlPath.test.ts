@@ -20,7 +20,7 @@ function keyPaths(text: string): { offset: number; path: (string | number)[] }[]
       }
     else if (isSeq(n)) n.items.forEach((it, i) => walk(it as Node, [...path, i]));
   };
-  walk(parseDocument(text).contents as Node, []);
+  walk(parseDocument(text).contents, []);
   return out;
 }
 

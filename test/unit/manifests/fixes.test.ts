@@ -146,7 +146,7 @@ describe('manifest quick fixes', () => {
       'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - image: busybox\n    command: [sh]\n';
     const [f2] = fixesFor(svc, pod, 'schema.required');
     const out2 = applyEdits(pod, f2!.edits);
-    assert.match(out2, /\n  - image: busybox\n    command: \[sh\]\n    name: ""\n/, out2);
+    assert.match(out2, /\n {2}- image: busybox\n {4}command: \[sh\]\n {4}name: ""\n/, out2);
     assert.ok(!svc.update(URI, out2).some((d) => d.code === 'schema.required'), out2);
   });
 

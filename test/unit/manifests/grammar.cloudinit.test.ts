@@ -130,14 +130,14 @@ function checks(label: string, file: () => string): void {
     });
 
     it('ends the embedded block at the next less-indented key', () => {
-      const s = scopesOf(lines, /^  - name: notes/, 'notes');
+      const s = scopesOf(lines, /^ {2}- name: notes/, 'notes');
       assert.ok(!s.some((x) => x.startsWith('meta.embedded')), s.join(' '));
-      const after = scopesOf(lines, /^      capacity: 1Gi/, 'capacity');
+      const after = scopesOf(lines, /^ {6}capacity: 1Gi/, 'capacity');
       assert.ok(!after.some((x) => x.startsWith('meta.embedded')), after.join(' '));
     });
 
     it('leaves keys outside user data alone', () => {
-      const s = scopesOf(lines, /^  runStrategy: Always/, 'runStrategy');
+      const s = scopesOf(lines, /^ {2}runStrategy: Always/, 'runStrategy');
       assert.ok(!s.some((x) => x.startsWith('meta.embedded')), s.join(' '));
     });
   });

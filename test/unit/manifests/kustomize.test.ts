@@ -3,6 +3,7 @@
  * and patches of their target, inline patches in place — on a real tree (test/fixtures/kustomize).
  */
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -120,7 +121,6 @@ describe('kustomize', () => {
   it('the CLI takes the tree as a directory, the same way', () => {
     const d = tree();
     edit(d, 'overlays/prod/replicas.yaml', 'replicas: 3', 'replicas: 3\n  replicaz: 4');
-    const { spawnSync } = require('child_process') as typeof import('child_process');
     const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'podvisor-validate.js'), d], {
       encoding: 'utf8',
     });
