@@ -91,19 +91,20 @@ export default defineConfig(
     files: ['src/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'error' },
   },
-  // Callbacks that run in the browser (playwright's evaluate) are typed against the DOM, which
-  // tsconfig.json leaves out so that src cannot use it by accident: their element types are
-  // unresolved here, not unsafe.
+  // Tests and benches read JSON from the engines and the API server and poke at it: `any` from
+  // JSON.parse is their daily bread, and the harness loads built modules and optional tools
+  // with require() at run time. In src both stay errors (parse what comes back, then use it).
   {
-    files: ['test/ui/**/*.ts', 'test/harness/workbench.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
+      '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-require-imports': 'off',
     },
   },
-
   // ---- Layering ----
   // Adapters (host, tree, commands, language, extension.ts): no Docker API, no processes.
   { files: ['src/**/*.ts'], rules: banned(DOCKERODE, PROCESS_MODULES) },

@@ -43,7 +43,7 @@ async function measure(out: string | undefined): Promise<void> {
         .sort()
     : []) {
     const t = performance.now();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+
     require(path.join(lazyDir, f));
     lazy[f] = performance.now() - t;
   }

@@ -15,6 +15,7 @@ import { LABEL } from './names';
 import type { YamlDoc } from './pod';
 import { parseKubeMemory } from './units';
 import { untar } from './untar';
+import { textOf } from '../common/text';
 
 /** What a KubeVirt VirtualMachine / VirtualMachineInstance becomes locally. */
 export interface KubevirtPlan {
@@ -44,7 +45,7 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 export function isKubevirtVm(doc: YamlDoc): boolean {
   return (
     (doc.value.kind === 'VirtualMachine' || doc.value.kind === 'VirtualMachineInstance') &&
-    String(doc.value.apiVersion ?? '').startsWith('kubevirt.io/')
+    textOf(doc.value.apiVersion).startsWith('kubevirt.io/')
   );
 }
 
@@ -75,7 +76,7 @@ export function kubevirtPlan(doc: YamlDoc): KubevirtPlan {
   let cloudInit: KubevirtPlan['cloudInit'];
   for (const v of arr(spec.volumes)) {
     const vol = rec(v) ?? {};
-    const vname = String(vol.name ?? '?');
+    const vname = textOf(vol.name) || '?';
     const cd = rec(vol.containerDisk);
     const ci = rec(vol.cloudInitNoCloud);
     if (cd) {

@@ -117,7 +117,6 @@ export async function launchChromium(
   userDataDir: string,
   viewport = { width: 1400, height: 900 },
 ): Promise<BrowserContext> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { chromium } = require('playwright-core') as typeof import('playwright-core');
   return chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath(),

@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { UserError } from '../../common/errors';
 import { splitDocuments } from '../../manifests/documents';
 import { getIn, pairOf, parseSlice, type ParsedDoc } from '../../manifests/parse';
-import { isKubeApiError, type KubeApiError } from './errors';
+import { isKubeApiError } from './errors';
 import type { KubeHttp } from './http';
 import { mappedPath, restMapping } from './discovery';
 import { checkName } from './actions';
@@ -177,7 +177,7 @@ export async function applyDocuments(
       } catch (e) {
         // 409: fields another manager owns, or (an edited live object) a stale resourceVersion.
         if (isKubeApiError(e) && e.kind === 'conflict') conflicts.push({ doc: d, message: e.message });
-        else if (e instanceof UserError || isKubeApiError(e)) problems.push(...problemsOf(d, e as Error));
+        else if (e instanceof UserError || isKubeApiError(e)) problems.push(...problemsOf(d, e));
         else throw e;
       }
     }),
@@ -188,7 +188,7 @@ export async function applyDocuments(
 
 /** An error of one document as problems on its lines: one per cause with a field, else on `kind:`. */
 export function problemsOf(d: ApplyDoc, e: Error): ApplyProblem[] {
-  const causes = isKubeApiError(e) ? (e as KubeApiError).causes : [];
+  const causes = isKubeApiError(e) ? e.causes : [];
   const out: ApplyProblem[] = [];
   for (const c of causes) {
     const range = c.field ? rangeOfField(d.parsed, c.field) : undefined;

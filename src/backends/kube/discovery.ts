@@ -19,7 +19,7 @@ const cache = new WeakMap<KubeHttp, Map<string, Promise<Map<string, RestMapping>
 
 function groupVersion(http: KubeHttp, apiVersion: string): Promise<Map<string, RestMapping>> {
   let byGv = cache.get(http);
-  if (!byGv) cache.set(http, (byGv = new Map()));
+  if (!byGv) cache.set(http, (byGv = new Map<string, Promise<Map<string, RestMapping>>>()));
   let p = byGv.get(apiVersion);
   if (!p) {
     const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
@@ -41,7 +41,7 @@ function groupVersion(http: KubeHttp, apiVersion: string): Promise<Map<string, R
             });
         return m;
       });
-    p.catch(() => byGv!.delete(apiVersion)); // not cached when it failed (a CRD installed later)
+    p.catch(() => byGv.delete(apiVersion)); // not cached when it failed (a CRD installed later)
     byGv.set(apiVersion, p);
   }
   return p;

@@ -62,7 +62,7 @@ export function apiErrorOf(status: number, body: string, what: string): KubeApiE
       reason = typeof s.reason === 'string' ? s.reason : '';
       message = typeof s.message === 'string' ? s.message : '';
       if (Array.isArray(s.details?.causes))
-        causes = (s.details!.causes as unknown[])
+        causes = (s.details.causes as unknown[])
           .filter((c): c is Record<string, unknown> => typeof c === 'object' && c !== null)
           .map((c) => ({
             reason: typeof c.reason === 'string' ? c.reason : undefined,

@@ -70,7 +70,7 @@ export class KubeHttp {
       const agent =
         url.protocol === 'http:'
           ? new http.Agent({ keepAlive: true })
-          : new https.Agent({ keepAlive: true, ...tls } as https.AgentOptions);
+          : new https.Agent({ keepAlive: true, ...tls });
       this.agent = { key, agent };
     }
     (opts.agent as http.Agent | undefined)?.destroy?.();

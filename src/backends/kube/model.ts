@@ -4,6 +4,7 @@
  * the live YAML of one object is fetched when the user opens it.
  */
 import type { ResourceKey } from './resources';
+import { textOf } from '../../common/text';
 
 export interface VmSummary {
   readonly kind: 'vm';
@@ -155,7 +156,7 @@ function summarize(resource: ResourceKey, o: Obj): Summary {
     case 'clusterinstancetypes':
       return {
         kind: 'instancetype',
-        cpu: String(obj(spec.cpu).guest ?? ''),
+        cpu: textOf(obj(spec.cpu).guest),
         memory: str(obj(spec.memory).guest),
       };
     case 'namespaces':

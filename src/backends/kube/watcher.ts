@@ -9,6 +9,7 @@
 import type { IncomingMessage } from 'http';
 import { isCancelled } from '../../common/errors';
 import type { Logger } from '../../common/log';
+import { textOf } from '../../common/text';
 import { KubeApiError, isKubeApiError, transportErrorOf } from './errors';
 import type { KubeHttp } from './http';
 import { toItem, type KubeItem } from './model';
@@ -213,7 +214,8 @@ export class ResourceWatcher {
           buf = buf.slice(nl + 1);
           if (line.trim()) {
             try {
-              this.onEvent(JSON.parse(line));
+              // onEvent checks the fields it uses (type, then the object) before using them.
+              this.onEvent(JSON.parse(line) as { type?: string; object?: Record<string, unknown> });
             } catch (e) {
               fail(e);
               return;
@@ -233,7 +235,7 @@ export class ResourceWatcher {
       res.on('error', (e) => fail(isKubeApiError(e) ? e : transportErrorOf(e, this.http.server)));
       res.on('close', () => {
         this.stream = undefined;
-        if (failed) reject(failed);
+        if (failed) reject(failed instanceof Error ? failed : new Error(textOf(failed)));
         else if (!res.complete)
           reject(
             transportErrorOf(
@@ -251,12 +253,12 @@ export class ResourceWatcher {
     const o = ev.object ?? {};
     if (type === 'ERROR') {
       const code = Number((o as { code?: unknown }).code);
-      const message = String((o as { message?: unknown }).message ?? 'watch error');
+      const message = textOf((o as { message?: unknown }).message) || 'watch error';
       throw new KubeApiError(
         `watch ${this.label}: ${message}`,
         code,
         code === 410 ? 'gone' : 'other',
-        String((o as { reason?: unknown }).reason ?? ''),
+        textOf((o as { reason?: unknown }).reason),
       );
     }
     const rv = (o.metadata as { resourceVersion?: unknown } | undefined)?.resourceVersion;

@@ -331,7 +331,7 @@ export async function launchVm(opts: LaunchOptions): Promise<VmHandle> {
       30_000,
       opts.signal,
     ).catch((e: unknown) => {
-      if (spawnError) throw spawnError;
+      if (spawnError) throw spawnError instanceof Error ? spawnError : new Error(messageOf(spawnError));
       if (!alive())
         throw new UserError(
           `QEMU failed to start VM "${spec.name}": ${tail(paths.qemuLog) || `exit ${c.exitStatus?.exitCode ?? c.exitStatus?.signal}`}`,

@@ -6,6 +6,7 @@
 import * as path from 'path';
 import { UserError } from '../../common/errors';
 import { shareTagProblem, vmNameProblem } from './names';
+import { textOf } from '../../common/text';
 
 export type Machine = 'microvm' | 'q35' | 'pc';
 export type AccelChoice = 'auto' | 'kvm' | 'tcg';
@@ -125,7 +126,7 @@ export function parseShareSpec(s: unknown, i: number, where: string): ShareSpec 
 export function parseVmSpec(raw: unknown, where = ''): VmSpec {
   if (!isObj(raw)) bad(where, 'expected an object');
   if (raw.version !== undefined && raw.version !== 1)
-    bad(where, `unsupported version ${String(raw.version)}`);
+    bad(where, `unsupported version ${textOf(raw.version)}`);
   const name = optStr(raw, 'name', where) ?? bad(where, '"name" is required');
   const np = vmNameProblem(name);
   if (np) bad(where, np);

@@ -21,7 +21,7 @@ import * as fs from 'fs';
 import * as https from 'https';
 import * as net from 'net';
 import * as path from 'path';
-import * as tls from 'tls';
+import type * as tls from 'tls';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { QmpClient } from '../../../src/backends/qemu/qmp';
 import { repoRoot } from '../env';
@@ -278,7 +278,7 @@ export class KubevirtSubresourceDouble {
           res.on('data', (c) => chunks.push(c));
           res.on('end', () => {
             const t = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown = {};
+            let parsed: unknown;
             try {
               parsed = t ? JSON.parse(t) : {};
             } catch {

@@ -55,7 +55,7 @@ describe('the test cluster CRDs (generated from KubeVirt operator code, committe
     for (const c of crds) {
       for (const v of c.spec.versions) {
         const file = path.join(
-          shared!,
+          shared,
           'kubevirt-crds',
           c.spec.group,
           `${c.spec.names.kind.toLowerCase()}_${v.name}.json`,
