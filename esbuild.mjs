@@ -38,6 +38,7 @@ for (const [name, entry] of Object.entries({
   'lazy/docker': 'src/backends/docker/index.ts',
   'lazy/qemu': 'src/backends/qemu/index.ts',
   'lazy/libvirt': 'src/backends/libvirt/index.ts',
+  'lazy/kube': 'src/backends/kube/index.ts',
   'lazy/manifests': 'src/manifests/index.ts',
   'lazy/sandbox': 'src/sandbox/index.ts',
 })) {

@@ -11,6 +11,8 @@ import { createContainersSection, registerContainers } from './tree/containers';
 import { createSandboxesSection } from './tree/sandboxes';
 import { registerSandboxTerminals } from './commands/sandbox/terminal';
 import { createManifestLanguage, registerManifestLanguage } from './language';
+import { ClustersSection } from './tree/clusters/section';
+import { registerKubeDocuments } from './commands/kube/documents';
 
 /** What activate() returns: used by the in-host tests and by other extensions. */
 export interface PodvisorApi {
@@ -33,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): PodvisorApi {
     containers,
     sandboxes: createSandboxesSection(log, settings, context.globalStorageUri.fsPath, containers),
     manifests: createManifestLanguage(context, log, settings, containers),
+    clusters: new ClustersSection(settings, log, context.globalState),
   };
   context.subscriptions.push(...registerCommands(services, commandTable));
   context.subscriptions.push(
@@ -44,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): PodvisorApi {
   context.subscriptions.push(...registerContainers(services));
   context.subscriptions.push(tree.addSection(services.sandboxes), ...registerSandboxTerminals(services));
   context.subscriptions.push(...registerManifestLanguage(services.manifests));
+  context.subscriptions.push(tree.addSection(services.clusters), ...registerKubeDocuments(services));
 
   log.info(
     `Podvisor ${String((context.extension.packageJSON as { version?: unknown }).version)} activated in ${(performance.now() - t0).toFixed(1)} ms`,

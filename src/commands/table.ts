@@ -59,6 +59,21 @@ import { refreshWorkloads } from './workloads/refresh';
  * Every command of the extension, one line each. A host test checks this table against
  * package.json's `contributes.commands` in both directions.
  */
+import { kubeVmStart } from './kube/vmStart';
+import { kubeVmStop } from './kube/vmStop';
+import { kubeVmRestart } from './kube/vmRestart';
+import { kubeVmPause } from './kube/vmPause';
+import { kubeVmUnpause } from './kube/vmUnpause';
+import { kubeVmMigrate } from './kube/vmMigrate';
+import { kubeVmConsole } from './kube/vmConsole';
+import { kubeDeleteObject } from './kube/deleteObject';
+import { kubeOpenYaml } from './kube/openYaml';
+import { kubeApply } from './kube/apply';
+import { kubeSelectContext } from './kube/selectContext';
+import { kubeSelectNamespaces } from './kube/selectNamespaces';
+import { kubeRetry } from './kube/retry';
+import { selectTarget } from './workloads/selectTarget';
+
 export const commandTable: readonly Command[] = [
   startDomain,
   shutdownDomain,
@@ -118,4 +133,18 @@ export const commandTable: readonly Command[] = [
   ejectVmIso,
   refreshWorkloads,
   showLog,
+  kubeVmStart,
+  kubeVmStop,
+  kubeVmRestart,
+  kubeVmPause,
+  kubeVmUnpause,
+  kubeVmMigrate,
+  kubeVmConsole,
+  kubeDeleteObject,
+  kubeOpenYaml,
+  kubeApply,
+  kubeSelectContext,
+  kubeSelectNamespaces,
+  kubeRetry,
+  selectTarget,
 ];

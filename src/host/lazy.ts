@@ -8,7 +8,7 @@ import * as path from 'path';
  */
 const cache = new Map<string, unknown>();
 
-export function loadLazy<T>(name: 'docker' | 'qemu' | 'libvirt' | 'manifests' | 'sandbox'): T {
+export function loadLazy<T>(name: 'docker' | 'qemu' | 'libvirt' | 'kube' | 'manifests' | 'sandbox'): T {
   let mod = cache.get(name);
   if (!mod) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

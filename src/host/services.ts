@@ -5,6 +5,7 @@ import type { WorkloadsTree } from '../tree/workloadsTree';
 import type { ManifestLanguage } from '../language/manifestLanguage';
 import type { ContainersSection } from '../tree/containers/section';
 import type { SandboxesSection } from '../tree/sandboxes/section';
+import type { ClustersSection } from '../tree/clusters/section';
 
 /**
  * What commands and adapters receive. Built once in extension.ts and passed explicitly; each
@@ -21,4 +22,6 @@ export interface Services {
   readonly sandboxes: SandboxesSection;
   /** The manifest language service's editor side (engine loaded lazily on the first manifest). */
   readonly manifests: ManifestLanguage;
+  /** Kube contexts → namespaces → VMs, VMIs, pods (client-node loaded when first listed). */
+  readonly clusters: ClustersSection;
 }

@@ -12,3 +12,24 @@ export {
   type ResourceKey,
 } from './resources';
 export { toItem, itemId, type KubeItem, type Summary } from './model';
+export {
+  vmAction,
+  deleteObject,
+  subresourcesServed,
+  checkName,
+  type VmAction,
+  type ActionResult,
+} from './actions';
+export {
+  applyDocuments,
+  parseForApply,
+  liveYaml,
+  objectYaml,
+  FIELD_MANAGER,
+  type ApplyDoc,
+  type ApplyOutcome,
+  type ApplyProblem,
+  type DocResult,
+} from './apply';
+export { openVmStream } from './console';
+export { podIsolation, describe } from './present';

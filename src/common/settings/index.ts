@@ -5,6 +5,7 @@ import { readVmSettings, type VmSettings } from './vm';
 import { readManifestSettings, type ManifestSettings } from './manifests';
 import { readSandboxSettings, type SandboxSettings } from './sandbox';
 import { readLibvirtSettings, type LibvirtSettings } from './libvirt';
+import { readKubernetesSettings, type KubernetesSettings } from './kubernetes';
 
 export type { SettingReader } from './read';
 export type { DockerSettings, VmSettings, ManifestSettings, SandboxSettings };
@@ -20,6 +21,7 @@ export interface Settings {
   readonly manifests: ManifestSettings;
   readonly sandbox: SandboxSettings;
   readonly libvirt: LibvirtSettings;
+  readonly kubernetes: KubernetesSettings;
 }
 
 export function readSettings(get: SettingReader): Settings {
@@ -30,6 +32,7 @@ export function readSettings(get: SettingReader): Settings {
     manifests: Object.freeze(readManifestSettings(get)),
     sandbox: Object.freeze(readSandboxSettings(get)),
     libvirt: Object.freeze(readLibvirtSettings(get)),
+    kubernetes: Object.freeze(readKubernetesSettings(get)),
   });
 }
 
