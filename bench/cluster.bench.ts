@@ -214,13 +214,22 @@ async function main(): Promise<void> {
     for (let i = 0; i < REPS * 2; i++) {
       const target = vms[i % vms.length]!;
       const id = itemId('virtualmachines', target.ns, target.name);
-      const strategy = i % 2 ? 'Halted' : 'Always';
-      const seen = new Promise<number>((resolve) => {
+      const strategy = 'Always'; // every VM was created Halted: a real change each time
+      const seen = new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          off();
+          reject(
+            new Error(
+              `no change for ${id} (${strategy}) in 30 s: ${JSON.stringify(store.items.get(id)?.summary)} ${JSON.stringify(store.resourceState('virtualmachines'))}`,
+            ),
+          );
+        }, 30_000);
         const off = store.onChange((ch) => {
           if (Array.isArray(ch.ids) && ch.ids.includes(id)) {
             const s = store.items.get(id)?.summary;
             if (s?.kind === 'vm' && s.runStrategy === strategy) {
               off();
+              clearTimeout(timer);
               resolve(performance.now());
             }
           }
