@@ -94,9 +94,9 @@ describe('Clusters section (in a real extension host, real API server)', functio
   it('lists every context (current marked), and the namespace with its VM and its pod (gVisor badge)', async function () {
     const ctx = section.context('pv-admin')!;
     assert.ok(section.context('pv-cert'), 'both contexts of the kubeconfig');
-    assert.match(String((await ctx.getTreeItem()).description), /current/);
+    assert.match(String(ctx.getTreeItem().description), /current/);
     const kids = await until('namespaces', async () => {
-      const k = await ctx.getChildren();
+      const k = ctx.getChildren();
       return k.some((n) => n.id.endsWith(`:ns:${ns}`)) ? k : undefined;
     });
     const nsNode = kids.find((n) => n.id.endsWith(`:ns:${ns}`))!;

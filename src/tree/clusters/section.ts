@@ -7,7 +7,7 @@ import { loadLazy } from '../../host/lazy';
 import type { SettingsStore } from '../../host/settingsStore';
 import { MessageNode } from '../message';
 import type { TreeNode, WorkloadSection } from '../node';
-import { ClusterScopeNode, KindNode, NamespaceNode, type ContextHost } from './nodes';
+import { ClusterScopeNode, NamespaceNode, type ContextHost, type KindNode } from './nodes';
 
 export const CLUSTERS_SECTION_ID = 'clusters';
 const NS_KEY = 'podvisor.kube.namespaces.';
@@ -222,7 +222,7 @@ export class ClustersSection implements WorkloadSection {
 
   namespacesOf(context: string): 'all' | readonly string[] {
     const v = this.state.get<unknown>(NS_KEY + context);
-    return Array.isArray(v) && v.every((x) => typeof x === 'string') && v.length ? (v as string[]) : 'all';
+    return Array.isArray(v) && v.every((x) => typeof x === 'string') && v.length ? v : 'all';
   }
 
   async setNamespaces(context: string, namespaces: 'all' | readonly string[]): Promise<void> {
@@ -294,7 +294,7 @@ export class ClustersSection implements WorkloadSection {
   }
 
   async refresh(): Promise<void> {
-    await Promise.all(this.nodes.map((n) => n.store?.refresh()));
+    await Promise.all(this.nodes.map((n) => n.store?.refresh() ?? Promise.resolve()));
   }
 
   dispose(): void {
