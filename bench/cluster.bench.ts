@@ -271,14 +271,18 @@ async function main(): Promise<void> {
     for (let i = 0; i < REPS; i++) {
       const s = performance.now();
       const parsed = parseForApply(fs.readFileSync(file, 'utf8'), 'default');
-      const out = await applyDocuments(http, parsed.docs, { dryRun: true, withLive: true });
-      if (out.results.length !== 20) throw new Error(`dry run: ${JSON.stringify(out.problems)}`);
+      // force on both sides: the VMs' fields belong to the manager that created them (and to kubectl)
+      const out = await applyDocuments(http, parsed.docs, { dryRun: true, withLive: true, force: true });
+      if (out.results.length !== 20)
+        throw new Error(`dry run: ${JSON.stringify([out.problems, out.conflicts.map((c) => c.message)])}`);
       d.ours.push(performance.now() - s);
       const k = performance.now();
-      await kubectl(['apply', '--server-side', '--dry-run=server', '-f', file]);
-      await kubectl(['diff', '--server-side', '-f', file]).catch((e: { code?: number }) => {
-        if (e.code !== 1) throw e; // 1 = differences found
-      });
+      await kubectl(['apply', '--server-side', '--force-conflicts', '--dry-run=server', '-f', file]);
+      await kubectl(['diff', '--server-side', '--force-conflicts', '-f', file]).catch(
+        (e: { code?: number }) => {
+          if (e.code !== 1) throw e; // 1 = differences found
+        },
+      );
       d.kubectl.push(performance.now() - k);
     }
     const [dd, dk] = [median(d.ours), median(d.kubectl)];
