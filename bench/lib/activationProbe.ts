@@ -43,7 +43,6 @@ async function measure(out: string | undefined): Promise<void> {
         .sort()
     : []) {
     const t = performance.now();
-
     require(path.join(lazyDir, f));
     lazy[f] = performance.now() - t;
   }
