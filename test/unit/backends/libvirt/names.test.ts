@@ -1,8 +1,8 @@
 import * as assert from 'assert';
-import { checkDomainName, checkSnapshotName, checkUri } from '../../../src/backends/libvirt/names';
-import { LibvirtClient } from '../../../src/backends/libvirt/client';
-import { silentLogger } from '../../../src/common/log';
-import { readSettings } from '../../../src/common/settings';
+import { checkDomainName, checkSnapshotName, checkUri } from '../../../../src/backends/libvirt/names';
+import { LibvirtClient } from '../../../../src/backends/libvirt/client';
+import { silentLogger } from '../../../../src/common/log';
+import { readSettings } from '../../../../src/common/settings';
 
 describe('libvirt: names, URIs and settings', () => {
   it('accepts real domain names (spaces, dots, unicode) and rejects option-like or path-like ones', () => {

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { readDockerSettings } from '../../../src/common/settings/docker';
+import { readDockerSettings } from '../../../../src/common/settings/docker';
 
 describe('podvisor.docker.* settings', () => {
   it('defaults, and clamps or rejects bad values', () => {

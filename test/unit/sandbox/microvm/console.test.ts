@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import { consoleLine } from '../../../src/sandbox/microvm/console';
+import { consoleLine } from '../../../../src/sandbox/microvm/console';
 
 /** The argv a POSIX shell gives `printf` after reading `line` (busybox ash: the guest's shell). */
 function argvThroughShell(line: string): string[] {

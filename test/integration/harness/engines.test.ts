@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
-import { needCompose, needDocker, needGvisor, needPodman, needQemu, needRegistry } from '../harness/env';
-import { docker, dockerCli, ensureBusyboxImage } from '../harness/images';
+import { needCompose, needDocker, needGvisor, needPodman, needQemu, needRegistry } from '../../harness/env';
+import { docker, dockerCli, ensureBusyboxImage } from '../../harness/images';
 
 describe('test engines (harness self-check)', function () {
   it('the private dockerd runs a runc container from a locally built image', function () {

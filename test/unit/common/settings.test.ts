@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { readSettings, sameSection } from '../../src/common/settings';
+import { readSettings, sameSection } from '../../../src/common/settings';
 
 describe('settings snapshot', () => {
   it('uses defaults for missing or ill-typed values', () => {

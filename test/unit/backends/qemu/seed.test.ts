@@ -1,6 +1,6 @@
 import * as assert from 'assert';
-import { buildSeedIso } from '../../../src/backends/qemu/seed';
-import { at } from '../../harness/pick';
+import { buildSeedIso } from '../../../../src/backends/qemu/seed';
+import { at } from '../../../harness/pick';
 
 /** Reads the root directory of an ISO 9660 image back (what a kernel's isofs would see). */
 function readIso(img: Buffer): { label: string; files: Record<string, string> } {

@@ -1,21 +1,21 @@
 import * as assert from 'assert';
-import { engineErrorInfo } from '../../../src/backends/docker/errors';
-import { parseEventLine, changesContainer } from '../../../src/backends/docker/events';
-import { validateContainerName, assertContainerRef } from '../../../src/backends/docker/names';
+import { engineErrorInfo } from '../../../../src/backends/docker/errors';
+import { parseEventLine, changesContainer } from '../../../../src/backends/docker/events';
+import { validateContainerName, assertContainerRef } from '../../../../src/backends/docker/names';
 import {
   parseImage,
   parseInspectedContainer,
   parseListedContainer,
-} from '../../../src/backends/docker/parse';
+} from '../../../../src/backends/docker/parse';
 import {
   containerTooltip,
   groupContainers,
   presentContainer,
   presentImage,
   statusLine,
-} from '../../../src/backends/docker/present';
-import { isolationOfRuntime } from '../../../src/backends/types';
-import { at } from '../../harness/pick';
+} from '../../../../src/backends/docker/present';
+import { isolationOfRuntime } from '../../../../src/backends/types';
+import { at } from '../../../harness/pick';
 
 const listed = (over: Record<string, unknown> = {}) => ({
   Id: 'a'.repeat(64),

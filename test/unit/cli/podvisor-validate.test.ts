@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { FIXTURES, ROOT } from './corpusLib';
+import { FIXTURES, ROOT } from '../manifests/corpusLib';
 
 const CLI = path.join(ROOT, 'dist', 'cli', 'podvisor-validate.js');
 

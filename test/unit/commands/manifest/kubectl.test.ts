@@ -14,7 +14,7 @@ import {
   findKubectl,
   KUBECTL_NOT_FOUND,
   requireKubectl,
-} from '../../../src/commands/manifest/kubectl';
+} from '../../../../src/commands/manifest/kubectl';
 
 const POD =
   'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: busybox\n';

@@ -1,9 +1,9 @@
 import * as assert from 'assert';
-import { qemuArgs, effectiveCmdline, hostTscKhz } from '../../../src/backends/qemu/args';
-import { resolveAcceleration } from '../../../src/backends/qemu/accel';
-import { vmPaths } from '../../../src/backends/qemu/paths';
-import { parseVmSpec } from '../../../src/backends/qemu/spec';
-import { at } from '../../harness/pick';
+import { qemuArgs, effectiveCmdline, hostTscKhz } from '../../../../src/backends/qemu/args';
+import { resolveAcceleration } from '../../../../src/backends/qemu/accel';
+import { vmPaths } from '../../../../src/backends/qemu/paths';
+import { parseVmSpec } from '../../../../src/backends/qemu/spec';
+import { at } from '../../../harness/pick';
 
 const tcg = { accel: 'tcg' as const, cpuModel: 'max', why: 'test' };
 const kvm = { accel: 'kvm' as const, cpuModel: 'host', why: 'test' };

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { describeEndpoint, discoverEndpoint, listContexts } from '../../../src/backends/docker/discovery';
+import { describeEndpoint, discoverEndpoint, listContexts } from '../../../../src/backends/docker/discovery';
 
 /** Writes a Docker context the way `docker context create` does (meta dir named by sha256 of the name). */
 function writeContext(configDir: string, name: string, host: string, description = ''): void {

@@ -2,8 +2,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { crdYaml } from '../../harness/cluster/bootstrap';
-import { sharedSchemasDir } from '../../harness/env';
+import { crdYaml } from '../../../harness/cluster/bootstrap';
+import { sharedSchemasDir } from '../../../harness/env';
 
 /** The catalog in ../shared adds `additionalProperties: false` beside `properties`; a CRD cannot have both. */
 function withoutCatalogStrictness(s: unknown): unknown {

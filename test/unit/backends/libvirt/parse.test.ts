@@ -1,7 +1,7 @@
 import * as assert from 'assert';
-import { parseDomstats, parseEventLine, parseSnapshotList } from '../../../src/backends/libvirt/parse';
-import { classify, virshReason } from '../../../src/backends/libvirt/virsh';
-import { unreachableHint } from '../../../src/backends/libvirt/hints';
+import { parseDomstats, parseEventLine, parseSnapshotList } from '../../../../src/backends/libvirt/parse';
+import { classify, virshReason } from '../../../../src/backends/libvirt/virsh';
+import { unreachableHint } from '../../../../src/backends/libvirt/hints';
 
 // Captured from virsh 9.0 (`domstats --raw --state --vcpu --balloon`) against a private libvirtd.
 const DOMSTATS = `Domain: 'pv-guest'

@@ -1,8 +1,8 @@
 import * as assert from 'assert';
-import { parseVmSpec, parsePortForward } from '../../../src/backends/qemu/spec';
-import { vmNameProblem } from '../../../src/backends/qemu/names';
-import { snapshotNameProblem } from '../../../src/backends/qemu/snapshots';
-import { parseCreateRequest } from '../../../src/backends/qemu/create';
+import { parseVmSpec, parsePortForward } from '../../../../src/backends/qemu/spec';
+import { vmNameProblem } from '../../../../src/backends/qemu/names';
+import { snapshotNameProblem } from '../../../../src/backends/qemu/snapshots';
+import { parseCreateRequest } from '../../../../src/backends/qemu/create';
 
 describe('qemu: names and specs', () => {
   it('accepts plain VM names and rejects anything path- or shell-like', () => {
