@@ -1,5 +1,5 @@
-import type { SettingReader } from './read';
-import { oneOf } from './read';
+import type { PathBase, SettingReader } from './read';
+import { defaultPathBase, oneOf } from './read';
 import { readDockerSettings, type DockerSettings } from './docker';
 import { readVmSettings, type VmSettings } from './vm';
 import { readManifestSettings, type ManifestSettings } from './manifests';
@@ -7,7 +7,7 @@ import { readSandboxSettings, type SandboxSettings } from './sandbox';
 import { readLibvirtSettings, type LibvirtSettings } from './libvirt';
 import { readKubernetesSettings, type KubernetesSettings } from './kubernetes';
 
-export type { SettingReader } from './read';
+export type { PathBase, SettingReader } from './read';
 export type { DockerSettings, VmSettings, ManifestSettings, SandboxSettings };
 
 /**
@@ -24,15 +24,16 @@ export interface Settings {
   readonly kubernetes: KubernetesSettings;
 }
 
-export function readSettings(get: SettingReader): Settings {
+/** `at`: where `~` and relative path settings point (the home folder unless a test says otherwise). */
+export function readSettings(get: SettingReader, at: PathBase = defaultPathBase()): Settings {
   return Object.freeze({
     logLevel: oneOf(get, 'podvisor.log.level', ['trace', 'debug', 'info', 'warn', 'error'] as const, 'info'),
     docker: Object.freeze(readDockerSettings(get)),
-    vm: Object.freeze(readVmSettings(get)),
+    vm: Object.freeze(readVmSettings(get, at)),
     manifests: Object.freeze(readManifestSettings(get)),
-    sandbox: Object.freeze(readSandboxSettings(get)),
-    libvirt: Object.freeze(readLibvirtSettings(get)),
-    kubernetes: Object.freeze(readKubernetesSettings(get)),
+    sandbox: Object.freeze(readSandboxSettings(get, at)),
+    libvirt: Object.freeze(readLibvirtSettings(get, at)),
+    kubernetes: Object.freeze(readKubernetesSettings(get, at)),
   });
 }
 

@@ -1,13 +1,13 @@
-import { type SettingReader, oneOf, str } from './read';
+import { type PathBase, type SettingReader, defaultPathBase, oneOf, pathSetting } from './read';
 
 /** `podvisor.sandbox.*` — owned by the sandbox feature. */
 export interface SandboxSettings {
   readonly defaultIsolation: 'ask' | 'container' | 'gvisor' | 'kata' | 'microvm';
-  /** vmlinuz for microVM sandboxes; empty = Debian's cloud kernel on Debian hosts. */
+  /** vmlinuz for microVM sandboxes, absolute; empty = Debian's cloud kernel on Debian hosts. */
   readonly kernel: string;
 }
 
-export function readSandboxSettings(get: SettingReader): SandboxSettings {
+export function readSandboxSettings(get: SettingReader, at: PathBase = defaultPathBase()): SandboxSettings {
   return {
     defaultIsolation: oneOf(
       get,
@@ -15,6 +15,6 @@ export function readSandboxSettings(get: SettingReader): SandboxSettings {
       ['ask', 'container', 'gvisor', 'kata', 'microvm'] as const,
       'ask',
     ),
-    kernel: str(get, 'podvisor.sandbox.kernel', ''),
+    kernel: pathSetting(get, 'podvisor.sandbox.kernel', at),
   };
 }

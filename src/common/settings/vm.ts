@@ -1,8 +1,8 @@
-import { type SettingReader, num, oneOf, str } from './read';
+import { type PathBase, type SettingReader, defaultPathBase, num, oneOf, pathSetting, str } from './read';
 
 /** `podvisor.vm.*` — owned by the VMs feature. */
 export interface VmSettings {
-  /** Folder holding Podvisor-managed VMs; empty means the extension's global storage. */
+  /** Folder holding Podvisor-managed VMs, absolute; empty means the extension's global storage. */
   readonly home: string;
   /** `auto`: KVM when it really works (not kvm_pvm, QEMU can open it), else TCG. */
   readonly accelerator: 'auto' | 'kvm' | 'tcg';
@@ -12,10 +12,10 @@ export interface VmSettings {
   readonly shutdownTimeoutSec: number;
 }
 
-export function readVmSettings(get: SettingReader): VmSettings {
+export function readVmSettings(get: SettingReader, at: PathBase = defaultPathBase()): VmSettings {
   const cpu = str(get, 'podvisor.vm.cpuModel', 'auto');
   return {
-    home: str(get, 'podvisor.vm.home', ''),
+    home: pathSetting(get, 'podvisor.vm.home', at),
     accelerator: oneOf(get, 'podvisor.vm.accelerator', ['auto', 'kvm', 'tcg'] as const, 'auto'),
     cpuModel: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(cpu) ? cpu : 'auto',
     shutdownTimeoutSec: num(get, 'podvisor.vm.shutdownTimeoutSec', 60, 5, 3600),

@@ -1,4 +1,3 @@
-import * as path from 'path';
 import * as vscode from 'vscode';
 import type * as Qemu from '../../backends/qemu';
 import { messageOf } from '../../common/errors';
@@ -52,8 +51,8 @@ export class VmsSection implements WorkloadSection {
   }
 
   get home(): string {
-    const h = this.settings.current.vm.home;
-    return h ? path.resolve(h.replace(/^~(?=\/)/, process.env.HOME ?? '~')) : this.defaultHome;
+    // Already absolute, `~` expanded: the settings reader normalises every path setting.
+    return this.settings.current.vm.home || this.defaultHome;
   }
 
   /** The VM store, created (and re-attached to running VMs) on first use. */
