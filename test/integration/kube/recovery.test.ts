@@ -1,4 +1,5 @@
 import * as assert from 'assert';
+import * as fs from 'fs';
 import * as path from 'path';
 import { needClusterTools } from '../../harness/env';
 import { ControlPlane } from '../../harness/cluster/controlPlane';
@@ -19,9 +20,10 @@ describe('kube store: KubeVirt missing, API server killed and restarted', functi
   const rejections: unknown[] = [];
   const onRejection = (e: unknown) => rejections.push(e);
 
+  const dir = path.join('/tmp', `podvisor-kube-recovery-${process.pid}`);
   before(async function () {
     needClusterTools(this);
-    cp = await ControlPlane.start(path.join('/tmp', `podvisor-kube-recovery-${process.pid}`), {});
+    cp = await ControlPlane.start(dir, {});
     await bootstrapCluster(cp, { crds: false });
     process.on('unhandledRejection', onRejection);
   });
@@ -29,6 +31,7 @@ describe('kube store: KubeVirt missing, API server killed and restarted', functi
     store?.dispose();
     process.off('unhandledRejection', onRejection);
     await cp?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('a cluster without KubeVirt shows its pods and says KubeVirt is not installed', async function () {
