@@ -39,6 +39,8 @@ import { removeSandbox } from './sandbox/remove';
 import { validateManifest } from './manifest/validate';
 import { validateWorkspaceManifests } from './manifest/validateWorkspace';
 import { applyManifestToCluster } from './manifest/applyToCluster';
+import { previewKustomizeBuild } from './kustomize/preview';
+import { selectHelmValues } from './helm/selectValues';
 import { newVm } from './vm/new';
 import { createVmFromSpec } from './vm/createFromSpec';
 import { startVm } from './vm/start';
@@ -115,6 +117,8 @@ export const commandTable: readonly Command[] = [
   validateManifest,
   validateWorkspaceManifests,
   applyManifestToCluster,
+  previewKustomizeBuild,
+  selectHelmValues,
   newVm,
   createVmFromSpec,
   startVm,

@@ -10,6 +10,8 @@ import { isDuplicate } from './yamlOverlap';
 import { redHatPolicy, redHatState } from './redhatYaml';
 import { RuntimeClassIndex } from './runtimeClassIndex';
 import { KustomizeWatcher } from './kustomizeWatcher';
+import { HelmCharts } from './helmCharts';
+import { RENDERED_SCHEME, RenderedDocuments } from './rendered';
 
 type ManifestsModule = typeof import('../manifests');
 
@@ -49,6 +51,10 @@ export class ManifestLanguage implements vscode.Disposable {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly subs: vscode.Disposable[] = [];
   readonly runtimeClasses: RuntimeClassIndex;
+  /** Charts rendered with helm and validated (diagnostics on their templates). */
+  readonly helm: HelmCharts;
+  /** Read-only rendered documents (Preview Kustomize Build). */
+  readonly rendered = new RenderedDocuments();
   private readonly published = new vscode.EventEmitter<vscode.Uri>();
   /** Fires after diagnostics of a file were published (tests wait on it). */
   readonly onDidPublish = this.published.event;
@@ -56,7 +62,20 @@ export class ManifestLanguage implements vscode.Disposable {
 
   constructor(private readonly deps: ManifestLanguageDeps) {
     this.runtimeClasses = new RuntimeClassIndex(deps.log, () => this.engineModule());
+    this.helm = new HelmCharts(
+      deps.context,
+      deps.log,
+      deps.settings,
+      () => this.engineModule(),
+      () => this.engine(),
+      (chart) => {
+        for (const d of vscode.workspace.textDocuments)
+          if (this.helm.chartOf(d.uri) === chart && this.service?.has(d.uri.toString())) this.publish(d);
+      },
+    );
     this.subs.push(
+      this.helm,
+      this.rendered,
       this.collection,
       this.runtimeClasses,
       this.published,
@@ -179,6 +198,7 @@ export class ManifestLanguage implements vscode.Disposable {
       const diags = this.visible(svc.documents(key), svc.diagnostics(key), doc.uri).map((d) =>
         toDiagnostic(doc, d),
       );
+      if (doc.uri.scheme === RENDERED_SCHEME) this.linkOrigins(doc, diags);
       this.collection.set(doc.uri, diags);
       this.published.fire(doc.uri);
       return diags;
@@ -202,6 +222,8 @@ export class ManifestLanguage implements vscode.Disposable {
     uri: vscode.Uri,
   ): ManifestDiagnostic[] {
     if (!this.deps.settings.current.manifests.validate) return [];
+    // A chart template helm rendered: the rendered diagnostics (collection podvisor-helm) say it.
+    if (this.helm.isRenderedTemplate(uri)) return [];
     const policy = redHatPolicy(uri);
     if (!docs.some((d) => d.kindInfo) && !diags.some((d) => d.embedded)) return [];
     // Documents are in file order: the owner of an offset is the last one starting at or before it.
@@ -236,6 +258,28 @@ export class ManifestLanguage implements vscode.Disposable {
     if (!wasOpen) svc.close(key);
     else this.versions.delete(key);
     return out;
+  }
+
+  /** Each diagnostic of a rendered document points at the source file its object came from. */
+  private linkOrigins(doc: vscode.TextDocument, diags: vscode.Diagnostic[]): void {
+    const origins = this.rendered.origins(doc.uri);
+    const m = this.engineModule();
+    for (const d of diags) {
+      const at = doc.offsetAt(d.range.start);
+      const o = origins.find((x) => x.start <= at && at < x.end);
+      if (!o) continue;
+      // The same line in the source when it has it verbatim (a field kustomize did not touch).
+      const line = doc.lineAt(d.range.start.line).text.trim();
+      const src = m.nodeFiles.read(o.file) ?? '';
+      const idx = line ? src.split('\n').findIndex((l) => l.trim() === line) : -1;
+      const pos = new vscode.Position(Math.max(0, idx), 0);
+      d.relatedInformation = [
+        new vscode.DiagnosticRelatedInformation(
+          new vscode.Location(vscode.Uri.file(o.file), pos),
+          vscode.l10n.t('from {0}', vscode.workspace.asRelativePath(o.file)),
+        ),
+      ];
+    }
   }
 
   private republish(uris: readonly string[]): void {

@@ -45,3 +45,9 @@ export { type ManifestHover } from './hover';
 export { type ManifestSymbol } from './symbols';
 export { type ManifestCodeAction, type TextEdit } from './fixes';
 export { MANIFEST_SNIPPETS } from './snippets';
+// Kustomize, Helm and files (issue 14).
+export { nodeFiles, localPath, isKustomizationPath, kustomizationIn, type FileFacts } from './files';
+export { chartRootOf, isTemplateOf, renderChart, type ChartRender } from './helm/render';
+export { validateChart, type ChartResult } from './helm/validate';
+export { locateHelm, locateKubectl } from './helm/locate';
+export { kustomizeBuild, type KustomizeBuild } from './kustomize/build';

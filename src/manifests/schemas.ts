@@ -250,6 +250,19 @@ export class SchemaStore {
     return !!this.bundle(family, version)?.index.kinds[key];
   }
 
+  private readonly servedCache = new Map<string, string[]>();
+
+  /** The bundled versions that serve a kind key, oldest first (cached: asked for every document). */
+  servedVersions(family: SchemaFamily, key: string): string[] {
+    const k = `${family}\0${key}`;
+    let r = this.servedCache.get(k);
+    if (!r) {
+      r = this.versions(family).filter((v) => this.serves(family, v, key));
+      this.servedCache.set(k, r);
+    }
+    return r;
+  }
+
   /** Keys (`apps/v1/Deployment`) a bundled version serves. */
   kindKeys(family: SchemaFamily, version: string): string[] {
     return Object.keys(this.bundle(family, version)?.index.kinds ?? {});

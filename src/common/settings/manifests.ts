@@ -8,6 +8,8 @@ export interface ManifestSettings {
   readonly kubevirtVersion: string;
   /** RuntimeClass names accepted without a RuntimeClass object in the workspace (added to the built-in list). */
   readonly knownRuntimeHandlers: readonly string[];
+  /** `podvisor.helm.path`: the user's helm (empty: PATH, then the one Podvisor's tools built). */
+  readonly helmPath: string;
   /** Validate manifests at all (off: no diagnostics, other features stay). */
   readonly validate: boolean;
 }
@@ -28,5 +30,6 @@ export function readManifestSettings(get: SettingReader): ManifestSettings {
     kubevirtVersion: /^1\.\d{1,3}$/.test(kubevirt) ? kubevirt : '1.7',
     knownRuntimeHandlers: handlers,
     validate: bool(get, 'podvisor.manifests.validate', true),
+    helmPath: str(get, 'podvisor.helm.path', '').trim(),
   };
 }

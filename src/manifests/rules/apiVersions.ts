@@ -71,12 +71,14 @@ export function checkServed(
   const chosen = family === 'kubernetes' ? eff.kubernetesVersion : eff.kubevirtVersion;
   const all = store.versions(family);
   if (!all.length) return true;
-  const servedIn = all.filter((v) => store.serves(family, v, key));
+  const servedIn = store.servedVersions(family, key);
   const at = get(root, 'apiVersion');
   const name = LABEL[family];
   const rt = store.runtimeSet;
   const where = rt ? rt.label : `${name} ${chosen}`;
   if (servedIn.includes(chosen)) {
+    // Served by the newest bundled version: nothing to say (the common case, kept cheap).
+    if (servedIn[servedIn.length - 1] === all[all.length - 1]) return true;
     // Going away: served now, gone from some later bundled version on.
     const later = all.filter((v) => compareVersions(v, chosen) > 0);
     const goneIn = later.find((v) => !servedIn.some((s) => compareVersions(s, v) >= 0));
