@@ -71,7 +71,9 @@ export class HelmCharts implements vscode.Disposable {
   }
 
   async setValuesFile(chartDir: string, file: string | undefined): Promise<void> {
-    const all = { ...(this.context.workspaceState.get<Record<string, string>>('podvisor.helm.values') ?? {}) };
+    const all = {
+      ...(this.context.workspaceState.get<Record<string, string>>('podvisor.helm.values') ?? {}),
+    };
     if (file) all[chartDir] = file;
     else delete all[chartDir];
     await this.context.workspaceState.update('podvisor.helm.values', all);
@@ -128,7 +130,10 @@ export class HelmCharts implements vscode.Disposable {
         const uri = vscode.Uri.file(file);
         const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
         const conv = open ?? positionsOf(m.nodeFiles.read(file) ?? '');
-        this.collection.set(uri, diags.map((d) => toDiagnostic(conv, d)));
+        this.collection.set(
+          uri,
+          diags.map((d) => toDiagnostic(conv, d)),
+        );
         files.add(file);
       }
       this.published.set(chartDir, files);

@@ -12,7 +12,8 @@ export const selectHelmValues: Command = {
   async execute(svc, uriArg?: unknown, fileArg?: unknown) {
     const uri = uriArg instanceof vscode.Uri ? uriArg : vscode.window.activeTextEditor?.document.uri;
     const chart = uri ? svc.manifests.helm.chartOf(uri) : undefined;
-    if (!chart) throw new UserError(vscode.l10n.t('Open a file of a Helm chart (a folder with Chart.yaml) first.'));
+    if (!chart)
+      throw new UserError(vscode.l10n.t('Open a file of a Helm chart (a folder with Chart.yaml) first.'));
     let file: string | undefined;
     if (fileArg instanceof vscode.Uri) file = fileArg.fsPath;
     else if (typeof fileArg === 'string') file = fileArg || undefined;

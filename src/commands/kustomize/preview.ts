@@ -12,18 +12,23 @@ import type { Command } from '../command';
 export const previewKustomizeBuild: Command = {
   id: 'podvisor.kustomize.preview',
   async execute(svc, uriArg?: unknown) {
-    const uri =
-      uriArg instanceof vscode.Uri ? uriArg : vscode.window.activeTextEditor?.document.uri;
+    const uri = uriArg instanceof vscode.Uri ? uriArg : vscode.window.activeTextEditor?.document.uri;
     if (!uri || uri.scheme !== 'file')
-      throw new UserError(vscode.l10n.t('Open a kustomization.yaml (or a file in its folder) to preview its build.'));
+      throw new UserError(
+        vscode.l10n.t('Open a kustomization.yaml (or a file in its folder) to preview its build.'),
+      );
     const m = svc.manifests.engineModule();
     const dir = m.nodeFiles.stat(uri.fsPath) === 'dir' ? uri.fsPath : path.dirname(uri.fsPath);
     if (!m.kustomizationIn(m.nodeFiles, dir))
-      throw new UserError(vscode.l10n.t('{0} has no kustomization.yaml.', vscode.workspace.asRelativePath(dir)));
+      throw new UserError(
+        vscode.l10n.t('{0} has no kustomization.yaml.', vscode.workspace.asRelativePath(dir)),
+      );
     const kubectl = m.locateKubectl(process.env.PODVISOR_KUBECTL || undefined);
     if (!kubectl)
       throw new UserError(
-        vscode.l10n.t('kubectl not found on PATH: install kubectl (it has kustomize built in) to preview a build.'),
+        vscode.l10n.t(
+          'kubectl not found on PATH: install kubectl (it has kustomize built in) to preview a build.',
+        ),
       );
     const build = await withProgress(vscode.l10n.t('kubectl kustomize {0}', path.basename(dir)), (signal) =>
       m.kustomizeBuild({ kubectl, dir, signal }),

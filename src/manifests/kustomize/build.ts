@@ -56,13 +56,28 @@ export async function kustomizeBuild(o: {
     const ms = performance.now() - t0;
     if (r.exitCode !== 0)
       throw new UserError(
-        `kubectl kustomize ${o.dir} failed: ${r.stderr.replace(/^Error: /, '').trim().split('\n')[0] ?? ''}`,
+        `kubectl kustomize ${o.dir} failed: ${
+          r.stderr
+            .replace(/^Error: /, '')
+            .trim()
+            .split('\n')[0] ?? ''
+        }`,
         r.stderr,
       );
     return { ...stripOrigins(r.stdout, tmp), ms };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** kustomize's own reason from kubectl's stderr (klog lines and the `err=<` wrapper left out). */
+export function reason(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^[EWI]\d{4} /.test(l) && l !== '>');
+  const err = lines.find((l) => /^error:/i.test(l)) ?? lines[0] ?? 'no reason given';
+  return err.replace(/^error:\s*/i, '');
 }
 
 /** Takes the origin annotations out of a build's output, recording them per document. */
