@@ -68,7 +68,7 @@ describe('kustomize and Helm authoring (in a real extension host)', function () 
     );
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual(
-      ours(base).map((x) => String(x.code)),
+      ours(base).map((x) => x.message),
       [],
     );
   });
