@@ -10,6 +10,9 @@ import { VmsSection } from './tree/vms/section';
 import { createContainersSection, registerContainers } from './tree/containers';
 import { createSandboxesSection } from './tree/sandboxes';
 import { registerSandboxTerminals } from './commands/sandbox/terminal';
+import { createRegistriesSection, registerRegistries } from './tree/registries';
+import { registerContainerFiles } from './tree/containers/files';
+import { registerComposeLens } from './language/composeLens';
 import { createManifestLanguage, registerManifestLanguage } from './language';
 import { ClustersSection } from './tree/clusters/section';
 import { registerKubeDocuments } from './commands/kube/documents';
@@ -33,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): PodvisorApi {
     settings,
     tree,
     containers,
+    registries: createRegistriesSection(() => services),
     sandboxes: createSandboxesSection(log, settings, context.globalStorageUri.fsPath, containers),
     manifests: createManifestLanguage(context, log, settings, containers),
     clusters: new ClustersSection(settings, log, context.globalState),
@@ -46,6 +50,9 @@ export function activate(context: vscode.ExtensionContext): PodvisorApi {
   context.subscriptions.push(tree.addSection(new LibvirtSection(settings, log)));
   context.subscriptions.push(...registerContainers(services));
   context.subscriptions.push(tree.addSection(services.sandboxes), ...registerSandboxTerminals(services));
+  context.subscriptions.push(...registerRegistries(services));
+  context.subscriptions.push(...registerContainerFiles(services));
+  context.subscriptions.push(...registerComposeLens(services));
   context.subscriptions.push(...registerManifestLanguage(services.manifests));
   context.subscriptions.push(tree.addSection(services.clusters), ...registerKubeDocuments(services));
 

@@ -26,6 +26,33 @@ import { renameContainer } from './container/rename';
 import { pruneContainers } from './container/prune';
 import { removeImage } from './image/remove';
 import { inspectImage } from './image/inspect';
+import { composeUp } from './compose/up';
+import { composeUpServices } from './compose/upServices';
+import { composeDown } from './compose/down';
+import { composeStop } from './compose/stop';
+import { composeRestart } from './compose/restart';
+import { composeLogs } from './compose/logs';
+import { buildImage } from './image/build';
+import { tagImage } from './image/tag';
+import { pushImage } from './image/push';
+import { pullImage } from './image/pull';
+import { imageHistory } from './image/history';
+import { pruneImages } from './image/prune';
+import { addRegistry } from './registry/add';
+import { removeRegistry } from './registry/remove';
+import { loginRegistry } from './registry/login';
+import { deleteRegistryTag } from './registry/deleteTag';
+import { createVolume } from './volume/create';
+import { removeVolume } from './volume/remove';
+import { inspectVolume } from './volume/inspect';
+import { pruneVolumes } from './volume/prune';
+import { createNetwork } from './network/create';
+import { removeNetwork } from './network/remove';
+import { inspectNetwork } from './network/inspect';
+import { pruneNetworks } from './network/prune';
+import { browseContainerFiles } from './container/browseFiles';
+import { downloadContainerFile } from './container/downloadFile';
+import { uploadContainerFile } from './container/uploadFile';
 import { retryDocker } from './docker/retry';
 import { selectDockerContext } from './docker/selectContext';
 import { launchSandbox } from './sandbox/launch';
@@ -104,6 +131,33 @@ export const commandTable: readonly Command[] = [
   pruneContainers,
   removeImage,
   inspectImage,
+  composeUp,
+  composeUpServices,
+  composeDown,
+  composeStop,
+  composeRestart,
+  composeLogs,
+  buildImage,
+  tagImage,
+  pushImage,
+  pullImage,
+  imageHistory,
+  pruneImages,
+  addRegistry,
+  removeRegistry,
+  loginRegistry,
+  deleteRegistryTag,
+  createVolume,
+  removeVolume,
+  inspectVolume,
+  pruneVolumes,
+  createNetwork,
+  removeNetwork,
+  inspectNetwork,
+  pruneNetworks,
+  browseContainerFiles,
+  downloadContainerFile,
+  uploadContainerFile,
   retryDocker,
   selectDockerContext,
   launchSandbox,

@@ -19,14 +19,14 @@ export function lifecycleCommand(
     id,
     async execute(svc: Services, ...args: unknown[]) {
       const targets = await containerTargets(svc, args, applies, placeHolder);
-      const client = await svc.containers.client();
       await withProgress(
         targets.length === 1
           ? title(targets[0].name)
           : title(vscode.l10n.t('{0} containers', targets.length)),
         async (signal) => {
           // One at a time: the engine serializes them anyway, and the first error stops the rest.
-          for (const c of targets) await client.containerAction(action, c.id, { signal, label: c.name });
+          for (const c of targets)
+            await (await c.engine.client()).containerAction(action, c.id, { signal, label: c.name });
         },
       );
     },

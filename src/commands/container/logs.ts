@@ -12,7 +12,7 @@ export const containerLogs: Command = {
       () => true,
       vscode.l10n.t('Container whose logs to follow'),
     );
-    const client = await svc.containers.client();
+    const client = await c.engine.client();
     const m = svc.containers.module();
     const tail = svc.settings.current.docker.logsTail;
     return openSessionTerminal(

@@ -2,13 +2,19 @@ import * as vscode from 'vscode';
 import { CancelledError } from '../../common/errors';
 import { withProgress } from '../../host/progress';
 import type { Command } from '../command';
+import { engineTarget } from '../docker/engineTarget';
 
 export const pruneContainers: Command = {
   id: 'podvisor.container.prune',
   async execute(svc, ...args) {
-    const client = await svc.containers.client();
-    await svc.containers.store?.idle();
-    const stopped = svc.containers
+    const engine = await engineTarget(
+      svc,
+      args[0],
+      vscode.l10n.t('Engine whose stopped containers to remove'),
+    );
+    const client = await engine.client();
+    await engine.store?.idle();
+    const stopped = engine
       .containers()
       .filter((c) => c.state === 'stopped' || c.state === 'created' || c.state === 'dead');
     const confirmed = (args[2] as { confirmed?: boolean } | undefined)?.confirmed === true;
@@ -28,7 +34,7 @@ export const pruneContainers: Command = {
       );
       if (pick !== remove) throw new CancelledError();
     }
-    const m = svc.containers.module();
+    const m = engine.module();
     const r = await withProgress(vscode.l10n.t('Removing stopped containers'), (signal) =>
       client.pruneContainers({ signal }),
     );

@@ -27,10 +27,11 @@ export const removeContainer: Command = {
       );
       if (pick !== remove) throw new CancelledError();
     }
-    const client = await svc.containers.client();
     await withProgress(vscode.l10n.t('Removing {0}', what), async (signal) => {
       for (const c of targets)
-        await client.removeContainer(c.id, { signal, force: running.includes(c), label: c.name });
+        await (
+          await c.engine.client()
+        ).removeContainer(c.id, { signal, force: running.includes(c), label: c.name });
     });
   },
 };

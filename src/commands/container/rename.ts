@@ -19,7 +19,7 @@ export const renameContainer: Command = {
     if (name === undefined) throw new CancelledError();
     const bad = m.validateContainerName(name.trim());
     if (bad) throw new UserError(bad);
-    const client = await svc.containers.client();
+    const client = await c.engine.client();
     await client.renameContainer(c.id, name.trim());
   },
 };

@@ -12,7 +12,7 @@ export const containerShell: Command = {
       isRunning,
       vscode.l10n.t('Running container to open a shell in'),
     );
-    const client = await svc.containers.client();
+    const client = await c.engine.client();
     const m = svc.containers.module();
     return openSessionTerminal(
       vscode.l10n.t('Shell: {0}', c.name),

@@ -1,7 +1,10 @@
 import type { Command } from '../command';
 
-/** Reconnects to the engine now (from the "not reachable" node). */
+/** Reconnects now (from a "not reachable" row): that engine when its key is given, else every one. */
 export const retryDocker: Command = {
   id: 'podvisor.docker.retry',
-  execute: (svc) => svc.containers.refresh(),
+  execute: async (svc, key) => {
+    const e = typeof key === 'string' ? svc.containers.engine(key) : undefined;
+    await (e ? e.refresh() : svc.containers.refresh());
+  },
 };

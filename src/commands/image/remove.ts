@@ -25,7 +25,7 @@ export const removeImage: Command = {
       );
       if (pick !== remove) throw new CancelledError();
     }
-    const client = await svc.containers.client();
+    const client = await img.engine.client();
     // By tag when it has one (removes that tag only, like `docker rmi repo:tag`), else by id.
     await withProgress(vscode.l10n.t('Removing image {0}', name), (signal) =>
       client.removeImage(img.repoTags[0] ?? img.id, { signal }),

@@ -2,15 +2,27 @@ import * as vscode from 'vscode';
 import type { ImageInfo } from '../../backends/docker/model';
 import { CancelledError, UserError } from '../../common/errors';
 import type { Services } from '../../host/services';
-import { ImageNode } from '../../tree/containers/nodes';
+import { ImageNode, type EngineRef } from '../../tree/containers/nodes';
 
-/** The image a command acts on: the clicked node, an id or reference, or one picked from a list. */
-export async function imageTarget(svc: Services, args: unknown[], placeHolder: string): Promise<ImageInfo> {
-  const [first] = args;
-  if (first instanceof ImageNode) return first.info;
-  await svc.containers.client();
-  await svc.containers.store?.idle();
-  const list = svc.containers.images();
+/** An image and the engine that has it. */
+export type ImageTarget = ImageInfo & { readonly engine: EngineRef };
+
+/**
+ * The image a command acts on: the clicked node, an id or reference (on the engine named by a
+ * second argument `{ engine: key }`, else any), or one picked from a list over every engine.
+ */
+export async function imageTarget(svc: Services, args: unknown[], placeHolder: string): Promise<ImageTarget> {
+  const [first, second] = args;
+  if (first instanceof ImageNode) return { ...first.info, engine: first.engine };
+  const wanted = (second as { engine?: unknown } | undefined)?.engine;
+  const engines = svc.containers.engines().filter((e) => typeof wanted !== 'string' || e.key === wanted);
+  await Promise.all(
+    engines.map(async (e) => {
+      await e.client().catch(() => undefined);
+      await e.store?.idle();
+    }),
+  );
+  const list: ImageTarget[] = engines.flatMap((e) => e.images().map((i) => ({ ...i, engine: e })));
   if (typeof first === 'string' && first) {
     const i = list.find(
       (x) => x.id === first || x.id.replace(/^sha256:/, '').startsWith(first) || x.repoTags.includes(first),
@@ -22,7 +34,9 @@ export async function imageTarget(svc: Services, args: unknown[], placeHolder: s
   const pick = await vscode.window.showQuickPick(
     list.map((i) => ({
       label: i.repoTags[0] ?? i.id.replace(/^sha256:/, '').slice(0, 12),
-      description: i.repoTags.slice(1).join(', '),
+      description: [i.repoTags.slice(1).join(', '), engines.length > 1 ? i.engine.label : '']
+        .filter(Boolean)
+        .join(' · '),
       i,
     })),
     { placeHolder },

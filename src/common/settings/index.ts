@@ -6,9 +6,10 @@ import { readManifestSettings, type ManifestSettings } from './manifests';
 import { readSandboxSettings, type SandboxSettings } from './sandbox';
 import { readLibvirtSettings, type LibvirtSettings } from './libvirt';
 import { readKubernetesSettings, type KubernetesSettings } from './kubernetes';
+import { readRegistrySettings, type RegistrySettings } from './registries';
 
 export type { PathBase, SettingReader } from './read';
-export type { DockerSettings, VmSettings, ManifestSettings, SandboxSettings };
+export type { DockerSettings, VmSettings, ManifestSettings, SandboxSettings, RegistrySettings };
 
 /**
  * An immutable, validated snapshot of every `podvisor.*` setting. Read once, re-read on change;
@@ -22,6 +23,7 @@ export interface Settings {
   readonly sandbox: SandboxSettings;
   readonly libvirt: LibvirtSettings;
   readonly kubernetes: KubernetesSettings;
+  readonly registries: RegistrySettings;
 }
 
 /** `at`: where `~` and relative path settings point (the home folder unless a test says otherwise). */
@@ -34,6 +36,7 @@ export function readSettings(get: SettingReader, at: PathBase = defaultPathBase(
     sandbox: Object.freeze(readSandboxSettings(get, at)),
     libvirt: Object.freeze(readLibvirtSettings(get, at)),
     kubernetes: Object.freeze(readKubernetesSettings(get, at)),
+    registries: Object.freeze(readRegistrySettings(get)),
   });
 }
 

@@ -29,9 +29,9 @@ export function registerContainers(svc: Services): vscode.Disposable[] {
       if (sameSection(previous.docker, current.docker)) return;
       const a = previous.docker;
       const b = current.docker;
-      if (a.host !== b.host || a.context !== b.context || a.safetyPollSeconds !== b.safetyPollSeconds)
-        void section.restart();
-      else section.rerender();
+      void section.settingsChanged(
+        a.host !== b.host || a.context !== b.context || a.safetyPollSeconds !== b.safetyPollSeconds,
+      );
     }),
   ];
 }

@@ -1,15 +1,31 @@
 import * as vscode from 'vscode';
 import type { ContainerInfo, ImageInfo } from '../../backends/docker/model';
+import type { NetworksRootNode, VolumesRootNode } from './resourceNodes';
+import type { DockerClient } from '../../backends/docker/client';
 import type { ItemView } from '../../backends/docker/present';
 import { tooltipMarkdown } from '../markdown';
 import type { TreeNode } from '../node';
 
-/** What nodes need from the section (kept as an interface so nodes do not import the section). */
-export interface SectionModel {
+/** The engine a node belongs to, as commands need it (several engines can be shown at once). */
+export interface EngineRef {
+  /** Stable key: `default` for the discovered engine, else from podvisor.docker.endpoints. */
+  readonly key: string;
+  readonly label: string;
+  /** Prefix of this engine's node ids (`docker` for the discovered one, `docker@<key>` else). */
+  readonly prefix: string;
+  /** DOCKER_HOST of the engine (empty while not discovered). */
+  readonly host: string;
+  client(): Promise<DockerClient>;
+}
+
+/** What nodes need from their engine's view (kept as an interface so nodes do not import it). */
+export interface SectionModel extends EngineRef {
   readonly presentContainer: (c: ContainerInfo, now: number) => ItemView;
   readonly presentImage: (i: ImageInfo, now: number) => ItemView;
   containerChildren(parent: ContainersRootNode | ContainerGroupNode): TreeNode[];
   imageChildren(parent: ImagesRootNode): TreeNode[];
+  volumeChildren(parent: VolumesRootNode): Promise<TreeNode[]>;
+  networkChildren(parent: NetworksRootNode): Promise<TreeNode[]>;
 }
 
 function toItem(v: ItemView, collapsible = vscode.TreeItemCollapsibleState.None): vscode.TreeItem {
@@ -28,7 +44,10 @@ export class ContainerNode implements TreeNode {
     public parent: TreeNode,
     private readonly model: SectionModel,
   ) {
-    this.id = `docker:container:${info.id}`;
+    this.id = `${model.prefix}:container:${info.id}`;
+  }
+  get engine(): EngineRef {
+    return this.model;
   }
   getTreeItem(): vscode.TreeItem {
     const item = toItem(this.model.presentContainer(this.info, Date.now()));
@@ -50,7 +69,10 @@ export class ImageNode implements TreeNode {
     private readonly parent: TreeNode,
     private readonly model: SectionModel,
   ) {
-    this.id = `docker:image:${info.id}`;
+    this.id = `${model.prefix}:image:${info.id}`;
+  }
+  get engine(): EngineRef {
+    return this.model;
   }
   /** For commands of other features that take "an image" (e.g. podvisor.sandbox.launchFromImage reads `.image.repoTags`). */
   get image(): ImageInfo {
@@ -78,7 +100,16 @@ export class ContainerGroupNode implements TreeNode {
     private readonly parent: TreeNode,
     private readonly model: SectionModel,
   ) {
-    this.id = `docker:group:${key}`;
+    this.id = `${model.prefix}:group:${key}`;
+  }
+  get engine(): EngineRef {
+    return this.model;
+  }
+  /** The Compose project this group is, when grouped by project. */
+  get composeProject(): string | undefined {
+    return this.key.startsWith('compose:') && this.key !== 'compose:'
+      ? this.key.slice('compose:'.length)
+      : undefined;
   }
   getTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.Expanded);
@@ -102,10 +133,18 @@ export class ContainerGroupNode implements TreeNode {
 }
 
 export class ContainersRootNode implements TreeNode {
-  readonly id = 'docker:containers';
+  readonly id: string;
   description = '';
   tooltip = '';
-  constructor(private readonly model: SectionModel) {}
+  constructor(
+    private readonly model: SectionModel,
+    private readonly parent?: TreeNode,
+  ) {
+    this.id = `${model.prefix}:containers`;
+  }
+  get engine(): EngineRef {
+    return this.model;
+  }
   getTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(vscode.l10n.t('Containers'), vscode.TreeItemCollapsibleState.Expanded);
     item.id = this.id;
@@ -119,14 +158,22 @@ export class ContainersRootNode implements TreeNode {
     return this.model.containerChildren(this);
   }
   getParent(): TreeNode | undefined {
-    return undefined;
+    return this.parent;
   }
 }
 
 export class ImagesRootNode implements TreeNode {
-  readonly id = 'docker:images';
+  readonly id: string;
   description = '';
-  constructor(private readonly model: SectionModel) {}
+  constructor(
+    private readonly model: SectionModel,
+    private readonly parent?: TreeNode,
+  ) {
+    this.id = `${model.prefix}:images`;
+  }
+  get engine(): EngineRef {
+    return this.model;
+  }
   getTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(vscode.l10n.t('Images'), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
@@ -139,6 +186,6 @@ export class ImagesRootNode implements TreeNode {
     return this.model.imageChildren(this);
   }
   getParent(): TreeNode | undefined {
-    return undefined;
+    return this.parent;
   }
 }

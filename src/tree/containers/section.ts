@@ -1,417 +1,202 @@
-import * as fs from 'fs';
-import * as os from 'os';
 import * as vscode from 'vscode';
-import type * as DockerBackend from '../../backends/docker';
 import type { ContainerInfo, ImageInfo } from '../../backends/docker/model';
 import type { Endpoint } from '../../backends/docker/discovery';
-import type { ContainerStore, StoreChange } from '../../backends/docker/store';
+import type { ContainerStore } from '../../backends/docker/store';
 import type { DockerClient } from '../../backends/docker/client';
-import { messageOf } from '../../common/errors';
-import type { Logger } from '../../common/log';
-import type { DockerSettings } from '../../common/settings';
-import { escapeMarkdown, tooltipMarkdown } from '../markdown';
-import { MessageNode } from '../message';
+import type { EngineEndpointSetting } from '../../common/settings/docker';
 import type { TreeNode, WorkloadSection } from '../node';
-import {
-  ContainerGroupNode,
-  ContainerNode,
-  ContainersRootNode,
-  ImageNode,
-  ImagesRootNode,
-  type SectionModel,
-} from './nodes';
+import { EngineView, type ContainersSectionDeps, type DockerModule } from './engine';
+import type { ContainerNode } from './nodes';
+import { EngineGroupNode } from './resourceNodes';
 
-export type DockerModule = typeof DockerBackend;
+export type { DockerModule, ContainersSectionDeps } from './engine';
 
-export interface ContainersSectionDeps {
-  readonly log: Logger;
-  readonly settings: () => DockerSettings;
-  readonly load: () => DockerModule;
-  /** Environment and home used for discovery (the extension host's by default). */
-  readonly env?: NodeJS.ProcessEnv;
-  readonly home?: string;
+/** The key of an engine of `podvisor.docker.endpoints` (stable across restarts: from its host). */
+export function endpointKey(e: EngineEndpointSetting): string {
+  return e.host.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
 /**
- * The Containers and Images part of the Workloads view: a thin adapter over the backend's
- * ContainerStore. Nodes are kept per container id so a change fires only for the node that
- * changed; a change that moves a container between groups refreshes its root.
+ * The container engines of the Workloads view. With only the discovered engine, its containers,
+ * images, volumes and networks are top-level rows (as always); with `podvisor.docker.endpoints`
+ * set, every engine — the discovered one first — is a group of the same tree, each with its own
+ * store, live events and "not reachable" row, so one engine going down leaves the others live.
+ * The section keeps the single-engine API (client(), store, nodeOf…) for the discovered engine.
  */
-export class ContainersSection implements WorkloadSection, SectionModel {
+export class ContainersSection implements WorkloadSection {
   readonly id = 'containers';
   readonly order = 10;
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChange = this.changed.event;
-  private readonly statusChanged = new vscode.EventEmitter<void>();
+  private readonly updated = new vscode.EventEmitter<void>();
   /** Fires after every store change was applied to the nodes (tests and the benchmark listen). */
-  readonly onDidUpdate = this.statusChanged.event;
-  private mod?: DockerModule;
-  private _store?: ContainerStore;
-  private _endpoint?: Endpoint;
-  private discoveryError?: string;
-  private unsubscribe?: () => void;
+  readonly onDidUpdate = this.updated.event;
+  private primary: EngineView;
+  private extra: EngineView[] = [];
+  private readonly groups = new Map<string, EngineGroupNode>();
   private visible = false;
-  private readonly containersRoot = new ContainersRootNode(this);
-  private readonly imagesRoot = new ImagesRootNode(this);
-  private readonly containerNodes = new Map<string, ContainerNode>();
-  private readonly groupNodes = new Map<string, ContainerGroupNode>();
-  private imageNodes = new Map<string, ImageNode>();
-  private starting?: Promise<void>;
-  private configWatcher?: fs.FSWatcher;
+  private endpointsKey = '';
 
-  constructor(private readonly deps: ContainersSectionDeps) {}
-
-  presentContainer: SectionModel['presentContainer'] = (c, now) => this.module().presentContainer(c, now);
-  presentImage: SectionModel['presentImage'] = (i, now) => this.module().presentImage(i, now);
-
-  module(): DockerModule {
-    return (this.mod ??= this.deps.load());
+  constructor(private readonly deps: ContainersSectionDeps) {
+    this.primary = this.makeView({ key: 'default', label: vscode.l10n.t('Local engine') });
+    this.syncEndpoints();
   }
 
-  get store(): ContainerStore | undefined {
-    return this._store;
+  /** Set before the views are built, so their roots know their group from the start. */
+  private groupedNow = false;
+
+  private grouped(): boolean {
+    return this.groupedNow;
   }
 
-  get endpoint(): Endpoint | undefined {
-    return this._endpoint;
-  }
-
-  /** The client for commands; starts the section if it was not yet. */
-  async client(): Promise<DockerClient> {
-    await this.ensureStarted();
-    if (!this._store) throw new Error(this.discoveryError ?? 'No Docker engine configured');
-    return this._store.client;
-  }
-
-  endpointText(): string {
-    return this._endpoint ? this.module().describeEndpoint(this._endpoint) : '';
-  }
-
-  ensureStarted(): Promise<void> {
-    return (this.starting ??= this.start());
-  }
-
-  private async start(): Promise<void> {
-    const m = this.module();
-    const s = this.deps.settings();
-    try {
-      this._endpoint = m.discoverEndpoint({
-        settingHost: s.host,
-        settingContext: s.context,
-        env: this.deps.env ?? process.env,
-        home: this.deps.home ?? os.homedir(),
-      });
-      this.discoveryError = undefined;
-    } catch (e) {
-      this._endpoint = undefined;
-      this.discoveryError = messageOf(e);
-      this.deps.log.error(`Docker engine discovery: ${this.discoveryError}`);
-      this.fireAll();
-      return;
-    }
-    this.watchDockerConfig();
-    void vscode.commands.executeCommand('setContext', 'podvisor.docker.noEngine', !this._endpoint.configured);
-    this.deps.log.info(`Docker engine: ${m.describeEndpoint(this._endpoint)}`);
-    let client: DockerClient;
-    try {
-      client = new m.DockerClient(this._endpoint);
-    } catch (e) {
-      this.discoveryError = messageOf(e);
-      this.fireAll();
-      return;
-    }
-    const store = new m.ContainerStore(client, {
-      log: this.deps.log,
-      safetyPollMs: s.safetyPollSeconds * 1000,
+  private makeView(spec: { key: string; label: string; endpoint?: Endpoint }): EngineView {
+    const view: EngineView = new EngineView(spec, {
+      ...this.deps,
+      fire: (node) => {
+        if (node) this.changed.fire(node);
+        else if (this.grouped()) {
+          const g = this.groups.get(spec.key);
+          this.updateGroup(view);
+          this.changed.fire(g);
+        } else this.changed.fire(undefined);
+      },
+      updated: () => {
+        if (this.grouped()) {
+          const g = this.groups.get(spec.key);
+          if (g && this.updateGroup(view)) this.changed.fire(g);
+        }
+        this.updated.fire();
+      },
+      parent: (v) => (this.grouped() ? this.groupOf(v) : undefined),
     });
-    this._store = store;
-    this.unsubscribe = store.onChange((c) => this.apply(c));
-    store.setVisible(this.visible);
-    this.fireAll();
-    await store.start();
+    return view;
   }
 
-  /**
-   * `docker context use` in a terminal rewrites config.json: follow it, like the CLI would on
-   * its next call. fs.watch is an inotify watch, not a timer.
-   */
-  private watchDockerConfig(): void {
-    if (this.configWatcher) return;
-    const input = { env: this.deps.env ?? process.env, home: this.deps.home ?? os.homedir() };
-    const dir = this.module().dockerConfigDir(input);
-    try {
-      this.configWatcher = fs.watch(dir, { persistent: false }, (_event, file) => {
-        if (file && file !== 'config.json') return;
-        const s = this.deps.settings();
-        let next: string | undefined;
-        try {
-          next = this.module().discoverEndpoint({
-            settingHost: s.host,
-            settingContext: s.context,
-            ...input,
-          }).host;
-        } catch {
-          next = undefined;
-        }
-        if (next !== this._endpoint?.host) {
-          this.deps.log.info(`Docker configuration changed (${dir}): now ${next ?? 'an error'}`);
-          void this.restart();
-        }
-      });
-      this.configWatcher.on('error', () => undefined);
-    } catch {
-      /* no config dir: nothing to follow */
+  /** Updates a group row's text; true when what it shows changed. */
+  private updateGroup(v: EngineView): boolean {
+    const g = this.groups.get(v.key);
+    if (!g) return false;
+    const before = `${g.state}|${g.description}|${g.tooltip}`;
+    g.state = v.state();
+    g.description = v.host;
+    g.tooltip = g.state === 'unreachable' ? `${v.host}: ${v.statusReason()}` : v.host;
+    return before !== `${g.state}|${g.description}|${g.tooltip}`;
+  }
+
+  private groupOf(v: EngineView): EngineGroupNode {
+    let g = this.groups.get(v.key);
+    if (!g) this.groups.set(v.key, (g = new EngineGroupNode(v, () => v.roots())));
+    this.updateGroup(v);
+    return g;
+  }
+
+  /** (Re)builds the extra engines from `podvisor.docker.endpoints`; returns whether they changed. */
+  private syncEndpoints(): boolean {
+    const eps = this.deps.settings().endpoints;
+    const key = JSON.stringify(eps);
+    if (key === this.endpointsKey) return false;
+    const wasGrouped = this.grouped();
+    this.endpointsKey = key;
+    for (const v of this.extra) v.dispose();
+    this.groups.clear();
+    this.groupedNow = eps.length > 0;
+    this.extra = eps.map((e) =>
+      this.makeView({
+        key: endpointKey(e),
+        label: e.name,
+        endpoint: {
+          host: e.host,
+          source: 'setting',
+          configured: true,
+          ...(e.tlsDir ? { tlsDir: e.tlsDir, tlsVerify: true } : {}),
+          ...(e.sshConfig ? { sshConfig: e.sshConfig } : {}),
+        } as Endpoint,
+      }),
+    );
+    if (wasGrouped !== this.grouped()) {
+      // The discovered engine's roots move under (or out of) a group: new nodes with new parents.
+      this.primary.dispose();
+      this.primary = this.makeView({ key: 'default', label: vscode.l10n.t('Local engine') });
     }
+    for (const v of this.extra) v.setVisible(this.visible);
+    this.primary.setVisible(this.visible);
+    return true;
   }
 
-  /** Re-discovers the engine (settings or context changed) and reconnects. */
-  async restart(): Promise<void> {
-    // Tear down synchronously, before any await: roots() may call ensureStarted() at any moment,
-    // and must then start the new store, not one this restart is about to dispose.
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    this._store?.dispose();
-    this._store = undefined;
-    this.containerNodes.clear();
-    this.groupNodes.clear();
-    this.imageNodes.clear();
-    this.starting = undefined;
-    await this.ensureStarted();
+  /** Every engine shown, the discovered one first. */
+  engines(): EngineView[] {
+    return [this.primary, ...this.extra];
   }
 
-  /** Settings that change only the presentation: regroup, resort, refilter. */
-  rerender(): void {
-    this.containerNodes.clear();
-    this.groupNodes.clear();
-    this.fireAll();
-  }
-
-  private fireAll(): void {
-    this.changed.fire(undefined);
-    this.statusChanged.fire();
-  }
-
-  private apply(c: StoreChange): void {
-    const store = this._store;
-    if (!store) return;
-    this.updateRootText();
-    if (c.status || c.containers === 'all') {
-      if (c.status) this.changed.fire(undefined);
-      else {
-        this.changed.fire(this.containersRoot);
-        if (c.images) this.changed.fire(this.imagesRoot);
-      }
-      this.statusChanged.fire();
-      return;
-    }
-    const groupBy = this.deps.settings().groupBy;
-    let structural = false;
-    for (const id of c.containers) {
-      const info = store.containers.get(id);
-      const node = this.containerNodes.get(id);
-      if (!info || !node) {
-        structural = true; // added or removed
-        continue;
-      }
-      const oldGroup = groupBy === 'none' ? '' : this.module().groupOf(node.info, groupBy).key;
-      const newGroup = groupBy === 'none' ? '' : this.module().groupOf(info, groupBy).key;
-      node.info = info;
-      if (oldGroup !== newGroup) structural = true;
-      else this.changed.fire(node);
-    }
-    if (structural) this.changed.fire(this.containersRoot);
-    if (c.images) this.changed.fire(this.imagesRoot);
-    this.statusChanged.fire();
-  }
-
-  private updateRootText(): void {
-    const st = this._store;
-    const running = st ? [...st.containers.values()].filter((x) => x.state === 'running').length : 0;
-    const engine = st?.status.kind === 'ready' ? st.status.engine : undefined;
-    // Only the endpoint in the description: a count here would force a re-render of the whole
-    // subtree on every state change, where only one item changed.
-    this.containersRoot.description = this._endpoint?.host ?? '';
-    this.containersRoot.tooltip = `${this.endpointText()}\n${running}/${st?.containers.size ?? 0} running${engine ? `\n${engine.podman ? 'Podman' : 'Docker'} ${engine.version}, runtimes: ${engine.runtimes.join(', ')} (default ${engine.defaultRuntime})` : ''}`;
-    const imgs = st?.images.filter((i) => this.deps.settings().showDanglingImages || !i.dangling).length ?? 0;
-    this.imagesRoot.description = String(imgs);
+  engine(key: string): EngineView | undefined {
+    return this.engines().find((e) => e.key === key);
   }
 
   roots(): TreeNode[] {
-    void this.ensureStarted();
-    if (this.discoveryError) {
-      const n = new MessageNode('docker:error', vscode.l10n.t('Docker engine not configured correctly'), {
-        description: this.discoveryError,
-        tooltip: this.discoveryError,
-        icon: 'error',
-        color: 'errorForeground',
-      });
-      n.children = this.fixActions(n);
-      return [n];
-    }
-    const st = this._store;
-    if (!st || !this._endpoint)
-      return [
-        new MessageNode('docker:connecting', vscode.l10n.t('Connecting to the container engine…'), {
-          icon: 'loading~spin',
-        }),
-      ];
-    if (st.status.kind === 'connecting')
-      return [
-        new MessageNode('docker:connecting', vscode.l10n.t('Connecting to {0}…', this._endpoint.host), {
-          icon: 'loading~spin',
-        }),
-      ];
-    if (st.status.kind === 'unreachable') {
-      if (!this._endpoint.configured) {
-        // First run, nothing found. The view's welcome content covers an otherwise empty view;
-        // other sections may have rows, so say it here too.
-        const n = new MessageNode('docker:noEngine', vscode.l10n.t('No Docker or Podman engine found'), {
-          description: vscode.l10n.t('looked at DOCKER_HOST, Docker contexts, the default socket, Podman'),
-          tooltip: vscode.l10n.t('Tried {0}: {1}', this._endpoint.host, st.status.reason),
-          icon: 'info',
-          contextValue: 'docker.unreachable',
-        });
-        n.children = this.fixActions(n);
-        return [n];
-      }
-      const reason = st.status.reason;
-      const n = new MessageNode('docker:unreachable', vscode.l10n.t('Docker engine not reachable'), {
-        description: this.endpointText(),
-        tooltip: tooltipMarkdown(
-          `${escapeMarkdown(vscode.l10n.t('Failed to connect to {0}. Is the engine running?', this.endpointText()))}\n\n${escapeMarkdown(reason)}`,
-        ),
-        icon: 'debug-disconnect',
-        color: 'errorForeground',
-        contextValue: 'docker.unreachable',
-      });
-      n.children = this.fixActions(n);
-      return [n];
-    }
-    this.updateRootText();
-    return [this.containersRoot, this.imagesRoot];
-  }
-
-  private fixActions(parent: TreeNode): TreeNode[] {
-    return [
-      new MessageNode(
-        'docker:retry',
-        vscode.l10n.t('Retry'),
-        { icon: 'refresh', command: { command: 'podvisor.docker.retry', title: vscode.l10n.t('Retry') } },
-        parent,
-      ),
-      new MessageNode(
-        'docker:selectContext',
-        vscode.l10n.t('Select Docker context…'),
-        {
-          icon: 'plug',
-          command: {
-            command: 'podvisor.docker.selectContext',
-            title: vscode.l10n.t('Select Docker context…'),
-          },
-        },
-        parent,
-      ),
-    ];
-  }
-
-  containerChildren(parent: ContainersRootNode | ContainerGroupNode): TreeNode[] {
-    const st = this._store;
-    if (!st) return [];
-    const s = this.deps.settings();
-    const m = this.module();
-    const groups = m.groupContainers(st.containers.values(), s.groupBy, s.sortBy);
-    const nodeFor = (c: ContainerInfo, p: TreeNode): ContainerNode => {
-      let n = this.containerNodes.get(c.id);
-      if (!n) this.containerNodes.set(c.id, (n = new ContainerNode(c, p, this)));
-      n.info = c;
-      n.parent = p;
-      return n;
-    };
-    if (parent instanceof ContainersRootNode) {
-      if (!st.containers.size)
-        return [
-          new MessageNode('docker:noContainers', vscode.l10n.t('No containers'), { icon: 'info' }, parent),
-        ];
-      if (s.groupBy === 'none') return (groups[0]?.containers ?? []).map((c) => nodeFor(c, parent));
-      const live = new Set<string>();
-      const out = groups.map((g) => {
-        live.add(g.key);
-        let n = this.groupNodes.get(g.key);
-        if (!n) this.groupNodes.set(g.key, (n = new ContainerGroupNode(g.key, g.label, parent, this)));
-        n.count = g.containers.length;
-        n.label = g.label;
-        return n;
-      });
-      for (const k of [...this.groupNodes.keys()]) if (!live.has(k)) this.groupNodes.delete(k);
-      this.pruneNodes(st);
-      return out;
-    }
-    const g = groups.find((x) => x.key === parent.key);
-    return (g?.containers ?? []).map((c) => nodeFor(c, parent));
-  }
-
-  private pruneNodes(st: ContainerStore): void {
-    for (const id of [...this.containerNodes.keys()])
-      if (!st.containers.has(id)) this.containerNodes.delete(id);
-  }
-
-  imageChildren(parent: ImagesRootNode): TreeNode[] {
-    const st = this._store;
-    if (!st) return [];
-    const showDangling = this.deps.settings().showDanglingImages;
-    const next = new Map<string, ImageNode>();
-    const list = st.images
-      .filter((i) => showDangling || !i.dangling)
-      .sort((a, b) => labelOf(a).localeCompare(labelOf(b)));
-    const out = list.map((i) => {
-      let n = this.imageNodes.get(i.id);
-      if (!n) n = new ImageNode(i, parent, this);
-      n.info = i;
-      next.set(i.id, n);
-      return n;
+    if (!this.grouped()) return this.primary.roots();
+    return this.engines().map((v) => {
+      void v.ensureStarted();
+      return this.groupOf(v);
     });
-    this.imageNodes = next;
-    if (!out.length)
-      return [new MessageNode('docker:noImages', vscode.l10n.t('No images'), { icon: 'info' }, parent)];
-    return out;
-  }
-
-  /** The node currently shown for a container id (tests, reveal). */
-  nodeOf(id: string): ContainerNode | undefined {
-    return this.containerNodes.get(id);
-  }
-
-  containers(): ContainerInfo[] {
-    return [...(this._store?.containers.values() ?? [])];
-  }
-
-  images(): ImageInfo[] {
-    return [...(this._store?.images ?? [])];
   }
 
   setVisible(visible: boolean): void {
     this.visible = visible;
-    this._store?.setVisible(visible);
-    if (visible) void this.ensureStarted();
+    for (const v of this.engines()) v.setVisible(visible);
   }
 
   async refresh(): Promise<void> {
-    if (this.discoveryError || !this._store) {
-      await this.restart();
-      return;
-    }
-    await this._store.refresh();
+    await Promise.all(this.engines().map((v) => v.refresh()));
+  }
+
+  /** Settings changed: endpoints rebuilt; the discovered engine restarted when its address may have moved. */
+  async settingsChanged(restartPrimary: boolean): Promise<void> {
+    const changed = this.syncEndpoints();
+    if (restartPrimary) await this.primary.restart();
+    else this.rerender();
+    if (changed) this.changed.fire(undefined);
+  }
+
+  async restart(): Promise<void> {
+    await this.primary.restart();
+  }
+
+  rerender(): void {
+    for (const v of this.engines()) v.rerender();
+  }
+
+  // The single-engine API, for the discovered engine (sandboxes, manifests, existing commands).
+  module(): DockerModule {
+    return this.primary.module();
+  }
+  get store(): ContainerStore | undefined {
+    return this.primary.store;
+  }
+  get endpoint(): Endpoint | undefined {
+    return this.primary.endpoint;
+  }
+  client(): Promise<DockerClient> {
+    return this.primary.client();
+  }
+  endpointText(): string {
+    return this.primary.endpointText();
+  }
+  ensureStarted(): Promise<void> {
+    return this.primary.ensureStarted();
+  }
+  nodeOf(id: string): ContainerNode | undefined {
+    return this.primary.nodeOf(id);
+  }
+  containers(): ContainerInfo[] {
+    return this.primary.containers();
+  }
+  images(): ImageInfo[] {
+    return this.primary.images();
   }
 
   dispose(): void {
-    this.configWatcher?.close();
-    this.unsubscribe?.();
-    this._store?.dispose();
+    for (const v of this.engines()) v.dispose();
     this.changed.dispose();
-    this.statusChanged.dispose();
+    this.updated.dispose();
   }
-}
-
-function labelOf(i: ImageInfo): string {
-  return i.repoTags[0] ?? `~${i.id}`;
 }
