@@ -22,8 +22,12 @@ function skip(ctx: Mocha.Context, what: string): never {
   ctx.skip();
 }
 
+function labelText(l: string | vscode.TreeItemLabel | undefined): string {
+  return typeof l === 'string' ? l : (l?.label ?? '');
+}
+
 async function labelsOf(nodes: TreeNode[]): Promise<string[]> {
-  return Promise.all(nodes.map(async (n) => String((await n.getTreeItem()).label)));
+  return Promise.all(nodes.map(async (n) => labelText((await n.getTreeItem()).label)));
 }
 
 describe('engines, compose, images, registries, files (in a real extension host)', function () {
@@ -89,7 +93,7 @@ describe('engines, compose, images, registries, files (in a real extension host)
     );
     try {
       const groups = await until('three engine groups', async () => {
-        const r = await section.roots();
+        const r = section.roots();
         return r.length === 3 && r.every((n) => n.id.startsWith('docker:engine:')) ? r : undefined;
       });
       assert.deepStrictEqual(await labelsOf(groups), ['Local engine', 'podman', 'gone']);
@@ -122,7 +126,7 @@ describe('engines, compose, images, registries, files (in a real extension host)
       docker(podman, ['rm', '-f', `${NAME}-pod`]);
     }
     await until('one engine again, flat', async () =>
-      (await section.roots()).some((n) => n.id === 'docker:containers'),
+      section.roots().some((n) => n.id === 'docker:containers'),
     );
   });
 
@@ -151,7 +155,7 @@ describe('engines, compose, images, registries, files (in a real extension host)
     await vscode.commands.executeCommand('podvisor.compose.up', vscode.Uri.file(file));
     assert.strictEqual(ps(), 'running');
     await until('the project group in the tree', async () => {
-      const root = (await section.roots()).find((n) => n.id === 'docker:containers');
+      const root = section.roots().find((n) => n.id === 'docker:containers');
       const kids = root ? await root.getChildren() : [];
       return (await labelsOf(kids)).includes(name);
     });

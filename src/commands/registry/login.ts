@@ -40,6 +40,6 @@ export const loginRegistry: Command = {
       else await svc.context.secrets.store(key, before);
       throw e instanceof UserError ? e : new UserError(String(e));
     }
-    svc.registries.refresh(reg.url);
+    await svc.registries.refresh(reg.url);
   },
 };

@@ -37,8 +37,7 @@ export function readRegistrySettings(get: SettingReader): RegistrySettings {
     const norm = `${url.protocol}//${url.host}`;
     if (seen.has(norm)) continue;
     seen.add(norm);
-    const str = (k: string) =>
-      typeof o[k] === 'string' && (o[k] as string).trim() ? (o[k] as string).trim() : undefined;
+    const str = (k: string) => (typeof o[k] === 'string' && o[k].trim() ? o[k].trim() : undefined);
     out.push({
       url: norm,
       name: str('name') ?? url.host,

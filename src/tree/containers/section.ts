@@ -110,7 +110,7 @@ export class ContainersSection implements WorkloadSection {
           configured: true,
           ...(e.tlsDir ? { tlsDir: e.tlsDir, tlsVerify: true } : {}),
           ...(e.sshConfig ? { sshConfig: e.sshConfig } : {}),
-        } as Endpoint,
+        },
       }),
     );
     if (wasGrouped !== this.grouped()) {

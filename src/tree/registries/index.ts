@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { Services } from '../../host/services';
 import { sameSection } from '../../common/settings';
 import { registryClient } from './credentials';
