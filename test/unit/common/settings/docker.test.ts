@@ -12,6 +12,9 @@ describe('podvisor.docker.* settings', () => {
       showDanglingImages: false,
       logsTail: 500,
       safetyPollSeconds: 60,
+      endpoints: [],
+      composeCommand: 'auto',
+      dockerPath: '',
     });
     const v: Record<string, unknown> = {
       'podvisor.docker.containers.groupBy': 'runtime',
@@ -28,5 +31,28 @@ describe('podvisor.docker.* settings', () => {
     assert.strictEqual(s.safetyPollSeconds, 3600);
     assert.strictEqual(s.showDanglingImages, false);
     assert.strictEqual(s.context, 'remote');
+  });
+
+  it('podvisor.docker.endpoints: kept when they are engine addresses, deduplicated, named by host by default', function () {
+    const s = readDockerSettings((k) =>
+      k === 'podvisor.docker.endpoints'
+        ? [
+            { name: 'podman', host: 'unix:///run/podman/podman.sock' },
+            'ssh://dev@127.0.0.1:2222',
+            { host: 'tcp://127.0.0.1:2376', tlsDir: ' /certs ' },
+            { host: 'unix:///run/podman/podman.sock' },
+            { host: 'not an address' },
+            42,
+          ]
+        : k === 'podvisor.compose.command'
+          ? 'docker-compose'
+          : undefined,
+    );
+    assert.deepStrictEqual(s.endpoints, [
+      { name: 'podman', host: 'unix:///run/podman/podman.sock' },
+      { name: 'ssh://dev@127.0.0.1:2222', host: 'ssh://dev@127.0.0.1:2222' },
+      { name: 'tcp://127.0.0.1:2376', host: 'tcp://127.0.0.1:2376', tlsDir: '/certs' },
+    ]);
+    assert.strictEqual(s.composeCommand, 'docker-compose');
   });
 });
