@@ -29,6 +29,8 @@ const common = {
   // yaml's Node build reads process.env on every parser token (LOG_TOKENS; a getter into C++, ~12%
   // of validating a large file); its browser build is the same code without that.
   alias: { yaml: './node_modules/yaml/browser/index.js' },
+  // Guest scripts (shell, Perl) live as real files and are bundled as text.
+  loader: { '.sh': 'text', '.pl': 'text' },
   // ssh2's optional native helpers: absent is fine, ssh2 falls back to JS.
   external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node'],
 };

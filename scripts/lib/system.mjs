@@ -20,6 +20,8 @@ export const SYSTEM_PACKAGES = {
   'libvirt-clients': '/usr/bin/virsh',
   'fonts-dejavu-core': '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
   curl: '/usr/bin/curl',
+  // the engine VM image is built from Debian packages with mmdebstrap
+  mmdebstrap: '/usr/bin/mmdebstrap',
   // a second engine (Docker API on its own socket), a registry v2 with htpasswd, Compose 1.29
   podman: '/usr/bin/podman',
   'docker-registry': '/usr/bin/docker-registry',

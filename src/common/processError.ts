@@ -37,6 +37,9 @@ const DEBIAN_PACKAGE: Readonly<Record<string, string>> = {
   'apt-cache': 'apt',
   'dpkg-deb': 'dpkg',
   kubectl: 'kubernetes-client',
+  mmdebstrap: 'mmdebstrap',
+  'ssh-keygen': 'openssh-client',
+  ssh: 'openssh-client',
 };
 
 /** The Debian package that ships `command` (by its base name), when we know it. */

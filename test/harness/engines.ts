@@ -12,6 +12,7 @@ import { startPrivateLibvirtd, stopPrivateLibvirtd } from './libvirtd';
 import { PODMAN_BIN, startPrivatePodman, stopPrivatePodman } from './podman';
 import { REGISTRY_BIN, startPrivateRegistry, stopPrivateRegistry } from './registry';
 import { composeClis } from './compose';
+import { ensureTestEngineImage } from './engineImage';
 import { releaseSlot, runSlot } from './slot';
 import { startSharedCluster } from './cluster/shared';
 
@@ -153,6 +154,22 @@ export async function startEngines(cacheDir: string, log: (s: string) => void): 
     const { accel, why } = await probeAccel();
     env.PODVISOR_TEST_ACCEL = accel;
     report.push(`qemu: ${accel} (${why})`);
+    // The engine VM image: built once per machine (minutes, cold) before any suite's clock runs.
+    if (process.env.PODVISOR_TEST_NO_ENGINE_IMAGE === '1')
+      env.PODVISOR_TEST_WHY_NO_ENGINE_IMAGE = 'PODVISOR_TEST_NO_ENGINE_IMAGE=1';
+    else {
+      try {
+        const t0 = Date.now();
+        const img = await ensureTestEngineImage(cacheDir);
+        env.PODVISOR_TEST_ENGINE_IMAGE = JSON.stringify(img);
+        report.push(
+          `engine VM image: ${img.dir} (${img.buildMs !== undefined ? `built in ${(img.buildMs / 1000).toFixed(0)} s` : `cached, ${Date.now() - t0} ms`})`,
+        );
+      } catch (e) {
+        env.PODVISOR_TEST_WHY_NO_ENGINE_IMAGE = `the engine VM image could not be built: ${(e as Error).message.split('\n')[0]}`;
+        report.push(`engine VM image: MISSING — ${env.PODVISOR_TEST_WHY_NO_ENGINE_IMAGE}`);
+      }
+    }
   }
 
   // libvirt: integration suites start their own daemon; the host/UI layers get this one (own

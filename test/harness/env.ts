@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import type { EngineImage } from '../../src/backends/qemu/engine/image';
 
 /** The repository root: found by walking up, since this file is bundled into tests at any depth. */
 export const repoRoot = ((): string => {
@@ -55,6 +56,14 @@ export function needQemu(ctx: Mocha.Context): 'kvm' | 'tcg' {
   const accel = process.env.PODVISOR_TEST_ACCEL;
   if (accel !== 'kvm' && accel !== 'tcg') skipLoudly(ctx, 'qemu');
   return accel;
+}
+
+/** The engine VM image (built by the engines phase of the test run, see engineImage.ts). */
+export function needEngineImage(ctx: Mocha.Context): EngineImage {
+  needQemu(ctx);
+  const img = process.env.PODVISOR_TEST_ENGINE_IMAGE;
+  if (!img) skipLoudly(ctx, 'engine_image');
+  return JSON.parse(img) as EngineImage;
 }
 
 export function needLibvirt(ctx: Mocha.Context): void {

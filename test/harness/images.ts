@@ -27,6 +27,27 @@ export function docker(host: string, args: string[], input?: Buffer | string): s
   }).trim();
 }
 
+/**
+ * `docker` without blocking this process: for engines whose socket is served from this very
+ * process (an engine VM's channel), where a synchronous child would wait for a loop it stops.
+ */
+export async function dockerAsync(host: string, args: string[], input?: Buffer | string): Promise<string> {
+  const { run } = await import('../../src/common/process');
+  const r = await run({
+    command: dockerCli,
+    args,
+    env: {
+      DOCKER_HOST: host,
+      DOCKER_BUILDKIT: '1',
+      DOCKER_CONFIG: path.join(os.tmpdir(), 'podvisor-test-docker-config'),
+    },
+    ...(input !== undefined ? { input } : {}),
+    timeoutMs: 300_000,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return r.stdout.trim();
+}
+
 /** Builds a busybox-static rootfs folder (bin/ with applet links, etc/passwd with root and a `dev` user). */
 export function busyboxRootfs(dest: string): string {
   fs.rmSync(dest, { recursive: true, force: true });

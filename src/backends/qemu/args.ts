@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Acceleration } from './accel';
-import type { VmPaths } from './paths';
+import { SAVED_STATE, type VmPaths } from './paths';
 import type { VmSpec } from './spec';
 
 /**
@@ -38,7 +38,16 @@ export function effectiveCmdline(spec: VmSpec, accel: Acceleration, tscKhz = hos
 export interface ArgOptions {
   /** Start with the CPUs stopped (-S): the launcher connects QMP and the console, then `cont`. */
   readonly paused?: boolean;
+  /** Restore the saved state (paths.savedState) instead of booting: see saveState.ts. */
+  readonly incoming?: boolean;
 }
+
+/**
+ * The `-incoming` source. QEMU 7.2 reads a file only through `exec:` (a shell command line), so
+ * the line is a constant naming the file relative to QEMU's working folder, the VM's own: no
+ * path or name ever enters it.
+ */
+export const INCOMING_URI = `exec:cat ${SAVED_STATE}`;
 
 export function resolveIn(dir: string, p: string): string {
   return path.isAbsolute(p) ? p : path.join(dir, p);
@@ -77,6 +86,7 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, accel: Acceleration, opts
     paths.pidfile,
   ];
   if (opts.paused) a.push('-S');
+  if (opts.incoming) a.push('-incoming', INCOMING_URI);
   if (spec.kernel) {
     a.push('-kernel', resolveIn(paths.dir, spec.kernel));
     if (spec.initrd) a.push('-initrd', resolveIn(paths.dir, spec.initrd));
@@ -87,11 +97,19 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, accel: Acceleration, opts
       '-drive',
       `file=${resolveIn(paths.dir, d.file)},format=${d.format},if=none,id=disk${i}${d.readOnly ? ',readonly=on' : ''}`,
     );
-    a.push('-device', `${dev('virtio-blk')},drive=disk${i}${micro ? '' : `,bootindex=${i}`}`);
+    // With -kernel, QEMU's linuxboot option ROM holds boot index 0: a disk may not claim it.
+    a.push('-device', `${dev('virtio-blk')},drive=disk${i}${micro || spec.kernel ? '' : `,bootindex=${i}`}`);
   });
   const cds: Array<[string, string]> = [];
   if (spec.cdrom) cds.push(['cd0', resolveIn(paths.dir, spec.cdrom)]);
-  if (spec.seed) cds.push(['seed', resolveIn(paths.dir, spec.seed)]);
+  // A VM that boots a kernel directly gets its seed as a virtio disk: a lean kernel may have no
+  // AHCI (Debian's cloud kernel has none), and cloud-init finds the "cidata" label on any disk.
+  const seedOnVirtio = !micro && !!spec.kernel && !!spec.seed;
+  if (spec.seed && !seedOnVirtio) cds.push(['seed', resolveIn(paths.dir, spec.seed)]);
+  if (spec.seed && seedOnVirtio) {
+    a.push('-drive', `file=${resolveIn(paths.dir, spec.seed)},format=raw,if=none,id=seed,readonly=on`);
+    a.push('-device', `${dev('virtio-blk')},drive=seed`);
+  }
   for (const [id, file] of cds) {
     a.push('-drive', `file=${file},format=raw,if=none,id=${id},readonly=on${micro ? '' : ',media=cdrom'}`);
     // After the disks in boot order: an empty disk falls through to the installer.
@@ -125,6 +143,24 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, accel: Acceleration, opts
         `${dev('vhost-user-fs')},chardev=fs${i},tag=${s.tag}`,
       );
     });
+  }
+  if (spec.channels?.length) {
+    a.push('-device', `${dev('virtio-serial')},id=vser0`);
+    spec.channels.forEach((name, i) => {
+      a.push(
+        '-chardev',
+        `socket,id=ch${i},path=${paths.channelSock(name)},server=on,wait=off`,
+        '-device',
+        `virtserialport,bus=vser0.0,chardev=ch${i},name=${name}`,
+      );
+    });
+  }
+  if (spec.display === 'vnc') {
+    // std VGA: the guest's text console and any framebuffer land in it; QEMU serves it over VNC
+    // on a unix socket only (the viewer's bridge is the one way in). A USB tablet gives the
+    // pointer absolute positions, so the viewer's cursor and the guest's agree.
+    a.push('-vga', 'std', '-vnc', `unix:${paths.vncSock}`);
+    a.push('-device', 'qemu-xhci,id=usb0', '-device', 'usb-tablet,bus=usb0.0');
   }
   if (!micro) a.push('-device', 'virtio-rng-pci');
   return a;

@@ -12,7 +12,9 @@ import { UserError } from '../../common/errors';
 import { processRunner, type Runner } from '../../common/process';
 import { checkBaseDisk, checkIso, checkKernel, createEmptyDisk, createOverlay } from './images';
 import { vmNameProblem } from './names';
+import { freePort } from '../../common/net';
 import { defaultMetaData, writeSeedIso } from './seed';
+import { generateVmKeys, withSshKeys, writeKnownHosts } from './sshKeys';
 import {
   isAccelChoice,
   isMachine,
@@ -20,6 +22,7 @@ import {
   parseShareSpec,
   parseVmSpec,
   type AccelChoice,
+  type EngineSpec,
   type Machine,
   type PortForward,
   type ShareSpec,
@@ -53,6 +56,17 @@ export interface CreateRequest {
   readonly shares?: readonly ShareSpec[];
   readonly accelerator?: AccelChoice;
   readonly cpuModel?: string;
+  /** cloud-init user-data for a source other than "cloud" (which carries its own). */
+  readonly cloudInit?: { readonly userData: string; readonly networkConfig?: string };
+  /**
+   * SSH access: a key pair and a host key are made for the VM and put into its cloud-init
+   * user-data, and a free host port on 127.0.0.1 is forwarded to guest port 22 (unless given).
+   * `user` is who logs in when the user-data names no user.
+   */
+  readonly ssh?: { readonly user: string; readonly port?: number };
+  readonly channels?: readonly string[];
+  readonly engine?: EngineSpec;
+  readonly display?: 'vnc';
 }
 
 type Obj = Record<string, unknown>;
@@ -175,6 +189,13 @@ export async function createVm(
   }
   if (src.kind === 'kernel') checkKernel(src.kernel, src.initrd);
   if (src.kind === 'cloud' && !src.userData.trim()) throw new UserError('cloud-init user-data is empty.');
+  const userData0 = src.kind === 'cloud' ? src.userData : req.cloudInit?.userData;
+  const networkConfig = src.kind === 'cloud' ? src.networkConfig : req.cloudInit?.networkConfig;
+  const sshPort = req.ssh ? (req.ssh.port ?? (await freePort())) : undefined;
+  const forwards = [...(req.forwards ?? [])];
+  if (sshPort !== undefined && !forwards.some((f) => f.proto === 'tcp' && f.host === sshPort))
+    forwards.push({ host: sshPort, guest: 22, proto: 'tcp' });
+  const withSeed = userData0 !== undefined || !!req.ssh;
 
   const machine: Machine = req.machine ?? (src.kind === 'kernel' ? 'microvm' : 'q35');
   const draft = {
@@ -192,14 +213,19 @@ export async function createVm(
         ? [{ file: 'disk0.qcow2', format: 'qcow2' }]
         : [],
     cdrom: src.kind === 'iso' ? path.resolve(src.iso) : undefined,
-    seed: src.kind === 'cloud' ? 'seed.iso' : undefined,
-    network: { mode: 'user', forwards: req.forwards ?? [] },
+    seed: withSeed ? 'seed.iso' : undefined,
+    network: { mode: 'user', forwards },
     shares: req.shares ?? [],
     accelerator: req.accelerator,
     cpuModel: req.cpuModel,
     createdAt,
+    channels: req.channels?.length ? req.channels : undefined,
+    engine: req.engine,
+    // The login user is known once the user-data is read (below); the spec is checked again then.
+    ssh: req.ssh && sshPort !== undefined ? { user: req.ssh.user, port: sshPort } : undefined,
+    display: req.display,
   };
-  const spec = parseVmSpec(JSON.parse(JSON.stringify(draft)), req.name);
+  let spec = parseVmSpec(JSON.parse(JSON.stringify(draft)), req.name);
 
   // 2. Build it under a temporary name; rename at the end.
   fs.mkdirSync(home, { recursive: true });
@@ -208,11 +234,19 @@ export async function createVm(
     if (baseImage && baseFormat)
       await createOverlay(path.resolve(baseImage), baseFormat, path.join(tmp, 'disk0.qcow2'), signal, runner);
     if (src.kind === 'iso') await createEmptyDisk(path.join(tmp, 'disk0.qcow2'), src.diskGiB, signal, runner);
-    if (src.kind === 'cloud') {
+    if (withSeed) {
+      let userData = userData0 ?? '#cloud-config\n';
+      if (req.ssh && sshPort !== undefined) {
+        const keys = await generateVmKeys(path.join(tmp, 'ssh'), req.name, runner, signal);
+        writeKnownHosts(path.join(tmp, 'ssh'), sshPort, keys.hostPublicKey);
+        const merged = withSshKeys(userData, keys, req.ssh.user);
+        userData = merged.userData;
+        spec = parseVmSpec({ ...spec, ssh: { user: merged.user, port: sshPort } }, req.name);
+      }
       writeSeedIso(path.join(tmp, 'seed.iso'), {
-        userData: src.userData,
+        userData,
         metaData: defaultMetaData(req.name, createdAt),
-        networkConfig: src.networkConfig,
+        networkConfig,
       });
     }
     fs.writeFileSync(path.join(tmp, 'spec.json'), JSON.stringify(spec, null, 2) + '\n');

@@ -42,6 +42,8 @@ export interface LaunchOptions {
   readonly signal?: AbortSignal;
   /** Leave the CPUs stopped after launch (state "paused"). */
   readonly paused?: boolean;
+  /** Restore paths.savedState instead of booting; the VM is left paused once it is loaded. */
+  readonly incoming?: boolean;
   readonly qemuBinary?: string;
   readonly virtiofsd?: string;
   /** Runs QEMU and virtiofsd (default: the real runner). */
@@ -176,7 +178,11 @@ function tryKill(pid: number, sig: NodeJS.Signals | 0): boolean {
 }
 
 export function cleanupRuntime(paths: VmPaths): void {
-  for (const f of [paths.pidfile, paths.qmpSock, paths.serialSock]) fs.rmSync(f, { force: true });
+  for (const f of [paths.pidfile, paths.qmpSock, paths.serialSock, paths.vncSock, paths.engineSock])
+    fs.rmSync(f, { force: true });
+  if (fs.existsSync(paths.sockDir))
+    for (const f of fs.readdirSync(paths.sockDir))
+      if (/^ch-[0-9a-f]+\.sock$/.test(f)) fs.rmSync(`${paths.sockDir}/${f}`, { force: true });
   if (paths.sockDir !== paths.dir && fs.existsSync(paths.sockDir)) {
     for (const f of fs.readdirSync(paths.sockDir))
       if (f.endsWith('.sock')) fs.rmSync(`${paths.sockDir}/${f}`, { force: true });
@@ -300,7 +306,7 @@ export async function launchVm(opts: LaunchOptions): Promise<VmHandle> {
 
   const runner = opts.runner ?? processRunner;
   const helpers = { children: [] as ProcessHandle[] };
-  const args = qemuArgs(spec, paths, opts.accel, { paused: opts.paused });
+  const args = qemuArgs(spec, paths, opts.accel, { paused: opts.paused, incoming: opts.incoming });
   const bin = opts.qemuBinary ?? QEMU_BINARY;
   let child: ProcessHandle | undefined;
   let qmp: QmpClient | undefined;
@@ -361,6 +367,21 @@ export async function launchVm(opts: LaunchOptions): Promise<VmHandle> {
       ),
     );
     if (!alive()) throw new UserError(`QEMU exited during start: ${tail(paths.qemuLog)}`);
+    if (opts.incoming) {
+      try {
+        await waitIncoming(qmp, alive, opts.signal);
+      } catch (e) {
+        // A failed load ends QEMU; its log has the reason ("load of migration failed: …").
+        await Promise.race([c.exited.catch(() => undefined), sleep(1000)]);
+        if (!alive())
+          throw new UserError(
+            `QEMU could not restore the saved state of "${spec.name}": ${tail(paths.qemuLog, 3)}`,
+          );
+        throw e;
+      }
+      h.setState('paused');
+      return h;
+    }
     h.setState(opts.paused ? 'paused' : 'running');
     return h;
   } catch (e) {
@@ -374,6 +395,27 @@ export async function launchVm(opts: LaunchOptions): Promise<VmHandle> {
     cleanupRuntime(paths);
     if (opts.signal?.aborted) throw new CancelledError();
     throw e;
+  }
+}
+
+/**
+ * Waits until QEMU has loaded the incoming state. The saved guest was stopped, so QEMU stays
+ * paused afterwards ("postmigrate" is not reached on this side: the status goes from
+ * "inmigrate" to "paused"); a failed load makes QEMU exit with the reason in its log.
+ */
+async function waitIncoming(qmp: QmpClient, alive: () => boolean, signal?: AbortSignal): Promise<void> {
+  let delay = 5;
+  for (;;) {
+    if (signal?.aborted) throw new UserError('Start cancelled');
+    const st = await qmp.execute<{ status?: string }>('query-status');
+    if (st.status !== 'inmigrate') {
+      if (st.status === 'paused' || st.status === 'running') return;
+      throw new UserError(`QEMU could not restore the saved state (status ${st.status ?? '?'})`);
+    }
+    if (!alive()) throw new UserError('QEMU exited while restoring the saved state');
+    // A bounded wait on one load (a second or two), not a refresh poll.
+    await sleep(delay);
+    delay = Math.min(delay * 2, 40);
   }
 }
 

@@ -18,9 +18,23 @@ export interface VmPaths {
   readonly qmpSock: string;
   readonly serialSock: string;
   shareSock(tag: string): string;
+  /** QEMU's end of a virtio-serial port (named by a short hash: port names may be long). */
+  channelSock(name: string): string;
+  /** An engine VM's Engine API socket (0600), served by the host end of its channel. */
+  readonly engineSock: string;
+  /** QEMU's VNC server for a VM with a display. */
+  readonly vncSock: string;
+  /** A saved VM's memory and device state (QMP migrate to a file), and what it was saved with. */
+  readonly savedState: string;
+  readonly savedMeta: string;
+  /** The VM's SSH keys (client key pair, host key pair) and known_hosts. */
+  readonly sshDir: string;
 }
 
 const MAX_SOCK = 100;
+
+/** The saved-state file's name inside the VM folder. */
+export const SAVED_STATE = 'memory.state';
 
 export function runtimeRoot(): string {
   const base =
@@ -47,5 +61,13 @@ export function vmPaths(dir: string): VmPaths {
     qmpSock: path.join(sockDir, 'qmp.sock'),
     serialSock: path.join(sockDir, 'serial.sock'),
     shareSock: (tag) => path.join(sockDir, `fs-${tag}.sock`),
+    channelSock: (name) =>
+      path.join(sockDir, `ch-${crypto.createHash('sha1').update(name).digest('hex').slice(0, 12)}.sock`),
+    engineSock: path.join(sockDir, 'docker.sock'),
+    vncSock: path.join(sockDir, 'vnc.sock'),
+    // Relative to QEMU's working folder (the VM's) in `-incoming exec:`: see saveState.ts.
+    savedState: path.join(abs, SAVED_STATE),
+    savedMeta: path.join(abs, 'memory.json'),
+    sshDir: path.join(abs, 'ssh'),
   };
 }

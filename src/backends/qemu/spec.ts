@@ -53,6 +53,35 @@ export interface VmSpec {
   readonly accelerator?: AccelChoice;
   readonly cpuModel?: string;
   readonly createdAt?: string;
+  /** virtio-serial ports (guest sees /dev/virtio-ports/NAME; QEMU serves each on a socket). */
+  readonly channels?: readonly string[];
+  /** An engine VM: its guest runs a container engine reached through the `org.podvisor.engine` channel. */
+  readonly engine?: EngineSpec;
+  /** SSH into the guest: the forwarded host port (127.0.0.1) and the login user. */
+  readonly ssh?: SshSpec;
+  /** A graphical console: a VGA display served by QEMU's VNC server on a unix socket. */
+  readonly display?: 'vnc';
+}
+
+export interface EngineSpec {
+  readonly kind: 'docker';
+  /** Content hash of the engine image the disk was made from (for the tooltip and support). */
+  readonly image?: string;
+}
+
+export interface SshSpec {
+  readonly user: string;
+  readonly port: number;
+}
+
+/** virtio-serial port names: reverse-DNS style, no separators QEMU would parse. */
+export function channelNameProblem(n: string): string | undefined {
+  return /^[a-z0-9][a-z0-9.-]{0,62}$/.test(n) ? undefined : `"${n}" is not a valid channel name`;
+}
+
+/** A login name for SSH (the POSIX portable set, as useradd accepts it). */
+export function sshUserProblem(u: string): string | undefined {
+  return /^[a-z_][a-z0-9_-]{0,31}$/.test(u) ? undefined : `"${u}" is not a valid user name`;
 }
 
 type Obj = Partial<Record<string, unknown>>;
@@ -177,6 +206,34 @@ export function parseVmSpec(raw: unknown, where = ''): VmSpec {
     bad(where, 'machine "microvm" boots only with "kernel" (it has no firmware boot); use q35');
   if (!kernel && !cdrom && parsedDisks.length === 0)
     bad(where, 'nothing to boot: give a disk, an ISO or a kernel');
+  const ch = (raw.channels ?? []) as unknown;
+  if (!Array.isArray(ch)) bad(where, '"channels" must be a list');
+  const channels = ch.map((c, i): string => {
+    if (typeof c !== 'string') bad(where, `channels[${i}] must be a string`);
+    const cp = channelNameProblem(c);
+    if (cp) bad(where, cp);
+    return c;
+  });
+  let engine: EngineSpec | undefined;
+  if (raw.engine !== undefined) {
+    if (!isObj(raw.engine) || raw.engine.kind !== 'docker') bad(where, '"engine.kind" must be docker');
+    engine = { kind: 'docker', image: optStr(raw.engine, 'image', where) };
+    if (!channels.includes(ENGINE_CHANNEL)) bad(where, `an engine VM needs the channel ${ENGINE_CHANNEL}`);
+  }
+  let ssh: SshSpec | undefined;
+  if (raw.ssh !== undefined) {
+    if (!isObj(raw.ssh)) bad(where, '"ssh" must be an object');
+    const user = optStr(raw.ssh, 'user', where) ?? bad(where, '"ssh.user" is required');
+    const up = sshUserProblem(user);
+    if (up) bad(where, up);
+    const port = int(raw.ssh, 'port', -1, 1, 65535, where);
+    if (!forwards.some((f) => f.proto === 'tcp' && f.host === port && f.guest === 22))
+      bad(where, `"ssh.port" ${port} must be forwarded to guest port 22`);
+    ssh = { user, port };
+  }
+  const display = raw.display ?? undefined;
+  if (display !== undefined && display !== 'vnc') bad(where, '"display" must be vnc');
+  if (display && machine === 'microvm') bad(where, 'a microvm has no display; use q35 for "display": "vnc"');
   return {
     version: 1,
     name,
@@ -194,5 +251,12 @@ export function parseVmSpec(raw: unknown, where = ''): VmSpec {
     accelerator,
     cpuModel,
     createdAt: optStr(raw, 'createdAt', where),
+    ...(channels.length ? { channels } : {}),
+    ...(engine ? { engine } : {}),
+    ...(ssh ? { ssh } : {}),
+    ...(display ? { display } : {}),
   };
 }
+
+/** The channel an engine VM's agent listens on. */
+export const ENGINE_CHANNEL = 'org.podvisor.engine';

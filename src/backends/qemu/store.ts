@@ -17,6 +17,7 @@ import { attachVm, launchVm, type RunState, type VmHandle } from './launcher';
 import { vmNameProblem } from './names';
 import { vmPaths, type VmPaths } from './paths';
 import { runningQemuPid } from './pidfile';
+import { discardSavedState, restoreProblem, saveVm, savedStateOf, type SavedState } from './saveState';
 import { liveSnapshots, OfflineSnapshots, type Snapshot } from './snapshots';
 import { parseVmSpec, type AccelChoice, type VmSpec } from './spec';
 
@@ -30,6 +31,8 @@ export interface VmInfo {
   readonly pid?: number;
   readonly startedAt?: number;
   readonly accel?: Acceleration;
+  /** A stopped VM whose memory was saved: starting it resumes the guest. */
+  readonly saved?: SavedState;
 }
 
 export interface VmDefaults {
@@ -39,6 +42,8 @@ export interface VmDefaults {
 
 export interface VmStore {
   on(ev: 'change', l: (name: string | undefined) => void): this;
+  on(ev: 'saving', l: (name: string) => void): this;
+  off(ev: 'saving', l: (name: string) => void): this;
   off(ev: 'change', l: (name: string | undefined) => void): this;
 }
 
@@ -138,7 +143,17 @@ export class VmStore extends EventEmitter {
     const { spec, problem } = this.readSpec(name);
     const h = this.handles.get(name);
     const dir = path.join(this.home, name);
-    if (!h) return { name, dir, spec, problem, state: this.busy.has(name) ? 'starting' : 'stopped' };
+    if (!h) {
+      const saved = savedStateOf(vmPaths(dir));
+      return {
+        name,
+        dir,
+        spec,
+        problem,
+        state: this.busy.has(name) ? 'starting' : 'stopped',
+        ...(saved ? { saved } : {}),
+      };
+    }
     return { name, dir, spec, problem, state: h.state, pid: h.pid, startedAt: h.startedAt, accel: h.accel };
   }
 
@@ -177,7 +192,14 @@ export class VmStore extends EventEmitter {
     return resolveAcceleration(choice, model, await probeKvm(false, this.runner));
   }
 
-  async start(name: string, opts: { signal?: AbortSignal; paused?: boolean } = {}): Promise<VmHandle> {
+  /**
+   * Starts the VM: a saved one is restored and continued (`fresh` discards its state and boots
+   * instead); `paused` leaves the CPUs stopped.
+   */
+  async start(
+    name: string,
+    opts: { signal?: AbortSignal; paused?: boolean; fresh?: boolean } = {},
+  ): Promise<VmHandle> {
     const { spec, problem } = this.readSpec(name);
     if (!spec) throw new UserError(`VM "${name}" cannot start: ${problem}`);
     const existing = this.handles.get(name);
@@ -187,17 +209,33 @@ export class VmStore extends EventEmitter {
     this.emit('change', name);
     try {
       const accel = await this.acceleration(spec);
+      const paths = this.paths(name);
+      if (opts.fresh) discardSavedState(paths);
+      const saved = savedStateOf(paths);
+      if (saved) {
+        const p = restoreProblem(saved, spec, paths, accel);
+        if (p)
+          throw new UserError(
+            `VM "${name}" cannot resume: ${p}. Start it fresh (this discards its saved memory).`,
+          );
+      }
       const h = await launchVm({
         spec,
-        paths: this.paths(name),
+        paths,
         accel,
         log: this.log,
         signal: opts.signal,
         paused: opts.paused,
         runner: this.runner,
+        incoming: !!saved,
       });
       this.track(name, h);
-      this.log.info(`VM ${name} started (pid ${h.pid}, ${accel.accel}, cpu ${accel.cpuModel})`);
+      if (saved) {
+        // The guest runs on from here and its disk moves on: the state is spent.
+        discardSavedState(paths);
+        if (!opts.paused) await h.resume();
+        this.log.info(`VM ${name} resumed from its saved state (pid ${h.pid}, ${accel.accel})`);
+      } else this.log.info(`VM ${name} started (pid ${h.pid}, ${accel.accel}, cpu ${accel.cpuModel})`);
       return h;
     } finally {
       this.busy.delete(name);
@@ -213,6 +251,33 @@ export class VmStore extends EventEmitter {
     await h.powerdown();
     const t = new Promise<false>((r) => setTimeout(() => r(false), timeoutMs).unref());
     return Promise.race([h.exited.then(() => true), t]);
+  }
+
+  /**
+   * Saves the running VM's memory to its folder and ends QEMU; the next start resumes it.
+   * Listeners of `saving` close what they hold open into the guest first.
+   */
+  async save(name: string, signal?: AbortSignal): Promise<SavedState> {
+    const h = this.running(name);
+    const { spec, problem } = this.readSpec(name);
+    if (!spec) throw new UserError(`VM "${name}": ${problem}`);
+    if (spec.shares.length)
+      throw new UserError(
+        `VM "${name}" cannot be saved while it shares folders (virtiofs cannot be saved by QEMU). Shut it down instead.`,
+      );
+    this.emit('saving', name);
+    const saved = await saveVm(h, spec, signal);
+    this.log.info(`VM ${name} saved (${(saved.bytes / 1048576).toFixed(0)} MiB of memory state)`);
+    this.emit('change', name);
+    return saved;
+  }
+
+  /** Forgets a stopped VM's saved memory: its next start boots. */
+  discardSaved(name: string): void {
+    const h = this.handles.get(name);
+    if (h && h.state !== 'stopped') throw new UserError(`VM "${name}" is running.`);
+    discardSavedState(this.paths(name));
+    this.emit('change', name);
   }
 
   async forceOff(name: string): Promise<void> {
@@ -262,7 +327,11 @@ export class VmStore extends EventEmitter {
       if (op === 'create') await liveSnapshots.create(h.qmp, snap);
       else if (op === 'revert') await liveSnapshots.revert(h.qmp, snap);
       else await liveSnapshots.remove(h.qmp, snap);
-    } else if (op === 'create') await this.offline.create(disks, snap, signal);
+    } else if (op === 'revert' && savedStateOf(this.paths(name)))
+      throw new UserError(
+        `VM "${name}" has saved memory that belongs to its current disk; start it and shut it down, or discard the saved state, before reverting.`,
+      );
+    else if (op === 'create') await this.offline.create(disks, snap, signal);
     else if (op === 'revert') await this.offline.revert(disks, snap, signal);
     else await this.offline.remove(disks, snap, signal);
     this.emit('change', name);

@@ -116,3 +116,57 @@ describe('qemu: accelerator choice', () => {
     assert.throws(() => resolveAcceleration('auto', 'bad model!', yesKvm), /not a CPU model/);
   });
 });
+
+describe('qemu: arguments of engine VMs, displays and restores', () => {
+  const paths = vmPaths('/var/vms/eng');
+  const engine = parseVmSpec({
+    name: 'eng',
+    machine: 'q35',
+    kernel: '/img/vmlinuz',
+    initrd: '/img/initrd.cpio',
+    disks: [{ file: 'disk0.qcow2' }],
+    seed: 'seed.iso',
+    channels: ['org.podvisor.engine'],
+    engine: { kind: 'docker' },
+    network: { forwards: ['2201:22'] },
+    ssh: { user: 'root', port: 2201 },
+  });
+
+  it('gives a kernel-booted q35 VM its seed as a virtio disk (the cloud kernel has no AHCI)', () => {
+    const a = qemuArgs(engine, paths, tcg);
+    assert.ok(
+      after(a, '-drive').includes('file=/var/vms/eng/seed.iso,format=raw,if=none,id=seed,readonly=on'),
+    );
+    assert.ok(after(a, '-device').includes('virtio-blk-pci,drive=seed'));
+    assert.ok(!after(a, '-device').some((d) => d.startsWith('ide-cd')));
+  });
+
+  it('serves each channel on a socket of its own in the runtime folder', () => {
+    const a = qemuArgs(engine, paths, tcg);
+    const devs = after(a, '-device');
+    assert.ok(devs.includes('virtio-serial-pci,id=vser0'));
+    assert.ok(devs.includes('virtserialport,bus=vser0.0,chardev=ch0,name=org.podvisor.engine'));
+    assert.ok(
+      after(a, '-chardev').includes(
+        `socket,id=ch0,path=${paths.channelSock('org.podvisor.engine')},server=on,wait=off`,
+      ),
+    );
+  });
+
+  it('restores from the saved state with a constant command line (no path in the shell text)', () => {
+    const a = qemuArgs(engine, paths, tcg, { incoming: true });
+    assert.deepStrictEqual(after(a, '-incoming'), ['exec:cat memory.state']);
+    assert.deepStrictEqual(after(qemuArgs(engine, paths, tcg), '-incoming'), []);
+  });
+
+  it('puts a VNC display on a unix socket only, with an absolute pointer', () => {
+    const a = qemuArgs(
+      parseVmSpec({ name: 'gui', machine: 'q35', disks: [{ file: 'd.qcow2' }], display: 'vnc' }),
+      paths,
+      tcg,
+    );
+    assert.deepStrictEqual(after(a, '-vnc'), [`unix:${paths.vncSock}`]);
+    assert.deepStrictEqual(after(a, '-vga'), ['std']);
+    assert.ok(after(a, '-device').includes('usb-tablet,bus=usb0.0'));
+  });
+});

@@ -88,3 +88,42 @@ describe('qemu: names and specs', () => {
     assert.throws(() => parseCreateRequest('name: [\n', '/a/x.yaml'), /not valid YAML/);
   });
 });
+
+describe('qemu: spec fields of engine VMs, SSH and displays', () => {
+  const base = { name: 'v', machine: 'q35', disks: [{ file: 'd.qcow2' }] };
+
+  it('accepts an engine VM only with its channel, and SSH only on a port forwarded to 22', () => {
+    assert.throws(
+      () => parseVmSpec({ ...base, engine: { kind: 'docker' } }),
+      /needs the channel org\.podvisor\.engine/,
+    );
+    assert.throws(
+      () => parseVmSpec({ ...base, engine: { kind: 'podman' }, channels: ['org.podvisor.engine'] }),
+      /engine\.kind/,
+    );
+    assert.throws(
+      () => parseVmSpec({ ...base, ssh: { user: 'root', port: 2200 } }),
+      /must be forwarded to guest port 22/,
+    );
+    assert.throws(
+      () =>
+        parseVmSpec({ ...base, network: { forwards: ['2200:22'] }, ssh: { user: 'Root;rm', port: 2200 } }),
+      /not a valid user name/,
+    );
+    const s = parseVmSpec({
+      ...base,
+      channels: ['org.podvisor.engine'],
+      engine: { kind: 'docker', image: 'abc' },
+      network: { forwards: ['2200:22'] },
+      ssh: { user: 'root', port: 2200 },
+    });
+    assert.deepStrictEqual(s.engine, { kind: 'docker', image: 'abc' });
+    assert.deepStrictEqual(s.ssh, { user: 'root', port: 2200 });
+  });
+
+  it('rejects channel names QEMU would parse and a display on a microvm', () => {
+    assert.throws(() => parseVmSpec({ ...base, channels: ['a,b'] }), /not a valid channel name/);
+    assert.throws(() => parseVmSpec({ name: 'm', kernel: '/k', display: 'vnc' }), /microvm has no display/);
+    assert.throws(() => parseVmSpec({ ...base, display: 'spice' }), /"display" must be vnc/);
+  });
+});
