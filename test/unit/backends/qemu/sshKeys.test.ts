@@ -41,9 +41,9 @@ describe('qemu: SSH keys in cloud-init', () => {
     assert.strictEqual(r.user, 'root');
     assert.match(
       r.userData,
-      /\nssh_keys:\n  ed25519_private: \|\n    -----BEGIN OPENSSH PRIVATE KEY-----\n    abc\n/,
+      /\nssh_keys:\n {2}ed25519_private: \|\n {4}-----BEGIN OPENSSH PRIVATE KEY-----\n {4}abc\n/,
     );
-    assert.match(r.userData, /\nssh_authorized_keys:\n  - ssh-ed25519 AAAAclient podvisor-vm\n/);
+    assert.match(r.userData, /\nssh_authorized_keys:\n {2}- ssh-ed25519 AAAAclient podvisor-vm\n/);
   });
 
   it('rejects user-data that is not a YAML mapping', () => {
