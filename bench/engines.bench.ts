@@ -158,6 +158,8 @@ async function registryTransfer(): Promise<void> {
       else await run(CLI, ['push', '-q', ref], { env });
       (mine ? t.pushOurs : t.pushCli).push(performance.now() - t0);
       docker(HOST, ['rmi', ref]);
+      // BuildKit's cache keeps the layer's content: without this a pull finds it "already exists".
+      docker(HOST, ['builder', 'prune', '-af']);
       t0 = performance.now();
       if (mine) await pullImage(client, ref, { auth });
       else await run(CLI, ['pull', '-q', ref], { env });
