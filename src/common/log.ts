@@ -30,13 +30,3 @@ export function consoleLogger(prefix = 'podvisor'): Logger {
     error: w('error'),
   };
 }
-
-/** Measures one phase and logs its duration; returns the phase's result. */
-export async function timed<T>(log: Logger, phase: string, work: () => Promise<T>): Promise<T> {
-  const t0 = performance.now();
-  try {
-    return await work();
-  } finally {
-    log.info(`${phase}: ${(performance.now() - t0).toFixed(0)} ms`);
-  }
-}

@@ -31,11 +31,3 @@ export async function withProgress<T>(
     },
   );
 }
-
-/** An AbortSignal that follows a CancellationToken. */
-export function signalOf(token: vscode.CancellationToken): AbortSignal {
-  const ac = new AbortController();
-  if (token.isCancellationRequested) ac.abort();
-  else token.onCancellationRequested(() => ac.abort());
-  return ac.signal;
-}

@@ -11,7 +11,7 @@ export { ManifestLanguage } from './manifestLanguage';
  * Local image names for `containerDisk.image` completion: the container store's current list when
  * the Containers section is running, else one request to the engine (which also starts it).
  */
-export function imageLister(containers: ContainersSection): () => Promise<string[]> {
+function imageLister(containers: ContainersSection): () => Promise<string[]> {
   return async () => {
     const cached = containers.store?.images;
     const images = cached && cached.length ? cached : await (await containers.client()).listImages();

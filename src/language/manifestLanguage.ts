@@ -26,7 +26,7 @@ export function mayHoldManifest(text: string, uriPath = ''): boolean {
   );
 }
 
-export function isYaml(doc: vscode.TextDocument): boolean {
+function isYaml(doc: vscode.TextDocument): boolean {
   return doc.languageId === 'yaml' || /\.ya?ml$/i.test(doc.uri.path) || /\/Kustomization$/.test(doc.uri.path);
 }
 

@@ -4,7 +4,7 @@ import type { ManifestSymbol } from '../manifests/symbols';
 import { DIAGNOSTIC_SOURCE, rangeOf } from './convert';
 import type { ManifestLanguage } from './manifestLanguage';
 
-export const YAML_SELECTOR: vscode.DocumentSelector = [{ language: 'yaml' }];
+const YAML_SELECTOR: vscode.DocumentSelector = [{ language: 'yaml' }];
 
 const ITEM_KIND: Record<ManifestCompletionItem['kind'], vscode.CompletionItemKind> = {
   property: vscode.CompletionItemKind.Property,
@@ -65,7 +65,7 @@ function toItem(doc: vscode.TextDocument, i: ManifestCompletionItem): vscode.Com
   return it;
 }
 
-export class ManifestHoverProvider implements vscode.HoverProvider {
+class ManifestHoverProvider implements vscode.HoverProvider {
   constructor(private readonly lang: ManifestLanguage) {}
 
   provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
@@ -76,7 +76,7 @@ export class ManifestHoverProvider implements vscode.HoverProvider {
   }
 }
 
-export class ManifestCodeActionProvider implements vscode.CodeActionProvider {
+class ManifestCodeActionProvider implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
   constructor(private readonly lang: ManifestLanguage) {}
 
@@ -123,7 +123,7 @@ const SYMBOL_KIND: Record<ManifestSymbol['kind'], vscode.SymbolKind> = {
   field: vscode.SymbolKind.Field,
 };
 
-export class ManifestSymbolProvider implements vscode.DocumentSymbolProvider {
+class ManifestSymbolProvider implements vscode.DocumentSymbolProvider {
   constructor(private readonly lang: ManifestLanguage) {}
 
   provideDocumentSymbols(doc: vscode.TextDocument): vscode.DocumentSymbol[] {
@@ -153,7 +153,7 @@ function toSymbol(doc: vscode.TextDocument, s: ManifestSymbol): vscode.DocumentS
 }
 
 /** The CodeLens row over each recognised document: Validate · Run locally · Apply to cluster. */
-export class ManifestCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+class ManifestCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly sub: vscode.Disposable;

@@ -7,7 +7,7 @@ import {
   type RedHatYamlState,
 } from './yamlOverlap';
 
-export const REDHAT_YAML_ID = 'redhat.vscode-yaml';
+const REDHAT_YAML_ID = 'redhat.vscode-yaml';
 
 /** What Red Hat's YAML extension does with this file, from its presence and its settings. */
 export function redHatState(uri: vscode.Uri | undefined): RedHatYamlState {

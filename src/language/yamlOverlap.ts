@@ -29,7 +29,7 @@ export interface OverlapPolicy {
 
 const CORE_FAMILIES = new Set(['pod', 'workload', 'runtimeclass', 'virtlet']);
 
-export const NO_OVERLAP: OverlapPolicy = { dropSyntax: false, dropSchema: () => false };
+const NO_OVERLAP: OverlapPolicy = { dropSyntax: false, dropSchema: () => false };
 
 export function overlapPolicy(s: RedHatYamlState): OverlapPolicy {
   if (!s.present || !s.validate) return NO_OVERLAP;
@@ -60,7 +60,7 @@ export function kubernetesGlobs(schemas: unknown): string[] {
 }
 
 /** A glob (`**`, `*`, `?`, `{a,b}`) as a RegExp over a `/`-separated path. */
-export function globToRegExp(glob: string): RegExp {
+function globToRegExp(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;

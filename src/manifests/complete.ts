@@ -184,7 +184,7 @@ export function typesOf(s: JSONSchema): string[] {
 }
 
 /** A short type label: `string`, `[]object`, `quantity`, `map[string]string`. */
-export function typeLabel(store: SchemaStore, s: JSONSchema): string {
+function typeLabel(store: SchemaStore, s: JSONSchema): string {
   if (s.format === 'quantity') return 'quantity (e.g. 1Gi, 500m)';
   if (s.format === 'int-or-string') return 'integer or string';
   const t = typesOf(s);

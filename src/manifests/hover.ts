@@ -51,7 +51,7 @@ export function hover(
 }
 
 /** `spec.template.spec.volumes[0].name` */
-export function pathText(path: readonly (string | number)[]): string {
+function pathText(path: readonly (string | number)[]): string {
   let s = '';
   for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${p}` : p;
   return s;

@@ -59,7 +59,7 @@ export interface ManifestServiceOptions {
 }
 
 /** Length of the common prefix (compares 1 KiB blocks natively first). */
-export function commonPrefix(a: string, b: string): number {
+function commonPrefix(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
   const B = 1024;
@@ -69,7 +69,7 @@ export function commonPrefix(a: string, b: string): number {
 }
 
 /** Length of the common suffix, not overlapping a prefix of length `pre`. */
-export function commonSuffix(a: string, b: string, pre: number): number {
+function commonSuffix(a: string, b: string, pre: number): number {
   const n = Math.min(a.length, b.length) - pre;
   let i = 0;
   const B = 1024;

@@ -293,14 +293,3 @@ export function pathAtCursor(text: string, offset: number): PathAtCursor | undef
     return { path, start: line.start + valueStart, end: line.start + valueEnd, on: 'value' };
   return undefined;
 }
-
-/** The offset of the first character of the line containing `offset`. */
-export function lineStartOf(text: string, offset: number): number {
-  return text.lastIndexOf('\n', offset - 1) + 1;
-}
-
-/** The leading whitespace of the line containing `offset`. */
-export function indentOfLine(text: string, offset: number): string {
-  const start = lineStartOf(text, offset);
-  return /^[ \t]*/.exec(text.slice(start, start + 200))![0];
-}

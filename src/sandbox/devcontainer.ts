@@ -276,7 +276,7 @@ function toSpec(j: Record<string, unknown>, input: DevcontainerInput & { file: s
 }
 
 /** Docker `--mount` syntax: `source=…,target=…,type=bind[,readonly]`. */
-export function parseMount(s: string, where: string): MountSpec {
+function parseMount(s: string, where: string): MountSpec {
   const kv: Record<string, string> = {};
   let ro = false;
   for (const part of s.split(',')) {

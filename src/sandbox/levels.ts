@@ -39,7 +39,7 @@ export function kataRuntime(info: EngineInfo): string | undefined {
 }
 
 /** A program on PATH (no shell). */
-export function which(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+function which(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   for (const dir of (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
     const p = path.join(dir, name);
     try {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { TreeNode, WorkloadSection } from './node';
 
-export const WORKLOADS_VIEW_ID = 'podvisor.workloads';
+const WORKLOADS_VIEW_ID = 'podvisor.workloads';
 
 /**
  * The Workloads view: a TreeDataProvider that concatenates the roots of its sections, in order.

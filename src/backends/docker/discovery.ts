@@ -51,8 +51,8 @@ export interface DiscoveryInput {
   readonly podmanRootSocket?: string;
 }
 
-export const DEFAULT_SOCKET = '/var/run/docker.sock';
-export const PODMAN_ROOT_SOCKET = '/run/podman/podman.sock';
+const DEFAULT_SOCKET = '/var/run/docker.sock';
+const PODMAN_ROOT_SOCKET = '/run/podman/podman.sock';
 
 /** The folder holding config.json and contexts/: `DOCKER_CONFIG` or `~/.docker`. */
 export function dockerConfigDir(input: Pick<DiscoveryInput, 'env' | 'home'>): string {
@@ -73,7 +73,7 @@ function isObj(x: unknown): x is Record<string, unknown> {
 }
 
 /** `currentContext` from config.json, or undefined (= "default"). */
-export function currentContextName(input: Pick<DiscoveryInput, 'env' | 'home'>): string | undefined {
+function currentContextName(input: Pick<DiscoveryInput, 'env' | 'home'>): string | undefined {
   const cfg = readJson(path.join(dockerConfigDir(input), 'config.json'));
   const cur = isObj(cfg) ? cfg.currentContext : undefined;
   return typeof cur === 'string' && cur.trim() && cur !== 'default' ? cur.trim() : undefined;

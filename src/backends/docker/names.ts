@@ -1,5 +1,5 @@
 /** Docker's rules for container names (daemon/names: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`). */
-export const CONTAINER_NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+const CONTAINER_NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 /** Undefined when `name` is a valid container name, else why not (for an InputBox). */
 export function validateContainerName(name: string): string | undefined {

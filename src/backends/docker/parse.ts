@@ -17,7 +17,7 @@ function labelsOf(x: unknown): Record<string, string> {
   return out;
 }
 
-export function stateOf(raw: string): WorkloadState {
+function stateOf(raw: string): WorkloadState {
   switch (raw.toLowerCase()) {
     case 'running':
       return 'running';

@@ -21,7 +21,7 @@ export interface ItemView {
   readonly tooltip: string;
 }
 
-export function humanDuration(ms: number): string {
+function humanDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s} s`;
   const m = Math.round(s / 60);
@@ -46,14 +46,14 @@ export function humanSize(bytes: number): string {
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
-export const ISOLATION_BADGE: Record<Isolation, string> = {
+const ISOLATION_BADGE: Record<Isolation, string> = {
   container: 'container',
   gvisor: 'gVisor sandbox',
   vm: 'Kata VM',
   unknown: '',
 };
 
-export function formatPort(p: PortMapping): string {
+function formatPort(p: PortMapping): string {
   if (p.publicPort === undefined) return `${p.privatePort}/${p.type}`;
   const ip = p.ip && p.ip !== '0.0.0.0' && p.ip !== '::' ? `${p.ip.includes(':') ? `[${p.ip}]` : p.ip}:` : '';
   return `${ip}${p.publicPort}→${p.privatePort}${p.type === 'tcp' ? '' : `/${p.type}`}`;
@@ -168,7 +168,7 @@ const STATE_ORDER: Record<string, number> = {
   unknown: 7,
 };
 
-export function compareContainers(sortBy: SortBy): (a: ContainerInfo, b: ContainerInfo) => number {
+function compareContainers(sortBy: SortBy): (a: ContainerInfo, b: ContainerInfo) => number {
   const byName = (a: ContainerInfo, b: ContainerInfo) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   switch (sortBy) {
     case 'created':

@@ -18,7 +18,7 @@ export interface Session {
 }
 
 /** Bare LF → CRLF for terminals, leaving existing CRLF alone. */
-export function toTerminalText(s: string): string {
+function toTerminalText(s: string): string {
   return s.replace(/\r?\n/g, '\r\n');
 }
 

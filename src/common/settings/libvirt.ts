@@ -10,7 +10,7 @@ export interface LibvirtSettings {
   readonly pollSeconds: number;
 }
 
-export const DEFAULT_LIBVIRT_URIS: readonly string[] = ['qemu:///system', 'qemu:///session'];
+const DEFAULT_LIBVIRT_URIS: readonly string[] = ['qemu:///system', 'qemu:///session'];
 
 export function readLibvirtSettings(get: SettingReader, at: PathBase = defaultPathBase()): LibvirtSettings {
   const uris = [...new Set(strList(get, 'podvisor.libvirt.uris', DEFAULT_LIBVIRT_URIS))];

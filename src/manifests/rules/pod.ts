@@ -10,7 +10,7 @@ import { hasPlaceholder } from '../placeholders';
 import { asSeq, get, getPath, mapItems, pair, pathText, report, str, type CheckContext } from './context';
 import { checkRequestsWithinLimits } from './resources';
 
-export const VIRTLET_IMAGE_PREFIX = 'virtlet.cloud/';
+const VIRTLET_IMAGE_PREFIX = 'virtlet.cloud/';
 
 export function checkPodLike(ctx: CheckContext, root: Node, info: KindInfo): void {
   const base = info.podTemplatePath ?? [];

@@ -55,7 +55,7 @@ function icon(d: Domain): vscode.ThemeIcon {
   }
 }
 
-export function formatMemory(kib: number | undefined): string | undefined {
+function formatMemory(kib: number | undefined): string | undefined {
   if (kib === undefined) return undefined;
   const mib = kib / 1024;
   return mib >= 1024 ? `${(mib / 1024).toFixed(mib % 1024 === 0 ? 0 : 1)} GiB` : `${Math.round(mib)} MiB`;

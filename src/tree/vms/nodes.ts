@@ -5,7 +5,7 @@ import { escapeMarkdown, markdownCode, tooltipMarkdown } from '../markdown';
 import type { TreeNode } from '../node';
 
 /** `vm.running`, `vm.stopped`, `vm.paused`, `vm.starting`, `vm.stopping` (menus match on these). */
-export function vmContextValue(info: VmInfo): string {
+function vmContextValue(info: VmInfo): string {
   return `vm.${info.state}`;
 }
 
@@ -35,7 +35,7 @@ function rssMiB(pid: number): number | undefined {
   }
 }
 
-export class VmDetailNode implements TreeNode {
+class VmDetailNode implements TreeNode {
   constructor(
     readonly id: string,
     private readonly label: string,
