@@ -28,6 +28,9 @@ export async function untar(
   } catch (e) {
     stream.destroy(); // nothing reads it any more
     await fed;
+    // Cancelled: that is the answer, whatever the stream said when tar went away under it
+    // (pipeline destroys the source with "premature close" once tar's stdin closes).
+    if (signal?.aborted) throw e;
     throw streamError ? streamError.e : e;
   }
   await fed;

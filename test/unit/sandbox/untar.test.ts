@@ -9,6 +9,7 @@ import { processFailureOf, run } from '../../../src/common/process';
 import { untar } from '../../../src/sandbox/untar';
 import { RecordingRunner } from '../../harness/runner';
 import { pidsMentioning } from '../../harness/processes';
+import { until } from '../../harness/until';
 
 describe('sandbox/untar', function () {
   this.timeout(30_000);
@@ -46,8 +47,8 @@ describe('sandbox/untar', function () {
     const to = fs.mkdtempSync(path.join(dir, 'broken-'));
     const broken = new Readable({ read() {} });
     const p = untar(new RecordingRunner(), broken, ['-x', '-C', to, '-f', '-']);
-    await new Promise((r) => setTimeout(r, 300));
-    assert.strictEqual(pidsMentioning(to).length, 1, 'tar waits for input');
+    // Waits for tar to be running (a fixed sleep lost the race on a loaded machine).
+    await until('tar waiting for input', () => pidsMentioning(to).length === 1);
     broken.destroy(new Error('engine went away'));
     await assert.rejects(p, /engine went away/);
     assert.deepStrictEqual(pidsMentioning(to), []);
@@ -60,7 +61,7 @@ describe('sandbox/untar', function () {
       ['-x', '-C', to2, '-f', '-'],
       ac.signal,
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await until('the second tar running', () => pidsMentioning(to2).length === 1);
     ac.abort();
     await assert.rejects(q, (e: unknown) => isCancelled(e));
     assert.deepStrictEqual(pidsMentioning(to2), []);
