@@ -116,6 +116,16 @@ export function needCluster(ctx: Mocha.Context): import('./cluster/shared').Shar
   return JSON.parse(raw);
 }
 
+/** The shared cluster's node (containerd + kubelet: pods really run), or a loud skip saying why not. */
+export function needNode(ctx: Mocha.Context): {
+  cluster: import('./cluster/shared').SharedClusterEnv;
+  node: import('./cluster/node').NodeInfo;
+} {
+  const cluster = needCluster(ctx);
+  if (!cluster.node) skipLoudly(ctx, 'node');
+  return { cluster, node: cluster.node };
+}
+
 /** The Kubernetes tools (built by scripts/tools.mjs), for suites that start their own control plane. */
 export function needClusterTools(ctx: Mocha.Context): void {
   if (process.env.PODVISOR_TEST_WHY_NO_CLUSTER && !process.env.PODVISOR_TEST_CLUSTER)

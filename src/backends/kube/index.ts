@@ -33,3 +33,7 @@ export {
 } from './apply';
 export { openVmStream } from './console';
 export { podIsolation, describe } from './present';
+export { followPodLogs, type LogSink, type FollowEnd } from './podLogs';
+export { openPodSession, execInPod, type PodSession, type SessionEnd } from './podExec';
+export { PortForwards, type PortForward, type ForwardTarget } from './portForward';
+export { getPod, type PodView } from './podWatch';

@@ -115,6 +115,22 @@ export async function bootstrapCluster(cp: ControlPlane, opts: { crds?: boolean 
   );
   if (opts.crds !== false) {
     await kubectl(cp, ['apply', '--server-side', '--field-manager=podvisor-test', '-f', '-'], crdYaml());
-    await kubectl(cp, ['wait', '--for=condition=Established', '--timeout=120s', 'crd', '--all']);
+    await waitForCrds(cp);
+  }
+}
+
+/**
+ * Every CRD Established. A CRD created a moment ago may have no status yet: kubectl wait then
+ * fails at once ("status.conditions accessor error"), not after its timeout. Asked again, it waits.
+ */
+export async function waitForCrds(cp: ControlPlane): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await kubectl(cp, ['wait', '--for=condition=Established', '--timeout=120s', 'crd', '--all']);
+      return;
+    } catch (e) {
+      if (attempt >= 10 || !/accessor error/.test((e as Error).message)) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 }

@@ -88,8 +88,11 @@ export class ControlPlane {
       `--proxy-client-cert-file=${pki.frontProxyClient.cert}`,
       `--proxy-client-key-file=${pki.frontProxyClient.key}`,
       '--enable-aggregator-routing=true',
-      // The kubelet serves with a self-signed cert; logs/exec/port-forward go to it on loopback.
+      // The kubelet serves with a self-signed cert on the node's bridge address; logs, exec and
+      // port-forward go to it, the API server proving itself with the admin client certificate.
       '--kubelet-preferred-address-types=InternalIP',
+      `--kubelet-client-certificate=${pki.adminClient.cert}`,
+      `--kubelet-client-key=${pki.adminClient.key}`,
       '--profiling=false',
       ...(opts.controllerManager ? [] : ['--disable-admission-plugins=ServiceAccount']),
       ...(opts.apiserverArgs ?? []),
@@ -175,7 +178,8 @@ export class ControlPlane {
         `--authorization-kubeconfig=${kubeconfig}`,
         '--bind-address=127.0.0.1',
         `--secure-port=${await freePort()}`,
-        '--controllers=namespace,garbagecollector,serviceaccount,serviceaccount-token,clusterrole-aggregation',
+        // root-ca-certificate-publisher: the kube-root-ca.crt ConfigMap pods' token volumes need.
+        '--controllers=namespace,garbagecollector,serviceaccount,serviceaccount-token,clusterrole-aggregation,root-ca-certificate-publisher-controller',
         `--service-account-private-key-file=${this.pki.serviceAccountKey}`,
         `--root-ca-file=${this.pki.ca.cert}`,
         '--use-service-account-credentials=false',

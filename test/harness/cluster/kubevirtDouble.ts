@@ -82,8 +82,9 @@ export class KubevirtSubresourceDouble {
     this.ns = `pvkv${o.slot}`;
     this.hostIf = `pvkvh${o.slot}`;
     this.nsIf = `pvkvn${o.slot}`;
-    this.hostIp = `10.234.${o.slot}.1`;
-    this.ip = `10.234.${o.slot}.2`;
+    // 10.236.SLOT: apart from Podman's 10.234.SLOT.0/24 and the node's 10.235.SLOT.0/24.
+    this.hostIp = `10.236.${o.slot}.1`;
+    this.ip = `10.236.${o.slot}.2`;
     this.dir = path.join(o.clusterDir, 'kubevirt-double');
     this.token = JSON.parse(fs.readFileSync(path.join(o.clusterDir, 'tokens.json'), 'utf8')).admin.token;
     this.ca = fs.readFileSync(path.join(o.clusterDir, 'pki', 'ca.crt'));

@@ -3,7 +3,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { needClusterTools } from '../../harness/env';
 import { ControlPlane } from '../../harness/cluster/controlPlane';
-import { bootstrapCluster, crdYaml, kubectl as adminKubectl } from '../../harness/cluster/bootstrap';
+import {
+  bootstrapCluster,
+  crdYaml,
+  kubectl as adminKubectl,
+  waitForCrds,
+} from '../../harness/cluster/bootstrap';
 import { DEFAULT_RESOURCES, type KubeStore } from '../../../src/backends/kube/store';
 import { itemId } from '../../../src/backends/kube/model';
 import { newStore, pod, until, yamlDocs } from './helpers';
@@ -48,7 +53,7 @@ describe('kube store: KubeVirt missing, API server killed and restarted', functi
 
   it('after the CRDs are installed, a refresh finds the VMs', async function () {
     await adminKubectl(cp!, ['apply', '--server-side', '-f', '-'], crdYaml());
-    await adminKubectl(cp!, ['wait', '--for=condition=Established', '--timeout=120s', 'crd', '--all']);
+    await waitForCrds(cp!);
     await store!.refresh();
     const kinds = DEFAULT_RESOURCES;
     await until(
