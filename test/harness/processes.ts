@@ -13,3 +13,13 @@ export function pidsMentioning(text: string): number[] {
   }
   return pids;
 }
+
+/** Whether a pid runs: a zombie (exited, not yet reaped) does not count. */
+export function pidRuns(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}

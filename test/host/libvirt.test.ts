@@ -237,10 +237,11 @@ describe('libvirt domains (in a real extension host)', function () {
     assert.ok(term, 'a terminal');
     assert.strictEqual(term.name, `${NAME} (serial)`);
     const pid = await until('the virsh process', async () => await term.processId, 20_000);
-    assert.match(
-      fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'),
-      /virsh\0-c\0.*\0console\0--domain\0pv-host-guest\0--force/,
-    );
+    // The pty host forks, then execs: until the exec, the child's cmdline is still the pty
+    // host's own. Wait for the exec (a liveness bound), then check what runs.
+    const cmdline = () => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    await until('the terminal process to exec', () => !cmdline().includes('--type=ptyHost'), 20_000, 50);
+    assert.match(cmdline(), /virsh\0-c\0.*\0console\0--domain\0pv-host-guest\0--force/);
     await new Promise((r) => setTimeout(r, 1500)); // virsh attaches
     term.sendText('echo PV-HOST-$((6*7))');
     await until(

@@ -67,10 +67,13 @@ describe('sandbox store: only what changed, nothing while idle', function () {
     try {
       await sandboxes.stop(a);
       await waitFor(
-        async () => (store.items.get(a)?.state === 'stopped' ? true : undefined),
+        // The model updates first; its change is delivered on the next turn (coalescing): wait
+        // for the delivery itself, then a moment more so that a stray extra id would show.
+        async () => (store.items.get(a)?.state === 'stopped' && seen.includes(a) ? true : undefined),
         20_000,
-        'a stopped',
+        'a stopped, and its change delivered',
       );
+      await new Promise((r) => setTimeout(r, 1000));
       assert.deepStrictEqual([...new Set(seen)], [a]);
       assert.strictEqual(JSON.stringify(store.items.get(b)), before);
     } finally {
