@@ -32,3 +32,15 @@ export function textOf(v: unknown): string {
       }
   }
 }
+
+/** Bytes as a short size (`512 MiB`, `3.8 GiB`). */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i] ?? 'B'}`;
+}

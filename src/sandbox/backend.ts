@@ -30,8 +30,10 @@ export interface SandboxBackend {
   /** The spec it was launched from, checked as it is read back; undefined when unreadable. */
   specOf(name: string): Promise<SandboxSpec | undefined>;
   stop(name: string): Promise<void>;
-  /** Starts again (postStartCommand; postCreateCommand only if it never completed). */
+  /** Starts again (initializeCommand, postStartCommand; the create hooks only if they never completed). */
   restart(name: string, ctx: LaunchContext): Promise<LaunchReport>;
+  /** Runs postAttachCommand: an editor attached (a launch from the editor, a re-open). */
+  postAttach(name: string, ctx: LaunchContext): Promise<void>;
   /** Removes everything the sandbox owns; never the workspace. */
   remove(name: string): Promise<void>;
   attach(name: string, opts?: AttachOptions): Promise<InteractiveSession>;

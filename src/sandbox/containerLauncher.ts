@@ -1,9 +1,17 @@
 import * as fs from 'fs';
-import { CancelledError, UserError, isCancelled, messageOf } from '../common/errors';
-import { pullImage } from '../backends/docker/imageOps';
+import { CancelledError, UserError, messageOf } from '../common/errors';
+import { processRunner, type Runner } from '../common/process';
 import type { DockerClient, EngineInfo, ExecSession } from '../backends/docker/client';
+import type { ComposeSetting } from '../backends/docker/compose';
 import type { ContainerInfo } from '../backends/docker/model';
 import type { SandboxBackend } from './backend';
+import {
+  composeDown,
+  composeStart,
+  composeStop,
+  launchCompose,
+  type ComposeOptions,
+} from './composeLauncher';
 import {
   groupSandboxContainers,
   isHelperContainer,
@@ -11,12 +19,30 @@ import {
   sandboxInfoOf,
   specOfContainers,
 } from './containerInfo';
+import { containerHookRunner, type ExecTarget } from './containerHooks';
+import { envMap, resolveContainerEnv } from './devcontainer/variables';
 import { createBody } from './hardening';
-import { argvOf } from './lifecycle';
-import { builtImageTag, containerName, LABEL } from './names';
+import { runCreateHooks, runHook } from './hooks';
+import { defaultCacheDir, prepareImage, type ImagePrepOptions } from './imagePrep';
+import { runInitialize } from './initialize';
+import { checkHostRequirements, levelSupport } from './levelSupport';
+import { containerName, LABEL } from './names';
 import { PhaseRunner, type LaunchContext } from './phases';
-import type { IsolationLevel, LaunchReport, LifecycleCommand, SandboxInfo, SandboxSpec } from './types';
+import type { IsolationLevel, LaunchReport, SandboxInfo, SandboxSpec } from './types';
 import { chooseUser, parsePasswd } from './users';
+
+export interface ContainerSandboxOptions {
+  /** Runs initializeCommand, Compose and tar (default: the real runner); tests may wrap it. */
+  readonly runner?: Runner;
+  /** Downloaded features and Compose override files (default: a folder under the temp dir). */
+  readonly cacheDir?: string;
+  /** The Docker CLI config folder (registry credentials and CAs, CLI plugins). */
+  readonly dockerConfigDir?: string;
+  /** Which Compose CLI (default: found). */
+  readonly compose?: ComposeSetting;
+  /** The docker CLI for `docker compose` (default `docker` on PATH). */
+  readonly dockerPath?: string;
+}
 
 /**
  * Container-based sandboxes (runc, gVisor, Kata): build or find the image, create hardened
@@ -55,7 +81,43 @@ export class ContainerSandboxes implements SandboxBackend {
 
   readonly kind = 'container';
 
-  constructor(readonly client: DockerClient) {}
+  private readonly runner: Runner;
+  private readonly imageOpts: ImagePrepOptions;
+  /** Container id → remoteEnv with `${containerEnv:…}` resolved. */
+  private readonly envs = new Map<string, Readonly<Record<string, string>>>();
+  /** Container id → the image facts being read for it (primed at create). */
+  private readonly factPromises = new Map<string, Promise<ImageFacts>>();
+
+  constructor(
+    readonly client: DockerClient,
+    private readonly opts: ContainerSandboxOptions = {},
+  ) {
+    this.runner = opts.runner ?? processRunner;
+    this.imageOpts = {
+      cacheDir: opts.cacheDir ?? defaultCacheDir(),
+      runner: this.runner,
+      ...(opts.dockerConfigDir ? { dockerConfigDir: opts.dockerConfigDir } : {}),
+    };
+  }
+
+  /** How Compose reaches this engine. */
+  composeEnv(): ComposeOptions {
+    const ep = this.client.endpoint;
+    return {
+      env: {
+        runner: this.runner,
+        engine: {
+          host: ep.host,
+          ...(ep.tlsDir ? { tlsDir: ep.tlsDir } : {}),
+          ...(ep.tlsVerify ? { tlsVerify: true } : {}),
+        },
+        ...(this.opts.dockerPath ? { dockerPath: this.opts.dockerPath } : {}),
+        ...(this.opts.dockerConfigDir ? { env: { DOCKER_CONFIG: this.opts.dockerConfigDir } } : {}),
+      },
+      setting: this.opts.compose ?? 'auto',
+      stateDir: this.imageOpts.cacheDir ?? defaultCacheDir(),
+    };
+  }
 
   private info?: { at: number; info: Promise<EngineInfo> };
 
@@ -111,7 +173,13 @@ export class ContainerSandboxes implements SandboxBackend {
     return f;
   }
 
-  private warmUp(name: string, id: string, spec: SandboxSpec, user: string): void {
+  private warmUp(
+    name: string,
+    id: string,
+    spec: SandboxSpec,
+    user: string,
+    env: Readonly<Record<string, string>>,
+  ): void {
     this.dropWarm(name);
     let stream: ExecSession['stream'] | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -120,8 +188,8 @@ export class ContainerSandboxes implements SandboxBackend {
         this.client.execInteractive(id, {
           cmd: [sh, '-l'],
           ...(user ? { user } : {}),
-          ...(spec.workspace ? { workingDir: spec.workspace.target } : {}),
-          env: spec.remoteEnv,
+          ...(workingDirOf(spec) ? { workingDir: workingDirOf(spec) } : {}),
+          env,
           ...(this.lastDims ?? {}),
         }),
       )
@@ -179,7 +247,7 @@ export class ContainerSandboxes implements SandboxBackend {
   private async userFor(id: string, spec: SandboxSpec | undefined, image: string): Promise<string> {
     const known = this.users.get(id);
     if (known !== undefined) return known;
-    const u = spec ? (await this.resolveUser(id, spec, image)).user : '';
+    const u = spec ? (await this.resolveUser(id, spec, image, this.factPromises.get(id))).user : '';
     this.users.set(id, u);
     return u;
   }
@@ -192,10 +260,13 @@ export class ContainerSandboxes implements SandboxBackend {
   ): Promise<LaunchReport> {
     if (level === 'microvm')
       throw new UserError('A microVM sandbox is not a container: launch it with the microVM backend');
+    const support = levelSupport(spec, level);
+    if (support.refusal) throw new UserError(support.refusal);
     const phases = new PhaseRunner(ctx, spec.name);
     const created: string[] = [];
     const builtImages: string[] = [];
-    const notes = [...spec.notes];
+    const notes = [...spec.notes, ...support.notes];
+    let composeUp: (() => Promise<void>) | undefined;
     try {
       const info = await phases.run('prepare', 'checking the engine', async () => {
         // Both engine round trips at once; the info is only used once the checks passed.
@@ -208,125 +279,99 @@ export class ContainerSandboxes implements SandboxBackend {
           );
         if (spec.workspace && !fs.existsSync(spec.workspace.hostPath))
           throw new UserError(`Workspace folder ${spec.workspace.hostPath} does not exist`);
-        for (const m of spec.mounts)
-          if (m.type === 'bind' && !fs.existsSync(m.source))
-            throw new UserError(`Mount source ${m.source} does not exist`);
         return infoP;
       });
       if (!info.runtimes.includes(runtime))
         throw new UserError(`The engine has no runtime "${runtime}" (it has: ${info.runtimes.join(', ')})`);
+      checkHostRequirements(spec, { cpus: info.ncpu, memoryBytes: info.memTotal }, 'the engine');
+      await runInitialize(spec, this.runner, phases, ctx);
 
-      // Images: build what has a Dockerfile, check (or pull) the rest.
-      const images: string[] = [];
-      for (const c of spec.containers) {
-        if (c.build) {
-          const tag = builtImageTag(spec.name, c.name);
-          const b = c.build;
-          const id = await phases.run('build', `building ${tag}`, () =>
-            this.client.build(
-              {
-                context: b.context,
-                dockerfile: b.dockerfile,
-                tag,
-                args: b.args,
-                ...(b.target ? { target: b.target } : {}),
-                labels: { [LABEL.built]: spec.name },
-              },
-              { signal: ctx.signal, onLine: (l) => ctx.log.info(`[build] ${l}`) },
-            ),
-          );
-          builtImages.push(id);
-          images.push(tag);
-        } else if (c.image) {
-          const ref = c.image;
-          await phases.run('pull', `image ${ref}`, async () => {
-            if (await this.client.imageConfig(ref, { signal: ctx.signal })) return;
-            try {
-              await pullImage(this.client, ref, {
-                signal: ctx.signal,
-                onProgress: (p) => ctx.log.debug(`[pull] ${p.id ? `${p.id}: ` : ''}${p.status}`),
-              });
-            } catch (e) {
-              if (isCancelled(e)) throw e;
-              throw new UserError(
-                `Image ${ref} is not on the engine and could not be pulled: ${messageOf(e)}`,
-              );
-            }
-          });
-          images.push(ref);
-        } else {
-          throw new UserError(`Container ${c.name} has no image`);
-        }
-      }
-
-      let first: string | undefined;
-      let userLookup: Promise<{ user: string; note?: string }> | undefined;
-      for (const [i, c] of spec.containers.entries()) {
-        const image = images[i];
-        if (image === undefined) throw new UserError(`Container ${c.name} has no image`);
-        const name = containerName(spec.name, spec.containers.length > 1 ? c.name : undefined);
-        const body = createBody({
+      let eff = spec;
+      let mainId: string;
+      let mainImage: string;
+      if (spec.compose) {
+        const r = await launchCompose(
+          this.client,
+          this.composeEnv(),
           spec,
-          container: c,
           level,
           runtime,
-          hostCpus: info.ncpu,
-          hostMemory: info.memTotal,
-          index: i,
-          ...(first ? { joinNetworkOf: first } : {}),
-        });
-        const id = await phases.run('create', `container ${name}`, () =>
-          this.client.createContainer(name, { ...body, Image: image }, { signal: ctx.signal }),
+          phases,
+          ctx,
+          this.imageOpts,
+          (undo) => {
+            composeUp = undo;
+          },
         );
-        created.push(id);
-        first ??= id;
-        // /etc/passwd and the shell come from the image (cached by image id: an image's files
-        // never change) or, the first time, from the created container while it starts.
-        if (i === 0) {
-          const facts = this.imageFacts(image, id);
-          this.shells.set(
-            id,
-            facts.then(
-              (f) => f.shell,
-              () => '/bin/sh',
-            ),
-          );
-          userLookup = this.resolveUser(id, spec, image, facts);
-          userLookup.catch(() => undefined);
+        eff = r.spec;
+        mainId = r.mainId;
+        mainImage = r.image;
+        builtImages.push(...r.built);
+      } else {
+        // Images: the Dockerfile built or the image found, features and uid layers on top.
+        const images: string[] = [];
+        for (const [i, c] of spec.containers.entries()) {
+          const base = i === 0 ? spec : { ...spec, features: undefined, privilegeRequests: undefined };
+          const prep = await prepareImage(this.client, base, c, phases, ctx, this.imageOpts);
+          if (i === 0) eff = prep.spec;
+          builtImages.push(...prep.built);
+          notes.push(...prep.notes);
+          images.push(prep.image);
         }
-        await phases.run('start', `container ${name}`, () =>
-          this.client.containerAction('start', id, { signal: ctx.signal }),
-        );
+        for (const m of eff.mounts)
+          if (m.type === 'bind' && !fs.existsSync(m.source))
+            throw new UserError(`Mount source ${m.source} does not exist`);
+        let first: string | undefined;
+        for (const [i, c0] of eff.containers.entries()) {
+          const image = images[i];
+          if (image === undefined) throw new UserError(`Container ${c0.name} has no image`);
+          const c = c0;
+          const name = containerName(eff.name, eff.containers.length > 1 ? c.name : undefined);
+          const body = createBody({
+            spec: eff,
+            container: c,
+            level,
+            runtime,
+            hostCpus: info.ncpu,
+            hostMemory: info.memTotal,
+            index: i,
+            ...(first ? { joinNetworkOf: first } : {}),
+          });
+          const id = await phases.run('create', `container ${name}`, () =>
+            this.client.createContainer(name, { ...body, Image: image }, { signal: ctx.signal }),
+          );
+          created.push(id);
+          first ??= id;
+          // /etc/passwd and the shell come from the image (cached by image id: an image's files
+          // never change) or, the first time, from the created container while it starts.
+          if (i === 0) this.primeFacts(id, image);
+          await phases.run('start', `container ${name}`, () =>
+            this.client.containerAction('start', id, { signal: ctx.signal }),
+          );
+        }
+        if (first === undefined || images[0] === undefined)
+          throw new UserError(`Sandbox ${spec.name} has no containers`);
+        mainId = first;
+        mainImage = images[0];
       }
 
-      // Both are set by the first container; a spec without containers has neither.
-      const main = first;
-      const user = await userLookup;
-      if (main === undefined || !user) throw new UserError(`Sandbox ${spec.name} has no containers`);
+      const main = mainId;
+      const user = await this.resolveUser(main, eff, mainImage, this.factsOf(main, mainImage));
       this.users.set(main, user.user);
       if (user.note) notes.push(user.note);
-      if (spec.postCreateCommand) {
-        const pc = spec.postCreateCommand;
-        await phases.run('post-create', 'postCreateCommand', () =>
-          this.runLifecycle(main, spec, user.user, pc, 'postCreateCommand', ctx),
-        );
-      }
-      if (spec.postStartCommand) {
-        const ps = spec.postStartCommand;
-        await phases.run('post-start', 'postStartCommand', () =>
-          this.runLifecycle(main, spec, user.user, ps, 'postStartCommand', ctx),
-        );
-      }
+      const target = await this.execTarget(main, eff, mainImage, user.user);
+      await runCreateHooks(eff, containerHookRunner(this.client, main, target, ctx.output), phases, ctx);
       for (const n of notes) ctx.log.warn(`sandbox ${spec.name}: ${n}`);
-      this.warmUp(spec.name, main, spec, user.user);
+      this.warmUp(spec.name, main, eff, user.user, target.env);
       const infoNow = await this.find(spec.name);
       if (!infoNow) throw new UserError(`Sandbox ${spec.name} disappeared right after it started`);
       return { name: spec.name, level, timings: phases.timings, notes, info: infoNow };
     } catch (e) {
       this.dropWarm(spec.name);
       ctx.log.warn(
-        `sandbox ${spec.name}: launch failed (${messageOf(e)}); cleaning up ${created.length} container(s), ${builtImages.length} built image(s)`,
+        `sandbox ${spec.name}: launch failed (${messageOf(e)}); cleaning up ${created.length} container(s), ${builtImages.length} built image(s)${composeUp ? ', the Compose project' : ''}`,
       );
+      if (composeUp) await composeUp().catch((x: unknown) => ctx.log.error(`cleanup: ${messageOf(x)}`));
       for (const id of created.reverse())
         await this.removeContainer(id).catch((x: unknown) => ctx.log.error(`cleanup: ${messageOf(x)}`));
       for (const id of builtImages)
@@ -337,6 +382,65 @@ export class ContainerSandboxes implements SandboxBackend {
       if (ctx.signal?.aborted) throw new CancelledError();
       throw e;
     }
+  }
+
+  /** Starts reading the image's passwd and shell from a created container (see imageFacts). */
+  private primeFacts(id: string, image: string): void {
+    const facts = this.imageFacts(image, id);
+    this.factPromises.set(id, facts);
+    facts.catch(() => undefined);
+    this.shells.set(
+      id,
+      facts.then(
+        (f) => f.shell,
+        () => '/bin/sh',
+      ),
+    );
+  }
+
+  private factsOf(id: string, image: string): Promise<ImageFacts> {
+    return this.factPromises.get(id) ?? this.imageFacts(image, id);
+  }
+
+  /**
+   * Where hooks, terminals and tasks run: the user, the workspace folder, and remoteEnv with its
+   * `${containerEnv:X}` resolved against the container's environment (the image's plus ours).
+   */
+  async execTarget(id: string, spec: SandboxSpec, image: string, user: string): Promise<ExecTarget> {
+    let env = spec.remoteEnv;
+    if (Object.values(env).some((v) => v.includes('${containerEnv:'))) {
+      const known = this.envs.get(id);
+      if (known) env = known;
+      else {
+        const raw = (await this.client.inspectContainerRaw(id)) as { Config?: { Env?: unknown } } | undefined;
+        const lines = Array.isArray(raw?.Config?.Env)
+          ? raw.Config.Env.filter((x): x is string => typeof x === 'string')
+          : ((await this.client.imageConfig(image))?.env ?? []);
+        env = resolveContainerEnv(spec.remoteEnv, envMap(lines));
+        this.envs.set(id, env);
+      }
+    }
+    return {
+      ...(user ? { user } : {}),
+      ...(spec.workspace ? { workingDir: spec.workspace.target } : {}),
+      env,
+    };
+  }
+
+  /** Runs postAttachCommand (an editor attached: a launch from the editor, a re-open). */
+  async postAttach(name: string, ctx: LaunchContext): Promise<void> {
+    const { cs, main } = await this.mainOf(name);
+    const { spec } = specOfContainers(cs);
+    if (!spec?.lifecycle.postAttachCommand?.length) return;
+    const user = await this.userFor(main.id, spec, main.image);
+    const target = await this.execTarget(main.id, spec, main.image, user);
+    await runHook(
+      spec,
+      'postAttachCommand',
+      containerHookRunner(this.client, main.id, target, ctx.output),
+      new PhaseRunner(ctx, name),
+      ctx,
+    );
   }
 
   /** User for terminals and lifecycle commands (see users.ts). */
@@ -360,31 +464,6 @@ export class ContainerSandboxes implements SandboxBackend {
       passwd: parsePasswd(passwd),
       ...(workspace ? { workspace } : {}),
     });
-  }
-
-  private async runLifecycle(
-    id: string,
-    spec: SandboxSpec,
-    user: string,
-    c: LifecycleCommand,
-    what: string,
-    ctx: LaunchContext,
-  ): Promise<void> {
-    const r = await this.client.exec(
-      id,
-      {
-        cmd: argvOf(c),
-        user,
-        ...(spec.workspace ? { workingDir: spec.workspace.target } : {}),
-        env: spec.remoteEnv,
-      },
-      { signal: ctx.signal },
-    );
-    for (const l of (r.stdout + r.stderr).split('\n')) if (l.trim()) ctx.log.info(`[${what}] ${l}`);
-    if (r.exitCode !== 0)
-      throw new UserError(
-        `${what} failed with exit code ${r.exitCode}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`,
-      );
   }
 
   /** The containers that make up sandbox `name` (export/extract helpers excluded). */
@@ -432,30 +511,52 @@ export class ContainerSandboxes implements SandboxBackend {
 
   async stop(name: string): Promise<void> {
     this.dropWarm(name);
+    const cs = await this.containersOf(name);
+    const { spec } = specOfContainers(cs);
+    if (spec?.compose) {
+      // stopContainer on a Compose config: only the dev service; otherwise the whole project.
+      await composeStop(
+        this.composeEnv(),
+        spec.compose,
+        spec.shutdownAction === 'stopContainer' ? [spec.compose.service] : [],
+      );
+      return;
+    }
     // Siblings first: they share the first container's network.
-    for (const c of mainLast(await this.containersOf(name)))
+    for (const c of mainLast(cs))
       await this.client.containerAction('stop', c.id, { timeoutS: 3 }).catch((e: unknown) => {
         if ((e as { statusCode?: number }).statusCode !== 404) throw e;
       });
   }
 
-  /** Stops and starts the containers and runs postStartCommand (never postCreateCommand again). */
+  /**
+   * Starts again: initializeCommand on the host, the containers (a Compose project through its
+   * CLI), postStartCommand. The create hooks never run again.
+   */
   async restart(name: string, ctx: LaunchContext): Promise<LaunchReport> {
     const phases = new PhaseRunner(ctx, name);
     const { cs, main } = await this.mainOf(name);
     const { spec, problem } = specOfContainers(cs);
     if (problem) ctx.log.warn(`sandbox ${name}: ${problem}; restarting without its lifecycle commands`);
     this.dropWarm(name);
+    this.envs.delete(main.id);
+    if (spec) await runInitialize(spec, this.runner, phases, ctx);
     await phases.run('start', 'restarting', async () => {
       await this.stop(name);
-      for (const c of mainLast(cs).reverse())
-        await this.client.containerAction('start', c.id, { signal: ctx.signal });
+      if (spec?.compose) await composeStart(this.composeEnv(), spec.compose, ctx);
+      else
+        for (const c of mainLast(cs).reverse())
+          await this.client.containerAction('start', c.id, { signal: ctx.signal });
     });
-    if (spec?.postStartCommand) {
-      const user = await this.resolveUser(main.id, spec, main.image);
-      const ps = spec.postStartCommand;
-      await phases.run('post-start', 'postStartCommand', () =>
-        this.runLifecycle(main.id, spec, user.user, ps, 'postStartCommand', ctx),
+    if (spec?.lifecycle.postStartCommand?.length) {
+      const user = await this.userFor(main.id, spec, main.image);
+      const target = await this.execTarget(main.id, spec, main.image, user);
+      await runHook(
+        spec,
+        'postStartCommand',
+        containerHookRunner(this.client, main.id, target, ctx.output),
+        phases,
+        ctx,
       );
     }
     const info = await this.find(name);
@@ -466,8 +567,15 @@ export class ContainerSandboxes implements SandboxBackend {
   /** Removes the containers and any image Podvisor built for the sandbox. Never touches the workspace. */
   async remove(name: string): Promise<void> {
     this.dropWarm(name);
+    const cs = await this.containersOf(name);
+    const { spec } = specOfContainers(cs);
+    if (spec?.compose) await composeDown(this.composeEnv(), spec.compose);
     for (const c of mainLast(await this.containersOf(name))) await this.removeContainer(c.id);
     await this.removeBuiltImages(name);
+    for (const c of cs) {
+      this.envs.delete(c.id);
+      this.factPromises.delete(c.id);
+    }
   }
 
   /** A TTY shell (or `cmd`) in the sandbox's main container, as its user, in the workspace. */
@@ -491,14 +599,32 @@ export class ContainerSandboxes implements SandboxBackend {
     const { spec } = specOfContainers(cs);
     const user = await this.userFor(main.id, spec, main.image);
     const shell = [await this.shellFor(main.id), '-l'];
+    const t = await this.targetOf(main, spec, user);
     return this.client.execInteractive(main.id, {
       cmd: opts.cmd ?? shell,
-      ...(user ? { user } : {}),
-      ...(spec?.workspace ? { workingDir: spec.workspace.target } : {}),
-      env: spec?.remoteEnv ?? {},
+      ...t,
       ...(opts.cols ? { cols: opts.cols } : {}),
       ...(opts.rows ? { rows: opts.rows } : {}),
     });
+  }
+
+  /** How a command runs in sandbox `name`'s main container (its user, folder, remoteEnv). */
+  async execTargetOf(name: string): Promise<{ id: string; target: ExecTarget; spec?: SandboxSpec }> {
+    const { cs, main } = await this.mainOf(name);
+    if (main.rawState !== 'running')
+      throw new UserError(`Sandbox ${name} is ${main.rawState}; start it first`);
+    const { spec } = specOfContainers(cs);
+    const user = await this.userFor(main.id, spec, main.image);
+    return { id: main.id, target: await this.targetOf(main, spec, user), ...(spec ? { spec } : {}) };
+  }
+
+  private async targetOf(
+    main: ContainerInfo,
+    spec: SandboxSpec | undefined,
+    user: string,
+  ): Promise<ExecTarget> {
+    if (spec) return this.execTarget(main.id, spec, main.image, user);
+    return { ...(user ? { user } : {}), env: {} };
   }
 
   /** Runs one command in the main container (tests, the bench, non-interactive use). */
@@ -507,19 +633,12 @@ export class ContainerSandboxes implements SandboxBackend {
     cmd: readonly string[],
     signal?: AbortSignal,
   ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    // The user is looked up afresh (the workspace's owner may have changed), unlike terminals'.
     const { cs, main } = await this.mainOf(name);
     const { spec } = specOfContainers(cs);
-    const user = spec ? await this.resolveUser(main.id, spec, main.image) : { user: '' };
-    return this.client.exec(
-      main.id,
-      {
-        cmd,
-        ...(user.user ? { user: user.user } : {}),
-        ...(spec?.workspace ? { workingDir: spec.workspace.target } : {}),
-        env: spec?.remoteEnv ?? {},
-      },
-      { signal },
-    );
+    const user = spec ? (await this.resolveUser(main.id, spec, main.image)).user : '';
+    const target = await this.targetOf(main, spec, user);
+    return this.client.exec(main.id, { cmd, ...target }, { signal });
   }
 }
 
@@ -534,3 +653,8 @@ const INFO_MS = 60_000;
 
 /** How long a launch's pre-started shell waits for its terminal before it is closed. */
 const WARM_MS = 20_000;
+
+/** Where hooks, terminals and tasks start: the configured working folder, else the workspace. */
+export function workingDirOf(spec: SandboxSpec | undefined): string | undefined {
+  return spec?.containers[0]?.workingDir ?? spec?.workspace?.target;
+}

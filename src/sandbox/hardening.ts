@@ -26,6 +26,22 @@ const DEFAULT_CPUS = 2;
  */
 const KEEP_ALIVE = ['/bin/sh', '-c', "trap 'exit 0' TERM INT; while sleep 3600 & wait $!; do :; done"];
 
+/**
+ * The keep-alive loop, after the features' entrypoint scripts (each started in the background,
+ * as a feature's entrypoint does its own setup and returns or keeps a daemon).
+ */
+export function keepAliveArgs(entrypoints: readonly string[] = []): string[] {
+  if (!entrypoints.length) return KEEP_ALIVE.slice(1);
+  const [, flag = '-c', loop = ''] = KEEP_ALIVE;
+  // Entry points are paths a feature names; passed as positional arguments, never spliced in.
+  return [
+    flag,
+    `for e in "$@"; do "$e" || echo "podvisor: entrypoint $e failed ($?)" >&2; done; ${loop}`,
+    'pv-entrypoints',
+    ...entrypoints,
+  ];
+}
+
 export interface HardenInput {
   readonly spec: SandboxSpec;
   readonly container: ContainerSpec;
@@ -82,7 +98,7 @@ export function createBody(h: HardenInput): Record<string, unknown> {
     [LABEL.spec]: JSON.stringify(spec),
   };
   const cmd = c.keepAlive
-    ? { Entrypoint: [KEEP_ALIVE[0]], Cmd: KEEP_ALIVE.slice(1) }
+    ? { Entrypoint: [KEEP_ALIVE[0]], Cmd: keepAliveArgs(c.entrypoints) }
     : {
         ...(c.entrypoint ? { Entrypoint: [...c.entrypoint] } : {}),
         ...(c.command ? { Cmd: [...c.command] } : {}),
@@ -99,9 +115,10 @@ export function createBody(h: HardenInput): Record<string, unknown> {
     OpenStdin: false,
     HostConfig: {
       Runtime: h.runtime,
-      CapDrop: ['ALL'],
-      CapAdd: [...new Set([...DEV_CAPS, ...spec.capAdd])],
-      SecurityOpt: ['no-new-privileges:true'],
+      ...(spec.privileged ? { Privileged: true } : {}),
+      CapDrop: spec.privileged ? [] : ['ALL'],
+      CapAdd: spec.privileged ? [] : [...new Set([...DEV_CAPS, ...spec.capAdd])],
+      SecurityOpt: ['no-new-privileges:true', ...(spec.securityOpt ?? [])],
       PidsLimit: c.limits.pids,
       Memory: memory,
       MemorySwap: memory,

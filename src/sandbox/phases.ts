@@ -1,12 +1,23 @@
 import { CancelledError } from '../common/errors';
 import type { Logger } from '../common/log';
-import type { Phase, PhaseTiming } from './types';
+import type { HookName, Phase, PhaseTiming } from './types';
 
 export interface LaunchContext {
   readonly log: Logger;
   readonly signal?: AbortSignal;
   /** Progress: the phase that starts and a short message. */
   readonly report?: (phase: Phase, message: string) => void;
+  /** The output of lifecycle hooks, builds and initializeCommand as it comes (a terminal shows it). */
+  readonly output?: (text: string) => void;
+  /**
+   * When set, the launch is ready once the `waitFor` hook is done and hands the later hooks here
+   * (they run on; their failure is reported, the sandbox stays). Unset: the launch runs every hook.
+   */
+  readonly background?: (work: Promise<void>, hooks: readonly HookName[]) => void;
+  /** Origins (feature ids, `devcontainer.json`) whose privilege requests the user allowed. */
+  readonly allowPrivileges?: readonly string[];
+  /** The host user whose uid/gid the remote user gets (updateRemoteUserUID); default this process's. */
+  readonly localUser?: { readonly uid: number; readonly gid: number };
 }
 
 /** Runs the phases of one launch: each timed, logged, reported, and checked for cancellation. */

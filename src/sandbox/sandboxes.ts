@@ -119,6 +119,10 @@ export class Sandboxes {
     return (await this.backendOf(sb)).restart(sb.name, ctx);
   }
 
+  async postAttach(sb: SandboxInfo, ctx: LaunchContext): Promise<void> {
+    return (await this.backendOf(sb)).postAttach(sb.name, ctx);
+  }
+
   async remove(sb: SandboxInfo): Promise<void> {
     return (await this.backendOf(sb)).remove(sb.name);
   }

@@ -4,14 +4,24 @@
  * the wrong shape is an error that names the field, and the sandbox shows with that problem.
  */
 import { isSandboxName } from './names';
-import type {
-  ContainerSpec,
-  LifecycleCommand,
-  MountSpec,
-  PortForward,
-  SandboxSource,
-  SandboxSpec,
-  SourceKind,
+import {
+  HOOK_NAMES,
+  type ComposeSpec,
+  type ContainerSpec,
+  type FeatureSet,
+  type HookName,
+  type HookStep,
+  type HostRequirements,
+  type Lifecycle,
+  type LifecycleCommand,
+  type MountSpec,
+  type PortAttributes,
+  type PortForward,
+  type PrivilegeRequest,
+  type SandboxSource,
+  type SandboxSpec,
+  type SimpleCommand,
+  type SourceKind,
 } from './types';
 
 type Obj = Record<string, unknown>;
@@ -79,6 +89,18 @@ class Reader {
     if (!Array.isArray(v)) return this.bad(k, 'a list');
     return v.map((e, i) => each(e, `${this.at}.${k}[${i}]`));
   }
+  optBool(k: string): boolean | undefined {
+    return this.has(k) ? this.bool(k) : undefined;
+  }
+  optOneOf<T extends string>(k: string, allowed: readonly T[]): T | undefined {
+    return this.has(k) ? this.oneOf(k, allowed) : undefined;
+  }
+  optRecord<T>(k: string, each: (x: unknown, at: string) => T): Record<string, T> | undefined {
+    if (!this.has(k)) return undefined;
+    const v = this.x[k];
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return this.bad(k, 'an object');
+    return Object.fromEntries(Object.entries(v).map(([kk, vv]) => [kk, each(vv, `${this.at}.${k}.${kk}`)]));
+  }
   oneOf<T extends string>(k: string, allowed: readonly T[]): T {
     const v = this.x[k];
     return typeof v === 'string' && (allowed as readonly string[]).includes(v)
@@ -120,11 +142,114 @@ function mount(x: unknown, at: string): MountSpec {
   };
 }
 
-function lifecycle(r: Reader, k: string): LifecycleCommand | undefined {
-  if (!r.has(k)) return undefined;
-  const c = Reader.of(r.raw(k), r.path(k));
+function simple(x: unknown, at: string): SimpleCommand {
+  const c = Reader.of(x, at);
   if (c.has('shell')) return { shell: c.str('shell') };
   return { argv: c.strings('argv') };
+}
+
+function command(x: unknown, at: string): LifecycleCommand {
+  const c = Reader.of(x, at);
+  if (!c.has('parallel')) return simple(x, at);
+  return {
+    parallel: c.list('parallel', (p, pat) => {
+      const r = Reader.of(p, pat);
+      return { name: r.str('name'), command: simple(r.raw('command'), `${pat}.command`) };
+    }),
+  };
+}
+
+function lifecycleOf(x: unknown, at: string): Lifecycle {
+  const r = Reader.of(x, at);
+  const out: Partial<Record<HookName, readonly HookStep[]>> = {};
+  for (const hook of HOOK_NAMES)
+    if (r.has(hook))
+      out[hook] = r.list(hook, (s, sat) => {
+        const step = Reader.of(s, sat);
+        return { origin: step.str('origin'), command: command(step.raw('command'), `${sat}.command`) };
+      });
+  return out;
+}
+
+function features(x: unknown, at: string): FeatureSet {
+  const r = Reader.of(x, at);
+  return {
+    configDir: r.str('configDir'),
+    refs: r.list('refs', (f, fat) => {
+      const fr = Reader.of(f, fat);
+      const o = Reader.of(fr.raw('options'), `${fat}.options`);
+      const options: Record<string, string | boolean> = {};
+      for (const [k, v] of Object.entries(fr.raw('options') as Record<string, unknown>)) {
+        if (typeof v !== 'string' && typeof v !== 'boolean')
+          throw new Error(`${o.path(k)} is not a string or boolean`);
+        options[k] = v;
+      }
+      return { id: fr.str('id'), options };
+    }),
+    overrideOrder: r.strings('overrideOrder'),
+  };
+}
+
+function compose(x: unknown, at: string): ComposeSpec {
+  const r = Reader.of(x, at);
+  const servicePorts = r.has('servicePorts')
+    ? r.list('servicePorts', (p, pat) => {
+        const q = Reader.of(p, pat);
+        return { service: q.str('service'), port: q.num('port') };
+      })
+    : undefined;
+  return {
+    files: r.strings('files'),
+    project: r.str('project'),
+    service: r.str('service'),
+    runServices: r.strings('runServices'),
+    workingDir: r.str('workingDir'),
+    ...(servicePorts ? { servicePorts } : {}),
+  };
+}
+
+function hostRequirements(x: unknown, at: string): HostRequirements {
+  const r = Reader.of(x, at);
+  const cpus = r.optNum('cpus');
+  const memoryBytes = r.optNum('memoryBytes');
+  const storageBytes = r.optNum('storageBytes');
+  let gpu: HostRequirements['gpu'];
+  if (r.has('gpu')) gpu = r.raw('gpu') === 'optional' ? 'optional' : r.bool('gpu');
+  return {
+    ...(cpus !== undefined ? { cpus } : {}),
+    ...(memoryBytes !== undefined ? { memoryBytes } : {}),
+    ...(storageBytes !== undefined ? { storageBytes } : {}),
+    ...(gpu !== undefined ? { gpu } : {}),
+  };
+}
+
+const AUTO_FORWARD = ['notify', 'openBrowser', 'openBrowserOnce', 'openPreview', 'silent', 'ignore'] as const;
+
+function portAttributes(x: unknown, at: string): PortAttributes {
+  const r = Reader.of(x, at);
+  const label = r.optStr('label');
+  const onAutoForward = r.optOneOf('onAutoForward', AUTO_FORWARD);
+  const protocol = r.optOneOf('protocol', ['http', 'https'] as const);
+  const requireLocalPort = r.optBool('requireLocalPort');
+  return {
+    ...(label !== undefined ? { label } : {}),
+    ...(onAutoForward !== undefined ? { onAutoForward } : {}),
+    ...(protocol !== undefined ? { protocol } : {}),
+    ...(requireLocalPort !== undefined ? { requireLocalPort } : {}),
+  };
+}
+
+function privilegeRequest(x: unknown, at: string): PrivilegeRequest {
+  const r = Reader.of(x, at);
+  const privileged = r.optBool('privileged');
+  const capAdd = r.optStrings('capAdd');
+  const securityOpt = r.optStrings('securityOpt');
+  return {
+    origin: r.str('origin'),
+    ...(privileged !== undefined ? { privileged } : {}),
+    ...(capAdd ? { capAdd } : {}),
+    ...(securityOpt ? { securityOpt } : {}),
+  };
 }
 
 function container(x: unknown, at: string): ContainerSpec {
@@ -137,6 +262,7 @@ function container(x: unknown, at: string): ContainerSpec {
   const command = r.optStrings('command');
   const workingDir = r.optStr('workingDir');
   const user = r.optStr('user');
+  const entrypoints = r.optStrings('entrypoints');
   let build: ContainerSpec['build'];
   if (r.has('build')) {
     const b = Reader.of(r.raw('build'), `${at}.build`);
@@ -164,6 +290,7 @@ function container(x: unknown, at: string): ContainerSpec {
     },
     ...(workingDir !== undefined ? { workingDir } : {}),
     ...(user !== undefined ? { user } : {}),
+    ...(entrypoints ? { entrypoints } : {}),
   };
 }
 
@@ -178,8 +305,27 @@ export function parseSandboxSpec(x: unknown, at = 'spec'): SandboxSpec {
     workspace = { hostPath: w.str('hostPath'), target: w.str('target'), readonly: w.bool('readonly') };
   }
   const remoteUser = r.optStr('remoteUser');
-  const postCreateCommand = lifecycle(r, 'postCreateCommand');
-  const postStartCommand = lifecycle(r, 'postStartCommand');
+  const initializeCommand = r.has('initializeCommand')
+    ? command(r.raw('initializeCommand'), r.path('initializeCommand'))
+    : undefined;
+  const waitFor = r.optOneOf('waitFor', HOOK_NAMES);
+  const devcontainerId = r.optStr('devcontainerId');
+  const feats = r.has('features') ? features(r.raw('features'), r.path('features')) : undefined;
+  const comp = r.has('compose') ? compose(r.raw('compose'), r.path('compose')) : undefined;
+  const hostReq = r.has('hostRequirements')
+    ? hostRequirements(r.raw('hostRequirements'), r.path('hostRequirements'))
+    : undefined;
+  const portsAttributes = r.optRecord('portsAttributes', portAttributes);
+  const otherPortsAttributes = r.has('otherPortsAttributes')
+    ? portAttributes(r.raw('otherPortsAttributes'), r.path('otherPortsAttributes'))
+    : undefined;
+  const shutdownAction = r.optOneOf('shutdownAction', ['none', 'stopContainer', 'stopCompose'] as const);
+  const updateRemoteUserUID = r.optBool('updateRemoteUserUID');
+  const privilegeRequests = r.has('privilegeRequests')
+    ? r.list('privilegeRequests', privilegeRequest)
+    : undefined;
+  const privileged = r.optBool('privileged');
+  const securityOpt = r.optStrings('securityOpt');
   const shmSizeBytes = r.optNum('shmSizeBytes');
   const hostname = r.optStr('hostname');
   const containers = r.list('containers', container);
@@ -192,9 +338,21 @@ export function parseSandboxSpec(x: unknown, at = 'spec'): SandboxSpec {
     mounts: r.list('mounts', mount),
     ...(remoteUser !== undefined ? { remoteUser } : {}),
     remoteEnv: r.record('remoteEnv'),
-    ...(postCreateCommand ? { postCreateCommand } : {}),
-    ...(postStartCommand ? { postStartCommand } : {}),
+    lifecycle: lifecycleOf(r.raw('lifecycle'), r.path('lifecycle')),
+    ...(initializeCommand ? { initializeCommand } : {}),
+    ...(waitFor ? { waitFor } : {}),
+    ...(devcontainerId !== undefined ? { devcontainerId } : {}),
+    ...(feats ? { features: feats } : {}),
+    ...(comp ? { compose: comp } : {}),
+    ...(hostReq ? { hostRequirements: hostReq } : {}),
+    ...(portsAttributes ? { portsAttributes } : {}),
+    ...(otherPortsAttributes ? { otherPortsAttributes } : {}),
+    ...(shutdownAction ? { shutdownAction } : {}),
+    ...(updateRemoteUserUID !== undefined ? { updateRemoteUserUID } : {}),
     capAdd: r.strings('capAdd'),
+    ...(privilegeRequests ? { privilegeRequests } : {}),
+    ...(privileged !== undefined ? { privileged } : {}),
+    ...(securityOpt ? { securityOpt } : {}),
     extraHosts: r.strings('extraHosts'),
     init: r.bool('init'),
     ...(shmSizeBytes !== undefined ? { shmSizeBytes } : {}),

@@ -33,8 +33,94 @@ export interface MountSpec {
   readonly readonly: boolean;
 }
 
-/** A command as the devcontainer spec allows it: a shell string or an argv. */
-export type LifecycleCommand = { readonly shell: string } | { readonly argv: readonly string[] };
+/** One command: a shell string (run by /bin/sh -c) or an argv (run without a shell). */
+export type SimpleCommand = { readonly shell: string } | { readonly argv: readonly string[] };
+
+/**
+ * A command as the devcontainer spec allows it: a string, an array, or an object whose named
+ * commands run in parallel (all must succeed).
+ */
+export type LifecycleCommand =
+  | SimpleCommand
+  | { readonly parallel: ReadonlyArray<{ readonly name: string; readonly command: SimpleCommand }> };
+
+/** The lifecycle hooks that run inside the sandbox, in the order the spec runs them. */
+export type HookName =
+  'onCreateCommand' | 'updateContentCommand' | 'postCreateCommand' | 'postStartCommand' | 'postAttachCommand';
+export const HOOK_NAMES: readonly HookName[] = [
+  'onCreateCommand',
+  'updateContentCommand',
+  'postCreateCommand',
+  'postStartCommand',
+  'postAttachCommand',
+];
+
+/** One contribution to a hook: a feature's (in install order) or devcontainer.json's (last). */
+export interface HookStep {
+  /** `devcontainer.json` or the feature's id. */
+  readonly origin: string;
+  readonly command: LifecycleCommand;
+}
+
+export type Lifecycle = Readonly<Partial<Record<HookName, readonly HookStep[]>>>;
+
+/** A feature as devcontainer.json (or a feature's dependsOn) names it; resolved at launch. */
+export interface FeatureRef {
+  /** As written: `./local`, `registry/ns/name[:tag|@digest]`, `https://…tgz`. */
+  readonly id: string;
+  readonly options: Readonly<Record<string, string | boolean>>;
+}
+
+export interface FeatureSet {
+  /** The folder of devcontainer.json: local features are relative to it. */
+  readonly configDir: string;
+  readonly refs: readonly FeatureRef[];
+  /** `overrideFeatureInstallOrder`. */
+  readonly overrideOrder: readonly string[];
+}
+
+/** portsAttributes / otherPortsAttributes: what the editor does with a forwarded port. */
+export interface PortAttributes {
+  readonly label?: string;
+  readonly onAutoForward?: 'notify' | 'openBrowser' | 'openBrowserOnce' | 'openPreview' | 'silent' | 'ignore';
+  readonly protocol?: 'http' | 'https';
+  readonly requireLocalPort?: boolean;
+}
+
+/** A Compose-based devcontainer: the project, the dev service, the services to start. */
+export interface ComposeSpec {
+  /** Absolute compose files, in order. */
+  readonly files: readonly string[];
+  /** Compose project name. */
+  readonly project: string;
+  /** The service the workspace runs in. */
+  readonly service: string;
+  /** Services to start (empty: all). */
+  readonly runServices: readonly string[];
+  /** `--project-directory` (the first file's folder). */
+  readonly workingDir: string;
+  /** forwardPorts of other services (`"db:5432"`), published on 127.0.0.1 from that service. */
+  readonly servicePorts?: ReadonlyArray<{ readonly service: string; readonly port: number }>;
+}
+
+/**
+ * Privileges a feature or devcontainer.json asks for beyond the hardened default. The launch
+ * grants them only for origins the user allowed (podvisor.sandbox.allowPrivileges), else refuses.
+ */
+export interface PrivilegeRequest {
+  /** `devcontainer.json` or the feature's id. */
+  readonly origin: string;
+  readonly privileged?: boolean;
+  readonly capAdd?: readonly string[];
+  readonly securityOpt?: readonly string[];
+}
+
+export interface HostRequirements {
+  readonly cpus?: number;
+  readonly memoryBytes?: number;
+  readonly storageBytes?: number;
+  readonly gpu?: boolean | 'optional';
+}
 
 export interface Limits {
   readonly cpus?: number;
@@ -66,6 +152,8 @@ export interface ContainerSpec {
   readonly workingDir?: string;
   /** Explicit user for the main process (devcontainer `containerUser`, Pod runAsUser). */
   readonly user?: string;
+  /** Scripts the features' `entrypoint`s name, started before the keep-alive loop. */
+  readonly entrypoints?: readonly string[];
 }
 
 export interface SandboxSpec {
@@ -78,11 +166,33 @@ export interface SandboxSpec {
   readonly mounts: readonly MountSpec[];
   /** User for terminals and lifecycle commands (devcontainer `remoteUser`); undefined: pick one. */
   readonly remoteUser?: string;
+  /** Values may hold `${containerEnv:X[:default]}`, resolved against the running container. */
   readonly remoteEnv: Readonly<Record<string, string>>;
-  readonly postCreateCommand?: LifecycleCommand;
-  readonly postStartCommand?: LifecycleCommand;
+  /** The hooks that run inside the sandbox (features' steps first, then devcontainer.json's). */
+  readonly lifecycle: Lifecycle;
+  /** Runs on the host before every launch and start (devcontainer `initializeCommand`). */
+  readonly initializeCommand?: LifecycleCommand;
+  /** The hook a launch waits for before it is ready; later hooks run on (default updateContentCommand). */
+  readonly waitFor?: HookName;
+  /** `${devcontainerId}` of this config (features' mounts and entrypoints use it at launch). */
+  readonly devcontainerId?: string;
+  /** Features to build into the image (unresolved references; the launch resolves them). */
+  readonly features?: FeatureSet;
+  readonly compose?: ComposeSpec;
+  readonly hostRequirements?: HostRequirements;
+  readonly portsAttributes?: Readonly<Record<string, PortAttributes>>;
+  readonly otherPortsAttributes?: PortAttributes;
+  /** What closing the editor should stop; Podvisor keeps sandboxes across reloads (see levels). */
+  readonly shutdownAction?: 'none' | 'stopContainer' | 'stopCompose';
+  /** Give the remote user the host user's uid/gid (Linux bind mounts), default true. */
+  readonly updateRemoteUserUID?: boolean;
   /** Capabilities added on top of the hardened default (safe runArgs subset). */
   readonly capAdd: readonly string[];
+  /** What devcontainer.json and its features ask for beyond the hardening (granted at launch). */
+  readonly privilegeRequests?: readonly PrivilegeRequest[];
+  /** Set only when a feature asks for it and the user allowed that feature (hardening.ts). */
+  readonly privileged?: boolean;
+  readonly securityOpt?: readonly string[];
   readonly extraHosts: readonly string[];
   readonly init: boolean;
   readonly shmSizeBytes?: number;
@@ -97,6 +207,7 @@ export interface SandboxSpec {
 export const EMPTY_SPEC_EXTRAS = {
   mounts: [],
   remoteEnv: {},
+  lifecycle: {},
   capAdd: [],
   extraHosts: [],
   init: false,
@@ -122,7 +233,20 @@ export interface SandboxInfo {
 
 /** Progress phases, in order; each is timed and logged. */
 export type Phase =
-  'prepare' | 'build' | 'pull' | 'disk' | 'create' | 'start' | 'post-create' | 'post-start' | 'attach';
+  | 'initialize'
+  | 'prepare'
+  | 'build'
+  | 'pull'
+  | 'features'
+  | 'disk'
+  | 'create'
+  | 'start'
+  | 'on-create'
+  | 'update-content'
+  | 'post-create'
+  | 'post-start'
+  | 'post-attach'
+  | 'attach';
 
 export interface PhaseTiming {
   readonly phase: Phase;

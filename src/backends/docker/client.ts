@@ -332,8 +332,16 @@ export class DockerClient {
     }
   }
 
-  /** Runs `cmd` to its end without a TTY; stdout and stderr apart. */
-  async exec(id: string, x: ExecOptions, o: Sig = {}): Promise<ExecResult> {
+  /**
+   * Runs `cmd` to its end without a TTY; stdout and stderr apart. `onOutput` sees both as they
+   * come (a lifecycle hook's output in a terminal). Cancelling closes the stream; the process in
+   * the container is the caller's to stop (dockerd keeps an exec running without its client).
+   */
+  async exec(
+    id: string,
+    x: ExecOptions,
+    o: Sig & { onOutput?: (text: string, stream: 'stdout' | 'stderr') => void } = {},
+  ): Promise<ExecResult> {
     const c = this.api.getContainer(assertContainerRef(id));
     let exec: Dockerode.Exec;
     let stream: Duplex;
@@ -353,8 +361,15 @@ export class DockerClient {
     }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    const so = new PassThrough().on('data', (d: Buffer) => out.push(d));
-    const se = new PassThrough().on('data', (d: Buffer) => err.push(d));
+    const onOutput = o.onOutput;
+    const so = new PassThrough().on('data', (d: Buffer) => {
+      out.push(d);
+      onOutput?.(d.toString('utf8'), 'stdout');
+    });
+    const se = new PassThrough().on('data', (d: Buffer) => {
+      err.push(d);
+      onOutput?.(d.toString('utf8'), 'stderr');
+    });
     this.api.modem.demuxStream(stream, so, se);
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {

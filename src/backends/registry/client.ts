@@ -4,6 +4,7 @@
  * token from the realm they name (with the user's credentials, when there are any). Every failure
  * becomes a UserError naming the registry and its own reason.
  */
+import * as crypto from 'crypto';
 import { UserError } from '../../common/errors';
 import { request, type HttpResponse } from './http';
 import { assertReference, assertRepository } from './names';
@@ -162,6 +163,56 @@ export class RegistryClient {
     );
   }
 
+  /** A manifest (any media type in `accept`) with its digest, as the registry serves it. */
+  async manifest(
+    repository: string,
+    reference: string,
+    o: Sig & { accept?: string } = {},
+  ): Promise<{ digest: string; mediaType: string; body: Buffer }> {
+    const repo = assertRepository(repository);
+    const res = await this.send(
+      'GET',
+      `/v2/${repo}/manifests/${assertReference(reference)}`,
+      `repository:${repo}:pull`,
+      {
+        ...o,
+        headers: { Accept: o.accept ?? MANIFEST_TYPES },
+      },
+    );
+    const d = res.headers['docker-content-digest'];
+    const digest =
+      typeof d === 'string' && d ? d : `sha256:${crypto.createHash('sha256').update(res.body).digest('hex')}`;
+    const ct = res.headers['content-type'];
+    return { digest, mediaType: typeof ct === 'string' ? ct : '', body: res.body };
+  }
+
+  /**
+   * A blob by digest, checked against it; follows the registry's redirect to its storage (sent
+   * there without our credentials, which are the registry's, not the storage's).
+   */
+  async blob(repository: string, digest: string, o: Sig & { maxBytes?: number } = {}): Promise<Buffer> {
+    const repo = assertRepository(repository);
+    const m = /^sha256:([a-f0-9]{64})$/.exec(digest);
+    if (!m) throw new UserError(`Registry ${this.host}: unsupported blob digest ${digest}`);
+    let res = await this.send('GET', `/v2/${repo}/blobs/${digest}`, `repository:${repo}:pull`, {
+      ...o,
+      redirects: true,
+    });
+    for (let hops = 0; res.status >= 300 && res.status < 400 && hops < 5; hops++) {
+      const loc = res.headers.location;
+      if (typeof loc !== 'string' || !loc) break;
+      res = await this.raw('GET', new URL(loc, this.base).toString(), {}, o.signal, o.maxBytes);
+    }
+    if (res.status !== 200)
+      throw new UserError(
+        `Registry ${this.host} answered ${res.status} for blob ${digest}: ${registryReason(res)}`,
+      );
+    const got = crypto.createHash('sha256').update(res.body).digest('hex');
+    if (got !== m[1])
+      throw new UserError(`Registry ${this.host}: blob ${digest} has the wrong digest (sha256:${got})`);
+    return res.body;
+  }
+
   private get(path: string, scope: string, o: Sig): Promise<HttpResponse> {
     return this.send('GET', path, scope, o);
   }
@@ -170,12 +221,12 @@ export class RegistryClient {
     method: 'GET' | 'HEAD' | 'DELETE',
     path: string,
     scope: string,
-    o: Sig & { headers?: Record<string, string> },
+    o: Sig & { headers?: Record<string, string>; redirects?: boolean; maxBytes?: number },
   ): Promise<HttpResponse> {
-    let res = await this.raw(method, path, { ...o.headers, ...this.authHeader(scope) }, o.signal);
+    let res = await this.raw(method, path, { ...o.headers, ...this.authHeader(scope) }, o.signal, o.maxBytes);
     if (res.status === 401) {
       const header = await this.authenticate(res, scope, o.signal);
-      res = await this.raw(method, path, { ...o.headers, Authorization: header }, o.signal);
+      res = await this.raw(method, path, { ...o.headers, Authorization: header }, o.signal, o.maxBytes);
       if (res.status === 401) {
         const who = (await this.credentials())?.username;
         throw new UserError(
@@ -186,6 +237,7 @@ export class RegistryClient {
       }
     }
     if (res.status >= 200 && res.status < 300) return res;
+    if (o.redirects && res.status >= 300 && res.status < 400) return res;
     const what = `${method} ${path.split('?')[0]}`;
     if (res.status === 404)
       throw withStatus(
@@ -259,6 +311,7 @@ export class RegistryClient {
     pathOrUrl: string,
     headers: Record<string, string>,
     signal?: AbortSignal,
+    maxBytes?: number,
   ): Promise<HttpResponse> {
     const url = /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.base}${pathOrUrl}`;
     try {
@@ -269,6 +322,7 @@ export class RegistryClient {
         ca: this.endpoint.ca,
         insecureSkipVerify: this.endpoint.insecureSkipVerify,
         signal,
+        ...(maxBytes ? { maxBytes } : {}),
       });
     } catch (e) {
       const err = e as NodeJS.ErrnoException;

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Duplex } from 'stream';
-import { pullImage } from '../../backends/docker/imageOps';
 import type { DockerClient } from '../../backends/docker/client';
 import {
   freePort,
@@ -13,16 +13,21 @@ import {
   type VmSpec,
 } from '../../backends/qemu';
 import { createOverlay } from '../../backends/qemu/images';
-import { CancelledError, UserError, isCancelled, messageOf } from '../../common/errors';
+import { CancelledError, UserError, messageOf } from '../../common/errors';
 import { silentLogger, type Logger } from '../../common/log';
 import type { AttachOptions, InteractiveSession, SandboxBackend } from '../backend';
 import { runningQemuPid } from '../../backends/qemu/pidfile';
 import { processRunner, type Runner } from '../../common/process';
-import { argvOf, shQuote } from '../lifecycle';
-import { builtImageTag, LABEL } from '../names';
+import { runCreateHooks, runHook, tailOf, waitForOf, type HookResult, type HookRunner } from '../hooks';
+import { prepareImage } from '../imagePrep';
+import { runInitialize } from '../initialize';
+import { checkHostRequirements, levelSupport } from '../levelSupport';
+import { shellLineOf } from '../lifecycle';
+import { LABEL } from '../names';
 import { PhaseRunner, type LaunchContext } from '../phases';
 import { parseSandboxSpec } from '../specParse';
-import type { IsolationLevel, LaunchReport, LifecycleCommand, SandboxInfo, SandboxSpec } from '../types';
+import type { IsolationLevel, LaunchReport, SandboxInfo, SandboxSpec } from '../types';
+import { envMap, resolveContainerEnv } from '../devcontainer/variables';
 import { consoleLine, runOnConsole } from './console';
 import { ensureInitramfs, SANDBOX_UP, writeSandboxInitramfs } from './initramfs';
 import { resolveKernel } from './kernel';
@@ -151,11 +156,13 @@ export class MicroVmSandboxes implements SandboxBackend {
     let createdDir = false;
     const builtImages: string[] = [];
     try {
-      const [c, ...others] = spec.containers;
-      if (!c || others.length)
-        throw new UserError(
-          'A microVM sandbox runs one container image; use a container level for a multi-container Pod',
-        );
+      const support = levelSupport(spec, 'microvm');
+      if (support.refusal) throw new UserError(support.refusal);
+      notes.push(...support.notes);
+      const [c] = spec.containers;
+      if (!c) throw new UserError(`Sandbox ${spec.name} has no containers`);
+      checkHostRequirements(spec, { cpus: os.cpus().length, memoryBytes: os.totalmem() }, 'this machine');
+      await runInitialize(spec, this.runner, phases, ctx);
       const { kernel, initrd, accel } = await phases.run(
         'prepare',
         'kernel, initramfs, accelerator',
@@ -171,44 +178,18 @@ export class MicroVmSandboxes implements SandboxBackend {
           return { kernel: k, initrd: i, accel: a };
         },
       );
-      let image: string;
-      if (c.build) {
-        const b = c.build;
-        const tag = builtImageTag(spec.name, c.name);
-        builtImages.push(
-          await phases.run('build', `building ${tag}`, () =>
-            engine.build(
-              {
-                context: b.context,
-                dockerfile: b.dockerfile,
-                tag,
-                args: b.args,
-                ...(b.target ? { target: b.target } : {}),
-                labels: { [LABEL.built]: spec.name },
-              },
-              { signal: ctx.signal, onLine: (l) => ctx.log.info(`[build] ${l}`) },
-            ),
-          ),
-        );
-        image = tag;
-      } else {
-        if (!c.image) throw new UserError(`Container ${c.name} has no image`);
-        image = c.image;
-        await phases.run('pull', `image ${image}`, async () => {
-          if (await engine.imageConfig(image, { signal: ctx.signal })) return;
-          try {
-            await pullImage(engine, image, {
-              signal: ctx.signal,
-              onProgress: (p) => ctx.log.debug(`[pull] ${p.id ? `${p.id}: ` : ''}${p.status}`),
-            });
-          } catch (e) {
-            if (isCancelled(e)) throw e;
-            throw new UserError(
-              `Image ${image} is not on the engine and could not be pulled: ${messageOf(e)}`,
-            );
-          }
-        });
-      }
+      // The same image as the container levels: the Dockerfile, the features layer (cached).
+      const prep = await prepareImage(engine, spec, c, phases, ctx, {
+        cacheDir: this.opts.cacheDir,
+        runner: this.runner,
+      });
+      const eff = prep.spec;
+      const imageEnv = {
+        ...envMap((await engine.imageConfig(prep.image, { signal: ctx.signal }))?.env ?? []),
+        ...c.env,
+      };
+      builtImages.push(...prep.built);
+      const image = prep.image;
       const disk = await phases.run('disk', `root disk of ${image}`, () =>
         ensureRootDisk(
           engine,
@@ -232,7 +213,8 @@ export class MicroVmSandboxes implements SandboxBackend {
           initrd,
           path.join(dir, 'initrd.cpio'),
           { ...(spec.workspace ? { PV_WS: spec.workspace.target } : {}) },
-          { ...c.env, ...spec.remoteEnv },
+          // The image's ENV (features' containerEnv among it), containerEnv, then remoteEnv.
+          { ...imageEnv, ...resolveContainerEnv(eff.remoteEnv, imageEnv) },
           ctx.signal,
           this.runner,
         );
@@ -274,7 +256,7 @@ export class MicroVmSandboxes implements SandboxBackend {
       fs.writeFileSync(path.join(dir, 'spec.json'), JSON.stringify(vm, null, 2));
       const meta: Meta = {
         name: spec.name,
-        spec,
+        spec: eff,
         image,
         imageId: disk.imageId,
         ports,
@@ -282,26 +264,27 @@ export class MicroVmSandboxes implements SandboxBackend {
         createdAt: new Date().toISOString(),
       };
       this.writeMeta(meta);
-      if (spec.remoteUser && spec.remoteUser !== 'root')
-        notes.push(
-          `microVM: terminals and lifecycle commands run as root inside the VM (remoteUser "${spec.remoteUser}" is not switched to; the VM is the boundary)`,
-        );
       this.changed(spec.name);
       await this.boot(spec.name, accel, phases, ctx);
-      if (spec.postCreateCommand) {
-        const pc = spec.postCreateCommand;
-        await phases.run('post-create', 'postCreateCommand', () =>
-          this.lifecycle(spec.name, pc, 'postCreateCommand', ctx),
-        );
-      }
-      meta.postCreateDone = true;
-      this.writeMeta(meta);
-      if (spec.postStartCommand) {
-        const ps = spec.postStartCommand;
-        await phases.run('post-start', 'postStartCommand', () =>
-          this.lifecycle(spec.name, ps, 'postStartCommand', ctx),
-        );
-      }
+      const hooks = this.hookRunner(spec.name, ctx);
+      await runCreateHooks(
+        eff,
+        hooks,
+        phases,
+        ctx.background
+          ? {
+              ...ctx,
+              background: (rest, names) => {
+                // postCreate is done once the rest (postStart at the latest) has run.
+                ctx.background?.(
+                  rest.then(() => this.markCreated(spec.name)),
+                  names,
+                );
+              },
+            }
+          : ctx,
+      );
+      if (!ctx.background || waitForOf(eff) === 'postStartCommand') this.markCreated(spec.name);
       for (const n of notes) ctx.log.warn(`sandbox ${spec.name}: ${n}`);
       const info = await this.find(spec.name);
       if (!info) throw new UserError(`Sandbox ${spec.name} disappeared right after it started`);
@@ -353,19 +336,31 @@ export class MicroVmSandboxes implements SandboxBackend {
     });
   }
 
-  private async lifecycle(
-    name: string,
-    c: LifecycleCommand,
-    what: string,
-    ctx: LaunchContext,
-  ): Promise<void> {
-    const line = 'shell' in c ? c.shell : argvOf(c).map(shQuote).join(' ');
-    const r = await this.exec(name, line, 600_000);
-    for (const l of r.output.split('\n')) if (l.trim()) ctx.log.info(`[${what}] ${l}`);
-    if (r.exitCode !== 0)
-      throw new UserError(
-        `${what} failed with exit code ${r.exitCode}: ${r.output.trim().split('\n').slice(-3).join(' | ')}`,
-      );
+  /** Hooks on the serial console: one command at a time (the object form as background jobs). */
+  private hookRunner(name: string, ctx: LaunchContext): HookRunner {
+    const one = async (line: string, label: string): Promise<HookResult> => {
+      const r = await this.exec(name, line, 600_000);
+      ctx.output?.(r.output);
+      for (const l of r.output.split('\n')) if (l.trim()) ctx.log.info(`[${label}] ${l}`);
+      return { exitCode: r.exitCode, tail: tailOf(r.output) };
+    };
+    return {
+      run: (cmd, label) => one(shellLineOf(cmd), label),
+      runParallel: (cmd, label) => one(shellLineOf(cmd), label),
+    };
+  }
+
+  private markCreated(name: string): void {
+    const m = this.readMeta(name)?.meta;
+    if (!m) return;
+    m.postCreateDone = true;
+    this.writeMeta(m);
+  }
+
+  /** postAttachCommand on the console (an editor attached). */
+  async postAttach(name: string, ctx: LaunchContext): Promise<void> {
+    const m = this.meta(name);
+    await runHook(m.spec, 'postAttachCommand', this.hookRunner(name, ctx), new PhaseRunner(ctx, name), ctx);
   }
 
   private writeMeta(m: Meta): void {
@@ -507,21 +502,14 @@ export class MicroVmSandboxes implements SandboxBackend {
     await this.stop(name);
     const phases = new PhaseRunner(ctx, name);
     const accel = resolveAcceleration('auto', 'auto', await probeKvm(false, this.runner));
+    await runInitialize(m.spec, this.runner, phases, ctx);
     await this.boot(name, accel, phases, ctx);
-    if (m.spec.postCreateCommand && !m.postCreateDone) {
-      const pc = m.spec.postCreateCommand;
-      await phases.run('post-create', 'postCreateCommand', () =>
-        this.lifecycle(name, pc, 'postCreateCommand', ctx),
-      );
-      m.postCreateDone = true;
-      this.writeMeta(m);
-    }
-    if (m.spec.postStartCommand) {
-      const ps = m.spec.postStartCommand;
-      await phases.run('post-start', 'postStartCommand', () =>
-        this.lifecycle(name, ps, 'postStartCommand', ctx),
-      );
-    }
+    const hooks = this.hookRunner(name, ctx);
+    if (!m.postCreateDone) {
+      // The create hooks never finished (a cancelled or failed background run): all of them now.
+      await runCreateHooks(m.spec, hooks, phases, { ...ctx, background: undefined });
+      this.markCreated(name);
+    } else await runHook(m.spec, 'postStartCommand', hooks, phases, ctx);
     const info = await this.find(name);
     if (!info) throw new UserError(`Sandbox ${name} disappeared while it restarted`);
     return { name, level: 'microvm', timings: phases.timings, notes: [], info };

@@ -5,6 +5,7 @@ import { BUSYBOX_IMAGE, docker, ensureBusyboxImage } from '../../harness/images'
 import { ContainerSandboxes } from '../../../src/sandbox/containerLauncher';
 import { loadDevcontainer } from '../../../src/sandbox/devcontainer';
 import { DockerClient } from '../../../src/backends/docker/client';
+import { freePort } from '../../../src/common/net';
 import { podPlan, yamlDocs } from '../../../src/sandbox/pod';
 import { ctx, leftovers, makeWorkspace } from './helpers';
 import { at } from '../../harness/pick';
@@ -47,14 +48,25 @@ describe('sandbox: bad input is a clear error and leaves nothing behind', functi
     );
   });
 
-  it('missing image (not on the engine, registry unreachable)', async function () {
+  it('missing image: a local-only name is never pulled; a registry that does not answer is named', async function () {
     this.timeout(60_000);
+    // A name only made here: refused before the engine would ask Docker Hub for it (no DNS query).
     const spec = loadDevcontainer({ workspaceFolder: ws({ image: 'podvisor-test/does-not-exist:1' }) });
     await assert.rejects(
       sandboxes.launch(spec, 'container', 'runc', ctx),
-      /Image podvisor-test\/does-not-exist:1 is not on the engine and could not be pulled: .+/,
+      /Image podvisor-test\/does-not-exist:1 is not on the engine; it is made locally and never pulled/,
     );
     await expectNothingLeft(spec.name);
+    // A loopback registry nobody listens on: the engine's own reason.
+    const port = await freePort();
+    const spec2 = loadDevcontainer({ workspaceFolder: ws({ image: `127.0.0.1:${port}/nothing/here:1` }) });
+    await assert.rejects(
+      sandboxes.launch(spec2, 'container', 'runc', ctx),
+      new RegExp(
+        `Image 127\\.0\\.0\\.1:${port}/nothing/here:1 is not on the engine and could not be pulled: .+`,
+      ),
+    );
+    await expectNothingLeft(spec2.name);
   });
 
   it('a build that fails removes the images its finished steps made', async function () {

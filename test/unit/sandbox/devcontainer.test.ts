@@ -66,32 +66,152 @@ describe('sandbox: devcontainer.json', () => {
     assert.throws(() => parse('{ "build": { "dockerfile": "Nope" } }'), /build.dockerfile Nope not found/);
   });
 
-  it('lists unsupported keys once instead of dropping them', () => {
-    const s = parse('{ "image": "x", "features": {}, "shutdownAction": "none", "customizations": {} }');
+  it('lists unknown and legacy keys once instead of dropping them', () => {
+    const s = parse('{ "image": "x", "frobnicate": 1, "extensions": [], "customizations": {} }');
     assert.deepStrictEqual(s.notes, [
-      'devcontainer.json: not supported, ignored: features, shutdownAction',
+      'devcontainer.json: unknown keys, ignored: frobnicate',
+      'devcontainer.json: "extensions" is legacy (now customizations.vscode.extensions)',
       'devcontainer.json: editor settings ignored: customizations',
     ]);
   });
 
-  it('lifecycle commands: string, array, object', () => {
-    const s = parse(
-      '{ "image": "x", "postCreateCommand": ["echo", "a b"], "postStartCommand": { "a": "echo 1", "b": ["echo", "2"] } }',
+  it('every lifecycle hook in its three forms; features first at launch; waitFor', () => {
+    const s = parse(`{ "image": "x",
+      "initializeCommand": ["touch", "init"],
+      "onCreateCommand": "echo on",
+      "updateContentCommand": ["echo", "a b"],
+      "postCreateCommand": { "a": "echo 1", "b": ["echo", "2"] },
+      "postStartCommand": "",
+      "postAttachCommand": "echo attach",
+      "waitFor": "postCreateCommand" }`);
+    const dj = (command: unknown) => [{ origin: 'devcontainer.json', command }];
+    assert.deepStrictEqual(s.initializeCommand, { argv: ['touch', 'init'] });
+    assert.deepStrictEqual(s.lifecycle, {
+      onCreateCommand: dj({ shell: 'echo on' }),
+      updateContentCommand: dj({ argv: ['echo', 'a b'] }),
+      postCreateCommand: dj({
+        parallel: [
+          { name: 'a', command: { shell: 'echo 1' } },
+          { name: 'b', command: { argv: ['echo', '2'] } },
+        ],
+      }),
+      postAttachCommand: dj({ shell: 'echo attach' }),
+    });
+    assert.strictEqual(s.waitFor, 'postCreateCommand');
+    assert.throws(() => parse('{ "image": "x", "waitFor": "later" }'), /waitFor must be one of/);
+    assert.throws(
+      () => parse('{ "image": "x", "postStartCommand": [1] }'),
+      /postStartCommand must be a string or an array/,
     );
-    assert.deepStrictEqual(s.postCreateCommand, { argv: ['echo', 'a b'] });
-    assert.deepStrictEqual(s.postStartCommand, { shell: '(echo 1) && (echo 2)' });
-    assert.ok(s.notes.some((n) => n.includes('not in parallel')));
+  });
+
+  it('variables: localEnv with defaults (colons kept), env, devcontainerId as the spec computes it, containerEnv only in remoteEnv', () => {
+    const s = parse(`{ "image": "x",
+      "containerEnv": { "A": "\${localEnv:NOPE:a:b}", "B": "\${env:HOME}", "ID": "\${devcontainerId}" },
+      "remoteEnv": { "PATH": "\${containerEnv:PATH}:/extra", "W": "\${containerWorkspaceFolderBasename}" },
+      "mounts": ["source=cache-\${devcontainerId},target=/cache,type=volume"] }`);
+    const env = at(s.containers, 0).env;
+    assert.strictEqual(env.A, 'a:b');
+    assert.strictEqual(env.B, '/home/me');
+    // The spec's label-based id: sorted label JSON, SHA-256, base 32, 52 characters.
+    assert.match(env.ID ?? '', /^[0-9a-v]{52}$/);
+    assert.strictEqual(env.ID, s.devcontainerId);
+    assert.strictEqual(at(s.mounts, 0).source, `cache-${env.ID}`);
+    assert.deepStrictEqual(s.remoteEnv, { PATH: '${containerEnv:PATH}:/extra', W: path.basename(ws) });
+    assert.throws(
+      () => parse('{ "image": "x", "containerEnv": { "P": "${containerEnv:PATH}" } }'),
+      /only known inside the container/,
+    );
+    assert.throws(
+      () => parse('{ "image": "x:${templateOption:v}" , "name": "${templateOption:v}" }'),
+      /unsupported variable \$\{templateOption:v\}/,
+    );
+  });
+
+  it('ports: ranges checked; portsAttributes kept for the editor', () => {
+    const s = parse(`{ "image": "x", "forwardPorts": [3000],
+      "portsAttributes": { "3000": { "label": "App", "onAutoForward": "openBrowser", "protocol": "https" }, "9000-9010": { "onAutoForward": "ignore" } },
+      "otherPortsAttributes": { "onAutoForward": "silent" } }`);
+    assert.deepStrictEqual(s.portsAttributes?.['3000'], {
+      label: 'App',
+      onAutoForward: 'openBrowser',
+      protocol: 'https',
+    });
+    assert.deepStrictEqual(s.otherPortsAttributes, { onAutoForward: 'silent' });
+    assert.throws(() => parse('{ "image": "x", "forwardPorts": [70000] }'), /out of range/);
+    assert.throws(() => parse('{ "image": "x", "forwardPorts": ["80:70000"] }'), /out of range/);
+    assert.throws(
+      () => parse('{ "image": "x", "forwardPorts": ["db:5432"] }'),
+      /needs a Docker Compose config/,
+    );
+    assert.throws(
+      () => parse('{ "image": "x", "portsAttributes": { "3000": { "onAutoForward": "maybe" } } }'),
+      /not a valid value/,
+    );
+  });
+
+  it('features: references with options (string shorthand = version), override order', () => {
+    const s =
+      parse(`{ "image": "x", "features": { "./local": { "a": true, "n": 2 }, "127.0.0.1:5000/pv/f:1": "1.2" },
+      "overrideFeatureInstallOrder": ["./local"] }`);
+    assert.deepStrictEqual(s.features, {
+      configDir: path.join(ws, '.devcontainer'),
+      refs: [
+        { id: './local', options: { a: true, n: '2' } },
+        { id: '127.0.0.1:5000/pv/f:1', options: { version: '1.2' } },
+      ],
+      overrideOrder: ['./local'],
+    });
+  });
+
+  it('privileges a config asks for are requests (granted or refused at launch); safe capabilities are not', () => {
+    const s = parse(
+      '{ "image": "x", "capAdd": ["SYS_PTRACE", "SYS_ADMIN"], "privileged": true, "securityOpt": ["seccomp=unconfined"], "init": true }',
+    );
+    assert.deepStrictEqual(s.capAdd, ['SYS_PTRACE']);
+    assert.deepStrictEqual(s.privilegeRequests, [
+      {
+        origin: 'devcontainer.json',
+        privileged: true,
+        capAdd: ['SYS_ADMIN'],
+        securityOpt: ['seccomp=unconfined'],
+      },
+    ]);
+    assert.strictEqual(s.init, true);
+  });
+
+  it('Compose configs: files relative to devcontainer.json, service, runServices, defaults', () => {
+    fs.writeFileSync(path.join(ws, '.devcontainer', 'compose.yml'), 'services: {}\n');
+    const s = parse(
+      '{ "dockerComposeFile": ["compose.yml"], "service": "app", "runServices": ["db"], "workspaceFolder": "/workspaces/x", "forwardPorts": ["db:5432", 3000] }',
+    );
+    const c = at(s.containers, 0);
+    assert.strictEqual(c.image, undefined);
+    assert.strictEqual(c.keepAlive, false, 'overrideCommand defaults to false for Compose');
+    assert.deepStrictEqual(s.compose?.files, [path.join(ws, '.devcontainer', 'compose.yml')]);
+    assert.strictEqual(s.compose?.service, 'app');
+    assert.deepStrictEqual(s.compose?.runServices, ['db', 'app']);
+    assert.match(s.compose?.project ?? '', /^pv-[a-z0-9_-]+$/);
+    assert.deepStrictEqual(s.compose?.servicePorts, [{ service: 'db', port: 5432 }]);
+    assert.deepStrictEqual(c.ports, [{ container: 3000, host: 0, protocol: 'tcp' }]);
+    assert.throws(() => parse('{ "dockerComposeFile": "nope.yml", "service": "a" }'), /does not exist/);
+    assert.throws(() => parse('{ "dockerComposeFile": "compose.yml" }'), /needs "service"/);
   });
 
   it('hostRequirements size the sandbox; runArgs override them', () => {
     const s = parse(
-      '{ "image": "x", "hostRequirements": { "cpus": 2, "memory": "1gb", "storage": "32gb" }, "runArgs": ["--cpus=1.5", "--cap-add", "SYS_PTRACE", "-e", "A=1", "--init"] }',
+      '{ "image": "x", "hostRequirements": { "cpus": 2, "memory": "1gb", "storage": "32gb", "gpu": "optional" }, "runArgs": ["--cpus=1.5", "--cap-add", "SYS_PTRACE", "-e", "A=1", "--init"] }',
     );
     assert.deepStrictEqual(at(s.containers, 0).limits, { cpus: 1.5, memoryBytes: 1024 ** 3, pids: 1024 });
     assert.deepStrictEqual(s.capAdd, ['SYS_PTRACE']);
     assert.strictEqual(at(s.containers, 0).env.A, '1');
     assert.strictEqual(s.init, true);
-    assert.ok(s.notes.some((n) => n.includes('storage')));
+    assert.deepStrictEqual(s.hostRequirements, {
+      cpus: 2,
+      memoryBytes: 1024 ** 3,
+      storageBytes: 32 * 1024 ** 3,
+      gpu: 'optional',
+    });
   });
 
   it('refuses the docker socket, host paths and unsafe runArgs with reasons', () => {
@@ -119,8 +239,8 @@ describe('sandbox: devcontainer.json', () => {
     );
   });
 
-  it('needs an image or a Dockerfile', () => {
-    assert.throws(() => parse('{ "dockerComposeFile": "x.yml" }'), /needs "image" or "build.dockerfile"/);
+  it('needs an image, a Dockerfile or a Compose file', () => {
+    assert.throws(() => parse('{ "name": "x" }'), /needs "image", "build.dockerfile" or "dockerComposeFile"/);
   });
 
   it('runArgs parser keeps values with their flags', () => {

@@ -43,13 +43,34 @@ describe('sandbox: specs read back from labels and files are checked, never cast
         forwardPorts: [3000, '53/udp'],
         postCreateCommand: ['echo', 'hi'],
         postStartCommand: 'make run',
+        postAttachCommand: { a: 'x', b: ['y', 'z'] },
+        initializeCommand: 'true',
+        waitFor: 'postCreateCommand',
+        features: { './f': { a: true } },
+        portsAttributes: { '3000': { label: 'App' } },
+        otherPortsAttributes: { onAutoForward: 'ignore' },
+        hostRequirements: { cpus: 1, memory: '1gb', gpu: 'optional' },
+        capAdd: ['SYS_ADMIN'],
+        updateRemoteUserUID: false,
         remoteUser: 'dev',
         mounts: ['type=tmpfs,target=/cache'],
         runArgs: ['--cap-add=SYS_PTRACE', '--init'],
       }),
       { workspaceFolder: ws, file: path.join(ws, '.devcontainer', 'devcontainer.json'), env: {} },
     );
+    assert.ok(spec.privilegeRequests?.length && spec.features && spec.lifecycle.postAttachCommand);
     assert.deepStrictEqual(parseSandboxSpec(JSON.parse(JSON.stringify(spec))), spec);
+    fs.writeFileSync(path.join(ws, '.devcontainer', 'c.yml'), 'services: {}\n');
+    const comp = parseDevcontainer(
+      JSON.stringify({
+        dockerComposeFile: 'c.yml',
+        service: 'app',
+        forwardPorts: ['db:1'],
+        shutdownAction: 'stopCompose',
+      }),
+      { workspaceFolder: ws, file: path.join(ws, '.devcontainer', 'devcontainer.json'), env: {} },
+    );
+    assert.deepStrictEqual(parseSandboxSpec(JSON.parse(JSON.stringify(comp))), comp);
     const img = imageSpec('busybox:1', ws);
     assert.deepStrictEqual(parseSandboxSpec(JSON.parse(JSON.stringify(img))), img);
   });
@@ -61,8 +82,8 @@ describe('sandbox: specs read back from labels and files are checked, never cast
     assert.throws(bad({ containers: [{ name: 'dev' }] }), /spec\.containers\[0\]\.limits is not an object/);
     assert.throws(bad({ remoteEnv: { A: 1 } }), /spec\.remoteEnv\.A is not a string/);
     assert.throws(
-      bad({ postStartCommand: { argv: 'rm' } }),
-      /spec\.postStartCommand\.argv is not a list of strings/,
+      bad({ lifecycle: { postStartCommand: [{ origin: 'x', command: { argv: 'rm' } }] } }),
+      /spec\.lifecycle\.postStartCommand\[0\]\.command\.argv is not a list of strings/,
     );
     assert.throws(bad({ source: { kind: 'helm', label: 'x' } }), /spec\.source\.kind is not one of/);
     assert.deepStrictEqual(readSandboxSpec('{not json', 'label x').spec, undefined);
