@@ -16,3 +16,7 @@ export { yamlDocs, podPlan, levelForHandler, type YamlDoc, type PodPlan } from '
 export { MicroVmSandboxes, type MicroVmOptions } from './microvm/microvms';
 export { runOnConsole, consoleLine } from './microvm/console';
 export { kubevirtPlan, isKubevirtVm, launchKubevirt, type KubevirtPlan } from './kubevirt';
+export { attributesFor } from './devcontainer/ports';
+export { levelSupport, checkHostRequirements, type LevelSupport } from './levelSupport';
+export { workingDirOf, type ContainerSandboxOptions } from './containerLauncher';
+export { execTree, type ExecTarget } from './containerHooks';

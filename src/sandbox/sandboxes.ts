@@ -10,7 +10,7 @@ import { sessionOf, type Session } from '../backends/docker/sessions';
 import { UserError, messageOf } from '../common/errors';
 import type { Logger } from '../common/log';
 import type { AttachOptions, SandboxBackend } from './backend';
-import { ContainerSandboxes } from './containerLauncher';
+import { ContainerSandboxes, type ContainerSandboxOptions } from './containerLauncher';
 import { containerLevels, microvmLevel, type LevelStatus } from './levels';
 import { MicroVmSandboxes, type MicroVmOptions } from './microvm/microvms';
 import type { LaunchContext } from './phases';
@@ -22,6 +22,8 @@ export interface SandboxesOptions {
   readonly client: () => Promise<DockerClient>;
   /** Where microVM sandboxes live and what they boot. */
   readonly microvm: Omit<MicroVmOptions, 'log'>;
+  /** Container sandboxes: caches, the Compose CLI, the Docker CLI config. */
+  readonly containers?: ContainerSandboxOptions;
   /** The live records, when a store keeps them (the view); otherwise each lookup asks the backends. */
   readonly records?: () => ReadonlyMap<string, SandboxInfo> | undefined;
 }
@@ -38,7 +40,7 @@ export class Sandboxes {
   async containers(): Promise<ContainerSandboxes> {
     const client = await this.o.client();
     if (this.container?.client !== client)
-      this.container = { client, backend: new ContainerSandboxes(client) };
+      this.container = { client, backend: new ContainerSandboxes(client, this.o.containers) };
     return this.container.backend;
   }
 

@@ -3,6 +3,8 @@ import { UserError } from '../../common/errors';
 import type { Services } from '../../host/services';
 import { withProgress } from '../../host/progress';
 import { SandboxNode, type SandboxModule } from '../../tree/sandboxes/section';
+import { forwardSandboxPorts } from './ports';
+import { setupOutput, type SetupOutput } from './setupTerminal';
 import { openTerminal } from './terminal';
 
 type IsolationLevel = import('../../sandbox').IsolationLevel;
@@ -48,9 +50,17 @@ export async function chooseLevel(
   svc: Services,
   explicit?: unknown,
   allowed?: readonly IsolationLevel[],
+  spec?: SandboxSpec,
 ): Promise<IsolationLevel | undefined> {
   const m = svc.sandboxes.module();
-  const levels = await svc.sandboxes.backend().levels();
+  // A level that cannot run this config is not available for it; what one cannot do is shown with it.
+  const levels = (await svc.sandboxes.backend().levels()).map((l) => {
+    const sup = spec && l.available ? m.levelSupport(spec, l.level) : undefined;
+    if (sup?.refusal) return { ...l, available: false, detail: sup.refusal };
+    return sup?.notes.length
+      ? { ...l, detail: `${l.detail} · ${vscode.l10n.t('not here: {0}', sup.notes.join('; '))}` }
+      : l;
+  });
   const usable = levels.filter((l) => l.available && (!allowed || allowed.includes(l.level)));
   const check = (lvl: IsolationLevel): IsolationLevel => {
     const st = levels.find((l) => l.level === lvl);
@@ -93,7 +103,12 @@ export async function chooseLevel(
   return pick.level;
 }
 
-/** Launches in a cancellable progress notification with one step per phase, then opens a terminal. */
+/**
+ * Launches in a cancellable progress notification with one step per phase; the hooks' output
+ * goes to a "Sandbox setup" terminal. The launch is ready after devcontainer.json's `waitFor`
+ * hook: the later ones run on under their own cancellable progress. Then the ports are
+ * forwarded, the terminal opens, and postAttachCommand runs (the editor attached).
+ */
 export async function launchSpec(
   svc: Services,
   spec: SandboxSpec,
@@ -108,19 +123,53 @@ export async function launchSpec(
     throw new UserError(
       vscode.l10n.t('{0} is not available here: {1}', level, st?.detail ?? 'unknown level'),
     );
+  // What this level cannot do with the config is said before anything starts.
+  const support = m.levelSupport(spec, level);
+  if (support.refusal) throw new UserError(support.refusal);
   svc.log.info(`sandbox ${spec.name}: launching ${spec.source.kind} "${spec.source.label}" as ${level}`);
-  if (spec.notes.length)
-    svc.log.warn(`sandbox ${spec.name}: not honoured locally:\n  ${spec.notes.join('\n  ')}`);
-  const report = await withProgress(vscode.l10n.t('Launching sandbox {0}', spec.name), (signal, progress) =>
-    mgr.launch(spec, level, st.runtime ?? 'runc', {
-      log: svc.log,
-      signal,
-      report: (phase, msg) => progress(`${phase}: ${msg}`),
-    }),
-  );
+  const notHonoured = [...spec.notes, ...support.notes];
+  if (notHonoured.length)
+    svc.log.warn(
+      `sandbox ${spec.name}: not honoured ${level === 'microvm' ? 'in a microVM' : 'locally'}:\n  ${notHonoured.join('\n  ')}`,
+    );
+  const out = setupOutput(spec.name);
+  // One abort for the launch and the hooks it hands back (each has its own Cancel button).
+  const ac = new AbortController();
+  let background: { rest: Promise<void>; hooks: readonly string[] } | undefined;
+  const ctx = {
+    log: svc.log,
+    signal: ac.signal,
+    output: (t: string) => out.write(t),
+    allowPrivileges: svc.settings.current.sandbox.allowPrivileges,
+    background: (rest: Promise<void>, hooks: readonly string[]) => {
+      background = { rest, hooks };
+    },
+  };
+  let report: LaunchReport;
+  try {
+    report = await withProgress(vscode.l10n.t('Launching sandbox {0}', spec.name), (signal, progress) => {
+      signal.addEventListener('abort', () => ac.abort(), { once: true });
+      return mgr.launch(spec, level, st.runtime ?? 'runc', {
+        ...ctx,
+        report: (phase, msg) => progress(`${phase}: ${msg}`),
+      });
+    });
+  } catch (e) {
+    out.end(
+      ac.signal.aborted ? vscode.l10n.t('cancelled') : vscode.l10n.t('failed: {0}', (e as Error).message),
+    );
+    throw e;
+  }
   svc.log.info(`sandbox ${spec.name}: ready (${m.formatTimings(report.timings)})`);
   await svc.sandboxes.refresh();
+  if (background) followBackground(svc, spec.name, background, ac, out);
+  else out.end(vscode.l10n.t('ready'));
+  const stored = await mgr.specOf(report.info).catch(() => undefined);
+  await forwardSandboxPorts(svc, report.info, stored ?? spec).catch((e: unknown) =>
+    svc.log.warn(`sandbox ${spec.name}: ports: ${String(e)}`),
+  );
   if (opts.terminal !== false) await openTerminal(svc, spec.name);
+  await attached(svc, report.info, out);
   if (report.notes.length) {
     void vscode.window
       .showWarningMessage(
@@ -134,4 +183,45 @@ export async function launchSpec(
       .then((p) => p && svc.log.show(true));
   }
   return report;
+}
+
+/** The hooks after `waitFor`, under their own cancellable progress; a failure is shown, the sandbox stays. */
+function followBackground(
+  svc: Services,
+  name: string,
+  bg: { rest: Promise<void>; hooks: readonly string[] },
+  ac: AbortController,
+  out: SetupOutput,
+): void {
+  void withProgress(vscode.l10n.t('Sandbox {0}: {1}', name, bg.hooks.join(', ')), (signal) => {
+    signal.addEventListener('abort', () => ac.abort(), { once: true });
+    return bg.rest;
+  }).then(
+    () => out.end(vscode.l10n.t('ready')),
+    (e: unknown) => {
+      out.end(
+        ac.signal.aborted ? vscode.l10n.t('cancelled') : vscode.l10n.t('failed: {0}', (e as Error).message),
+      );
+      if (ac.signal.aborted) return;
+      svc.log.error(`sandbox ${name}: ${(e as Error).message}`);
+      void vscode.window
+        .showErrorMessage((e as Error).message, vscode.l10n.t('Open Log'))
+        .then((p) => p && svc.log.show(true));
+    },
+  );
+}
+
+/** postAttachCommand (the editor attached); its failure is shown, never thrown. */
+export async function attached(
+  svc: Services,
+  info: SandboxInfo,
+  out = setupOutput(info.name),
+): Promise<void> {
+  await svc.sandboxes
+    .backend()
+    .postAttach(info, { log: svc.log, output: (t) => out.write(t) })
+    .catch((e: unknown) => {
+      svc.log.error(`sandbox ${info.name}: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage((e as Error).message);
+    });
 }

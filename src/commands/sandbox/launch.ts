@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import type { Command } from '../command';
-import { chooseLevel, launchSpec, requireTrust } from './common';
+import { attached, chooseLevel, launchSpec, requireTrust } from './common';
+import { forwardSandboxPorts } from './ports';
+import { setupOutput } from './setupTerminal';
 import { openTerminal } from './terminal';
 
 /**
@@ -27,12 +29,18 @@ export const launchSandbox: Command = {
     const spec = m.loadDevcontainer({ workspaceFolder: folder });
     const existing = await svc.sandboxes.backend().get(spec.name);
     if (existing) {
-      if (existing.state !== 'running') await svc.sandboxes.backend().restart(existing, { log: svc.log });
+      if (existing.state !== 'running') {
+        const out = setupOutput(spec.name);
+        await svc.sandboxes.backend().restart(existing, { log: svc.log, output: (t) => out.write(t) });
+      }
       await svc.sandboxes.refresh();
+      const info = (await svc.sandboxes.backend().get(spec.name)) ?? existing;
+      await forwardSandboxPorts(svc, info, await svc.sandboxes.backend().specOf(info)).catch(() => []);
       if (a.terminal !== false) await openTerminal(svc, spec.name);
+      await attached(svc, info);
       return existing;
     }
-    const level = await chooseLevel(svc, a.level);
+    const level = await chooseLevel(svc, a.level, undefined, spec);
     if (!level) return undefined;
     return launchSpec(svc, spec, level, { terminal: a.terminal !== false });
   },

@@ -28,7 +28,7 @@ import {
 import { parseDockerSize } from '../units';
 import { ALL_KEYS, EDITOR_ONLY_KEYS, LEGACY_KEYS } from './keys';
 import { mountList, parseMount } from './mounts';
-import { checkPortKey, parsePort, portAttributes, type ServicePort } from './ports';
+import { attributesFor, checkPortKey, parsePort, portAttributes, type ServicePort } from './ports';
 import { mapValues, obj, optBool, optStr, strList, strMap, strOrList, type Json } from './read';
 import { devcontainerId, substitute, VariableError, type VariableContext } from './variables';
 
@@ -229,6 +229,10 @@ function toSpec(j: Json, input: DevcontainerInput & { file: string }): SandboxSp
       portsAttributes[k] = portAttributes(v, `portsAttributes["${k}"]`, notes);
     }
   }
+  // requireLocalPort: the same port number on 127.0.0.1 (the engine refuses if it is taken).
+  for (const [i, p] of ports.entries())
+    if (!p.host && attributesFor(p.container, portsAttributes, undefined)?.requireLocalPort)
+      ports[i] = { ...p, host: p.container };
   const otherPortsAttributes =
     j.otherPortsAttributes !== undefined
       ? portAttributes(j.otherPortsAttributes, 'otherPortsAttributes', notes)

@@ -203,6 +203,7 @@ export class SandboxesSection implements WorkloadSection {
       log: this.deps.log,
       client: () => this.deps.containers.client(),
       microvm: { ...st, kernel },
+      containers: { cacheDir: st.cacheDir },
       records: () => (store?.status.kind === 'ready' ? store.items : undefined),
     });
     store = new m.SandboxStore(facade.microvms, this.deps.log);
