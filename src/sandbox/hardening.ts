@@ -17,14 +17,14 @@ export const DEV_CAPS = [
   'NET_BIND_SERVICE',
 ] as const;
 
-const DEFAULT_MEMORY = 4 * 1024 ** 3;
-const DEFAULT_CPUS = 2;
+export const DEFAULT_MEMORY = 4 * 1024 ** 3;
+export const DEFAULT_CPUS = 2;
 
 /**
  * Keeps a dev container alive without the image's command (devcontainer `overrideCommand`),
  * and exits at once on SIGTERM so stop is fast.
  */
-const KEEP_ALIVE = ['/bin/sh', '-c', "trap 'exit 0' TERM INT; while sleep 3600 & wait $!; do :; done"];
+export const KEEP_ALIVE = ['/bin/sh', '-c', "trap 'exit 0' TERM INT; while sleep 3600 & wait $!; do :; done"];
 
 /**
  * The keep-alive loop, after the features' entrypoint scripts (each started in the background,
