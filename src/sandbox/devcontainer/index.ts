@@ -32,7 +32,6 @@ import { attributesFor, checkPortKey, parsePort, portAttributes, type ServicePor
 import { mapValues, obj, optBool, optStr, strList, strMap, strOrList, type Json } from './read';
 import { devcontainerId, substitute, VariableError, type VariableContext } from './variables';
 
-
 const DEFAULT_PIDS = 1024;
 
 /** Capabilities a config may add without asking (debuggers, ping); the rest is a privilege request. */
