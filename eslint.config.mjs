@@ -130,6 +130,23 @@ export default defineConfig(
     },
   },
 
+  // Skips are loud and counted: `this.skip()`, `it.skip`, `describe.skip` only through the
+  // harness helper that prints `!!! SKIPPED: reason` (a bare skip would vanish from the output).
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['test/harness/skip.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='skip']",
+          message:
+            "Skip through skipLoudly(this, reason) from test/harness/skip.ts (or a need*() of test/harness/env.ts): it prints '!!! SKIPPED: reason' and mocha counts it.",
+        },
+      ],
+    },
+  },
+
   // ---- Temporary exceptions (see PENDING above) ----
   { files: PENDING.setInterval, rules: { 'no-restricted-syntax': 'off' } },
 

@@ -176,6 +176,16 @@ async function main() {
     add('unit', { passed: 0, failed: 1, skipped: 0, failedTitles: ['esbuild build'] }, 'build');
     return;
   }
+  // code-server first when a later layer needs it anyway: the unit layer's VS Code-grammar suite
+  // reads its YAML grammar (where it is missing, those cases are skipped loudly, and counted).
+  if (want('unit') && (want('host') || want('ui'))) {
+    const { ensureCodeServer } = require(join(root, 'out/test/harness/codeServer.js'));
+    try {
+      await ensureCodeServer(root, log);
+    } catch (e) {
+      log(`code-server could not be installed (its suites skip loudly): ${String(e.message).split('\n')[0]}`);
+    }
+  }
   if (want('unit')) {
     // Static checks, each one test of the unit layer; their own output is printed as it comes.
     staticCheck('tsc --noEmit (strict)', 'typecheck', process.execPath, [

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { EngineImage } from '../../src/backends/qemu/engine/image';
+import { skipLoudly } from './skip';
 
 /** The repository root: found by walking up, since this file is bundled into tests at any depth. */
 export const repoRoot = ((): string => {
@@ -23,22 +24,24 @@ export const repoRoot = ((): string => {
 /** Where test fixtures (guest kernel, images, rootfs tarballs) are cached between runs. */
 export const testCache = process.env.PODVISOR_TEST_CACHE ?? path.join(repoRoot, '.cache', 'test');
 
-function skipLoudly(ctx: Mocha.Context, what: string): never {
-  const reason =
-    process.env[`PODVISOR_TEST_WHY_NO_${what.toUpperCase()}`] ?? 'not provided by the test harness';
-  skipBecause(ctx, what, reason);
+/** Why the harness did not provide a part (PODVISOR_TEST_WHY_NO_<PART>). */
+export function whyNo(what: string): string {
+  return process.env[`PODVISOR_TEST_WHY_NO_${what.toUpperCase()}`] ?? 'not provided by the test harness';
+}
+
+function skipMissing(ctx: Mocha.Context, what: string): never {
+  skipBecause(ctx, what, whyNo(what));
 }
 
 /** Skips the suite, loudly and counted, for a part a suite finds missing itself (sshd, openssl). */
 export function skipBecause(ctx: Mocha.Context, what: string, reason: string): never {
-  console.log(`\n  !!! SKIPPED: ${ctx.test?.parent?.fullTitle() ?? 'suite'} needs ${what}: ${reason}\n`);
-  ctx.skip();
+  skipLoudly(ctx, `needs ${what}: ${reason}`);
 }
 
 /** The private test engine's DOCKER_HOST (unix://…) with runc and, where present, runsc. */
 export function needDocker(ctx: Mocha.Context): string {
   const host = process.env.PODVISOR_TEST_DOCKER_HOST;
-  if (!host) skipLoudly(ctx, 'docker');
+  if (!host) skipMissing(ctx, 'docker');
   return host;
 }
 
@@ -48,13 +51,13 @@ export function dockerRuntimes(): string[] {
 
 export function needGvisor(ctx: Mocha.Context): void {
   needDocker(ctx);
-  if (!dockerRuntimes().includes('runsc')) skipLoudly(ctx, 'gvisor');
+  if (!dockerRuntimes().includes('runsc')) skipMissing(ctx, 'gvisor');
 }
 
 /** QEMU's accelerator for tests: 'kvm' only when KVM really works, else 'tcg'. */
 export function needQemu(ctx: Mocha.Context): 'kvm' | 'tcg' {
   const accel = process.env.PODVISOR_TEST_ACCEL;
-  if (accel !== 'kvm' && accel !== 'tcg') skipLoudly(ctx, 'qemu');
+  if (accel !== 'kvm' && accel !== 'tcg') skipMissing(ctx, 'qemu');
   return accel;
 }
 
@@ -62,12 +65,12 @@ export function needQemu(ctx: Mocha.Context): 'kvm' | 'tcg' {
 export function needEngineImage(ctx: Mocha.Context): EngineImage {
   needQemu(ctx);
   const img = process.env.PODVISOR_TEST_ENGINE_IMAGE;
-  if (!img) skipLoudly(ctx, 'engine_image');
+  if (!img) skipMissing(ctx, 'engine_image');
   return JSON.parse(img) as EngineImage;
 }
 
 export function needLibvirt(ctx: Mocha.Context): void {
-  if (process.env.PODVISOR_TEST_LIBVIRT !== '1') skipLoudly(ctx, 'libvirt');
+  if (process.env.PODVISOR_TEST_LIBVIRT !== '1') skipMissing(ctx, 'libvirt');
 }
 
 /** Path to ../shared/corpus when present (tests fall back to test/fixtures). */
@@ -79,7 +82,7 @@ export function corpusDir(): string | undefined {
 /** The private Podman engine's DOCKER_HOST (Podman's Docker-compatible API on its own socket). */
 export function needPodman(ctx: Mocha.Context): string {
   const host = process.env.PODVISOR_TEST_PODMAN_HOST;
-  if (!host) skipLoudly(ctx, 'podman');
+  if (!host) skipMissing(ctx, 'podman');
   return host;
 }
 
@@ -98,21 +101,21 @@ export interface TestRegistry {
 /** The private registry (TLS, htpasswd) the harness started. */
 export function needRegistry(ctx: Mocha.Context): TestRegistry {
   const raw = process.env.PODVISOR_TEST_REGISTRY;
-  if (!raw) skipLoudly(ctx, 'registry');
+  if (!raw) skipMissing(ctx, 'registry');
   return JSON.parse(raw) as TestRegistry;
 }
 
 /** A Compose CLI: 'v2' (`docker compose`, plugin in the test DOCKER_CONFIG) or 'v1' (docker-compose). */
 export function needCompose(ctx: Mocha.Context, which: 'v1' | 'v2'): { dockerConfig: string } {
   if (which === 'v2' ? !process.env.PODVISOR_TEST_COMPOSE_V2 : !process.env.PODVISOR_TEST_COMPOSE_V1)
-    skipLoudly(ctx, `compose_${which}`);
+    skipMissing(ctx, `compose_${which}`);
   return { dockerConfig: process.env.PODVISOR_TEST_DOCKER_CONFIG ?? '' };
 }
 
 /** The shared test cluster (engines.ts): kubeconfigs of the admin and the limited user, kubectl. */
 export function needCluster(ctx: Mocha.Context): import('./cluster/shared').SharedClusterEnv {
   const raw = process.env.PODVISOR_TEST_CLUSTER;
-  if (!raw) skipLoudly(ctx, 'cluster');
+  if (!raw) skipMissing(ctx, 'cluster');
   return JSON.parse(raw);
 }
 
@@ -122,19 +125,19 @@ export function needNode(ctx: Mocha.Context): {
   node: import('./cluster/node').NodeInfo;
 } {
   const cluster = needCluster(ctx);
-  if (!cluster.node) skipLoudly(ctx, 'node');
+  if (!cluster.node) skipMissing(ctx, 'node');
   return { cluster, node: cluster.node };
 }
 
 /** The Kubernetes tools (built by scripts/tools.mjs), for suites that start their own control plane. */
 export function needClusterTools(ctx: Mocha.Context): void {
   if (process.env.PODVISOR_TEST_WHY_NO_CLUSTER && !process.env.PODVISOR_TEST_CLUSTER)
-    skipLoudly(ctx, 'cluster');
+    skipMissing(ctx, 'cluster');
   const { clusterTools } = require('./cluster/tools') as typeof import('./cluster/tools');
   const t = clusterTools();
   if ('missing' in t) {
     process.env.PODVISOR_TEST_WHY_NO_CLUSTER = `Kubernetes tools ${t.missing}`;
-    skipLoudly(ctx, 'cluster');
+    skipMissing(ctx, 'cluster');
   }
 }
 

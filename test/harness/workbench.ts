@@ -16,6 +16,7 @@ import {
   type CodeServer,
   type CodeServerInstall,
 } from './codeServer';
+import { skipLoudly } from './skip';
 
 const repoRoot = findRepoRoot();
 
@@ -169,10 +170,7 @@ export async function openWorkbench(o: OpenOptions = {}): Promise<Workbench> {
     } catch (e) {
       // No code-server (no registry, no build tools): a tour can't run — skip it loudly, counted.
       if (!o.ctx) throw e;
-      console.log(
-        `\n  !!! SKIPPED: ${o.ctx.test?.parent?.fullTitle() ?? 'UI tour'} needs code-server, which could not be installed: ${(e as Error).message}\n`,
-      );
-      return o.ctx.skip();
+      skipLoudly(o.ctx, `needs code-server, which could not be installed: ${(e as Error).message}`);
     }
   }
   const stateDir = o.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'podvisor-wb-'));
@@ -297,10 +295,7 @@ export function useWorkbench(name: string, o: OpenOptions = {}): () => Workbench
     // The first run on a fresh machine installs code-server (one to two minutes).
     this.timeout(600_000);
     const why = whyNoChromium();
-    if (why) {
-      console.log(`\n  !!! SKIPPED: the ${name} tour needs Chromium: ${why}\n`);
-      this.skip();
-    }
+    if (why) skipLoudly(this, `the ${name} tour needs Chromium: ${why}`);
     wb = await openWorkbench({ ctx: this, log: (s) => console.log(`    ${s}`), ...o });
   });
   after(async () => {

@@ -14,6 +14,8 @@ import type { PodvisorApi } from '../../src/extension';
 import type { ClustersSection } from '../../src/tree/clusters/section';
 import type { SharedClusterEnv } from '../harness/cluster/shared';
 import { until } from '../harness/until';
+import { skipLoudly } from '../harness/skip';
+import { whyNo } from '../harness/env';
 
 describe('Clusters section (in a real extension host, real API server)', function () {
   this.timeout(180_000);
@@ -29,12 +31,7 @@ describe('Clusters section (in a real extension host, real API server)', functio
 
   before(async function () {
     const raw = process.env.PODVISOR_TEST_CLUSTER;
-    if (!raw) {
-      console.log(
-        `\n  !!! SKIPPED: Clusters in-host suite needs cluster: ${process.env.PODVISOR_TEST_WHY_NO_CLUSTER ?? 'not provided by the test harness'}\n`,
-      );
-      this.skip();
-    }
+    if (!raw) skipLoudly(this, `needs cluster: ${whyNo('cluster')}`);
     c = JSON.parse(raw) as SharedClusterEnv;
     kubectl(['create', 'namespace', ns]);
     kubectl(

@@ -12,6 +12,8 @@ import { docker, dockerCli, ensureBusyboxImage } from '../harness/images';
 import { execFile } from 'child_process';
 import { until } from '../harness/until';
 import { at } from '../harness/pick';
+import { skipLoudly } from '../harness/skip';
+import { whyNo } from '../harness/env';
 
 describe('containers (in a real extension host)', function () {
   this.timeout(120_000);
@@ -28,12 +30,7 @@ describe('containers (in a real extension host)', function () {
 
   before(async function () {
     const h = process.env.PODVISOR_TEST_DOCKER_HOST;
-    if (!h) {
-      console.log(
-        `\n  !!! SKIPPED: containers in-host suite needs docker: ${process.env.PODVISOR_TEST_WHY_NO_DOCKER ?? 'not provided by the test harness'}\n`,
-      );
-      this.skip();
-    }
+    if (!h) skipLoudly(this, `needs docker: ${whyNo('docker')}`);
     host = h;
     const img = ensureBusyboxImage(host);
     id = docker(host, ['run', '-d', '--name', NAME, img, ...LOOP]);

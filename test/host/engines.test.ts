@@ -14,12 +14,11 @@ import type { TreeNode } from '../../src/tree/node';
 import { containerUri } from '../../src/tree/containers/files';
 import { docker, dockerCli, ensureBusyboxImage } from '../harness/images';
 import { until } from '../harness/until';
+import { skipLoudly } from '../harness/skip';
+import { whyNo } from '../harness/env';
 
 function skip(ctx: Mocha.Context, what: string): never {
-  console.log(
-    `\n  !!! SKIPPED: ${ctx.test?.parent?.fullTitle() ?? 'suite'} needs ${what}: ${process.env[`PODVISOR_TEST_WHY_NO_${what.toUpperCase()}`] ?? 'not provided by the test harness'}\n`,
-  );
-  ctx.skip();
+  skipLoudly(ctx, `needs ${what}: ${whyNo(what)}`);
 }
 
 function labelText(l: string | vscode.TreeItemLabel | undefined): string {

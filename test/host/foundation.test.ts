@@ -8,6 +8,7 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { PodvisorApi } from '../../src/extension';
 import { until } from '../harness/until';
+import { skipLoudly } from '../harness/skip';
 
 const EXT_ID = 'podvisor.podvisor';
 
@@ -151,12 +152,7 @@ describe('foundation (in a real extension host)', function () {
 
   it('the harness passes the test environment and settings to the host', function () {
     const host = process.env.PODVISOR_TEST_DOCKER_HOST;
-    if (!host) {
-      console.log(
-        '\n  !!! SKIPPED: no PODVISOR_TEST_DOCKER_HOST in the extension host (no private engine)\n',
-      );
-      this.skip();
-    }
+    if (!host) skipLoudly(this, 'no PODVISOR_TEST_DOCKER_HOST in the extension host (no private engine)');
     assert.strictEqual(
       pv.services.settings.current.docker.host,
       host,

@@ -16,6 +16,8 @@ import { prepareGuestDomain, type GuestDomain } from '../integration/libvirt/hel
 import type { LibvirtSection } from '../../src/tree/libvirt/section';
 import type { LibvirtGroup } from '../../src/tree/libvirt/group';
 import { until } from '../harness/until';
+import { skipLoudly } from '../harness/skip';
+import { whyNo } from '../harness/env';
 
 const NAME = 'pv-host-guest';
 const BOGUS = `qemu:///session?socket=/tmp/podvisor-no-daemon-${process.pid}/libvirt-sock`;
@@ -37,12 +39,8 @@ describe('libvirt domains (in a real extension host)', function () {
   before(async function () {
     const raw = process.env.PODVISOR_TEST_LIBVIRT_DAEMON;
     const accel = process.env.PODVISOR_TEST_ACCEL;
-    if (!raw || (accel !== 'kvm' && accel !== 'tcg')) {
-      console.log(
-        `\n  !!! SKIPPED: libvirt in-host suite needs the harness's libvirtd and QEMU: ${process.env.PODVISOR_TEST_WHY_NO_LIBVIRT ?? process.env.PODVISOR_TEST_WHY_NO_QEMU ?? 'not provided by the test harness'}\n`,
-      );
-      this.skip();
-    }
+    if (!raw) skipLoudly(this, `needs the harness's libvirtd: ${whyNo('libvirt')}`);
+    if (accel !== 'kvm' && accel !== 'tcg') skipLoudly(this, `needs QEMU: ${whyNo('qemu')}`);
     daemon = JSON.parse(raw) as PrivateLibvirtd;
     guest = prepareGuestDomain(daemon, NAME, accel);
     virsh('define', '--file', guest.xmlFile);

@@ -13,6 +13,7 @@ import { applyManifestToCluster } from '../../src/commands/manifest/applyToClust
 import { ManifestCompletionProvider } from '../../src/language/providers';
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../harness/images';
 import { until } from '../harness/until';
+import { skipLoudly } from '../harness/skip';
 
 const EXT_ID = 'podvisor.podvisor';
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -217,10 +218,7 @@ describe('manifest language (in a real extension host)', function () {
 
   it('completes containerDisk.image with the local images of the container engine', async function () {
     const host = process.env.PODVISOR_TEST_DOCKER_HOST;
-    if (!host) {
-      console.log('      !!! SKIPPED: no test container engine (PODVISOR_TEST_DOCKER_HOST) in this host');
-      this.skip();
-    }
+    if (!host) skipLoudly(this, 'no test container engine (PODVISOR_TEST_DOCKER_HOST) in this host');
     ensureBusyboxImage(host);
     const ed = await untitled(
       fs

@@ -12,17 +12,13 @@ import type { PodvisorApi } from '../../src/extension';
 import { locateHelm, locateKubectl } from '../../src/manifests/helm/locate';
 import { until } from '../harness/until';
 import { previewKustomizeBuild } from '../../src/commands/kustomize/preview';
+import { skipLoudly } from '../harness/skip';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const FIX = path.join(ROOT, 'test', 'fixtures');
 
 const ours = (uri: vscode.Uri): vscode.Diagnostic[] =>
   vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'podvisor');
-
-function skipLoudly(ctx: Mocha.Context, why: string): void {
-  console.log(`\n  !!! SKIPPED: ${ctx.test?.fullTitle() ?? 'test'}: ${why}\n`);
-  ctx.skip();
-}
 
 describe('kustomize and Helm authoring (in a real extension host)', function () {
   this.timeout(120_000);

@@ -15,6 +15,8 @@ import { docker, ensureBusyboxImage } from '../harness/images';
 import { ensureContainerDiskImage } from '../integration/sandbox/kvImage';
 import { until } from '../harness/until';
 import { at } from '../harness/pick';
+import { skipLoudly } from '../harness/skip';
+import { whyNo } from '../harness/env';
 
 describe('sandboxes (in a real extension host)', function () {
   this.timeout(180_000);
@@ -26,12 +28,7 @@ describe('sandboxes (in a real extension host)', function () {
 
   before(async function () {
     const h = process.env.PODVISOR_TEST_DOCKER_HOST;
-    if (!h) {
-      console.log(
-        `\n  !!! SKIPPED: sandbox in-host suite needs docker: ${process.env.PODVISOR_TEST_WHY_NO_DOCKER ?? 'not provided by the test harness'}\n`,
-      );
-      this.skip();
-    }
+    if (!h) skipLoudly(this, `needs docker: ${whyNo('docker')}`);
     host = h;
     ensureBusyboxImage(host);
     pv = await vscode.extensions.getExtension<PodvisorApi>('podvisor.podvisor')!.activate();
@@ -145,7 +142,7 @@ describe('sandboxes (in a real extension host)', function () {
 
   it('Run locally on a Pod manifest runs it under the runtime of its RuntimeClass (found in another workspace file)', async function () {
     const runtimes = (process.env.PODVISOR_TEST_RUNTIMES ?? '').split(',');
-    if (!runtimes.includes('runsc')) this.skip();
+    if (!runtimes.includes('runsc')) skipLoudly(this, `needs gVisor: ${whyNo('gvisor')}`);
     const dir = path.join(ws, 'pv-host-manifests');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(
@@ -197,7 +194,8 @@ describe('sandboxes (in a real extension host)', function () {
   });
 
   it('Launch Sandbox as a microVM: the terminal is the VM console and writes into the workspace', async function () {
-    if (process.env.PODVISOR_TEST_ACCEL !== 'kvm' && process.env.PODVISOR_TEST_ACCEL !== 'tcg') this.skip();
+    if (process.env.PODVISOR_TEST_ACCEL !== 'kvm' && process.env.PODVISOR_TEST_ACCEL !== 'tcg')
+      skipLoudly(this, `needs QEMU: ${whyNo('qemu')}`);
     this.timeout(240_000);
     const t0 = performance.now();
     const r = await vscode.commands.executeCommand<{ name: string; level: string } | undefined>(
@@ -229,7 +227,8 @@ describe('sandboxes (in a real extension host)', function () {
   });
 
   it('Run locally on a KubeVirt VMI boots a Podvisor VM from its containerDisk and opens its console', async function () {
-    if (process.env.PODVISOR_TEST_ACCEL !== 'kvm' && process.env.PODVISOR_TEST_ACCEL !== 'tcg') this.skip();
+    if (process.env.PODVISOR_TEST_ACCEL !== 'kvm' && process.env.PODVISOR_TEST_ACCEL !== 'tcg')
+      skipLoudly(this, `needs QEMU: ${whyNo('qemu')}`);
     this.timeout(300_000);
     const image = ensureContainerDiskImage(host);
     const file = path.join(ws, 'pv-host-vmi.yaml');

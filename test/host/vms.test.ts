@@ -12,6 +12,8 @@ import type { PodvisorApi } from '../../src/extension';
 import type { VmsSection } from '../../src/tree/vms/section';
 import { ensureGuest, GUEST_MARKER, GUEST_PROMPT } from '../harness/guest';
 import { until as waitUntil } from '../harness/until';
+import { skipLoudly } from '../harness/skip';
+import { whyNo } from '../harness/env';
 
 const NAME = 'pv-host-vm';
 
@@ -30,12 +32,7 @@ describe('QEMU VMs (in a real extension host)', function () {
   before(async function () {
     this.timeout(300_000);
     const accel = process.env.PODVISOR_TEST_ACCEL;
-    if (accel !== 'kvm' && accel !== 'tcg') {
-      console.log(
-        `\n  !!! SKIPPED: VM in-host suite needs QEMU: ${process.env.PODVISOR_TEST_WHY_NO_QEMU ?? 'not provided by the test harness'}\n`,
-      );
-      this.skip();
-    }
+    if (accel !== 'kvm' && accel !== 'tcg') skipLoudly(this, `needs QEMU: ${whyNo('qemu')}`);
     const guest = ensureGuest();
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-host-vms-'));
     pv = await vscode.extensions.getExtension<PodvisorApi>('podvisor.podvisor')!.activate();

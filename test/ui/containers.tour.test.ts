@@ -4,7 +4,7 @@
  * test-results/containers-tour-*.png.
  */
 import * as assert from 'assert';
-import { dockerRuntimes } from '../harness/env';
+import { dockerRuntimes, whyNo } from '../harness/env';
 import { docker, ensureBusyboxImage } from '../harness/images';
 import {
   openPodvisorView,
@@ -13,6 +13,7 @@ import {
   whyNoChromium,
   type Workbench,
 } from '../harness/workbench';
+import { skipLoudly } from '../harness/skip';
 
 describe('UI tour: containers in the Workloads view', function () {
   this.timeout(180_000);
@@ -24,12 +25,8 @@ describe('UI tour: containers in the Workloads view', function () {
     this.timeout(600_000);
     const why = whyNoChromium();
     host = process.env.PODVISOR_TEST_DOCKER_HOST;
-    if (why || !host) {
-      console.log(
-        `\n  !!! SKIPPED: the containers tour needs ${why ? `Chromium: ${why}` : `docker: ${process.env.PODVISOR_TEST_WHY_NO_DOCKER ?? 'not provided by the test harness'}`}\n`,
-      );
-      this.skip();
-    }
+    if (why) skipLoudly(this, `needs Chromium: ${why}`);
+    if (!host) skipLoudly(this, `needs docker: ${whyNo('docker')}`);
     const img = ensureBusyboxImage(host);
     docker(host, [
       'run',

@@ -5,7 +5,7 @@
  * group showing it with its badge. Screenshots to test-results/sandbox-tour-*.png.
  */
 import * as assert from 'assert';
-import { dockerRuntimes } from '../harness/env';
+import { dockerRuntimes, whyNo } from '../harness/env';
 import { docker, ensureBusyboxImage } from '../harness/images';
 import {
   openPodvisorView,
@@ -15,6 +15,7 @@ import {
   type Workbench,
 } from '../harness/workbench';
 import { nameForWorkspace } from '../../src/sandbox/names';
+import { skipLoudly } from '../harness/skip';
 
 describe('UI tour: Launch Sandbox and the Sandboxes group', function () {
   this.timeout(240_000);
@@ -26,12 +27,8 @@ describe('UI tour: Launch Sandbox and the Sandboxes group', function () {
     this.timeout(600_000);
     const why = whyNoChromium();
     host = process.env.PODVISOR_TEST_DOCKER_HOST;
-    if (why || !host) {
-      console.log(
-        `\n  !!! SKIPPED: the sandbox tour needs ${why ? `Chromium: ${why}` : `docker: ${process.env.PODVISOR_TEST_WHY_NO_DOCKER ?? 'not provided by the test harness'}`}\n`,
-      );
-      this.skip();
-    }
+    if (why) skipLoudly(this, `needs Chromium: ${why}`);
+    if (!host) skipLoudly(this, `needs docker: ${whyNo('docker')}`);
     ensureBusyboxImage(host);
     wb = await openWorkbench({ ctx: this, log: (s) => console.log(`    ${s}`) });
     name = nameForWorkspace(wb.workspace);

@@ -19,6 +19,8 @@ import {
   type Workbench,
 } from '../harness/workbench';
 import { until as waitUntil } from '../harness/until';
+import { skipLoudly } from '../harness/skip';
+import { whyNo } from '../harness/env';
 
 const NAME = 'tour-vm';
 
@@ -68,12 +70,8 @@ describe('UI tour: virtual machines', function () {
     this.timeout(600_000);
     const why = whyNoChromium();
     const accel = process.env.PODVISOR_TEST_ACCEL;
-    if (why || (accel !== 'kvm' && accel !== 'tcg')) {
-      console.log(
-        `\n  !!! SKIPPED: the VM tour needs Chromium and QEMU: ${why ?? process.env.PODVISOR_TEST_WHY_NO_QEMU ?? 'QEMU not provided by the test harness'}\n`,
-      );
-      this.skip();
-    }
+    if (why) skipLoudly(this, `needs Chromium: ${why}`);
+    if (accel !== 'kvm' && accel !== 'tcg') skipLoudly(this, `needs QEMU: ${whyNo('qemu')}`);
     guest = ensureGuest();
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-tour-vms-'));
     const store = new VmStore(home, { accelerator: 'auto', cpuModel: 'auto' });

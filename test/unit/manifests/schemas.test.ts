@@ -9,6 +9,7 @@ import { detectKind } from '../../../src/manifests/kinds';
 import { readManifestSettings } from '../../../src/common/settings/manifests';
 import { validationOptionsFrom, DEFAULT_RUNTIME_HANDLERS } from '../../../src/manifests/diagnostics';
 import { ROOT, SCHEMA_DIR } from './corpusLib';
+import { skipLoudly } from '../../harness/skip';
 
 describe('bundled manifest schemas', () => {
   const store = new SchemaStore(SCHEMA_DIR);
@@ -56,8 +57,7 @@ describe('bundled manifest schemas', () => {
       );
       if (r.status === 3) {
         // The sources are Go modules (k8s.io/kubernetes, kubevirt.io/kubevirt) and the shared CRD catalog.
-        console.log(`\n  !!! SKIPPED: schema sources not at hand: ${r.stderr.trim()}\n`);
-        this.skip();
+        skipLoudly(this, `schema sources not at hand: ${r.stderr.trim()}`);
       }
       assert.strictEqual(r.status, 0, r.stderr);
       const rel = (d: string): string[] =>

@@ -15,6 +15,7 @@ import {
   KUBECTL_NOT_FOUND,
   requireKubectl,
 } from '../../../../src/commands/manifest/kubectl';
+import { skipLoudly } from '../../../harness/skip';
 
 const POD =
   'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: busybox\n';
@@ -65,11 +66,8 @@ describe('kubectl for "Apply to cluster"', () => {
     let kubectl: string;
     before(function () {
       const k = findKubectl();
-      if (!k) {
-        console.log('    !!! SKIPPED: no kubectl on PATH (the missing-kubectl path above still ran)');
-        this.skip();
-      }
-      kubectl = k!;
+      if (!k) skipLoudly(this, 'no kubectl on PATH (the missing-kubectl path above still ran)');
+      kubectl = k;
     });
 
     it('reports "no cluster context" with kubectl\'s own reason', async () => {

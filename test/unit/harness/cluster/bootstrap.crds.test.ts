@@ -4,6 +4,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { crdYaml } from '../../../harness/cluster/bootstrap';
 import { sharedSchemasDir } from '../../../harness/env';
+import { skipLoudly } from '../../../harness/skip';
 
 /** The catalog in ../shared adds `additionalProperties: false` beside `properties`; a CRD cannot have both. */
 function withoutCatalogStrictness(s: unknown): unknown {
@@ -47,8 +48,7 @@ describe('the test cluster CRDs (generated from KubeVirt operator code, committe
   it('their schemas equal the openAPIV3Schema parts in ../shared/schemas/kubevirt-crds, where present', function () {
     const shared = sharedSchemasDir();
     if (!shared || !fs.existsSync(path.join(shared, 'kubevirt-crds'))) {
-      console.log('\n  !!! SKIPPED: ../shared/schemas/kubevirt-crds is not beside the clone\n');
-      this.skip();
+      skipLoudly(this, '../shared/schemas/kubevirt-crds is not beside the clone');
     }
     let compared = 0;
     const differ: string[] = [];
