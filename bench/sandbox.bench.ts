@@ -22,7 +22,7 @@ import { DockerClient } from '../src/backends/docker/client';
 import { imageSpec } from '../src/sandbox/imageSource';
 import { MicroVmSandboxes } from '../src/sandbox/microvm/microvms';
 import { ensureInitramfs, SANDBOX_UP } from '../src/sandbox/microvm/initramfs';
-import { resolveKernel } from '../src/sandbox/microvm/kernel';
+import { resolveKernel } from '../src/backends/qemu/kernel';
 import { ensureRootDisk } from '../src/sandbox/microvm/rootDisk';
 import type { PhaseTiming, SandboxSpec } from '../src/sandbox/types';
 import { dockerCli, ensureBusyboxImage } from '../test/harness/images';

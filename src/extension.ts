@@ -44,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): PodvisorApi {
   context.subscriptions.push(...registerCommands(services, commandTable));
   context.subscriptions.push(
     tree.addSection(
-      new VmsSection(settings, log, vscode.Uri.joinPath(context.globalStorageUri, 'vms').fsPath),
+      new VmsSection(settings, log, vscode.Uri.joinPath(context.globalStorageUri, 'vms').fsPath, containers),
     ),
   );
   context.subscriptions.push(tree.addSection(new LibvirtSection(settings, log)));

@@ -81,6 +81,12 @@ import { createVmSnapshot, revertVmSnapshot, deleteVmSnapshot, listVmSnapshots }
 import { deleteVm } from './vm/delete';
 import { openVmSpec } from './vm/openFolder';
 import { ejectVmIso } from './vm/ejectIso';
+import { newEngineVm } from './vm/newEngine';
+import { saveVm } from './vm/save';
+import { startVmFresh } from './vm/startFresh';
+import { copySshCommand } from './vm/copySshCommand';
+import { connectRemoteSsh } from './vm/connectRemoteSsh';
+import { copyDockerHost } from './vm/copyDockerHost';
 import { showLog } from './common/showLog';
 import { refreshWorkloads } from './workloads/refresh';
 
@@ -189,6 +195,12 @@ export const commandTable: readonly Command[] = [
   deleteVm,
   openVmSpec,
   ejectVmIso,
+  newEngineVm,
+  saveVm,
+  startVmFresh,
+  copySshCommand,
+  connectRemoteSsh,
+  copyDockerHost,
   refreshWorkloads,
   showLog,
   kubeVmStart,

@@ -8,7 +8,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import { ensureEngineImage, type EngineImage } from '../../src/backends/qemu/engine/image';
-import { resolveKernel } from '../../src/sandbox/microvm/kernel';
+import { resolveKernel } from '../../src/backends/qemu/kernel';
 import { testCache } from './env';
 
 export function imageCacheRoot(): string {

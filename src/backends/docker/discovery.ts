@@ -14,6 +14,7 @@ export type EndpointSource =
   | 'context'
   | 'default'
   | 'podman'
+  | 'engine-vm'
   | 'none';
 
 export interface Endpoint {
@@ -215,6 +216,7 @@ export function describeEndpoint(ep: Endpoint): string {
     context: `context ${ep.context ?? ''}`,
     default: 'default socket',
     podman: 'Podman',
+    'engine-vm': 'engine VM',
     none: 'not found',
   };
   return `${ep.host} (${how[ep.source]})`;

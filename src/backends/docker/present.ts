@@ -98,11 +98,18 @@ const STATE_ICON: Partial<Record<string, [string, string | undefined]>> = {
   unknown: UNKNOWN_ICON,
 };
 
-export function containerTooltip(c: ContainerInfo, now: number): string {
+/** The isolation badge; a container of an engine VM is "container in VM <name>" (the VM is the boundary). */
+export function isolationBadge(c: ContainerInfo, hostVm?: string): string {
+  const b = ISOLATION_BADGE[c.isolation];
+  if (!hostVm) return b;
+  return `${b && c.isolation !== 'container' ? `${b} ` : 'container '}in VM ${hostVm}`;
+}
+
+export function containerTooltip(c: ContainerInfo, now: number, hostVm?: string): string {
   // Plain concatenation: this runs for every item the tree maps (2,000 in the benchmark).
   let md = `**${escapeMd(c.name)}** — ${escapeMd(statusLine(c, now))}\n\n- Image: ${mdCode(c.image)}\n- ID: \` ${c.id.slice(0, 12)} \``;
   if (c.command) md += `\n- Command: ${mdCode(c.command)}`;
-  md += `\n- Isolation: ${c.runtime ? `${ISOLATION_BADGE[c.isolation] || 'unknown'} (runtime ${escapeMd(c.runtime)})` : 'not yet known'}`;
+  md += `\n- Isolation: ${c.runtime ? `${isolationBadge(c, hostVm) || 'unknown'} (runtime ${escapeMd(c.runtime)})` : hostVm ? escapeMd(isolationBadge(c, hostVm)) : 'not yet known'}`;
   if (c.ports.length) md += `\n- Ports: ${escapeMd(c.ports.map(formatPort).join(', '))}`;
   if (c.networks.length) md += `\n- Networks: ${escapeMd(c.networks.join(', '))}`;
   if (c.composeProject)
@@ -111,12 +118,13 @@ export function containerTooltip(c: ContainerInfo, now: number): string {
   return md;
 }
 
-export function presentContainer(c: ContainerInfo, now: number): ItemView {
+/** `hostVm`: the engine VM the container runs in (its badge says so). */
+export function presentContainer(c: ContainerInfo, now: number, hostVm?: string): ItemView {
   const [icon, color] = STATE_ICON[c.state] ?? UNKNOWN_ICON;
   const parts = [c.image, statusLine(c, now)];
   const ports = c.ports.filter((p) => p.publicPort !== undefined).map(formatPort);
   if (ports.length) parts.push(ports.join(', '));
-  const badge = ISOLATION_BADGE[c.isolation];
+  const badge = isolationBadge(c, hostVm);
   if (badge) parts.push(`[${badge}]`);
   return {
     id: c.id,
@@ -125,7 +133,7 @@ export function presentContainer(c: ContainerInfo, now: number): ItemView {
     icon,
     color,
     contextValue: `container.${c.state}`,
-    tooltip: containerTooltip(c, now),
+    tooltip: containerTooltip(c, now, hostVm),
   };
 }
 

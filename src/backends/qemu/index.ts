@@ -21,3 +21,19 @@ export {
   type AccelChoice,
 } from './spec';
 export { VmStore, type VmInfo, type VmDefaults } from './store';
+export { EngineVms, pingEngine, type EngineState, type EngineVmInfo } from './engine/engines';
+export { engineVmRequest, type EngineVmOptions } from './engine/engineVm';
+export { ensureEngineImage, cachedEngineImage, type EngineImage, type EngineKernel } from './engine/image';
+export { saveVm, savedStateOf, discardSavedState, type SavedState } from './saveState';
+export { checkKeyFile, withSshKeys, readVmKeys, type VmKeys } from './sshKeys';
+export { resolveKernel, type KernelFiles } from './kernel';
+export {
+  addInclude,
+  hostAlias,
+  includeLine,
+  includesPodvisorConfig,
+  podvisorSshConfigPath,
+  writeSshConfig,
+  type SshEntry,
+} from './sshConfig';
+export { hostDebianSources } from './engine/aptSources';

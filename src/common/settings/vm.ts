@@ -10,6 +10,8 @@ export interface VmSettings {
   readonly cpuModel: string;
   /** Seconds to wait for an ACPI shutdown before offering to force the VM off. */
   readonly shutdownTimeoutSec: number;
+  /** The SSH config file Podvisor writes its VMs' entries to, absolute; empty: ~/.ssh/podvisor/config. */
+  readonly sshConfigFile: string;
 }
 
 export function readVmSettings(get: SettingReader, at: PathBase = defaultPathBase()): VmSettings {
@@ -19,5 +21,6 @@ export function readVmSettings(get: SettingReader, at: PathBase = defaultPathBas
     accelerator: oneOf(get, 'podvisor.vm.accelerator', ['auto', 'kvm', 'tcg'] as const, 'auto'),
     cpuModel: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(cpu) ? cpu : 'auto',
     shutdownTimeoutSec: num(get, 'podvisor.vm.shutdownTimeoutSec', 60, 5, 3600),
+    sshConfigFile: pathSetting(get, 'podvisor.vm.sshConfigFile', at),
   };
 }

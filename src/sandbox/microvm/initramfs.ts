@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { UserError } from '../../common/errors';
 import { processRunner, type Runner } from '../../common/process';
-import type { KernelFiles } from './kernel';
+import type { KernelFiles } from '../../backends/qemu/kernel';
 import { moduleLoadOrder } from '../../backends/qemu/kernelModules';
 
 /** Printed by the guest when the root disk and the workspace are mounted and the console shell starts. */

@@ -30,7 +30,7 @@ import type { IsolationLevel, LaunchReport, SandboxInfo, SandboxSpec } from '../
 import { envMap, resolveContainerEnv } from '../devcontainer/variables';
 import { consoleLine, runOnConsole } from './console';
 import { ensureInitramfs, SANDBOX_UP, writeSandboxInitramfs } from './initramfs';
-import { resolveKernel } from './kernel';
+import { resolveKernel } from '../../backends/qemu/kernel';
 import { ensureRootDisk } from './rootDisk';
 
 export interface MicroVmOptions {

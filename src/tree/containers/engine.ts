@@ -39,6 +39,8 @@ export interface EngineSpec {
   readonly label: string;
   /** Fixed address; undefined = discover like the docker CLI (settings, contexts, sockets). */
   readonly endpoint?: Endpoint;
+  /** The engine runs inside this Podvisor VM (an engine VM): its containers' badge says so. */
+  readonly hostVm?: string;
 }
 
 export interface EngineViewDeps extends ContainersSectionDeps {
@@ -98,7 +100,8 @@ export class EngineView implements SectionModel {
     return this.discoveryError;
   }
 
-  presentContainer: SectionModel['presentContainer'] = (c, now) => this.module().presentContainer(c, now);
+  presentContainer: SectionModel['presentContainer'] = (c, now) =>
+    this.module().presentContainer(c, now, this.spec.hostVm);
   presentImage: SectionModel['presentImage'] = (i, now) => this.module().presentImage(i, now);
 
   module(): DockerModule {

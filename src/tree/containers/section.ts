@@ -33,6 +33,8 @@ export class ContainersSection implements WorkloadSection {
   readonly onDidUpdate = this.updated.event;
   private primary: EngineView;
   private extra: EngineView[] = [];
+  /** Engines shown elsewhere in the tree (an engine VM's, under its VM row); their commands work the same. */
+  private readonly attached = new Map<string, EngineView>();
   private readonly groups = new Map<string, EngineGroupNode>();
   private visible = false;
   private endpointsKey = '';
@@ -125,7 +127,37 @@ export class ContainersSection implements WorkloadSection {
 
   /** Every engine shown, the discovered one first. */
   engines(): EngineView[] {
-    return [this.primary, ...this.extra];
+    return [this.primary, ...this.extra, ...this.attached.values()];
+  }
+
+  /**
+   * Shows an engine under another section's node (an engine VM's row): its rows hang under
+   * `parent`, its changes go to `fire` (undefined: everything of this engine), and container
+   * and image commands find it like any other engine.
+   */
+  attachEngine(
+    spec: { key: string; label: string; endpoint: Endpoint; hostVm?: string },
+    parent: TreeNode,
+    fire: (node: TreeNode | undefined) => void,
+  ): EngineView {
+    this.detachEngine(spec.key);
+    const view = new EngineView(spec, {
+      ...this.deps,
+      fire,
+      updated: () => this.updated.fire(),
+      parent: () => parent,
+    });
+    this.attached.set(spec.key, view);
+    view.setVisible(this.visible);
+    return view;
+  }
+
+  /** Stops showing an attached engine (its VM stopped): its store and events end. */
+  detachEngine(key: string): void {
+    const v = this.attached.get(key);
+    if (!v) return;
+    this.attached.delete(key);
+    v.dispose();
   }
 
   engine(key: string): EngineView | undefined {
@@ -146,7 +178,8 @@ export class ContainersSection implements WorkloadSection {
   }
 
   async refresh(): Promise<void> {
-    await Promise.all(this.engines().map((v) => v.refresh()));
+    // Attached engines refresh with the section that shows them.
+    await Promise.all([this.primary, ...this.extra].map((v) => v.refresh()));
   }
 
   /** Settings changed: endpoints rebuilt; the discovered engine restarted when its address may have moved. */

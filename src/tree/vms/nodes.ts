@@ -1,13 +1,24 @@
 import * as fs from 'fs';
 import * as vscode from 'vscode';
-import type { VmInfo } from '../../backends/qemu';
+import type { EngineVmInfo, VmInfo } from '../../backends/qemu';
 import { escapeMarkdown, markdownCode, tooltipMarkdown } from '../markdown';
 import type { TreeNode } from '../node';
 
-/** `vm.running`, `vm.stopped`, `vm.paused`, `vm.starting`, `vm.stopping` (menus match on these). */
+/**
+ * `vm.running`, `vm.stopped`, `vm.paused`, `vm.starting`, `vm.stopping`, and `vm.saved` for a
+ * stopped VM whose memory is saved (menus match on these).
+ */
 function vmContextValue(info: VmInfo): string {
-  return `vm.${info.state}`;
+  return info.state === 'stopped' && info.saved ? 'vm.saved' : `vm.${info.state}`;
 }
+
+const ENGINE_TEXT: Record<EngineVmInfo['state'], string> = {
+  ready: 'engine ready',
+  starting: 'engine starting',
+  saving: 'saving',
+  saved: 'engine saved',
+  stopped: 'engine stopped',
+};
 
 function uptime(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
@@ -70,6 +81,9 @@ export class VmNode implements TreeNode {
   constructor(
     public info: VmInfo,
     private readonly parent: TreeNode | undefined,
+    /** An engine VM's engine rows (its containers and images, or "starting"). */
+    private readonly engineRows: (node: VmNode) => TreeNode[] = () => [],
+    private readonly engineInfo: (name: string) => EngineVmInfo | undefined = () => undefined,
   ) {
     this.id = `vm:${info.name}`;
   }
@@ -84,7 +98,9 @@ export class VmNode implements TreeNode {
     item.id = this.id;
     const [icon, color] = i.problem ? ['warning', 'editorWarning.foreground'] : STATE_ICON[i.state];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-    const parts: string[] = [i.state];
+    const engine = i.spec?.engine ? this.engineInfo(i.name) : undefined;
+    const parts: string[] = [i.state === 'stopped' && i.saved ? vscode.l10n.t('saved') : i.state];
+    if (engine && i.state !== 'stopped') parts.push(vscode.l10n.t(ENGINE_TEXT[engine.state]));
     if (i.spec) parts.push(vscode.l10n.t('{0} vCPU · {1} MiB', i.spec.cpus, i.spec.memoryMiB));
     if (i.accel) parts.push(i.accel.accel.toUpperCase());
     if (i.startedAt && i.state !== 'stopped') parts.push(uptime(Date.now() - i.startedAt));
@@ -99,6 +115,11 @@ export class VmNode implements TreeNode {
     const rss = i.pid ? rssMiB(i.pid) : undefined;
     if (rss !== undefined)
       md += `${escapeMarkdown(vscode.l10n.t('QEMU memory in use (RSS)'))}: ${rss} MiB\n\n`;
+    if (engine?.endpoint)
+      md += `${escapeMarkdown(vscode.l10n.t('Engine (DOCKER_HOST)'))}: ${markdownCode(engine.endpoint)} — ${escapeMarkdown(vscode.l10n.t(ENGINE_TEXT[engine.state]))}\n\n`;
+    if (i.saved)
+      md += `${escapeMarkdown(vscode.l10n.t('Saved memory: {0} MiB, {1} (Start resumes it)', (i.saved.bytes / 1048576).toFixed(0), new Date(i.saved.savedAt).toLocaleString()))}\n\n`;
+    if (i.spec?.ssh) md += `SSH: ${markdownCode(`${i.spec.ssh.user}@127.0.0.1:${i.spec.ssh.port}`)}\n\n`;
     md += `${escapeMarkdown(vscode.l10n.t('Folder'))}: ${markdownCode(i.dir)}`;
     item.tooltip = tooltipMarkdown(md, { icons: true });
     item.contextValue = i.problem ? 'vm.broken' : vmContextValue(i);
@@ -107,7 +128,7 @@ export class VmNode implements TreeNode {
 
   getChildren(): TreeNode[] {
     const i = this.info;
-    const out: TreeNode[] = [];
+    const out: TreeNode[] = i.spec?.engine && i.state !== 'stopped' ? [...this.engineRows(this)] : [];
     const d = (key: string, label: string, icon: string, tooltip?: string, command?: vscode.Command) =>
       out.push(new VmDetailNode(`${this.id}:${key}`, label, icon, this, tooltip, command));
     if (i.problem) d('problem', i.problem, 'warning');

@@ -8,6 +8,8 @@ import { loadLazy } from '../../host/lazy';
 import type { SettingsStore } from '../../host/settingsStore';
 import type { TreeNode, WorkloadSection } from '../node';
 import { MessageNode } from '../message';
+import type { ContainersSection } from '../containers/section';
+import { VmEngineGroups } from './engineGroups';
 import { VmNode } from './nodes';
 
 export const VMS_SECTION_ID = 'vms';
@@ -28,18 +30,28 @@ export class VmsSection implements WorkloadSection {
   private error: string | undefined;
   private attached: Promise<void> | undefined;
   private readonly subs: vscode.Disposable[] = [];
+  /** The containers of engine VMs, under their rows. */
+  readonly engineGroups: VmEngineGroups;
 
   constructor(
     private readonly settings: SettingsStore,
     private readonly log: Logger,
     private readonly defaultHome: string,
+    containers?: ContainersSection,
   ) {
     this.group = new VmsGroup(this);
+    this.engineGroups = new VmEngineGroups(
+      containers,
+      (name) => this.nodes.get(name),
+      (node) => this.changed.fire(node),
+      log,
+    );
     this.subs.push(
       settings.onDidChange(({ previous, current }) => {
         if (sameSection(previous.vm, current.vm)) return;
         if (previous.vm.home !== current.vm.home) {
           // Another folder: forget the old store (its VMs keep running) and read the new one.
+          this.engineGroups.dispose();
           this.storeValue?.dispose();
           this.storeValue = undefined;
           this.attached = undefined;
@@ -58,10 +70,13 @@ export class VmsSection implements WorkloadSection {
   /** The VM store, created (and re-attached to running VMs) on first use. */
   store(): Qemu.VmStore {
     if (!this.storeValue) {
-      const { VmStore } = loadLazy<typeof Qemu>('qemu');
-      const s = new VmStore(this.home, defaultsOf(this.settings.current.vm), this.log);
+      const mod = loadLazy<typeof Qemu>('qemu');
+      const s = new mod.VmStore(this.home, defaultsOf(this.settings.current.vm), this.log);
       s.on('change', (name) => this.onStoreChange(name));
       this.storeValue = s;
+      // After the store's own listener: a VM's row is updated before its engine rows change.
+      this.reload();
+      this.engineGroups.bind(s, mod);
       this.attached = s.attachRunning().catch((e) => this.log.warn(`VMs: re-attach failed: ${messageOf(e)}`));
     }
     return this.storeValue;
@@ -95,7 +110,16 @@ export class VmsSection implements WorkloadSection {
         seen.add(info.name);
         const n = this.nodes.get(info.name);
         if (n) n.info = info;
-        else this.nodes.set(info.name, new VmNode(info, this.group));
+        else
+          this.nodes.set(
+            info.name,
+            new VmNode(
+              info,
+              this.group,
+              (node) => this.engineGroups.rows(node.name, node),
+              (n) => this.engineGroups.info(n),
+            ),
+          );
       }
       for (const k of [...this.nodes.keys()]) if (!seen.has(k)) this.nodes.delete(k);
       this.error = undefined;
@@ -147,6 +171,7 @@ export class VmsSection implements WorkloadSection {
   }
 
   dispose(): void {
+    this.engineGroups.dispose();
     this.storeValue?.dispose();
     for (const s of this.subs.splice(0)) s.dispose();
     this.changed.dispose();

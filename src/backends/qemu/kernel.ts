@@ -5,7 +5,7 @@ import { UserError, isCancelled, isUserError, messageOf } from '../../common/err
 import { processFailureOf, processRunner, type Runner } from '../../common/process';
 
 /**
- * The microVM kernel: the `podvisor.sandbox.kernel` setting, else Debian's cloud kernel (small,
+ * The guest kernel of microVM sandboxes and engine VMs: the `podvisor.sandbox.kernel` setting, else Debian's cloud kernel (small,
  * virtio-only, boots fast): the host's own when installed in /boot, otherwise the package is
  * downloaded with apt and unpacked into the cache (nothing is installed on the host).
  */
