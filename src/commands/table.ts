@@ -87,6 +87,7 @@ import { startVmFresh } from './vm/startFresh';
 import { copySshCommand } from './vm/copySshCommand';
 import { connectRemoteSsh } from './vm/connectRemoteSsh';
 import { copyDockerHost } from './vm/copyDockerHost';
+import { exportKubevirt } from './vm/exportKubevirt';
 import { showLog } from './common/showLog';
 import { refreshWorkloads } from './workloads/refresh';
 
@@ -201,6 +202,7 @@ export const commandTable: readonly Command[] = [
   copySshCommand,
   connectRemoteSsh,
   copyDockerHost,
+  exportKubevirt,
   refreshWorkloads,
   showLog,
   kubeVmStart,

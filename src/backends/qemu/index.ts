@@ -37,3 +37,5 @@ export {
   type SshEntry,
 } from './sshConfig';
 export { hostDebianSources } from './engine/aptSources';
+export { exportToKubevirt, kubeName, kubevirtManifest, type ExportResult } from './kubevirtExport';
+export { readSeedIso } from './seedRead';
