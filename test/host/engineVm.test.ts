@@ -14,6 +14,7 @@ import type { PodvisorApi } from '../../src/extension';
 import type { TreeNode } from '../../src/tree/node';
 import type { VmsSection } from '../../src/tree/vms/section';
 import { busyboxRootfs, dockerAsync } from '../harness/images';
+import { skipLoudly } from '../harness/skip';
 import { until as waitUntil } from '../harness/until';
 
 const NAME = 'pv-host-engine';
@@ -59,10 +60,10 @@ describe('Engine VMs (in a real extension host)', function () {
     const accel = process.env.PODVISOR_TEST_ACCEL;
     const image = process.env.PODVISOR_TEST_ENGINE_IMAGE;
     if ((accel !== 'kvm' && accel !== 'tcg') || !image) {
-      console.log(
-        `\n  !!! SKIPPED: engine VM in-host suite needs QEMU and the engine image: ${process.env.PODVISOR_TEST_WHY_NO_ENGINE_IMAGE ?? process.env.PODVISOR_TEST_WHY_NO_QEMU ?? 'not provided by the test harness'}\n`,
+      skipLoudly(
+        this,
+        `needs QEMU and the engine image: ${process.env.PODVISOR_TEST_WHY_NO_ENGINE_IMAGE ?? process.env.PODVISOR_TEST_WHY_NO_QEMU ?? 'not provided by the test harness'}`,
       );
-      this.skip();
     }
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-host-engine-'));
     // The image the run built (the same recipe and kernel): where the command looks for it.
