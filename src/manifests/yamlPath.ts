@@ -44,7 +44,9 @@ class LineCursor {
   constructor(readonly text: string) {}
 
   lineAt(offset: number): Line {
-    const start = this.text.lastIndexOf('\n', offset - 1) + 1;
+    // lastIndexOf reads a negative position as 0: at offset 0 it would find a leading newline
+    // and put line 0 after it (and `prev` would then loop on that line for ever).
+    const start = offset <= 0 ? 0 : this.text.lastIndexOf('\n', offset - 1) + 1;
     let end = this.text.indexOf('\n', offset);
     if (end < 0) end = this.text.length;
     let t = this.text.slice(start, end);

@@ -25,6 +25,12 @@ function keyPaths(text: string): { offset: number; path: (string | number)[] }[]
 }
 
 describe('cursor path from indentation (yamlPath)', () => {
+  it('reads the first line of a text that starts with a line break (it once looped for ever there)', () => {
+    // Found by the fast-YAML differential fuzz: completion at offset 0 hung the engine.
+    assert.deepStrictEqual(ctxAt('@|@\nkind: Pod\n').kind, 'key');
+    assert.strictEqual(pathAtCursor('\nkind: Pod\n', 0), undefined);
+  });
+
   it('agrees with the parse tree on every key of a real manifest, both sequence styles', () => {
     const obj = parseDocument(VM).toJS() as unknown;
     const indented = stringify(obj, { indentSeq: true });
