@@ -6,6 +6,7 @@
 import type { Document, Node, Pair, YAMLError } from 'yaml';
 import { isMap, isPair, isScalar, isSeq, parseDocument } from './yamlFns';
 import { detectKind, VIRTLET_ANNOTATION, type KindInfo } from './kinds';
+import { fastParse } from './yamlFast';
 import type { DocSlice } from './documents';
 
 export interface ParsedDoc {
@@ -24,7 +25,7 @@ export interface ParsedDoc {
  * YAML 1.2 core schema: the `yaml` package's 1.1 schema reads `e1000` (a NIC model) as a float,
  * which go-yaml does not; 1.2 is what other editors use too.
  */
-const OPTIONS = {
+export const YAML_OPTIONS = {
   merge: true,
   keepSourceTokens: false,
   prettyErrors: false,
@@ -34,7 +35,8 @@ const OPTIONS = {
 
 /** `custom`: does a runtime schema set describe `<apiVersion>/<Kind>` (a cluster's CRDs)? */
 export function parseSlice(slice: DocSlice, custom?: (key: string) => boolean): ParsedDoc {
-  const doc = parseDocument(slice.text, OPTIONS) as Document.Parsed;
+  // The fast path builds the same tree for the YAML manifests are usually written in.
+  const doc = fastParse(slice.text, YAML_OPTIONS) ?? parseDocument(slice.text, YAML_OPTIONS);
   const errors = [...doc.errors, ...doc.warnings];
   const root = doc.contents;
   let apiVersion: string | undefined;

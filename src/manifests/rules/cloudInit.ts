@@ -7,6 +7,8 @@ import { firstLine } from '../../common/text';
 import { isMap, parseDocument, Scalar } from '../yamlFns';
 import { hasPlaceholder } from '../placeholders';
 import { pair, report, type CheckContext } from './context';
+import { fastParse } from '../yamlFast';
+import { YAML_OPTIONS } from '../parse';
 
 export function checkCloudInit(ctx: CheckContext, volume: Node, key: string): void {
   const p = pair(volume, 'userData');
@@ -15,6 +17,13 @@ export function checkCloudInit(ctx: CheckContext, volume: Node, key: string): vo
   const data = node.value;
   if (!/^#cloud-config[ \t]*(\r?\n|$)/.test(data)) return;
   if (ctx.templated && hasPlaceholder(data)) return;
+  // What the fast parser takes has no YAML errors (under 1.2, so none under 1.1 either: the two
+  // differ in what plain scalars mean, not in structure); its root says mapping or not.
+  const fast = fastParse(data, YAML_OPTIONS);
+  if (fast) {
+    if (!isMap(fast.contents)) notAMapping(ctx, node, key);
+    return;
+  }
   const doc = parseDocument(data, { version: '1.1', prettyErrors: false, uniqueKeys: false });
   const toSource = sourceMapper(ctx.parsed.slice.text, node);
   const err = doc.errors[0];
@@ -35,15 +44,17 @@ export function checkCloudInit(ctx: CheckContext, volume: Node, key: string): vo
     );
     return;
   }
-  if (doc.contents !== null && !isMap(doc.contents)) {
-    report(
-      ctx,
-      node,
-      'error',
-      'cloudinit.not-a-mapping',
-      `\`${key}.userData\` starts with #cloud-config but is not a mapping of cloud-init modules`,
-    );
-  }
+  if (doc.contents !== null && !isMap(doc.contents)) notAMapping(ctx, node, key);
+}
+
+function notAMapping(ctx: CheckContext, node: Node, key: string): void {
+  report(
+    ctx,
+    node,
+    'error',
+    'cloudinit.not-a-mapping',
+    `\`${key}.userData\` starts with #cloud-config but is not a mapping of cloud-init modules`,
+  );
 }
 
 /** Maps an offset in a scalar's value to a slice-local source offset (exact for literal blocks). */
