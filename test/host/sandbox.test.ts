@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import type { PodvisorApi } from '../../src/extension';
 import { reattachTerminals } from '../../src/commands/sandbox/terminal';
 import { docker, ensureBusyboxImage } from '../harness/images';
-import { ensureContainerDiskImage } from '../integration/sandbox/kvImage';
+import { ensureContainerDiskImage } from '../harness/kvImage';
 import { until } from '../harness/until';
 import { at } from '../harness/pick';
 import { skipLoudly } from '../harness/skip';

@@ -10,7 +10,7 @@ import { kubevirtPlan, launchKubevirt } from '../../../src/sandbox/kubevirt';
 import { yamlDocs } from '../../../src/sandbox/pod';
 import { log } from './helpers';
 
-import { KV_IMAGE as IMAGE, ensureContainerDiskImage } from './kvImage';
+import { KV_IMAGE as IMAGE, ensureContainerDiskImage } from '../../harness/kvImage';
 import { at } from '../../harness/pick';
 
 const VMI = `apiVersion: kubevirt.io/v1

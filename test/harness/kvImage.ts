@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ensureGuest } from '../../harness/guest';
-import { docker } from '../../harness/images';
+import { ensureGuest } from './guest';
+import { docker } from './images';
 
 export const KV_IMAGE = 'podvisor-test/kv-containerdisk:1';
 
