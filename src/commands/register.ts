@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { isCancelled, messageOf } from '../common/errors';
+import { logFailure } from '../common/log';
 import type { Services } from '../host/services';
 import type { Command } from './command';
 
@@ -24,9 +25,7 @@ async function run(svc: Services, cmd: Command, args: unknown[]): Promise<unknow
       svc.log.info(`${cmd.id}: cancelled`);
       return undefined;
     }
-    svc.log.error(`${cmd.id} failed: ${e instanceof Error ? (e.stack ?? e.message) : messageOf(e)}`);
-    const detail = (e as { detail?: unknown }).detail;
-    if (typeof detail === 'string' && detail) svc.log.error(detail);
+    logFailure(svc.log, cmd.id, e);
     // Not awaited: the command settles now; the notification stays until dismissed.
     void vscode.window.showErrorMessage(messageOf(e), OPEN_LOG).then((pick) => {
       if (pick === OPEN_LOG) svc.log.show(true);

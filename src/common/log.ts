@@ -30,3 +30,20 @@ export function consoleLogger(prefix = 'podvisor'): Logger {
     error: w('error'),
   };
 }
+
+/**
+ * Logs a failed action at the level it deserves: a `UserError` (a user's mistake, a missing
+ * tool, an engine's refusal; `ProcessError` is one) is a warning with its message and the tool's
+ * detail, no stack; anything else is Podvisor's own fault, an error with its stack.
+ */
+export function logFailure(log: Logger, what: string, e: unknown): void {
+  const userError = e instanceof Error && (e as { code?: unknown }).code === 'PODVISOR_USER_ERROR';
+  const detail = (e as { detail?: unknown } | undefined)?.detail;
+  if (userError) {
+    log.warn(`${what}: ${e.message}`);
+    if (typeof detail === 'string' && detail) log.warn(detail);
+    return;
+  }
+  log.error(`${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  if (typeof detail === 'string' && detail) log.error(detail);
+}
