@@ -169,7 +169,7 @@ async function main(): Promise<void> {
               ch.cause === 'event' &&
               ch.eventAt !== undefined &&
               cur?.state === want &&
-              (ch.containers === 'all' || ch.containers.includes(runner))
+              (ch.ids === 'all' || ch.ids.includes(runner))
             ) {
               presentContainer(cur, Date.now());
               off();

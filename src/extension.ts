@@ -36,18 +36,15 @@ export function activate(context: vscode.ExtensionContext): PodvisorApi {
     settings,
     tree,
     containers,
+    vms: new VmsSection(settings, log, vscode.Uri.joinPath(context.globalStorageUri, 'vms').fsPath, containers),
+    libvirt: new LibvirtSection(settings, log),
     registries: createRegistriesSection(() => services),
     sandboxes: createSandboxesSection(log, settings, context.globalStorageUri.fsPath, containers),
     manifests: createManifestLanguage(context, log, settings, containers),
     clusters: new ClustersSection(settings, log, context.globalState),
   };
   context.subscriptions.push(...registerCommands(services, commandTable));
-  context.subscriptions.push(
-    tree.addSection(
-      new VmsSection(settings, log, vscode.Uri.joinPath(context.globalStorageUri, 'vms').fsPath, containers),
-    ),
-  );
-  context.subscriptions.push(tree.addSection(new LibvirtSection(settings, log)));
+  context.subscriptions.push(tree.addSection(services.vms), tree.addSection(services.libvirt));
   context.subscriptions.push(...registerContainers(services));
   context.subscriptions.push(tree.addSection(services.sandboxes), ...registerSandboxTerminals(services));
   context.subscriptions.push(...registerRegistries(services));

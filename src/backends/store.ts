@@ -24,6 +24,11 @@ export interface Change {
   readonly status?: boolean;
 }
 
+/** Whether a change may concern item `id` (it names it, or a full listing replaced everything). */
+export function touches(change: Change, id: string): boolean {
+  return change.ids === 'all' || change.ids.includes(id);
+}
+
 export type ChangeListener<C extends Change = Change> = (change: C) => void;
 
 /**

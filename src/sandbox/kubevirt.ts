@@ -360,6 +360,8 @@ export async function launchKubevirt(
     const h = store.handle(plan.name);
     if (h) await h.forceOff(2000).catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
+    // The store's model still holds the VM it created: it reads the folder again.
+    await store.refresh();
     throw e;
   }
 }

@@ -97,7 +97,7 @@ export class SandboxStore implements Store<SandboxInfo> {
 
   private engineChanged(c: StoreChange): void {
     if (c.status) this.hub.markStatus();
-    if (c.containers !== 'all' && !c.containers.length) return; // images only
+    if (c.ids !== 'all' && !c.ids.length) return; // images only
     this.regroup();
   }
 

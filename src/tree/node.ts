@@ -12,9 +12,12 @@ export interface TreeNode {
 }
 
 /**
- * One top-level part of the Workloads view (containers, images, VMs, libvirt, sandboxes).
- * A section refreshes from its own event source and fires `onDidChange` with the node that
- * changed (or undefined for its whole subtree). `setVisible(false)` must stop every timer.
+ * One top-level part of the Workloads view (containers, images, VMs, libvirt, sandboxes): a thin
+ * adapter over its backend store(s) (src/backends/store.ts). It keeps one node per item id, maps
+ * each store change to the rows it names (src/tree/changes.ts) and fires exactly those with
+ * `onDidChange` — a parent row only when items came or went or its own text changed; undefined
+ * (the whole subtree) only when the store's status changed. It runs no timers: `setVisible`
+ * passes visibility to the stores, whose safety polls run only while visible.
  */
 export interface WorkloadSection extends vscode.Disposable {
   readonly id: string;

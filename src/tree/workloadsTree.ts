@@ -43,10 +43,6 @@ export class WorkloadsTree implements vscode.TreeDataProvider<TreeNode>, vscode.
     });
   }
 
-  section<T extends WorkloadSection>(id: string): T | undefined {
-    return this.sections.find((s) => s.id === id) as T | undefined;
-  }
-
   /** Manual refresh of every section, immediate. */
   async refresh(): Promise<void> {
     await Promise.all(this.sections.map((s) => s.refresh()));

@@ -99,8 +99,8 @@ describe('containers (in a real extension host)', function () {
         if (
           ch.cause === 'event' &&
           ch.eventAt !== undefined &&
-          ch.containers !== 'all' &&
-          ch.containers.includes(id) &&
+          ch.ids !== 'all' &&
+          ch.ids.includes(id) &&
           section.store!.containers.get(id)?.state === 'stopped'
         ) {
           eventAt.push(ch.eventAt - t0);

@@ -69,7 +69,7 @@ describe('Engine VMs (in a real extension host)', function () {
     // The image the run built (the same recipe and kernel): where the command looks for it.
     fs.symlinkSync(path.dirname((JSON.parse(image) as { dir: string }).dir), path.join(home, '.images'));
     const pv = await vscode.extensions.getExtension<PodvisorApi>('podvisor.podvisor')!.activate();
-    section = pv.services.tree.section<VmsSection>('vms')!;
+    section = pv.services.vms;
     await vscode.workspace
       .getConfiguration('podvisor')
       .update('vm.home', home, vscode.ConfigurationTarget.Global);

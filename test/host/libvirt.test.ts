@@ -46,7 +46,7 @@ describe('libvirt domains (in a real extension host)', function () {
     virsh('define', '--file', guest.xmlFile);
     virsh('start', NAME);
     const pv = await vscode.extensions.getExtension<PodvisorApi>('podvisor.podvisor')!.activate();
-    section = pv.services.tree.section<LibvirtSection>('libvirt')!;
+    section = pv.services.libvirt;
     assert.ok(section, 'the libvirt section is registered');
     await vscode.workspace
       .getConfiguration('podvisor')

@@ -36,7 +36,7 @@ describe('QEMU VMs (in a real extension host)', function () {
     const guest = ensureGuest();
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-host-vms-'));
     pv = await vscode.extensions.getExtension<PodvisorApi>('podvisor.podvisor')!.activate();
-    section = pv.services.tree.section<VmsSection>('vms')!;
+    section = pv.services.vms;
     assert.ok(section, 'the Virtual Machines section is registered');
     await vscode.workspace
       .getConfiguration('podvisor')

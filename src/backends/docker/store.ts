@@ -8,6 +8,7 @@
 import type { Readable } from 'stream';
 import type { Logger } from '../../common/log';
 import { messageOf } from '../../common/errors';
+import type { Change, Store } from '../store';
 import type { DockerClient, EngineInfo } from './client';
 import { changesContainer, readEvents, type EngineEvent } from './events';
 import { engineErrorInfo } from './errors';
@@ -18,9 +19,10 @@ export type StoreStatus =
   | { readonly kind: 'ready'; readonly engine?: EngineInfo }
   | { readonly kind: 'unreachable'; readonly reason: string };
 
-export interface StoreChange {
+/** The refresh model's Change (ids of containers), plus what only this store knows. */
+export interface StoreChange extends Change {
   /** Ids of containers added, changed or removed; 'all' after a full listing. */
-  readonly containers: readonly string[] | 'all';
+  readonly ids: readonly string[] | 'all';
   readonly images: boolean;
   readonly status: boolean;
   readonly cause: 'list' | 'event' | 'poll' | 'runtime' | 'status';
@@ -42,7 +44,7 @@ export interface StoreOptions {
 
 const IMAGE_ACTIONS = /^(pull|push|tag|untag|delete|import|load|save|prune)$/;
 
-export class ContainerStore {
+export class ContainerStore implements Store<ContainerInfo, StoreChange> {
   readonly containers = new Map<string, ContainerInfo>();
   images: ImageInfo[] = [];
   private _status: StoreStatus = { kind: 'connecting' };
@@ -76,12 +78,21 @@ export class ContainerStore {
     return this._status;
   }
 
+  /** The refresh model's name for the containers by id. */
+  get items(): ReadonlyMap<string, ContainerInfo> {
+    return this.containers;
+  }
+
+  /** Changes delivered so far (tests assert that an idle engine produces none). */
+  delivered = 0;
+
   onChange(listener: (c: StoreChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   private emit(c: StoreChange): void {
+    this.delivered++;
     for (const l of [...this.listeners]) {
       try {
         l(c);
@@ -103,7 +114,7 @@ export class ContainerStore {
         this.containers.clear();
         this.images = [];
       }
-      this.emit({ containers: 'all', images: true, status: true, cause: 'status' });
+      this.emit({ ids: 'all', images: true, status: true, cause: 'status' });
     }
   }
 
@@ -323,8 +334,7 @@ export class ContainerStore {
       changed.push(id);
     });
     if (images) this.images = await this.client.listImages();
-    if (changed.length || images)
-      this.emit({ containers: changed, images, status: false, cause: 'event', eventAt });
+    if (changed.length || images) this.emit({ ids: changed, images, status: false, cause: 'event', eventAt });
   }
 
   private async fullList(cause: 'list' | 'poll' | 'event', eventAt?: number): Promise<void> {
@@ -333,11 +343,32 @@ export class ContainerStore {
       this.client.listContainers({ runtimes: this.runtimes }),
       this.client.listImages(),
     ]);
+    const before = new Map(this.containers);
+    const imagesBefore = this.images;
     this.containers.clear();
     for (const c of list) this.containers.set(c.id, c);
     for (const id of [...this.runtimes.keys()]) if (!this.containers.has(id)) this.runtimes.delete(id);
     this.images = images;
-    this.emit({ containers: 'all', images: true, status: false, cause, eventAt });
+    if (cause === 'list') this.emit({ ids: 'all', images: true, status: false, cause, eventAt });
+    else {
+      // A poll (or a bulk of events) tells the view only what it found different: an idle
+      // engine polled every minute changes nothing on screen.
+      const ids: string[] = [];
+      for (const [id, c] of this.containers) {
+        const was = before.get(id);
+        if (!was || !sameContainer(was, c)) ids.push(id);
+      }
+      for (const id of before.keys()) if (!this.containers.has(id)) ids.push(id);
+      const imagesChanged = JSON.stringify(imagesBefore) !== JSON.stringify(images);
+      if (ids.length || imagesChanged)
+        this.emit({
+          ids: ids.length > (this.opts.bulkThreshold ?? 64) ? 'all' : ids,
+          images: imagesChanged,
+          status: false,
+          cause,
+          eventAt,
+        });
+    }
     // Only once connected: doConnect resolves them itself after its first listing.
     if (this._status.kind === 'ready' && this.opts.resolveRuntimes !== false) this.resolveRuntimes();
   }
@@ -362,7 +393,7 @@ export class ContainerStore {
       });
       if (done.length && !this.disposed)
         this.emit({
-          containers: done.length > 64 ? 'all' : done,
+          ids: done.length > 64 ? 'all' : done,
           images: false,
           status: false,
           cause: 'runtime',
@@ -376,6 +407,14 @@ export class ContainerStore {
     await this.runtimeWork;
     await this.queue;
   }
+}
+
+/**
+ * Whether a listing shows nothing new for a container. The engine's status text ("Up 5 minutes")
+ * ages by itself; it alone is no reason to redraw a row (the next redraw shows the new text).
+ */
+function sameContainer(a: ContainerInfo, b: ContainerInfo): boolean {
+  return JSON.stringify({ ...a, statusText: '' }) === JSON.stringify({ ...b, statusText: '' });
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time. */

@@ -1,15 +1,17 @@
 /**
- * The Podvisor-managed VMs under one home folder: listing (specs read from disk), running
- * handles, and every lifecycle action. Emits `change` with the VM name whenever a VM's state
- * changes — from QMP events and process exit, never from polling.
+ * The Podvisor-managed VMs under one home folder, as a refresh-model store (../store.ts): the
+ * model (specs read from disk, running handles), every lifecycle action, and a change with the
+ * names of exactly the VMs that changed — from QMP events, QEMU's exit and our own actions. A
+ * slow safety poll (only while visible) re-reads the folder for VMs made or edited elsewhere
+ * and reports only what it found different.
  */
-import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import * as path from 'path';
 import { UserError, messageOf } from '../../common/errors';
 import type { Logger } from '../../common/log';
 import { silentLogger } from '../../common/log';
 import { processRunner, type Runner } from '../../common/process';
+import { ChangeHub, SafetyPoll, type ChangeListener, type Store, type StoreStatus } from '../store';
 import { probeKvm, resolveAcceleration, type Acceleration } from './accel';
 import { resolveIn } from './args';
 import { createVm, type CreateRequest } from './create';
@@ -40,18 +42,23 @@ export interface VmDefaults {
   readonly cpuModel: string;
 }
 
-export interface VmStore {
-  on(ev: 'change', l: (name: string | undefined) => void): this;
-  on(ev: 'saving', l: (name: string) => void): this;
-  off(ev: 'saving', l: (name: string) => void): this;
-  off(ev: 'change', l: (name: string | undefined) => void): this;
-}
+/** VMs made or edited outside this window show up within a minute while the view is open. */
+const DEFAULT_SAFETY_POLL_MS = 60_000;
 
-export class VmStore extends EventEmitter {
+export class VmStore implements Store<VmInfo> {
   private readonly handles = new Map<string, VmHandle>();
   private readonly busy = new Set<string>();
   private specCache = new Map<string, { mtimeMs: number; spec?: VmSpec; problem?: string }>();
   private readonly offline: OfflineSnapshots;
+  private readonly model = new Map<string, VmInfo>();
+  private loaded = false;
+  private _status: StoreStatus = { kind: 'ready' };
+  private readonly hub: ChangeHub;
+  private readonly poll: SafetyPoll;
+  private disposed = false;
+  private readonly savingListeners = new Set<(name: string) => void>();
+  /** Folder re-reads so far (first load, refreshes, safety polls). */
+  readonly stats = { scans: 0 };
 
   constructor(
     readonly home: string,
@@ -60,9 +67,119 @@ export class VmStore extends EventEmitter {
     /** Runs qemu-img and QEMU; a test may wrap it to see the argument arrays. */
     private readonly runner: Runner = processRunner,
   ) {
-    super();
-    this.setMaxListeners(50);
     this.offline = new OfflineSnapshots(runner);
+    this.hub = new ChangeHub((e) => this.log.error(`VM store listener failed: ${messageOf(e)}`));
+    this.poll = new SafetyPoll(
+      DEFAULT_SAFETY_POLL_MS,
+      async () => this.rescan(),
+      (e) => this.log.warn(`VM safety poll failed: ${messageOf(e)}`),
+    );
+  }
+
+  get status(): StoreStatus {
+    this.load();
+    return this._status;
+  }
+
+  /** The VMs by name (read from the folder on first use). */
+  get items(): ReadonlyMap<string, VmInfo> {
+    this.load();
+    return this.model;
+  }
+
+  /** Changes delivered so far (tests assert that an idle store delivers none). */
+  get delivered(): number {
+    return this.hub.delivered;
+  }
+
+  /** Timers held (tests assert 0 while hidden). */
+  get timerCount(): number {
+    return this.poll.timerCount;
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    return this.hub.onChange(listener);
+  }
+
+  /**
+   * Called synchronously, before QEMU starts writing a VM's memory to disk: a holder of
+   * connections into the guest (the engine VMs' channel mux) closes them first. Not a change
+   * of the model (the VM is still running), so not part of onChange, which is coalesced.
+   */
+  onSaving(listener: (name: string) => void): () => void {
+    this.savingListeners.add(listener);
+    return () => this.savingListeners.delete(listener);
+  }
+
+  setVisible(visible: boolean): void {
+    this.poll.setVisible(visible && !this.disposed);
+  }
+
+  /** The safety poll's period while visible (it re-reads the folder); 0 disables. */
+  setSafetyPoll(ms: number): void {
+    this.poll.setPeriod(ms);
+  }
+
+  /** Manual refresh: re-reads the folder now and delivers what changed before it resolves. */
+  async refresh(): Promise<void> {
+    this.rescan();
+    this.hub.flush();
+  }
+
+  private load(): void {
+    if (this.loaded) return;
+    this.loaded = true;
+    this.rescan(false);
+  }
+
+  /**
+   * Re-reads the folder (specs are cached by mtime, so this is cheap) and marks the VMs whose
+   * info differs from the model. `mark` false: the first load, which nobody has seen yet.
+   */
+  private rescan(mark = true): void {
+    this.loaded = true;
+    this.stats.scans++;
+    let names: string[];
+    try {
+      names = this.names();
+      if (this._status.kind !== 'ready') {
+        this._status = { kind: 'ready' };
+        if (mark) this.hub.markStatus();
+      }
+    } catch (e) {
+      const reason = messageOf(e);
+      const was = this._status;
+      this._status = { kind: 'unreachable', reason };
+      this.model.clear();
+      if (mark && (was.kind !== 'unreachable' || was.reason !== reason)) this.hub.markStatus();
+      return;
+    }
+    const seen = new Set(names);
+    for (const name of names) this.update(name, mark);
+    for (const name of [...this.model.keys()])
+      if (!seen.has(name)) {
+        this.model.delete(name);
+        if (mark) this.hub.mark(name);
+      }
+  }
+
+  /** Recomputes one VM's info; marks it when it differs (added, changed, or gone from disk). */
+  private update(name: string, mark = true): void {
+    if (this.disposed) return;
+    this.load(); // the first read of the folder: after it, this VM is current (and nobody saw the model before)
+    const exists = fs.existsSync(path.join(this.home, name));
+    const before = this.model.get(name);
+    if (!exists && !this.handles.has(name)) {
+      if (before) {
+        this.model.delete(name);
+        if (mark) this.hub.mark(name);
+      }
+      return;
+    }
+    const now = this.info(name);
+    if (before && sameInfo(before, now)) return;
+    this.model.set(name, now);
+    if (mark) this.hub.mark(name);
   }
 
   setDefaults(d: VmDefaults): void {
@@ -89,10 +206,10 @@ export class VmStore extends EventEmitter {
         const h = await attachVm(paths, accel);
         if (h) this.track(name, h);
       } catch (e) {
-        this.log.warn(`VM ${name}: could not re-attach: ${(e as Error).message}`);
+        this.log.warn(`VM ${name}: could not re-attach: ${messageOf(e)}`);
       }
+      this.update(name);
     }
-    this.emit('change', undefined);
   }
 
   private names(): string[] {
@@ -135,10 +252,12 @@ export class VmStore extends EventEmitter {
     return entry;
   }
 
+  /** The model, sorted by name. */
   list(): VmInfo[] {
-    return this.names().map((name) => this.info(name));
+    return [...this.items.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** One VM as it is on disk and in QEMU now (also for a name the model does not hold yet). */
   info(name: string): VmInfo {
     const { spec, problem } = this.readSpec(name);
     const h = this.handles.get(name);
@@ -169,19 +288,20 @@ export class VmStore extends EventEmitter {
 
   private track(name: string, h: VmHandle): void {
     this.handles.set(name, h);
-    h.on('state', () => this.emit('change', name));
+    h.on('state', () => this.update(name));
     h.once('exit', (e) => {
       if (this.handles.get(name) === h) this.handles.delete(name);
       const how = e.signal ? `killed by ${e.signal}` : `exit ${e.code ?? '?'}`;
       this.log.info(`VM ${name} stopped (${how})${e.reason ? `: ${e.reason}` : ''}`);
-      this.emit('change', name);
+      this.update(name);
     });
   }
 
   async create(req: CreateRequest, signal?: AbortSignal): Promise<VmSpec> {
     const spec = await createVm(this.home, req, signal, this.runner);
     this.log.info(`VM ${spec.name} created in ${path.join(this.home, spec.name)}`);
-    this.emit('change', undefined);
+    this.load();
+    this.update(spec.name);
     return spec;
   }
 
@@ -206,7 +326,7 @@ export class VmStore extends EventEmitter {
     if (existing && existing.state !== 'stopped') throw new UserError(`VM "${name}" is already running.`);
     if (this.busy.has(name)) throw new UserError(`VM "${name}" is already starting.`);
     this.busy.add(name);
-    this.emit('change', name);
+    this.update(name);
     try {
       const accel = await this.acceleration(spec);
       const paths = this.paths(name);
@@ -239,7 +359,7 @@ export class VmStore extends EventEmitter {
       return h;
     } finally {
       this.busy.delete(name);
-      this.emit('change', name);
+      this.update(name);
     }
   }
 
@@ -265,10 +385,16 @@ export class VmStore extends EventEmitter {
       throw new UserError(
         `VM "${name}" cannot be saved while it shares folders (virtiofs cannot be saved by QEMU). Shut it down instead.`,
       );
-    this.emit('saving', name);
+    for (const l of [...this.savingListeners]) {
+      try {
+        l(name);
+      } catch (e) {
+        this.log.error(`VM store saving listener failed: ${messageOf(e)}`);
+      }
+    }
     const saved = await saveVm(h, spec, signal);
     this.log.info(`VM ${name} saved (${(saved.bytes / 1048576).toFixed(0)} MiB of memory state)`);
-    this.emit('change', name);
+    this.update(name);
     return saved;
   }
 
@@ -277,7 +403,7 @@ export class VmStore extends EventEmitter {
     const h = this.handles.get(name);
     if (h && h.state !== 'stopped') throw new UserError(`VM "${name}" is running.`);
     discardSavedState(this.paths(name));
-    this.emit('change', name);
+    this.update(name);
   }
 
   async forceOff(name: string): Promise<void> {
@@ -334,7 +460,8 @@ export class VmStore extends EventEmitter {
     else if (op === 'create') await this.offline.create(disks, snap, signal);
     else if (op === 'revert') await this.offline.revert(disks, snap, signal);
     else await this.offline.remove(disks, snap, signal);
-    this.emit('change', name);
+    // Snapshots are not part of the row; the row changes only if the spec did.
+    this.update(name);
   }
 
   /** After an installation: detach the installer ISO so the VM boots from its disk. VM must be stopped. */
@@ -350,7 +477,7 @@ export class VmStore extends EventEmitter {
     fs.writeFileSync(file + '.tmp', JSON.stringify(next, null, 2) + '\n');
     fs.renameSync(file + '.tmp', file);
     this.specCache.delete(name);
-    this.emit('change', name);
+    this.update(name);
   }
 
   /** Removes the VM's own folder (never anything else). The VM must be stopped. */
@@ -367,16 +494,36 @@ export class VmStore extends EventEmitter {
     }
     fs.rmSync(real, { recursive: true, force: true });
     this.specCache.delete(name);
-    this.emit('change', undefined);
+    this.update(name);
   }
 
   /** Forgets handles (they keep running); used when the extension deactivates. */
   dispose(): void {
+    this.disposed = true;
+    this.poll.dispose();
     for (const h of this.handles.values()) {
       h.qmp.close();
       h.serial.close();
     }
     this.handles.clear();
-    this.removeAllListeners();
+    this.hub.dispose();
   }
+}
+
+/**
+ * Same row: specs and accelerations are cached objects, so identity says "unchanged"; a saved
+ * state is read afresh each time, so it is compared by its fields.
+ */
+function sameInfo(a: VmInfo, b: VmInfo): boolean {
+  return (
+    a.saved?.savedAt === b.saved?.savedAt &&
+    a.saved?.argsHash === b.saved?.argsHash &&
+    a.spec === b.spec &&
+    a.problem === b.problem &&
+    a.state === b.state &&
+    a.pid === b.pid &&
+    a.startedAt === b.startedAt &&
+    a.accel === b.accel &&
+    a.dir === b.dir
+  );
 }

@@ -2,13 +2,12 @@ import * as vscode from 'vscode';
 import { messageOf } from '../../common/errors';
 import type { Services } from '../../host/services';
 import type { Command } from '../command';
-import { libvirtSection } from './target';
 
 /** Adds a libvirt URI (e.g. qemu+ssh://host/system) to podvisor.libvirt.uris, as a new group. */
 export const addConnection: Command = {
   id: 'podvisor.libvirt.addConnection',
   async execute(svc: Services, uriArg?: unknown) {
-    const section = libvirtSection(svc);
+    const section = svc.libvirt;
     const current = svc.settings.current.libvirt.uris;
     const uri =
       typeof uriArg === 'string'

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Services } from '../../host/services';
 import type { Command } from '../command';
-import { libvirtSection, targetDomain } from './target';
+import { targetDomain } from './target';
 
 /**
  * Opens the domain's serial console in a terminal. `virsh console` insists on a controlling
@@ -19,7 +19,7 @@ export const openConsole: Command = {
       vscode.l10n.t('Domain whose serial console to open'),
     );
     if (!ref) return undefined;
-    const { command, args } = libvirtSection(svc).client(ref.uri).consoleCommand(ref.name);
+    const { command, args } = svc.libvirt.client(ref.uri).consoleCommand(ref.name);
     const name = vscode.l10n.t('{0} (serial)', ref.name);
     const existing = vscode.window.terminals.find((t) => t.name === name && t.exitStatus === undefined);
     if (existing) {

@@ -3,7 +3,7 @@ import type { DomainAction } from '../../backends/libvirt';
 import type { Services } from '../../host/services';
 import { withProgress } from '../../host/progress';
 import type { Command } from '../command';
-import { afterAction, libvirtSection, targetDomain } from './target';
+import { afterAction, targetDomain } from './target';
 
 type State = 'running' | 'paused' | 'shutoff' | 'unknown';
 
@@ -28,7 +28,7 @@ export function lifecycleCommand(
         const ok = await vscode.window.showWarningMessage(c.message, { modal: true }, c.button);
         if (ok !== c.button) return;
       }
-      const client = libvirtSection(svc).client(ref.uri);
+      const client = svc.libvirt.client(ref.uri);
       await withProgress(title(ref.name), (signal) => client.act(action, ref.name, { signal }));
       svc.log.info(`libvirt ${ref.uri}: ${action} ${ref.name}`);
       await afterAction(svc, ref);

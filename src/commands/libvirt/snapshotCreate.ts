@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Services } from '../../host/services';
 import { withProgress } from '../../host/progress';
 import type { Command } from '../command';
-import { libvirtSection, targetDomain } from './target';
+import { targetDomain } from './target';
 
 const SNAPSHOT_NAME = /^[A-Za-z0-9][A-Za-z0-9._+:@-]{0,99}$/;
 
@@ -41,7 +41,7 @@ export const createSnapshot: Command = {
                   ),
           });
     if (!name) return;
-    const client = libvirtSection(svc).client(ref.uri);
+    const client = svc.libvirt.client(ref.uri);
     await withProgress(vscode.l10n.t('Snapshotting {0} as {1}…', ref.name, name), (signal) =>
       client.createSnapshot(ref.name, name, undefined, { signal }),
     );

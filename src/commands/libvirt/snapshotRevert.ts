@@ -3,7 +3,7 @@ import { UserError } from '../../common/errors';
 import type { Services } from '../../host/services';
 import { withProgress } from '../../host/progress';
 import type { Command } from '../command';
-import { afterAction, libvirtSection, targetDomain } from './target';
+import { afterAction, targetDomain } from './target';
 import { pickSnapshot } from './snapshotPick';
 
 /**
@@ -20,7 +20,7 @@ export const revertSnapshot: Command = {
       vscode.l10n.t('Domain to revert'),
     );
     if (!ref) return;
-    const client = libvirtSection(svc).client(ref.uri);
+    const client = svc.libvirt.client(ref.uri);
     const snaps = await client.snapshots(ref.name);
     if (snaps.length === 0) throw new UserError(vscode.l10n.t('{0} has no snapshots.', ref.name));
     const name =

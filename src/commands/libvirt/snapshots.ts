@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Services } from '../../host/services';
 import type { Command } from '../command';
-import { libvirtSection, targetDomain } from './target';
+import { targetDomain } from './target';
 import { pickSnapshot } from './snapshotPick';
 
 /**
@@ -18,7 +18,7 @@ export const listSnapshots: Command = {
       vscode.l10n.t('Domain whose snapshots to show'),
     );
     if (!ref) return undefined;
-    const client = libvirtSection(svc).client(ref.uri);
+    const client = svc.libvirt.client(ref.uri);
     const snaps = await client.snapshots(ref.name);
     if ((opts as { quiet?: unknown } | undefined)?.quiet === true) return snaps;
     if (snaps.length === 0) {

@@ -1,18 +1,11 @@
 import * as vscode from 'vscode';
 import { UserError } from '../../common/errors';
 import type { Services } from '../../host/services';
-import { LIBVIRT_SECTION_ID, type LibvirtSection } from '../../tree/libvirt/section';
 import { contextState, type DomainNode } from '../../tree/libvirt/nodes';
 
 export interface DomainRef {
   readonly uri: string;
   readonly name: string;
-}
-
-export function libvirtSection(svc: Services): LibvirtSection {
-  const s = svc.tree.section<LibvirtSection>(LIBVIRT_SECTION_ID);
-  if (!s) throw new UserError(vscode.l10n.t('The libvirt view is not available.'));
-  return s;
 }
 
 function isRef(x: unknown): x is DomainRef {
@@ -36,7 +29,7 @@ export async function targetDomain(
   placeHolder: string,
 ): Promise<DomainRef | undefined> {
   if (isRef(arg)) return { uri: arg.uri, name: arg.name };
-  const section = libvirtSection(svc);
+  const section = svc.libvirt;
   if (section.domains().length === 0) await section.refresh();
   const candidates = section.domains().filter((n) => states.includes(contextState(n.domain)));
   if (candidates.length === 0) {
@@ -58,6 +51,6 @@ export async function targetDomain(
 
 /** After an action: re-read the domain right away (its event will follow and confirm). */
 export async function afterAction(svc: Services, ref: DomainRef): Promise<void> {
-  const g = libvirtSection(svc).group(ref.uri);
+  const g = svc.libvirt.group(ref.uri);
   if (g) await g.refreshDomain(ref.name);
 }

@@ -4,7 +4,6 @@ import { UserError } from '../../common/errors';
 import type { Command } from '../command';
 import type { Services } from '../../host/services';
 import { withProgress } from '../../host/progress';
-import { vmsSection } from '../vm/target';
 import { showSerialTerminal } from '../vm/serialTerminal';
 import { chooseLevel, launchSpec, requireTrust } from './common';
 
@@ -76,7 +75,7 @@ async function runKubevirt(svc: Services, m: typeof import('../../sandbox'), doc
     `${plan.label}: running locally as VM ${plan.name} (${plan.cpus} vCPU, ${plan.memoryMiB} MiB, containerDisk ${plan.containerDisk.image})`,
   );
   if (plan.notes.length) svc.log.warn(`${plan.label}: not honoured locally:\n  ${plan.notes.join('\n  ')}`);
-  const store = await vmsSection(svc).ready();
+  const store = await svc.vms.ready();
   const engine = await svc.sandboxes.backend().engine();
   const cacheDir = path.join(svc.context.globalStorageUri.fsPath, 'sandboxes', 'cache');
   const h = await withProgress(vscode.l10n.t('Booting {0} locally', plan.label), (signal, report) => {

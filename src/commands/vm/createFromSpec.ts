@@ -4,7 +4,6 @@ import type * as Qemu from '../../backends/qemu';
 import { loadLazy } from '../../host/lazy';
 import { withProgress } from '../../host/progress';
 import type { Command } from '../command';
-import { vmsSection } from './target';
 
 /**
  * "Create VM from Spec File": a JSON or YAML file (the active editor's, the explorer's
@@ -37,7 +36,7 @@ export const createVmFromSpec: Command = {
         () => undefined,
       )) ?? fs.readFileSync(file, 'utf8');
     const req = Q.parseCreateRequest(text, file);
-    const store = await vmsSection(svc).ready();
+    const store = await svc.vms.ready();
     return withProgress(vscode.l10n.t('Creating VM {0}…', req.name), (signal) => store.create(req, signal));
   },
 };

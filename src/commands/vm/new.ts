@@ -6,7 +6,6 @@ import { CancelledError } from '../../common/errors';
 import { loadLazy } from '../../host/lazy';
 import { withProgress } from '../../host/progress';
 import type { Command } from '../command';
-import { vmsSection } from './target';
 
 type Kind = Qemu.VmSource['kind'];
 
@@ -70,7 +69,7 @@ async function editUserData(name: string): Promise<string> {
 export const newVm: Command = {
   id: 'podvisor.vm.new',
   async execute(svc, preset) {
-    const section = vmsSection(svc);
+    const section = svc.vms;
     const store = await section.ready();
     const Q = loadLazy<typeof Qemu>('qemu');
     let req: Qemu.CreateRequest;

@@ -6,7 +6,6 @@ import { CancelledError, UserError } from '../../common/errors';
 import { loadLazy } from '../../host/lazy';
 import { withProgress } from '../../host/progress';
 import type { Command } from '../command';
-import { vmsSection } from './target';
 
 interface Preset {
   readonly name?: string;
@@ -40,7 +39,7 @@ async function ask(
 export const newEngineVm: Command = {
   id: 'podvisor.vm.newEngine',
   async execute(svc, preset) {
-    const section = vmsSection(svc);
+    const section = svc.vms;
     const store = await section.ready();
     const Q = loadLazy<typeof Qemu>('qemu');
     const p = (typeof preset === 'object' && preset !== null ? preset : {}) as Preset;

@@ -2,13 +2,6 @@ import * as vscode from 'vscode';
 import type * as Qemu from '../../backends/qemu';
 import { UserError } from '../../common/errors';
 import type { Services } from '../../host/services';
-import { VMS_SECTION_ID, type VmsSection } from '../../tree/vms/section';
-
-export function vmsSection(svc: Services): VmsSection {
-  const s = svc.tree.section<VmsSection>(VMS_SECTION_ID);
-  if (!s) throw new UserError(vscode.l10n.t('The Virtual Machines view is not available.'));
-  return s;
-}
 
 type State = Qemu.VmInfo['state'];
 
@@ -32,7 +25,7 @@ export async function targetVm(
   states: readonly State[],
   placeHolder: string,
 ): Promise<{ store: Qemu.VmStore; name: string } | undefined> {
-  const store = await vmsSection(svc).ready();
+  const store = await svc.vms.ready();
   const given = nameOf(arg);
   if (given) {
     const info = store.info(given);

@@ -118,7 +118,10 @@ export class MicroVmSandboxes implements SandboxBackend {
       opts.log ?? silentLogger,
       this.runner,
     );
-    this.vms.on('change', (name) => this.changed(name));
+    this.vms.onChange((c) => {
+      if (c.ids === 'all' || c.status) this.changed(undefined);
+      else for (const name of c.ids) this.changed(name);
+    });
     // VMs still running from before (a window reload): their handles come back through the pidfile.
     this.attached = this.vms.attachRunning().catch(() => undefined);
   }

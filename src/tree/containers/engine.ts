@@ -10,6 +10,7 @@ import { messageOf } from '../../common/errors';
 import type { Logger } from '../../common/log';
 import type { DockerSettings } from '../../common/settings';
 import { escapeMarkdown, tooltipMarkdown } from '../markdown';
+import { rowChanges } from '../changes';
 import { MessageNode } from '../message';
 import type { TreeNode } from '../node';
 import {
@@ -250,7 +251,7 @@ export class EngineView implements SectionModel {
     const store = this._store;
     if (!store) return;
     this.updateRootText();
-    if (c.status || c.containers === 'all') {
+    if (c.status || c.ids === 'all') {
       if (c.status) this.deps.fire(undefined);
       else {
         this.deps.fire(this.containersRoot);
@@ -260,21 +261,22 @@ export class EngineView implements SectionModel {
       return;
     }
     const groupBy = this.deps.settings().groupBy;
-    let structural = false;
-    for (const id of c.containers) {
-      const info = store.containers.get(id);
-      const node = this.containerNodes.get(id);
-      if (!info || !node) {
-        structural = true; // added or removed
-        continue;
-      }
-      const oldGroup = groupBy === 'none' ? '' : this.module().groupOf(node.info, groupBy).key;
-      const newGroup = groupBy === 'none' ? '' : this.module().groupOf(info, groupBy).key;
-      node.info = info;
-      if (oldGroup !== newGroup) structural = true;
-      else this.deps.fire(node);
-    }
+    const groupKey = (info: ContainerInfo) =>
+      groupBy === 'none' ? '' : this.module().groupOf(info, groupBy).key;
+    const { rows, structural } = rowChanges(
+      c,
+      (id) => this.containerNodes.get(id),
+      (node, id) => {
+        const info = store.containers.get(id);
+        if (!info) return 'gone';
+        // A container that moves to another group (a compose project, a state) moves rows.
+        const stays = groupKey(node.info) === groupKey(info);
+        node.info = info;
+        return stays;
+      },
+    );
     if (structural) this.deps.fire(this.containersRoot);
+    else for (const n of rows) this.deps.fire(n);
     if (c.images) this.deps.fire(this.imagesRoot);
     this.deps.updated();
   }

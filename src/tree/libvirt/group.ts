@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import type * as Backend from '../../backends/libvirt';
-import { messageOf } from '../../common/errors';
+import type { Change } from '../../backends/store';
 import type { Logger } from '../../common/log';
-import type { TreeNode } from '../node';
+import { rowChanges } from '../changes';
 import { MessageNode } from '../message';
+import type { TreeNode } from '../node';
 import { DomainNode } from './nodes';
 
 type BackendModule = typeof Backend;
@@ -12,41 +13,29 @@ export interface GroupDeps {
   readonly backend: () => BackendModule;
   readonly virsh: string;
   readonly log: Logger;
-  /** Tell the tree that `node` (or the whole section) changed. */
-  readonly fire: (node: TreeNode | undefined) => void;
+  readonly pollSeconds: number;
+  /** Tell the tree that `node` changed. */
+  readonly fire: (node: TreeNode) => void;
+  /** After every change this group applied (the section keeps its context key current). */
+  readonly updated: () => void;
 }
 
-type Status = { kind: 'loading' } | { kind: 'ok' } | { kind: 'error'; message: string; hint: string };
-
-/** Events for these many domains at once are cheaper as one full list. */
-const FULL_REFRESH_AT = 6;
-/** Bursts (a start is defined+resumed+started…) coalesce into one refresh per domain. */
-const COALESCE_MS = 150;
-
 /**
- * One connection URI: a group node with the domains under it. Keeps DomainNode objects stable
- * so an event refreshes one row; a full list replaces the set. Events come from one
- * `virsh event --all --loop` per URI, started only while the view is visible.
+ * One connection URI: a group row with the domains under it, over the backend's DomainStore
+ * (events, coalescing and the safety poll live there). DomainNode objects are kept per name, so
+ * a change fires exactly the rows of the domains it names — and this row when its
+ * "N running / M" text changed or domains came or went.
  */
 export class LibvirtGroup implements TreeNode {
   readonly kind = 'libvirt.group';
   readonly id: string;
-  private status: Status = { kind: 'loading' };
   private readonly nodes = new Map<string, DomainNode>();
-  private client: Backend.LibvirtClient | undefined;
-  private events: Backend.EventStream | undefined;
-  private pending = new Set<string>();
-  private flushTimer: NodeJS.Timeout | undefined;
-  private inflight: Promise<void> | undefined;
-  private loadedOnce = false;
-  /** For tests and the log: when the last event arrived and when its refresh landed. */
-  lastEventAt = 0;
-  lastEventRefreshMs = 0;
-  private readonly changed = new vscode.EventEmitter<void>();
-  /** Fires after every refresh of this group (full or per domain) that changed something. */
-  readonly onDidUpdate = this.changed.event;
-
+  private storeValue: Backend.DomainStore | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private visible = false;
   private disposed = false;
+  /** The running count this row shows now (-1: not rendered yet). */
+  private shownRunning = -1;
 
   constructor(
     readonly uri: string,
@@ -55,26 +44,60 @@ export class LibvirtGroup implements TreeNode {
     this.id = `libvirt:${uri}`;
   }
 
-  /** A refresh still running when the group was replaced (settings changed) must not touch the tree. */
-  private fire(node: TreeNode): void {
-    if (!this.disposed) this.deps.fire(node);
+  /** The connection's store; the backend bundle loads on first use (the first listing). */
+  get store(): Backend.DomainStore {
+    if (!this.storeValue) {
+      const s = new (this.deps.backend().DomainStore)(this.uri, {
+        virsh: this.deps.virsh,
+        log: this.deps.log,
+        safetyPollMs: this.deps.pollSeconds * 1000,
+      });
+      this.unsubscribe = s.onChange((c) => this.apply(c));
+      this.storeValue = s;
+      s.setVisible(this.visible);
+    }
+    return this.storeValue;
   }
 
-  private get backend(): BackendModule {
-    return this.deps.backend();
+  private apply(c: Change): void {
+    if (this.disposed) return;
+    const items = this.store.items;
+    const { rows, structural } = rowChanges(
+      c,
+      (name) => this.nodes.get(name),
+      (node, name) => {
+        const d = items.get(name);
+        if (!d) return 'gone';
+        node.domain = d;
+        return true;
+      },
+    );
+    if (structural || this.shownRunning !== this.running()) this.deps.fire(this);
+    else for (const n of rows) this.deps.fire(n);
+    this.deps.updated();
   }
 
-  private getClient(): Backend.LibvirtClient {
-    this.client ??= new this.backend.LibvirtClient(this.uri, { virsh: this.deps.virsh, log: this.deps.log });
-    return this.client;
+  private running(): number {
+    let n = 0;
+    for (const d of this.store.items.values()) if (d.state === 'running') n++;
+    return n;
   }
 
+  /** The rows, one per domain of the model, sorted; nodes are reused per name. */
   get domains(): DomainNode[] {
+    if (!this.storeValue) return [];
+    const items = this.storeValue.items;
+    for (const name of [...this.nodes.keys()]) if (!items.has(name)) this.nodes.delete(name);
+    for (const d of items.values()) {
+      const n = this.nodes.get(d.name);
+      if (n) n.domain = d;
+      else this.nodes.set(d.name, new DomainNode(d, this));
+    }
     return [...this.nodes.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   get isReachable(): boolean {
-    return this.status.kind === 'ok';
+    return this.storeValue?.status.kind === 'ready';
   }
 
   domainNode(name: string): DomainNode | undefined {
@@ -87,24 +110,24 @@ export class LibvirtGroup implements TreeNode {
       vscode.TreeItemCollapsibleState.Expanded,
     );
     item.id = this.id;
-    item.iconPath = new vscode.ThemeIcon(this.status.kind === 'error' ? 'warning' : 'server-environment');
-    const s = this.status;
-    if (s.kind === 'loading') item.description = vscode.l10n.t('connecting…');
-    else if (s.kind === 'error') item.description = vscode.l10n.t('not available');
+    const s = this.storeValue?.status ?? { kind: 'connecting' as const };
+    item.iconPath = new vscode.ThemeIcon(s.kind === 'unreachable' ? 'warning' : 'server-environment');
+    if (s.kind === 'connecting') item.description = vscode.l10n.t('connecting…');
+    else if (s.kind === 'unreachable') item.description = vscode.l10n.t('not available');
     else {
-      const all = this.nodes.size;
-      const running = [...this.nodes.values()].filter((n) => n.domain.state === 'running').length;
-      item.description = vscode.l10n.t('{0} running / {1}', running, all);
+      this.shownRunning = this.running();
+      item.description = vscode.l10n.t('{0} running / {1}', this.shownRunning, this.store.items.size);
     }
-    item.tooltip = s.kind === 'error' ? `${s.message}\n\n${s.hint}` : this.uri;
-    item.contextValue = `libvirt.group.${s.kind}`;
+    item.tooltip = s.kind === 'unreachable' ? `${s.reason}\n\n${s.hint}` : this.uri;
+    // The state words menus and tests key on: loading, ok, error.
+    item.contextValue = `libvirt.group.${s.kind === 'connecting' ? 'loading' : s.kind === 'ready' ? 'ok' : 'error'}`;
     return item;
   }
 
   getChildren(): TreeNode[] {
-    const s = this.status;
-    if (s.kind === 'loading') {
-      if (!this.loadedOnce) void this.refreshAll();
+    const s = this.store.status;
+    if (s.kind === 'connecting') {
+      void this.store.load();
       return [
         new MessageNode(
           `${this.id}:loading`,
@@ -114,14 +137,14 @@ export class LibvirtGroup implements TreeNode {
         ),
       ];
     }
-    if (s.kind === 'error') {
+    if (s.kind === 'unreachable') {
       return [
         new MessageNode(
           `${this.id}:error`,
-          s.message,
+          s.reason,
           {
             description: s.hint,
-            tooltip: `${s.message}\n\n${s.hint}`,
+            tooltip: `${s.reason}\n\n${s.hint}`,
             icon: 'error',
             command: {
               command: 'workbench.action.openSettings',
@@ -133,139 +156,40 @@ export class LibvirtGroup implements TreeNode {
         ),
       ];
     }
-    if (this.nodes.size === 0)
+    const domains = this.domains;
+    if (domains.length === 0)
       return [new MessageNode(`${this.id}:empty`, vscode.l10n.t('No domains defined'), {}, this)];
-    return this.domains;
+    return domains;
   }
 
   getParent(): undefined {
     return undefined;
   }
 
-  /** Lists every domain (one virsh call); concurrent calls share one run. */
-  refreshAll(): Promise<void> {
-    this.inflight ??= this.doRefreshAll().finally(() => (this.inflight = undefined));
-    return this.inflight;
-  }
-
-  private async doRefreshAll(): Promise<void> {
-    this.loadedOnce = true;
-    try {
-      const list = await this.getClient().listDomains();
-      const seen = new Set<string>();
-      let setChanged = this.status.kind !== 'ok';
-      for (const d of list) {
-        seen.add(d.name);
-        const n = this.nodes.get(d.name);
-        if (n) {
-          if (JSON.stringify(n.domain) !== JSON.stringify(d)) {
-            n.domain = d;
-            // The group's "N running" description may change too: refresh the group row.
-            setChanged = true;
-          }
-        } else {
-          this.nodes.set(d.name, new DomainNode(d, this));
-          setChanged = true;
-        }
-      }
-      for (const name of [...this.nodes.keys()]) {
-        if (!seen.has(name)) {
-          this.nodes.delete(name);
-          setChanged = true;
-        }
-      }
-      this.status = { kind: 'ok' };
-      if (setChanged) this.fire(this);
-    } catch (e) {
-      const failure = this.backend.failureOf(e);
-      const message = messageOf(e);
-      const was = this.status;
-      this.status = { kind: 'error', message, hint: this.backend.unreachableHint(this.uri, failure) };
-      this.nodes.clear();
-      if (was.kind !== 'error' || was.message !== message) {
-        this.deps.log.warn(`libvirt ${this.uri}: ${message}`);
-        this.fire(this);
-      }
-    }
-    if (!this.disposed) this.changed.fire();
+  /** Lists every domain now (manual refresh). */
+  refresh(): Promise<void> {
+    return this.store.refresh();
   }
 
   /** Re-reads one domain now (after an action), without waiting for its event. */
-  async refreshDomain(name: string): Promise<void> {
-    let d: Backend.Domain | undefined;
-    try {
-      d = await this.getClient().domain(name);
-    } catch (e) {
-      this.deps.log.warn(`libvirt ${this.uri}: refreshing ${name} failed: ${messageOf(e)}`);
-      return this.refreshAll();
-    }
-    const n = this.nodes.get(name);
-    if (!d) {
-      if (n) {
-        this.nodes.delete(name);
-        this.fire(this);
-      }
-    } else if (!n) {
-      this.nodes.set(name, new DomainNode(d, this));
-      this.fire(this);
-    } else if (JSON.stringify(n.domain) !== JSON.stringify(d)) {
-      const runningBefore = n.domain.state === 'running';
-      n.domain = d;
-      this.fire(n);
-      // The group's "N running" description changes too.
-      if (runningBefore !== (d.state === 'running')) this.fire(this);
-    }
-    if (!this.disposed) this.changed.fire();
+  refreshDomain(name: string): Promise<void> {
+    return this.store.refreshDomain(name);
   }
 
-  private onEvent(e: Backend.DomainEvent): void {
-    this.lastEventAt = performance.now();
-    this.deps.log.debug(`libvirt event ${this.uri}: ${e.kind} ${e.domain} ${e.detail}`);
-    this.pending.add(e.domain);
-    this.flushTimer ??= setTimeout(() => void this.flush(), COALESCE_MS);
-  }
-
-  private async flush(): Promise<void> {
-    this.flushTimer = undefined;
-    const names = [...this.pending];
-    this.pending.clear();
-    const at = this.lastEventAt;
-    if (names.length >= FULL_REFRESH_AT || this.status.kind !== 'ok') await this.refreshAll();
-    else await Promise.all(names.map((n) => this.refreshDomain(n)));
-    this.lastEventRefreshMs = performance.now() - at;
-  }
-
-  /** Starts or stops the event stream (it lives only while the view is visible). */
-  setWatching(on: boolean): void {
-    if (on && !this.events) {
-      this.events = new this.backend.EventStream(
-        this.uri,
-        this.deps.virsh,
-        {
-          onEvent: (e) => this.onEvent(e),
-          // The daemon answers again (or for the first time): catch up with what we missed.
-          onConnected: () => void this.refreshAll(),
-          onDisconnected: (reason) => {
-            this.deps.log.debug(`libvirt ${this.uri}: event stream down (${reason})`);
-            if (this.status.kind === 'ok') void this.refreshAll();
-          },
-        },
-        this.deps.log,
-      );
-    } else if (!on && this.events) {
-      this.events.dispose();
-      this.events = undefined;
-    }
+  /** The event stream and safety poll run only while the view is visible. */
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    // Hidden and never shown: nothing to stop, and no reason to load the backend.
+    if (visible || this.storeValue) this.store.setVisible(visible);
   }
 
   get eventStreamPid(): number | undefined {
-    return this.events?.pid;
+    return this.storeValue?.eventStreamPid;
   }
 
   dispose(): void {
     this.disposed = true;
-    this.setWatching(false);
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.changed.dispose();
+    this.unsubscribe?.();
+    this.storeValue?.dispose();
   }
 }

@@ -12,17 +12,17 @@ import type { DomainNode } from './nodes';
 export const LIBVIRT_SECTION_ID = 'libvirt';
 
 /**
- * The libvirt part of the Workloads view: one group per configured URI. Each group follows its
- * connection's `virsh event` stream while the view is visible, plus a slow safety poll; a
- * connection that can't be reached is a group with the reason and a hint, and nothing else is
- * affected. The backend bundle loads on the first listing, not at activation.
+ * The libvirt part of the Workloads view: one group per configured URI, each over its
+ * connection's DomainStore (the `virsh event` stream and a slow safety poll, both only while the
+ * view is visible). A connection that can't be reached is a group with the reason and a hint,
+ * and nothing else is affected. The backend bundle loads on the first listing, not at
+ * activation. No timer here: the stores own them.
  */
 export class LibvirtSection implements WorkloadSection {
   readonly id = LIBVIRT_SECTION_ID;
   readonly order = 30;
   private groups: LibvirtGroup[] = [];
   private visible = false;
-  private poll: NodeJS.Timeout | undefined;
   private cfg: LibvirtSettings;
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChange = this.changed.event;
@@ -40,7 +40,7 @@ export class LibvirtSection implements WorkloadSection {
       this.cfg = current.libvirt;
       for (const g of this.groups) g.dispose();
       this.groups = this.makeGroups();
-      this.applyVisibility();
+      for (const g of this.groups) g.setVisible(this.visible);
       this.changed.fire(undefined);
     });
   }
@@ -50,10 +50,11 @@ export class LibvirtSection implements WorkloadSection {
       backend: this.loadBackend,
       virsh: this.cfg.virshPath,
       log: this.log,
-      fire: (n: TreeNode | undefined) => this.changed.fire(n),
+      pollSeconds: this.cfg.pollSeconds,
+      fire: (n: TreeNode) => this.changed.fire(n),
+      updated: () => this.updateContext(),
     };
     const groups = this.cfg.uris.map((uri) => new LibvirtGroup(uri, deps));
-    for (const g of groups) g.onDidUpdate(() => this.updateContext());
     this.updateContext(groups);
     return groups;
   }
@@ -97,29 +98,15 @@ export class LibvirtSection implements WorkloadSection {
   setVisible(visible: boolean): void {
     if (this.visible === visible) return;
     this.visible = visible;
-    this.applyVisibility();
-  }
-
-  private applyVisibility(): void {
-    for (const g of this.groups) g.setWatching(this.visible);
-    if (this.poll) clearInterval(this.poll);
-    this.poll = undefined;
-    if (this.visible) {
-      for (const g of this.groups) void g.refreshAll();
-      this.poll = setInterval(() => {
-        for (const g of this.groups) void g.refreshAll();
-      }, this.cfg.pollSeconds * 1000);
-    }
+    for (const g of this.groups) g.setVisible(visible);
   }
 
   /** Manual refresh: immediate. */
   async refresh(): Promise<void> {
-    await Promise.all(this.groups.map((g) => g.refreshAll()));
+    await Promise.all(this.groups.map((g) => g.refresh()));
   }
 
   dispose(): void {
-    if (this.poll) clearInterval(this.poll);
-    this.poll = undefined;
     for (const g of this.groups) g.dispose();
     this.groups = [];
     this.sub.dispose();

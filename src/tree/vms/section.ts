@@ -6,6 +6,8 @@ import type { VmSettings } from '../../common/settings';
 import { sameSection } from '../../common/settings';
 import { loadLazy } from '../../host/lazy';
 import type { SettingsStore } from '../../host/settingsStore';
+import type { Change } from '../../backends/store';
+import { rowChanges } from '../changes';
 import type { TreeNode, WorkloadSection } from '../node';
 import { MessageNode } from '../message';
 import type { ContainersSection } from '../containers/section';
@@ -16,8 +18,10 @@ export const VMS_SECTION_ID = 'vms';
 
 /**
  * "Virtual Machines": the Podvisor-managed QEMU VMs. The store (lazy `qemu` bundle) is created
- * on first show; its `change` events (from QMP events and QEMU's exit) refresh the one VM that
- * changed. VmNode objects are kept across refreshes so expansion and selection survive.
+ * on first show; its changes (QMP events, QEMU's exit, our actions, a safety poll while
+ * visible) name the VMs that changed, and only those rows are fired — the group row too when
+ * its "N running" text changed or VMs came or went. VmNode objects are kept per name, so
+ * expansion and selection survive.
  */
 export class VmsSection implements WorkloadSection {
   readonly id = VMS_SECTION_ID;
@@ -25,10 +29,11 @@ export class VmsSection implements WorkloadSection {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChange = this.changed.event;
   private storeValue: Qemu.VmStore | undefined;
+  private unsubscribe: (() => void) | undefined;
   private readonly nodes = new Map<string, VmNode>();
   private readonly group: VmsGroup;
-  private error: string | undefined;
   private attached: Promise<void> | undefined;
+  private visible = false;
   private readonly subs: vscode.Disposable[] = [];
   /** The containers of engine VMs, under their rows. */
   readonly engineGroups: VmEngineGroups;
@@ -52,12 +57,13 @@ export class VmsSection implements WorkloadSection {
         if (previous.vm.home !== current.vm.home) {
           // Another folder: forget the old store (its VMs keep running) and read the new one.
           this.engineGroups.dispose();
+          this.unsubscribe?.();
           this.storeValue?.dispose();
           this.storeValue = undefined;
           this.attached = undefined;
           this.nodes.clear();
+          this.changed.fire(this.group);
         } else this.storeValue?.setDefaults(defaultsOf(current.vm));
-        void this.refresh();
       }),
     );
   }
@@ -72,10 +78,10 @@ export class VmsSection implements WorkloadSection {
     if (!this.storeValue) {
       const mod = loadLazy<typeof Qemu>('qemu');
       const s = new mod.VmStore(this.home, defaultsOf(this.settings.current.vm), this.log);
-      s.on('change', (name) => this.onStoreChange(name));
+      this.unsubscribe = s.onChange((c) => this.apply(c));
+      s.setVisible(this.visible);
       this.storeValue = s;
-      // After the store's own listener: a VM's row is updated before its engine rows change.
-      this.reload();
+      // After the section's own listener: a VM's row is updated before its engine rows change.
       this.engineGroups.bind(s, mod);
       this.attached = s.attachRunning().catch((e) => this.log.warn(`VMs: re-attach failed: ${messageOf(e)}`));
     }
@@ -89,48 +95,50 @@ export class VmsSection implements WorkloadSection {
     return s;
   }
 
-  private onStoreChange(name: string | undefined): void {
-    if (name && this.nodes.has(name)) {
-      const node = this.nodes.get(name)!;
-      node.info = this.store().info(name);
-      this.changed.fire(node);
-      this.changed.fire(this.group); // the group's "N running" description
+  private apply(c: Change): void {
+    const s = this.storeValue;
+    if (!s) return;
+    const { rows, structural } = rowChanges(
+      c,
+      (name) => this.nodes.get(name),
+      (node, name) => {
+        const info = s.items.get(name);
+        if (!info) return 'gone';
+        node.info = info;
+        return true;
+      },
+    );
+    if (structural || this.group.shownRunning !== this.running()) {
+      this.changed.fire(this.group);
       return;
     }
-    this.reload();
-    this.changed.fire(undefined);
+    for (const n of rows) this.changed.fire(n);
   }
 
-  /** Re-reads every VM from the store (specs are cached by mtime, so this is cheap). */
-  reload(): void {
-    try {
-      const list = this.store().list();
-      const seen = new Set<string>();
-      for (const info of list) {
-        seen.add(info.name);
-        const n = this.nodes.get(info.name);
-        if (n) n.info = info;
-        else
-          this.nodes.set(
-            info.name,
-            new VmNode(
-              info,
-              this.group,
-              (node) => this.engineGroups.rows(node.name, node),
-              (n) => this.engineGroups.info(n),
-            ),
-          );
-      }
-      for (const k of [...this.nodes.keys()]) if (!seen.has(k)) this.nodes.delete(k);
-      this.error = undefined;
-    } catch (e) {
-      this.error = messageOf(e);
-      this.nodes.clear();
-    }
+  private running(): number {
+    let n = 0;
+    for (const i of this.store().items.values()) if (i.state !== 'stopped') n++;
+    return n;
   }
 
+  /** The rows, one per VM of the model, sorted; nodes are reused per name. */
   vmNodes(): VmNode[] {
-    if (!this.storeValue) this.reload();
+    const items = this.store().items;
+    for (const name of [...this.nodes.keys()]) if (!items.has(name)) this.nodes.delete(name);
+    for (const info of items.values()) {
+      const n = this.nodes.get(info.name);
+      if (n) n.info = info;
+      else
+        this.nodes.set(
+          info.name,
+          new VmNode(
+            info,
+            this.group,
+            (node) => this.engineGroups.rows(node.name, node),
+            (n) => this.engineGroups.info(n),
+          ),
+        );
+    }
     return [...this.nodes.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -144,9 +152,10 @@ export class VmsSection implements WorkloadSection {
 
   /** @internal for the group */
   children(): TreeNode[] {
+    const st = this.store().status;
+    if (st.kind === 'unreachable')
+      return [new MessageNode('vms:error', st.reason, { icon: 'error', tooltip: st.reason }, this.group)];
     const nodes = this.vmNodes();
-    if (this.error)
-      return [new MessageNode('vms:error', this.error, { icon: 'error', tooltip: this.error }, this.group)];
     if (nodes.length === 0) {
       return [
         new MessageNode(
@@ -160,18 +169,25 @@ export class VmsSection implements WorkloadSection {
     return nodes;
   }
 
-  setVisible(): void {
-    // Nothing to start or stop: changes are pushed by the store (QMP events, process exit).
+  /** Counts for the group row (read when it renders). */
+  counts(): { running: number; all: number } {
+    const items = this.store().items;
+    return { running: this.running(), all: items.size };
   }
 
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    this.storeValue?.setVisible(visible);
+  }
+
+  /** Manual refresh: the store re-reads the folder now and delivers what changed. */
   async refresh(): Promise<void> {
-    this.store();
-    this.reload();
-    this.changed.fire(undefined);
+    await this.store().refresh();
   }
 
   dispose(): void {
     this.engineGroups.dispose();
+    this.unsubscribe?.();
     this.storeValue?.dispose();
     for (const s of this.subs.splice(0)) s.dispose();
     this.changed.dispose();
@@ -184,6 +200,8 @@ function defaultsOf(vm: VmSettings): Qemu.VmDefaults {
 
 class VmsGroup implements TreeNode {
   readonly id = 'vms:group';
+  /** The running count this row shows now (-1: not rendered yet). */
+  shownRunning = -1;
   constructor(private readonly section: VmsSection) {}
 
   getTreeItem(): vscode.TreeItem {
@@ -193,9 +211,9 @@ class VmsGroup implements TreeNode {
     );
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon('vm');
-    const nodes = this.section.vmNodes();
-    const running = nodes.filter((n) => n.info.state !== 'stopped').length;
-    item.description = vscode.l10n.t('{0} running / {1}', running, nodes.length);
+    const { running, all } = this.section.counts();
+    this.shownRunning = running;
+    item.description = vscode.l10n.t('{0} running / {1}', running, all);
     item.tooltip = this.section.home;
     item.contextValue = 'vm.group';
     return item;

@@ -125,4 +125,40 @@ describe('docker store on the real engine', function () {
       s.dispose();
     }
   });
+
+  it('an idle engine polled by the safety poll delivers no change', async function () {
+    const id = docker(host, ['run', '-d', '--name', `${PREFIX}-idle`, img, 'sleep', '600']);
+    const s = newStore(host, { safetyPollMs: 50 });
+    try {
+      s.setVisible(true);
+      await s.start();
+      await until(() => !!s.containers.get(id)?.runtime, 10_000, 'runtime resolved');
+      await s.idle();
+      const delivered = s.delivered;
+      const lists = s.stats.lists;
+      await until(() => s.stats.lists >= lists + 5, 20_000, 'five safety polls');
+      await s.idle();
+      assert.strictEqual(s.delivered, delivered, 'a poll that found nothing new delivered a change');
+    } finally {
+      s.dispose();
+      docker(host, ['rm', '-f', id]);
+    }
+  });
+
+  it('one container state change is one change naming exactly that container', async function () {
+    const id = docker(host, ['run', '-d', '--name', `${PREFIX}-one`, img, 'sleep', '600']);
+    await until(() => store.containers.get(id)?.state === 'running', 5000, 'running in the model');
+    await store.idle();
+    const seen: Array<readonly string[] | 'all'> = [];
+    const off = store.onChange((c) => seen.push(c.ids));
+    try {
+      docker(host, ['pause', id]);
+      await until(() => store.containers.get(id)?.state === 'paused', 5000, 'paused in the model');
+      await store.idle();
+      assert.deepStrictEqual(seen, [[id]]);
+    } finally {
+      off();
+      docker(host, ['rm', '-f', id]);
+    }
+  });
 });

@@ -233,6 +233,8 @@ describe('QEMU VMs: bad input', function () {
       assert.ok(!fs.existsSync(p.pidfile), `a stale pidfile holding ${JSON.stringify(text)} is removed`);
       assert.strictEqual(store.info('stale').state, 'stopped');
     }
+    // Folders made outside the store reach its model on a refresh (or the safety poll).
+    await store.refresh();
     const byName = new Map(store.list().map((i) => [i.name, i]));
     assert.match(byName.get('junk')?.problem ?? '', /^junk\/spec\.json cannot be read: .*JSON/);
     assert.match(byName.get('numeric')?.problem ?? '', /"name" must be a string/);

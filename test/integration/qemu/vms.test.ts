@@ -12,6 +12,7 @@ import * as path from 'path';
 import { needQemu } from '../../harness/env';
 import { ensureGuest, GUEST_MARKER, GUEST_PROMPT, type GuestFixture } from '../../harness/guest';
 import { VmStore, freePort, launchVm, vmPaths, type VmHandle } from '../../../src/backends/qemu';
+import { touches } from '../../../src/backends/store';
 import { pidsMentioning } from '../../harness/processes';
 import { at, entry } from '../../harness/pick';
 import { RecordingRunner } from '../../harness/runner';
@@ -100,7 +101,7 @@ describe('QEMU VMs (real hypervisor)', function () {
         forwards: [{ host: port, guest: 80, proto: 'tcp' }],
       });
       const states: string[] = [];
-      store.on('change', (n) => n === name && states.push(store.info(name).state));
+      store.onChange((c) => touches(c, name) && states.push(store.info(name).state));
       h = await store.start(name);
       started.push(h.pid);
       await h.serial.waitFor(GUEST_MARKER, 120_000);
@@ -226,7 +227,7 @@ describe('QEMU VMs (real hypervisor)', function () {
     it('shows stopped and leaves no pidfile or sockets when QEMU is SIGKILLed from outside', async () => {
       const p = vmPaths(path.join(home, name));
       const stopped = new Promise<void>((r) =>
-        store.on('change', (n) => n === name && store.info(name).state === 'stopped' && r()),
+        store.onChange((c) => touches(c, name) && store.info(name).state === 'stopped' && r()),
       );
       process.kill(h.pid, 'SIGKILL');
       await stopped;
@@ -335,7 +336,7 @@ describe('QEMU VMs (real hypervisor)', function () {
         );
         assert.strictEqual(await run(h2, 'echo still-here'), 'still-here');
         const stopped = new Promise<void>((r) =>
-          again.on('change', (n) => n === 'survivor' && again.info('survivor').state === 'stopped' && r()),
+          again.onChange((c) => touches(c, 'survivor') && again.info('survivor').state === 'stopped' && r()),
         );
         process.kill(h.pid, 'SIGKILL');
         await stopped;

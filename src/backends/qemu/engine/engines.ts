@@ -68,7 +68,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
 export class EngineVms {
   private readonly live = new Map<string, Live>();
   private readonly listeners = new Set<(name: string) => void>();
-  private readonly onStoreChange = (name: string | undefined) => this.sync(name);
+  private readonly unsubscribe: (() => void)[];
   private readonly onSaving = (name: string) => {
     const l = this.live.get(name);
     if (!l) return;
@@ -83,8 +83,13 @@ export class EngineVms {
     readonly store: VmStore,
     private readonly log: Logger = silentLogger,
   ) {
-    store.on('change', this.onStoreChange);
-    store.on('saving', this.onSaving);
+    this.unsubscribe = [
+      store.onChange((c) => {
+        if (c.ids === 'all') this.sync(undefined);
+        else for (const n of c.ids) this.sync(n);
+      }),
+      store.onSaving(this.onSaving),
+    ];
     this.sync(undefined);
   }
 
@@ -166,7 +171,11 @@ export class EngineVms {
     if (!name) for (const n of [...this.live.keys()]) if (!names.includes(n)) this.drop(n);
     for (const n of names) {
       const vm = this.store.info(n);
-      if (!vm.spec?.engine) continue;
+      if (!vm.spec?.engine) {
+        // Deleted (or no longer an engine): nothing of it may stay open.
+        if (this.live.has(n)) this.drop(n);
+        continue;
+      }
       const h = this.store.handle(n);
       const up = !!h && (h.state === 'running' || h.state === 'paused');
       if (up && !this.live.has(n)) this.attach(n);
@@ -231,8 +240,7 @@ export class EngineVms {
   }
 
   dispose(): void {
-    this.store.off('change', this.onStoreChange);
-    this.store.off('saving', this.onSaving);
+    for (const u of this.unsubscribe.splice(0)) u();
     for (const n of [...this.live.keys()]) this.drop(n);
     this.listeners.clear();
   }
