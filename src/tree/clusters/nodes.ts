@@ -18,10 +18,13 @@ const BADGE: Record<string, string> = {
   unknown: '',
 };
 
-/** One cluster object: a VM, VMI, pod, RuntimeClass, DataVolume, instancetype or preference. */
+/**
+ * One cluster object: a VM, VMI, pod, RuntimeClass, DataVolume, instancetype or preference. Kept
+ * per item id by its kind row, so a watch event fires this row alone.
+ */
 export class ItemNode implements TreeNode {
   constructor(
-    readonly item: KubeItem,
+    public item: KubeItem,
     readonly context: ContextHost,
     private readonly parent: TreeNode,
   ) {}
@@ -75,6 +78,10 @@ export class ItemNode implements TreeNode {
 
 /** A kind under a namespace (or under the cluster): its objects, or why there are none. */
 export class KindNode implements TreeNode {
+  private readonly nodes = new Map<string, ItemNode>();
+  /** The number of objects this row shows now (-1: not rendered yet). */
+  private shownCount = -1;
+
   constructor(
     readonly context: ContextHost,
     readonly resource: ResourceKey,
@@ -102,6 +109,7 @@ export class KindNode implements TreeNode {
   getTreeItem(): vscode.TreeItem {
     const state = this.context.store?.resourceState(this.resource);
     const n = this.items().length;
+    this.shownCount = n;
     const t = new vscode.TreeItem(
       this.label,
       n ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded,
@@ -150,7 +158,39 @@ export class KindNode implements TreeNode {
           this,
         ),
       ];
-    return this.items().map((i) => new ItemNode(i, this.context, this));
+    const items = this.items();
+    const ids = new Set(items.map((i) => i.id));
+    for (const id of [...this.nodes.keys()]) if (!ids.has(id)) this.nodes.delete(id);
+    return items.map((i) => {
+      let n = this.nodes.get(i.id);
+      if (n) n.item = i;
+      else this.nodes.set(i.id, (n = new ItemNode(i, this.context, this)));
+      return n;
+    });
+  }
+
+  /** The row of an object, once this kind's children were listed. */
+  node(id: string): ItemNode | undefined {
+    return this.nodes.get(id);
+  }
+
+  /** Rows of the objects shown now (a RuntimeClass change re-renders the pods' badges). */
+  shownNodes(): readonly ItemNode[] {
+    return [...this.nodes.values()];
+  }
+
+  /**
+   * The rows a store change of object `id` must fire: its own row when it changed in place;
+   * this row (its count and children) when it came or went, or when this row was never listed.
+   */
+  changed(id: string): TreeNode {
+    const item = this.context.store?.items.get(id);
+    const n = this.nodes.get(id);
+    if (item && n && this.items().length === this.shownCount) {
+      n.item = item;
+      return n;
+    }
+    return this;
   }
 
   getParent(): TreeNode {

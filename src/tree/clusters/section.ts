@@ -67,19 +67,25 @@ export class ContextNode implements TreeNode, ContextHost {
       this.section.fire(this);
       return;
     }
+    // Each id names one object (`resource/namespace/name`): fire its row, or its kind's row
+    // when objects came or went. Never the whole context for one object.
     const fired = new Set<TreeNode>();
+    const fire = (n: TreeNode | undefined) => {
+      if (n && !fired.has(n)) {
+        fired.add(n);
+        this.section.fire(n);
+      }
+    };
     for (const id of ch.ids) {
       const [resource, ns] = id.split('/');
       const parent = ns ? this.nsNodes.get(ns) : this.clusterNode;
       const kind = parent?.kinds.find((k) => k.resource === resource);
-      if (kind && !fired.has(kind)) {
-        fired.add(kind);
-        this.section.fire(kind);
-      }
+      if (kind) fire(kind.changed(id));
     }
-    // Pods show their RuntimeClass's handler: a RuntimeClass change refreshes the pods' rows too.
+    // Pods show their RuntimeClass's handler: a RuntimeClass change re-renders the pods' rows.
     if (ch.ids.some((id) => id.startsWith('runtimeclasses/')))
-      for (const n of this.nsNodes.values()) this.section.fire(n.kinds.find((k) => k.resource === 'pods'));
+      for (const n of this.nsNodes.values())
+        for (const pod of n.kinds.find((k) => k.resource === 'pods')?.shownNodes() ?? []) fire(pod);
   }
 
   getTreeItem(): vscode.TreeItem {
