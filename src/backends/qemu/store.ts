@@ -182,6 +182,16 @@ export class VmStore implements Store<VmInfo> {
     if (mark) this.hub.mark(name);
   }
 
+  /**
+   * After one of our own actions: the VM's change is delivered before the action returns, so a
+   * caller (EngineVms, a command re-reading the tree) sees the state it just caused. Events
+   * (QMP, exit) stay coalesced.
+   */
+  private settled(name: string): void {
+    this.update(name);
+    this.hub.flush();
+  }
+
   setDefaults(d: VmDefaults): void {
     this.defaults = d;
   }
@@ -301,7 +311,7 @@ export class VmStore implements Store<VmInfo> {
     const spec = await createVm(this.home, req, signal, this.runner);
     this.log.info(`VM ${spec.name} created in ${path.join(this.home, spec.name)}`);
     this.load();
-    this.update(spec.name);
+    this.settled(spec.name);
     return spec;
   }
 
@@ -359,7 +369,7 @@ export class VmStore implements Store<VmInfo> {
       return h;
     } finally {
       this.busy.delete(name);
-      this.update(name);
+      this.settled(name);
     }
   }
 
@@ -394,7 +404,7 @@ export class VmStore implements Store<VmInfo> {
     }
     const saved = await saveVm(h, spec, signal);
     this.log.info(`VM ${name} saved (${(saved.bytes / 1048576).toFixed(0)} MiB of memory state)`);
-    this.update(name);
+    this.settled(name);
     return saved;
   }
 
@@ -403,7 +413,7 @@ export class VmStore implements Store<VmInfo> {
     const h = this.handles.get(name);
     if (h && h.state !== 'stopped') throw new UserError(`VM "${name}" is running.`);
     discardSavedState(this.paths(name));
-    this.update(name);
+    this.settled(name);
   }
 
   async forceOff(name: string): Promise<void> {
@@ -461,7 +471,7 @@ export class VmStore implements Store<VmInfo> {
     else if (op === 'revert') await this.offline.revert(disks, snap, signal);
     else await this.offline.remove(disks, snap, signal);
     // Snapshots are not part of the row; the row changes only if the spec did.
-    this.update(name);
+    this.settled(name);
   }
 
   /** After an installation: detach the installer ISO so the VM boots from its disk. VM must be stopped. */
@@ -477,7 +487,7 @@ export class VmStore implements Store<VmInfo> {
     fs.writeFileSync(file + '.tmp', JSON.stringify(next, null, 2) + '\n');
     fs.renameSync(file + '.tmp', file);
     this.specCache.delete(name);
-    this.update(name);
+    this.settled(name);
   }
 
   /** Removes the VM's own folder (never anything else). The VM must be stopped. */
@@ -494,7 +504,7 @@ export class VmStore implements Store<VmInfo> {
     }
     fs.rmSync(real, { recursive: true, force: true });
     this.specCache.delete(name);
-    this.update(name);
+    this.settled(name);
   }
 
   /** Forgets handles (they keep running); used when the extension deactivates. */
