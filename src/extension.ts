@@ -17,12 +17,12 @@ import { createManifestLanguage, registerManifestLanguage } from './language';
 import { ClustersSection } from './tree/clusters/section';
 import { registerKubeDocuments } from './commands/kube/documents';
 
-/** What activate() returns: used by the in-host tests and by other extensions. */
-export interface PodvisorApi {
-  readonly services: Services;
-}
+import { createApi, type PodvisorApi, type PodvisorTestApi } from './host/api';
 
-export function activate(context: vscode.ExtensionContext): PodvisorApi {
+// The public API (small, documented in host/api.ts); the tests' view adds the Services.
+export type { PodvisorApi, PodvisorTestApi };
+
+export function activate(context: vscode.ExtensionContext): PodvisorApi | PodvisorTestApi {
   const t0 = performance.now();
   const log = createLog();
   const settings = new SettingsStore();
@@ -56,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): PodvisorApi {
   log.info(
     `Podvisor ${String((context.extension.packageJSON as { version?: unknown }).version)} activated in ${(performance.now() - t0).toFixed(1)} ms`,
   );
-  return { services };
+  return createApi(services);
 }
 
 export function deactivate(): void {

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { PodvisorApi } from '../../src/extension';
+import type { PodvisorTestApi } from '../../src/extension';
 import type { ClustersSection } from '../../src/tree/clusters/section';
 import type { SharedClusterEnv } from '../harness/cluster/shared';
 import { until } from '../harness/until';
@@ -67,7 +67,7 @@ describe('Clusters section (in a real extension host, real API server)', functio
         ],
       }),
     );
-    const pv = await vscode.extensions.getExtension<PodvisorApi>('podvisor.podvisor')!.activate();
+    const pv = await vscode.extensions.getExtension<PodvisorTestApi>('podvisor.podvisor')!.activate();
     section = pv.services.clusters;
     await vscode.workspace
       .getConfiguration('podvisor.kubernetes')

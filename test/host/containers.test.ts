@@ -6,7 +6,7 @@
  */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { PodvisorApi } from '../../src/extension';
+import type { PodvisorTestApi } from '../../src/extension';
 import type { ContainersSection } from '../../src/tree/containers/section';
 import { docker, dockerCli, ensureBusyboxImage } from '../harness/images';
 import { execFile } from 'child_process';
@@ -18,7 +18,7 @@ import { whyNo } from '../harness/env';
 describe('containers (in a real extension host)', function () {
   this.timeout(120_000);
   let host: string;
-  let pv: PodvisorApi;
+  let pv: PodvisorTestApi;
   let section: ContainersSection;
   // Sorts first in the picker ('0' before letters), so the test can accept the first item.
   const NAME = `0pv-host-${process.pid}`;
@@ -34,7 +34,7 @@ describe('containers (in a real extension host)', function () {
     host = h;
     const img = ensureBusyboxImage(host);
     id = docker(host, ['run', '-d', '--name', NAME, img, ...LOOP]);
-    pv = await vscode.extensions.getExtension<PodvisorApi>('podvisor.podvisor')!.activate();
+    pv = await vscode.extensions.getExtension<PodvisorTestApi>('podvisor.podvisor')!.activate();
     section = pv.services.containers;
     assert.strictEqual(
       vscode.workspace.getConfiguration('podvisor.docker').get('host'),

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { PodvisorApi } from '../../src/extension';
+import type { PodvisorTestApi } from '../../src/extension';
 import type { ContainersSection } from '../../src/tree/containers/section';
 import type { TreeNode } from '../../src/tree/node';
 import { containerUri } from '../../src/tree/containers/files';
@@ -33,7 +33,7 @@ describe('engines, compose, images, registries, files (in a real extension host)
   this.timeout(180_000);
   let host: string;
   let img: string;
-  let pv: PodvisorApi;
+  let pv: PodvisorTestApi;
   let section: ContainersSection;
   const cfg = () => vscode.workspace.getConfiguration('podvisor');
   const NAME = `pv-eng-${process.pid}`;
@@ -54,7 +54,7 @@ describe('engines, compose, images, registries, files (in a real extension host)
       '-c',
       'trap "exit 0" TERM; sleep 3600 & wait',
     ]);
-    pv = await vscode.extensions.getExtension<PodvisorApi>('podvisor.podvisor')!.activate();
+    pv = await vscode.extensions.getExtension<PodvisorTestApi>('podvisor.podvisor')!.activate();
     section = pv.services.containers;
     await vscode.commands.executeCommand('workbench.view.extension.podvisor');
     await until('the Workloads view is visible', () => pv.services.tree.view.visible);

@@ -6,14 +6,14 @@
  */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { PodvisorApi } from '../../src/extension';
+import type { PodvisorTestApi } from '../../src/extension';
 import { until } from '../harness/until';
 import { skipLoudly } from '../harness/skip';
 
 const EXT_ID = 'podvisor.podvisor';
 
-async function api(): Promise<PodvisorApi> {
-  const ext = vscode.extensions.getExtension<PodvisorApi>(EXT_ID);
+async function api(): Promise<PodvisorTestApi> {
+  const ext = vscode.extensions.getExtension<PodvisorTestApi>(EXT_ID);
   assert.ok(ext, `${EXT_ID} is not loaded in this host`);
   return ext.activate();
 }
@@ -26,7 +26,7 @@ interface Contributes {
 
 describe('foundation (in a real extension host)', function () {
   this.timeout(120_000);
-  let pv: PodvisorApi;
+  let pv: PodvisorTestApi;
   let contributes: Contributes;
 
   before(async function () {

@@ -9,7 +9,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { PodvisorApi } from '../../src/extension';
+import type { PodvisorTestApi } from '../../src/extension';
 import { startPrivateLibvirtd, stopPrivateLibvirtd, type PrivateLibvirtd } from '../harness/libvirtd';
 import { GUEST_MARKER } from '../harness/guest';
 import { prepareGuestDomain, type GuestDomain } from '../integration/libvirt/helpers';
@@ -45,7 +45,7 @@ describe('libvirt domains (in a real extension host)', function () {
     guest = prepareGuestDomain(daemon, NAME, accel);
     virsh('define', '--file', guest.xmlFile);
     virsh('start', NAME);
-    const pv = await vscode.extensions.getExtension<PodvisorApi>('podvisor.podvisor')!.activate();
+    const pv = await vscode.extensions.getExtension<PodvisorTestApi>('podvisor.podvisor')!.activate();
     section = pv.services.libvirt;
     assert.ok(section, 'the libvirt section is registered');
     await vscode.workspace

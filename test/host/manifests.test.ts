@@ -8,7 +8,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { PodvisorApi } from '../../src/extension';
+import type { PodvisorTestApi } from '../../src/extension';
 import { applyManifestToCluster } from '../../src/commands/manifest/applyToCluster';
 import { ManifestCompletionProvider } from '../../src/language/providers';
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../harness/images';
@@ -19,8 +19,8 @@ const EXT_ID = 'podvisor.podvisor';
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CORPUS = path.join(ROOT, 'test', 'fixtures', 'manifests', 'corpus', 'kubevirt');
 
-async function api(): Promise<PodvisorApi> {
-  const ext = vscode.extensions.getExtension<PodvisorApi>(EXT_ID);
+async function api(): Promise<PodvisorTestApi> {
+  const ext = vscode.extensions.getExtension<PodvisorTestApi>(EXT_ID);
   assert.ok(ext, `${EXT_ID} is not loaded in this host`);
   return ext.activate();
 }
@@ -78,7 +78,7 @@ function p95(xs: number[]): number {
 
 describe('manifest language (in a real extension host)', function () {
   this.timeout(120_000);
-  let pv: PodvisorApi;
+  let pv: PodvisorTestApi;
 
   before(async () => {
     pv = await api();

@@ -8,7 +8,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { PodvisorApi } from '../../src/extension';
+import type { PodvisorTestApi } from '../../src/extension';
 import { locateHelm, locateKubectl } from '../../src/manifests/helm/locate';
 import { until } from '../harness/until';
 import { previewKustomizeBuild } from '../../src/commands/kustomize/preview';
@@ -22,11 +22,11 @@ const ours = (uri: vscode.Uri): vscode.Diagnostic[] =>
 
 describe('kustomize and Helm authoring (in a real extension host)', function () {
   this.timeout(120_000);
-  let pv: PodvisorApi;
+  let pv: PodvisorTestApi;
   let work: string;
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<PodvisorApi>('podvisor.podvisor');
+    const ext = vscode.extensions.getExtension<PodvisorTestApi>('podvisor.podvisor');
     assert.ok(ext);
     pv = await ext.activate();
     const folder = vscode.workspace.workspaceFolders?.[0];

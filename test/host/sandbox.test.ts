@@ -9,7 +9,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { PodvisorApi } from '../../src/extension';
+import type { PodvisorTestApi } from '../../src/extension';
 import { reattachTerminals } from '../../src/commands/sandbox/terminal';
 import { docker, ensureBusyboxImage } from '../harness/images';
 import { ensureContainerDiskImage } from '../harness/kvImage';
@@ -21,7 +21,7 @@ import { whyNo } from '../harness/env';
 describe('sandboxes (in a real extension host)', function () {
   this.timeout(180_000);
   let host: string;
-  let pv: PodvisorApi;
+  let pv: PodvisorTestApi;
   let ws: string;
   let name = '';
   const numbers: Record<string, string> = {};
@@ -31,7 +31,7 @@ describe('sandboxes (in a real extension host)', function () {
     if (!h) skipLoudly(this, `needs docker: ${whyNo('docker')}`);
     host = h;
     ensureBusyboxImage(host);
-    pv = await vscode.extensions.getExtension<PodvisorApi>('podvisor.podvisor')!.activate();
+    pv = await vscode.extensions.getExtension<PodvisorTestApi>('podvisor.podvisor')!.activate();
     ws = at(vscode.workspace.workspaceFolders ?? [], 0).uri.fsPath;
     assert.ok(
       fs.existsSync(path.join(ws, '.devcontainer', 'devcontainer.json')),

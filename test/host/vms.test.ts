@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { PodvisorApi } from '../../src/extension';
+import type { PodvisorTestApi } from '../../src/extension';
 import type { VmsSection } from '../../src/tree/vms/section';
 import { ensureGuest, GUEST_MARKER, GUEST_PROMPT } from '../harness/guest';
 import { until as waitUntil } from '../harness/until';
@@ -27,7 +27,7 @@ describe('QEMU VMs (in a real extension host)', function () {
   this.timeout(300_000);
   let home: string;
   let section: VmsSection;
-  let pv: PodvisorApi;
+  let pv: PodvisorTestApi;
 
   before(async function () {
     this.timeout(300_000);
@@ -35,7 +35,7 @@ describe('QEMU VMs (in a real extension host)', function () {
     if (accel !== 'kvm' && accel !== 'tcg') skipLoudly(this, `needs QEMU: ${whyNo('qemu')}`);
     const guest = ensureGuest();
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-host-vms-'));
-    pv = await vscode.extensions.getExtension<PodvisorApi>('podvisor.podvisor')!.activate();
+    pv = await vscode.extensions.getExtension<PodvisorTestApi>('podvisor.podvisor')!.activate();
     section = pv.services.vms;
     assert.ok(section, 'the Virtual Machines section is registered');
     await vscode.workspace
