@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { PodvisorApi } from '../../src/extension';
+import type { PodvisorTestApi } from '../../src/extension';
 import type { TreeNode } from '../../src/tree/node';
 import type { VmsSection } from '../../src/tree/vms/section';
 import { busyboxRootfs, dockerAsync } from '../harness/images';
@@ -68,7 +68,7 @@ describe('Engine VMs (in a real extension host)', function () {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-host-engine-'));
     // The image the run built (the same recipe and kernel): where the command looks for it.
     fs.symlinkSync(path.dirname((JSON.parse(image) as { dir: string }).dir), path.join(home, '.images'));
-    const pv = await vscode.extensions.getExtension<PodvisorApi>('podvisor.podvisor')!.activate();
+    const pv = await vscode.extensions.getExtension<PodvisorTestApi>('podvisor.podvisor')!.activate();
     section = pv.services.vms;
     await vscode.workspace
       .getConfiguration('podvisor')
