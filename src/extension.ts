@@ -36,7 +36,12 @@ export function activate(context: vscode.ExtensionContext): PodvisorApi | Podvis
     settings,
     tree,
     containers,
-    vms: new VmsSection(settings, log, vscode.Uri.joinPath(context.globalStorageUri, 'vms').fsPath, containers),
+    vms: new VmsSection(
+      settings,
+      log,
+      vscode.Uri.joinPath(context.globalStorageUri, 'vms').fsPath,
+      containers,
+    ),
     libvirt: new LibvirtSection(settings, log),
     registries: createRegistriesSection(() => services),
     sandboxes: createSandboxesSection(log, settings, context.globalStorageUri.fsPath, containers),
