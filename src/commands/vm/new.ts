@@ -6,6 +6,7 @@ import { CancelledError } from '../../common/errors';
 import { loadLazy } from '../../host/lazy';
 import { withProgress } from '../../host/progress';
 import type { Command } from '../command';
+import { ask } from './ask';
 
 type Kind = Qemu.VmSource['kind'];
 
@@ -18,21 +19,6 @@ async function pickFile(title: string, filters?: Record<string, string[]>): Prom
   });
   if (!uris?.[0]) throw new CancelledError();
   return uris[0].fsPath;
-}
-
-async function ask(
-  prompt: string,
-  value: string,
-  validate: (v: string) => string | undefined,
-): Promise<string> {
-  const v = await vscode.window.showInputBox({
-    prompt,
-    value,
-    validateInput: validate,
-    ignoreFocusOut: true,
-  });
-  if (v === undefined) throw new CancelledError();
-  return v.trim();
 }
 
 const DEFAULT_USER_DATA = `#cloud-config

@@ -2,10 +2,11 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type * as Qemu from '../../backends/qemu';
-import { CancelledError, UserError } from '../../common/errors';
+import { UserError } from '../../common/errors';
 import { loadLazy } from '../../host/lazy';
 import { withProgress } from '../../host/progress';
 import type { Command } from '../command';
+import { ask } from './ask';
 
 interface Preset {
   readonly name?: string;
@@ -13,21 +14,6 @@ interface Preset {
   readonly memoryMiB?: number;
   /** Create only (tests): do not start it. */
   readonly noStart?: boolean;
-}
-
-async function ask(
-  prompt: string,
-  value: string,
-  validate: (v: string) => string | undefined,
-): Promise<string> {
-  const v = await vscode.window.showInputBox({
-    prompt,
-    value,
-    validateInput: validate,
-    ignoreFocusOut: true,
-  });
-  if (v === undefined) throw new CancelledError();
-  return v.trim();
 }
 
 /**
